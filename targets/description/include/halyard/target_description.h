@@ -1,0 +1,58 @@
+// The target description: Halyard's single source of truth for hardware
+// parameters. Compiler, runtime (generated C header) and RTL (generated
+// SystemVerilog package) all read the same *.target file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace halyard {
+
+// Raised for a malformed or incomplete description; the message names the file,
+// line and key.
+struct TargetError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class TargetDescription {
+public:
+    // Reads `path` (following "include" lines relative to it).
+    static TargetDescription load(const std::string &path);
+    // Reads a built-in description by name ("host", "rv32", "cluster") from
+    // the directory given at build time (HALYARD_TARGETS_DIR) or the
+    // HALYARD_TARGETS_DIR environment variable.
+    static TargetDescription named(const std::string &name);
+
+    const std::string &name() const { return get("target"); }
+    bool has(const std::string &key) const { return values_.count(key) != 0; }
+    const std::string &get(const std::string &key) const;
+    int64_t get_int(const std::string &key) const;
+    bool has_extension(const std::string &ext) const;
+
+    // Commonly used parameters, by name.
+    int cores() const { return (int)get_int("cores"); }
+    int64_t l1_size() const { return get_int("l1.size"); }
+    int64_t l2_size() const { return get_int("l2.size"); }
+    bool is_host() const { return get("isa") == "host"; }
+
+    // Every key in file order after includes/overrides are applied.
+    const std::vector<std::string> &keys() const { return order_; }
+    const std::string &source() const { return source_; }
+
+    // Renderings for the other consumers of the same parameters.
+    std::string to_c_header() const;     // #define HALYARD_<KEY> ...
+    std::string to_sv_package() const;   // package halyard_target_pkg; localparam ...
+    std::string to_ld_script() const;    // PROVIDE(__halyard_<key> = ...);
+
+private:
+    void read_file(const std::string &path, int depth);
+    std::map<std::string, std::string> values_;
+    std::map<std::string, std::string> where_;  // key -> "file:line"
+    std::vector<std::string> order_;
+    std::string source_;
+};
+
+}  // namespace halyard

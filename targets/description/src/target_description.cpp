@@ -1,0 +1,177 @@
+#include "halyard/target_description.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#ifndef HALYARD_TARGETS_DIR
+#define HALYARD_TARGETS_DIR ""
+#endif
+
+namespace halyard {
+
+namespace {
+
+std::string dir_of(const std::string &path) {
+    auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+std::string trim(const std::string &s) {
+    size_t b = 0, e = s.size();
+    while (b < e && std::isspace((unsigned char)s[b])) b++;
+    while (e > b && std::isspace((unsigned char)s[e - 1])) e--;
+    return s.substr(b, e - b);
+}
+
+// "l1.size" -> "L1_SIZE"
+std::string macro_name(const std::string &key) {
+    std::string out;
+    for (char c : key) out += (std::isalnum((unsigned char)c) ? (char)std::toupper((unsigned char)c) : '_');
+    return out;
+}
+
+bool parse_int(const std::string &text, int64_t *out) {
+    if (text.empty()) return false;
+    char *end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 0);
+    if (*end != '\0') return false;
+    *out = v;
+    return true;
+}
+
+}  // namespace
+
+TargetDescription TargetDescription::load(const std::string &path) {
+    TargetDescription t;
+    t.source_ = path;
+    t.read_file(path, 0);
+    for (const char *required : {"target", "isa", "cores", "l1.size", "l2.size"}) {
+        if (!t.has(required)) {
+            throw TargetError("target description " + path + ": missing required key '" + required + "'");
+        }
+    }
+    if (t.cores() < 1) throw TargetError("target description " + path + ": 'cores' must be >= 1");
+    return t;
+}
+
+TargetDescription TargetDescription::named(const std::string &name) {
+    std::string dir = HALYARD_TARGETS_DIR;
+    if (const char *env = std::getenv("HALYARD_TARGETS_DIR")) dir = env;
+    if (dir.empty()) throw TargetError("no target directory known: set HALYARD_TARGETS_DIR");
+    std::string path = dir + "/" + name + ".target";
+    std::ifstream probe(path);
+    if (!probe) {
+        throw TargetError("unknown target '" + name + "': no file " + path +
+                          " (built-in targets: host, rv32, cluster)");
+    }
+    return load(path);
+}
+
+void TargetDescription::read_file(const std::string &path, int depth) {
+    if (depth > 8) throw TargetError("target description " + path + ": includes nested too deeply");
+    std::ifstream in(path);
+    if (!in) throw TargetError("cannot open target description " + path);
+    std::string line;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+        lineno++;
+        auto hash = line.find('#');
+        if (hash != std::string::npos) line = line.substr(0, hash);
+        line = trim(line);
+        if (line.empty()) continue;
+        std::istringstream words(line);
+        std::string key, value, extra;
+        words >> key >> value;
+        const std::string here = path + ":" + std::to_string(lineno);
+        if (value.empty()) throw TargetError(here + ": key '" + key + "' has no value");
+        if (words >> extra) throw TargetError(here + ": key '" + key + "' has more than one value");
+        if (key == "include") {
+            read_file(dir_of(path) + "/" + value, depth + 1);
+            continue;
+        }
+        for (char c : key) {
+            if (!(std::isalnum((unsigned char)c) || c == '.' || c == '_')) {
+                throw TargetError(here + ": bad key '" + key + "' (letters, digits, '.', '_' only)");
+            }
+        }
+        if (!values_.count(key)) order_.push_back(key);
+        values_[key] = value;
+        where_[key] = here;
+    }
+}
+
+const std::string &TargetDescription::get(const std::string &key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) {
+        throw TargetError("target description " + source_ + ": no key '" + key + "'");
+    }
+    return it->second;
+}
+
+int64_t TargetDescription::get_int(const std::string &key) const {
+    const std::string &text = get(key);
+    int64_t v;
+    if (!parse_int(text, &v)) {
+        throw TargetError(where_.at(key) + ": key '" + key + "' must be an integer, not '" + text + "'");
+    }
+    return v;
+}
+
+bool TargetDescription::has_extension(const std::string &ext) const {
+    if (!has("extensions")) return false;
+    std::string list = get("extensions");
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        if (item == ext) return true;
+    }
+    return false;
+}
+
+std::string TargetDescription::to_c_header() const {
+    std::ostringstream os;
+    os << "/* Generated from " << source_ << " by halyard-target-emit. Do not edit. */\n"
+       << "#ifndef HALYARD_TARGET_PARAMS_H\n#define HALYARD_TARGET_PARAMS_H\n";
+    for (const auto &k : order_) {
+        int64_t v;
+        if (parse_int(values_.at(k), &v)) {
+            os << "#define HALYARD_" << macro_name(k) << " " << values_.at(k) << (v > 0x7fffffff ? "u" : "") << "\n";
+        } else {
+            os << "#define HALYARD_" << macro_name(k) << "_NAME \"" << values_.at(k) << "\"\n";
+        }
+    }
+    os << "#endif\n";
+    return os.str();
+}
+
+std::string TargetDescription::to_sv_package() const {
+    std::ostringstream os;
+    os << "// Generated from " << source_ << " by halyard-target-emit. Do not edit.\n"
+       << "package halyard_target_pkg;\n";
+    for (const auto &k : order_) {
+        int64_t v;
+        if (parse_int(values_.at(k), &v)) {
+            os << "  localparam longint unsigned " << macro_name(k) << " = 64'd" << v << ";\n";
+        }
+    }
+    os << "endpackage\n";
+    return os.str();
+}
+
+std::string TargetDescription::to_ld_script() const {
+    std::ostringstream os;
+    os << "/* Generated from " << source_ << " by halyard-target-emit. Do not edit. */\n";
+    for (const auto &k : order_) {
+        int64_t v;
+        if (parse_int(values_.at(k), &v)) {
+            std::string sym = k;
+            for (char &c : sym) if (c == '.') c = '_';
+            os << "__halyard_" << sym << " = " << values_.at(k) << ";\n";
+        }
+    }
+    return os.str();
+}
+
+}  // namespace halyard

@@ -375,6 +375,7 @@ OnnxGraph parse_onnx(const std::vector<uint8_t> &bytes, const std::string &path)
         g.initializers.emplace(t.name, std::move(t));
     }
     for (const auto &vi : gp.input()) {
+        g.declared_inputs.push_back(vi.name());
         if (g.initializers.count(vi.name())) continue;  // old-style initializer listed as input
         g.inputs.push_back(convert_value_info(vi, path + ": graph input"));
     }

@@ -93,6 +93,8 @@ struct OnnxGraph {
     int64_t ir_version = 0;
     std::map<std::string, int64_t> opset;          // domain ("" = ai.onnx) -> version
     std::vector<OnnxValueInfo> inputs;              // graph inputs that are not initializers
+    std::vector<std::string> declared_inputs;       // every graph.input name in file order, initializers
+                                                    // included (old exporters list weights as inputs)
     std::vector<OnnxValueInfo> outputs;
     std::vector<OnnxValueInfo> value_infos;         // intermediate shapes, if the file has them
     std::map<std::string, OnnxTensor> initializers;

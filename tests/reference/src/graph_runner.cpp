@@ -1,0 +1,182 @@
+// ONNX node -> reference op dispatch, with Deeploy's attribute conventions.
+#include "halyard_ref/graph_runner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace halyard_ref {
+
+using halyard::io::OnnxGraph;
+using halyard::io::OnnxNode;
+
+Tensor to_tensor(const halyard::io::NpyArray &a) { return Tensor(a.shape, a.to_int64()); }
+
+Tensor to_tensor(const halyard::io::OnnxTensor &t) {
+    if (!t.integral)
+        throw Unsupported("tensor '" + t.name + "' (" + t.describe() + ") holds non-integer values");
+    return Tensor(t.shape, t.values);
+}
+
+namespace {
+
+const Tensor &input(const OnnxNode &n, const std::map<std::string, Tensor> &values, size_t i) {
+    if (i >= n.inputs.size() || n.inputs[i].empty())
+        throw std::invalid_argument(n.label() + ": missing input " + std::to_string(i));
+    auto it = values.find(n.inputs[i]);
+    if (it == values.end()) throw std::invalid_argument(n.label() + ": no value for input '" + n.inputs[i] + "'");
+    return it->second;
+}
+
+bool has_input(const OnnxNode &n, size_t i) { return i < n.inputs.size() && !n.inputs[i].empty(); }
+
+// RequantShift attributes as Deeploy's RQSParserInterface reads them:
+// div (power of two; stored as a tensor or a number), n_levels or n_levels_out,
+// signed. mul/add come from the given inputs.
+RequantParams rq_params(const OnnxNode &n, const Tensor &mul, const Tensor &add) {
+    RequantParams rq;
+    rq.mul = mul;
+    rq.add = add;
+    rq.log2D = log2_exact(n.attr_int("div"), n.label());
+    if (n.has_attr("n_levels")) rq.n_levels = n.attr_int("n_levels");
+    else rq.n_levels = n.attr_int("n_levels_out");
+    rq.is_signed = n.attr_int("signed") != 0;
+    rq.rounding = true;
+    return rq;
+}
+
+}  // namespace
+
+void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tensor> &values) {
+    (void)g;
+    const std::string &op = n.op_type;
+    auto out = [&](Tensor t, size_t k = 0) {
+        if (k >= n.outputs.size()) throw std::invalid_argument(n.label() + ": missing output " + std::to_string(k));
+        values[n.outputs[k]] = std::move(t);
+    };
+    if (op == "Constant") {
+        out(to_tensor(n.attr_tensor("value")));
+    } else if (op == "RequantShift") {
+        const RequantParams rq = rq_params(n, input(n, values, 1), input(n, values, 2));
+        out(requant_shift(input(n, values, 0), rq));
+    } else if (op == "Gemm" || op == "RQGemm") {
+        const auto alpha_f = n.attr_float("alpha", 1.0), beta_f = n.attr_float("beta", 1.0);
+        if (alpha_f != int64_t(alpha_f) || beta_f != int64_t(beta_f))
+            throw Unsupported(n.label() + ": non-integer alpha/beta");
+        const Tensor *C = has_input(n, 2) ? &input(n, values, 2) : nullptr;
+        RequantParams rq;
+        const bool fused = op == "RQGemm";
+        if (fused) rq = rq_params(n, input(n, values, 4), input(n, values, 3));  // inputs: A, B, C, add, mul
+        out(gemm(input(n, values, 0), input(n, values, 1), C, int64_t(alpha_f), int64_t(beta_f),
+                 n.attr_int("transA", 0) != 0, n.attr_int("transB", 0) != 0, fused ? &rq : nullptr));
+    } else if (op == "MatMul" || op == "RQMatMul") {
+        RequantParams rq;
+        const bool fused = op == "RQMatMul";
+        if (fused) rq = rq_params(n, input(n, values, 3), input(n, values, 2));  // inputs: A, B, add, mul
+        out(matmul(input(n, values, 0), input(n, values, 1), fused ? &rq : nullptr));
+    } else if (op == "Add") {
+        out(add(input(n, values, 0), input(n, values, 1)));
+    } else if (op == "Mul") {
+        out(mul(input(n, values, 0), input(n, values, 1)));
+    } else if (op == "Concat") {
+        std::vector<Tensor> ins;
+        for (size_t i = 0; i < n.inputs.size(); ++i) ins.push_back(input(n, values, i));
+        out(concat(ins, n.attr_int("axis")));
+    } else if (op == "Transpose") {
+        out(transpose(input(n, values, 0), n.attr_ints("perm", {})));
+    } else if (op == "Reshape") {
+        out(reshape(input(n, values, 0), input(n, values, 1).data));
+    } else if (op == "iSoftmax") {
+        out(isoftmax(input(n, values, 0), n.attr_int("coeffA"), n.attr_int("coeffB"), n.attr_int("coeffC"),
+                     n.attr_int("log2"), n.attr_int("n_levels")));
+    } else if (op == "ITAMax") {
+        out(itamax(input(n, values, 0), n.attr_int("n_levels")));
+    } else if (op == "iRMSNorm") {
+        out(irmsnorm(input(n, values, 0), input(n, values, 1), log2_exact(n.attr_int("D"), n.label()),
+                     n.attr_int("n_levels")));
+    } else if (op == "iLayerNorm") {
+        out(ilayernorm(input(n, values, 0), input(n, values, 1), input(n, values, 2),
+                       log2_exact(n.attr_int("D"), n.label()), n.attr_int("n_levels")));
+    } else if (op == "iGELU") {
+        out(igelu(input(n, values, 0), n.attr_int("b"), n.attr_int("one")));
+    } else if (op == "iHardswish") {
+        out(ihardswish(input(n, values, 0), n.attr_int("one_over_six"), n.attr_int("six"), n.attr_int("three")));
+    } else if (op == "TrueIntegerDiv" || op == "IntegerDiv") {
+        Tensor B = has_input(n, 1) ? input(n, values, 1) : Tensor({}, std::vector<int64_t>{n.attr_int("y")});
+        out(integer_div(input(n, values, 0), B, n.attr_int("Delta"), n.attr_int("eps"), n.attr_int("eta")));
+    } else if (op == "iNoNorm") {
+        out(inonorm(input(n, values, 0), input(n, values, 1), input(n, values, 2), n.attr_int("mul"),
+                    log2_exact(n.attr_int("D"), n.label()), n.attr_int("n_levels")));
+    } else {
+        throw Unsupported(n.label() + ": op '" + op + "' is not modelled by the reference");
+    }
+}
+
+std::map<std::string, Tensor> run_graph(const OnnxGraph &g, const std::map<std::string, Tensor> &inputs) {
+    std::map<std::string, Tensor> values;
+    for (const auto &kv : g.initializers) {
+        if (kv.second.integral) values[kv.first] = to_tensor(kv.second);
+    }
+    for (const auto &kv : inputs) values[kv.first] = kv.second;
+    for (const auto &n : g.nodes) {
+        for (const auto &in : n.inputs)
+            if (!in.empty() && !values.count(in)) {
+                if (g.is_initializer(in)) to_tensor(g.initializer(in));  // throws Unsupported with the reason
+                throw std::invalid_argument(n.label() + ": no value for input '" + in + "'");
+            }
+        run_node(g, n, values);
+    }
+    return values;
+}
+
+std::map<std::string, Tensor> bind_inputs(const OnnxGraph &g, const halyard::io::NpzFile &npz) {
+    std::vector<std::string> names;
+    for (const auto &v : g.inputs) names.push_back(v.name);
+    if (npz.arrays.size() != names.size()) {
+        if (npz.arrays.size() == g.declared_inputs.size()) {
+            names = g.declared_inputs;
+        } else if (npz.arrays.size() > names.size()) {
+            // Deeploy's older kernel tests also store constant operands (e.g. the
+            // GEMM weight) in inputs.npz, after the real inputs, in the order the
+            // nodes first use them.
+            std::vector<std::string> inits;
+            for (const auto &n : g.nodes)
+                for (const auto &in : n.inputs)
+                    if (g.is_initializer(in) && std::find(inits.begin(), inits.end(), in) == inits.end())
+                        inits.push_back(in);
+            for (size_t k = 0; names.size() < npz.arrays.size() && k < inits.size(); ++k) names.push_back(inits[k]);
+        }
+        if (npz.arrays.size() != names.size())
+            throw std::invalid_argument(npz.path + ": " + std::to_string(npz.arrays.size()) + " arrays for " +
+                                        std::to_string(g.inputs.size()) + " graph inputs");
+    }
+    std::map<std::string, Tensor> out;
+    for (size_t i = 0; i < names.size(); ++i) {
+        Tensor t = to_tensor(npz.arrays[i]);
+        // Prefer the graph's declared shape when the element counts agree.
+        std::vector<int64_t> shape;
+        if (const auto *vi = g.find_value_info(names[i])) shape = vi->shape;
+        else if (g.is_initializer(names[i])) shape = g.initializer(names[i]).shape;
+        int64_t n = 1;
+        bool known = !shape.empty();
+        for (int64_t d : shape) {
+            if (d < 0) known = false;
+            n *= d;
+        }
+        if (known && n == t.size()) t.shape = shape;
+        else if (known)
+            throw std::invalid_argument(npz.path + ": array " + std::to_string(i) + " '" + npz.arrays[i].name + "' " +
+                                        t.shape_str() + " does not fit graph input '" + names[i] + "'");
+        if (g.is_initializer(names[i]) && std::getenv("HALYARD_REF_VERBOSE")) {
+            const auto &init = g.initializer(names[i]);
+            std::fprintf(stderr, "[bind] npz array %zu '%s' replaces initializer '%s' (%s): values %s\n", i,
+                         npz.arrays[i].name.c_str(), names[i].c_str(), init.describe().c_str(),
+                         init.values == t.data ? "identical" : "DIFFERENT");
+        }
+        out[names[i]] = std::move(t);
+    }
+    return out;
+}
+
+}  // namespace halyard_ref

@@ -83,14 +83,14 @@ std::string first_mismatches(const Tensor &got, const Tensor &want, size_t max_r
     return std::to_string(bad) + "/" + std::to_string(want.data.size()) + " differ:" + o.str();
 }
 
-CaseOutcome run_case(const fs::path &dir) {
+CaseOutcome run_case(const fs::path &dir, const RunOptions &opts = RunOptions()) {
     CaseOutcome r;
     const hio::OnnxGraph g = hio::load_onnx((dir / "network.onnx").string());
     const hio::NpzFile in = hio::load_npz((dir / "inputs.npz").string());
     const hio::NpzFile outs = hio::load_npz((dir / "outputs.npz").string());
     std::map<std::string, Tensor> values;
     try {
-        values = run_graph(g, bind_inputs(g, in));
+        values = run_graph(g, bind_inputs(g, in), opts);
     } catch (const Unsupported &e) {
         r.unsupported = true;
         r.why = e.what();
@@ -184,6 +184,18 @@ TEST(DeeployKernels, UnlistedCases) {
         for (const auto &err : r.errors) ADD_FAILURE() << rel << ": " << err;
     }
     std::cout << "[ref] " << ran << " unlisted case(s)\n";
+}
+
+// Deeploy folds TrueIntegerDiv into the next RequantShift; QuantLib's own
+// (floor) TrueIntegerDiv followed by the RequantShift must give the same bits.
+TEST(DeeployKernels, TrueIntegerDivWithoutDeeployRewrite) {
+    const fs::path dir = kernels_dir() / "TrueIntegerDiv";
+    REQUIRE_DATA(dir / "network.onnx");
+    RunOptions o;
+    o.deeploy_rewrites = false;
+    CaseOutcome r = run_case(dir, o);
+    ASSERT_FALSE(r.unsupported) << r.why;
+    for (const auto &e : r.errors) ADD_FAILURE() << e;
 }
 
 TEST(DeeployKernels, DataDirectoryPresent) { REQUIRE_DATA(kernels_dir()); }

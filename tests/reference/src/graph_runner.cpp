@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 namespace halyard_ref {
@@ -102,9 +103,12 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
         out(igelu(input(n, values, 0), n.attr_int("b"), n.attr_int("one")));
     } else if (op == "iHardswish") {
         out(ihardswish(input(n, values, 0), n.attr_int("one_over_six"), n.attr_int("six"), n.attr_int("three")));
-    } else if (op == "TrueIntegerDiv" || op == "IntegerDiv") {
-        Tensor B = has_input(n, 1) ? input(n, values, 1) : Tensor({}, std::vector<int64_t>{n.attr_int("y")});
-        out(integer_div(input(n, values, 0), B, n.attr_int("Delta"), n.attr_int("eps"), n.attr_int("eta")));
+    } else if (op == "TrueIntegerDiv") {
+        out(true_integer_div(input(n, values, 0), n.attr_int("y"), n.attr_int("Delta"), n.attr_int("eps"),
+                             n.attr_int("eta")));
+    } else if (op == "IntegerDiv") {
+        out(integer_div(input(n, values, 0), input(n, values, 1), n.attr_int("Delta"), n.attr_int("eps"),
+                        n.attr_int("eta")));
     } else if (op == "iNoNorm") {
         out(inonorm(input(n, values, 0), input(n, values, 1), input(n, values, 2), n.attr_int("mul"),
                     log2_exact(n.attr_int("D"), n.label()), n.attr_int("n_levels")));
@@ -113,13 +117,70 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
     }
 }
 
-std::map<std::string, Tensor> run_graph(const OnnxGraph &g, const std::map<std::string, Tensor> &inputs) {
+namespace {
+// Deeploy's MergeTrueIntegerDivRequantShiftPass, as a lookup: for each
+// RequantShift node index that absorbs a TrueIntegerDiv, the TrueIntegerDiv
+// node index. Conditions as in Deeploy: the RequantShift directly consumes the
+// TrueIntegerDiv output, its mul and add are constant scalars, add == 0.
+std::map<size_t, size_t> true_integer_div_merges(const OnnxGraph &g) {
+    std::map<size_t, size_t> merges;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const OnnxNode &div = g.nodes[i];
+        if (div.op_type != "TrueIntegerDiv" || div.outputs.size() != 1) continue;
+        std::vector<size_t> consumers;
+        for (size_t j = 0; j < g.nodes.size(); ++j)
+            for (const auto &in : g.nodes[j].inputs)
+                if (in == div.outputs[0]) consumers.push_back(j);
+        bool is_graph_output = false;
+        for (const auto &o : g.outputs) is_graph_output |= o.name == div.outputs[0];
+        if (consumers.size() != 1 || is_graph_output) continue;
+        const OnnxNode &rq = g.nodes[consumers[0]];
+        if (rq.op_type != "RequantShift" || rq.inputs.size() != 3 || rq.inputs[0] != div.outputs[0]) continue;
+        if (!g.is_initializer(rq.inputs[1]) || !g.is_initializer(rq.inputs[2])) continue;
+        const auto &mul = g.initializer(rq.inputs[1]), &add = g.initializer(rq.inputs[2]);
+        if (mul.num_elements() != 1 || add.num_elements() != 1 || add.fvalues[0] != 0.0) continue;
+        merges[consumers[0]] = i;
+    }
+    return merges;
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+}  // namespace
+
+std::map<std::string, Tensor> run_graph(const OnnxGraph &g, const std::map<std::string, Tensor> &inputs,
+                                        const RunOptions &opts) {
     std::map<std::string, Tensor> values;
     for (const auto &kv : g.initializers) {
         if (kv.second.integral) values[kv.first] = to_tensor(kv.second);
     }
     for (const auto &kv : inputs) values[kv.first] = kv.second;
-    for (const auto &n : g.nodes) {
+    std::map<size_t, size_t> merges;
+    if (opts.deeploy_rewrites) merges = true_integer_div_merges(g);
+    std::set<size_t> absorbed;
+    for (const auto &kv : merges) absorbed.insert(kv.second);
+
+    for (size_t k = 0; k < g.nodes.size(); ++k) {
+        const OnnxNode &n = g.nodes[k];
+        if (absorbed.count(k)) continue;
+        auto m = merges.find(k);
+        if (m != merges.end()) {
+            const OnnxNode &div = g.nodes[m->second];
+            const int64_t Delta = div.attr_int("Delta"), eta = div.attr_int("eta"), eps = div.attr_int("eps"),
+                          y = div.attr_int("y");
+            const int64_t stretch = 256;
+            const int64_t coeff = floor_div(Delta * eta, y * eta + eps) * stretch;
+            RequantParams rq = rq_params(n, values.at(n.inputs[1]), values.at(n.inputs[2]));
+            for (auto &v : rq.mul.data) v *= coeff;
+            rq.log2D += 8;  // div * 256
+            const auto it = values.find(div.inputs.at(0));
+            if (it == values.end()) throw std::invalid_argument(div.label() + ": no value for input");
+            values[n.outputs.at(0)] = requant_shift(it->second, rq);
+            continue;
+        }
         for (const auto &in : n.inputs)
             if (!in.empty() && !values.count(in)) {
                 if (g.is_initializer(in)) to_tensor(g.initializer(in));  // throws Unsupported with the reason

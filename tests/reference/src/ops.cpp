@@ -15,9 +15,14 @@ std::string shp(const std::vector<int64_t> &s) {
     return r + "]";
 }
 
-int64_t prod(const std::vector<int64_t> &s, size_t from = 0, size_t to = size_t(-1)) {
+int64_t prod(const std::vector<int64_t> &s) {
     int64_t n = 1;
-    for (size_t i = from; i < std::min(to, s.size()); ++i) n *= s[i];
+    for (int64_t d : s) n *= d;
+    return n;
+}
+int64_t prod(const std::vector<int64_t> &s, size_t from, size_t to) {
+    int64_t n = 1;
+    for (size_t i = from; i < to && i < s.size(); ++i) n *= s[i];
     return n;
 }
 }  // namespace
@@ -210,7 +215,7 @@ Tensor concat(const std::vector<Tensor> &inputs, int64_t axis) {
                 bad(op, "shape mismatch off the axis: " + t.shape_str() + " vs " + inputs[0].shape_str());
         s[size_t(axis)] += t.shape[size_t(axis)];
     }
-    const int64_t outer = prod(s, 0, size_t(axis)), inner = prod(s, size_t(axis) + 1);
+    const int64_t outer = prod(s, 0, size_t(axis)), inner = prod(s, size_t(axis) + 1, s.size());
     Tensor y(s);
     int64_t pos = 0;
     const int64_t out_row = s[size_t(axis)] * inner;

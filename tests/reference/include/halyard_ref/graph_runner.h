@@ -27,9 +27,19 @@ Tensor to_tensor(const halyard::io::OnnxTensor &t);
 void run_node(const halyard::io::OnnxGraph &g, const halyard::io::OnnxNode &node,
               std::map<std::string, Tensor> &values);
 
+struct RunOptions {
+    // Apply the graph rewrites Deeploy's Generic target performs before code
+    // generation and that change numerics. Today: MergeTrueIntegerDivRequantShiftPass
+    // (TrueIntegerDiv followed by a per-tensor RequantShift with add == 0 is
+    // replaced by one RequantShift with mul' = mul * floor(Delta*eta / (y*eta+eps)) * 256
+    // and div' = div * 256; the TrueIntegerDiv output is then never materialized).
+    bool deeploy_rewrites = true;
+};
+
 // Run the whole graph. `inputs` maps graph input names to values; returns all
-// values (inputs, initializers, every node output).
-std::map<std::string, Tensor> run_graph(const halyard::io::OnnxGraph &g, const std::map<std::string, Tensor> &inputs);
+// values (inputs, initializers, every node output that was computed).
+std::map<std::string, Tensor> run_graph(const halyard::io::OnnxGraph &g, const std::map<std::string, Tensor> &inputs,
+                                        const RunOptions &opts = RunOptions());
 
 // Deeploy test-case conventions: inputs.npz arrays are matched to graph inputs
 // by position (the npz names, e.g. arr_0, are not the graph's names). When the

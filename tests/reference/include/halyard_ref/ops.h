@@ -118,9 +118,17 @@ Tensor igelu(const Tensor &x, int64_t b, int64_t one);
 // Deeploy's iHardswish: attributes one_over_six, six, three.
 Tensor ihardswish(const Tensor &x, int64_t one_over_six, int64_t six, int64_t three);
 
-// Deeploy's TrueIntegerDiv / IntegerDiv: y = A / B with Delta, eps, eta.
-// When B is absent (ONNX node with attribute y), B is the scalar `y`.
+// Deeploy's IntegerDiv (Generic Div_s32): B broadcast to A,
+//   denom = eta*B + eps, nom = Delta*eta*A,
+//   y = (nom + sgn(nom) * (denom >> 1)) / denom   (C division: round half away from zero).
 Tensor integer_div(const Tensor &A, const Tensor &B, int64_t Delta, int64_t eps, int64_t eta);
+
+// TrueIntegerDiv (QuantLib's PACTTrueIntegerDiv, a division by the constant
+// attribute y): y_out = floor(Delta*eta*x / (eta*y + eps)). Deeploy never runs
+// it standalone: it folds it into the following RequantShift (see
+// RunOptions::deeploy_rewrites in graph_runner.h). Both forms match the
+// Deeploy TrueIntegerDiv vector.
+Tensor true_integer_div(const Tensor &x, int64_t y, int64_t Delta, int64_t eps, int64_t eta);
 
 // Deeploy's iNoNorm: y = (x * weight + bias) * mul >> log2D, clipped to n_levels (signed).
 Tensor inonorm(const Tensor &x, const Tensor &weight, const Tensor &bias, int64_t mul, int64_t log2D,

@@ -166,6 +166,33 @@ TEST_P(DeeployKernel, BitExact) {
 INSTANTIATE_TEST_SUITE_P(Integer, DeeployKernel, ::testing::ValuesIn(kKnownCases),
                          [](const ::testing::TestParamInfo<std::string> &i) { return test_name(i.param); });
 
+// Deeploy's microLlama models (Models/microLlama/INT8/*): whole decoder stacks
+// (RequantShift, MatMul, Add, Mul, Transpose, Reshape, Concat, iRMSNorm,
+// iSoftmax, iHardswish, TrueIntegerDiv) run node by node through the reference.
+const std::vector<std::string> kKnownModels = {
+    "microLlama/INT8/microLlama1",          "microLlama/INT8/microLlama2",
+    "microLlama/INT8/microLlama16",         "microLlama/INT8/microLlama1_parallel",
+    "microLlama/INT8/microLlama2_parallel",
+};
+
+fs::path models_dir() { return fs::path(data_dir()) / "deeploy-tests" / "Models"; }
+
+class DeeployModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DeeployModel, BitExact) {
+    const fs::path dir = models_dir() / GetParam();
+    REQUIRE_DATA(dir / "network.onnx");
+    CaseOutcome r = run_case(dir);
+    if (r.unsupported) GTEST_SKIP() << GetParam() << ": " << r.why;
+    for (const auto &e : r.errors) ADD_FAILURE() << GetParam() << ": " << e;
+    EXPECT_GT(r.outputs_checked, 0u);
+    std::cout << "[ref] " << GetParam() << ": " << r.outputs_checked << " output(s)"
+              << (r.errors.empty() ? " bit-exact" : " MISMATCH") << "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, DeeployModel, ::testing::ValuesIn(kKnownModels),
+                         [](const ::testing::TestParamInfo<std::string> &i) { return test_name(i.param); });
+
 // Any case directory that appeared after kKnownCases was written still runs here.
 TEST(DeeployKernels, UnlistedCases) {
     REQUIRE_DATA(kernels_dir());

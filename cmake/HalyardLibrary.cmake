@@ -1,0 +1,99 @@
+# halyard_add_library(): turn a generator + parameters + target (+ schedule)
+# into a static library (.a + .h), in the spirit of Halide's
+# add_halide_library().
+#
+#   halyard_add_library(<name>
+#       GENERATOR <family>                 # requant_shift, gemm, matmul, add
+#       [TARGET host|rv32|cluster|<file>]  # default: host
+#       [FUNCTION_NAME <c_name>]           # default: <name>
+#       [SCHEDULE <file>]                  # default: the (op, target) default
+#       [PARAMS key=value ...])
+#
+# Creates target <name>: a STATIC library for host, an IMPORTED static library
+# built with the RISC-V toolchain for rv32/cluster. Its include directory holds
+# <c_name>.h; <c_name>.report.txt beside it describes the loop nest, arenas,
+# DMA transfers and kernels.
+#
+# Needs: the halyard-generate tool (target Halyard::generate) and
+# HALYARD_TARGETS_DIR (where host.target etc. live); both are set by the build
+# tree and by find_package(Halyard).
+include_guard(GLOBAL)
+
+set(HALYARD_RISCV_CC "riscv64-unknown-elf-gcc" CACHE STRING "C compiler for rv32/cluster Halyard libraries")
+set(HALYARD_RISCV_AR "riscv64-unknown-elf-ar" CACHE STRING "Archiver for rv32/cluster Halyard libraries")
+set(HALYARD_RISCV_CFLAGS "--specs=picolibc.specs;-std=c99;-march=rv32im;-mabi=ilp32;-O3;-Wall;-Wextra"
+    CACHE STRING "Flags for compiling rv32/cluster Halyard libraries (;-separated)")
+
+function(halyard_add_library name)
+    cmake_parse_arguments(ARG "" "GENERATOR;TARGET;FUNCTION_NAME;SCHEDULE" "PARAMS" ${ARGN})
+    if(ARG_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "halyard_add_library(${name}): unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
+    endif()
+    if(NOT ARG_GENERATOR)
+        message(FATAL_ERROR "halyard_add_library(${name}): GENERATOR is required")
+    endif()
+    if(NOT ARG_TARGET)
+        set(ARG_TARGET host)
+    endif()
+    if(NOT ARG_FUNCTION_NAME)
+        set(ARG_FUNCTION_NAME ${name})
+    endif()
+    if(NOT TARGET Halyard::generate)
+        message(FATAL_ERROR "halyard_add_library(${name}): Halyard::generate is not defined; use find_package(Halyard)")
+    endif()
+
+    # Built-in targets resolve to their description files, so the generator
+    # and every consumer read the same parameters.
+    if(ARG_TARGET MATCHES "\\.target$")
+        get_filename_component(target_file "${ARG_TARGET}" ABSOLUTE)
+    else()
+        set(target_file "${HALYARD_TARGETS_DIR}/${ARG_TARGET}.target")
+    endif()
+    if(NOT EXISTS "${target_file}")
+        message(FATAL_ERROR "halyard_add_library(${name}): unknown target '${ARG_TARGET}' (no ${target_file})")
+    endif()
+    file(STRINGS "${target_file}" isa_line REGEX "^isa[ \t]")
+    file(GLOB target_deps "${HALYARD_TARGETS_DIR}/*.target")
+
+    set(out "${CMAKE_CURRENT_BINARY_DIR}/${name}.halyard")
+    file(MAKE_DIRECTORY "${out}")
+    set(fn ${ARG_FUNCTION_NAME})
+    set(schedule_args "")
+    set(schedule_dep "")
+    if(ARG_SCHEDULE)
+        get_filename_component(schedule_file "${ARG_SCHEDULE}" ABSOLUTE)
+        set(schedule_args --schedule "${schedule_file}")
+        set(schedule_dep "${schedule_file}")
+    endif()
+    add_custom_command(
+        OUTPUT "${out}/${fn}.c" "${out}/${fn}.h" "${out}/${fn}.report.txt"
+        COMMAND Halyard::generate ${ARG_GENERATOR} --name ${fn} --out "${out}" --target "${target_file}"
+                ${schedule_args} ${ARG_PARAMS}
+        DEPENDS Halyard::generate ${schedule_dep} ${target_deps}
+        COMMENT "Generating Halyard library ${fn} (${ARG_GENERATOR}, ${ARG_TARGET})"
+        VERBATIM)
+
+    if(isa_line MATCHES "host")
+        add_library(${name} STATIC "${out}/${fn}.c" "${out}/${fn}.h")
+        target_include_directories(${name} PUBLIC "${out}")
+        set_target_properties(${name} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF
+                                                 LINKER_LANGUAGE C)
+    else()
+        add_custom_command(
+            OUTPUT "${out}/lib${fn}.a"
+            COMMAND ${HALYARD_RISCV_CC} ${HALYARD_RISCV_CFLAGS} -c "${out}/${fn}.c" -o "${out}/${fn}.o"
+            COMMAND ${CMAKE_COMMAND} -E rm -f "${out}/lib${fn}.a"
+            COMMAND ${HALYARD_RISCV_AR} rcs "${out}/lib${fn}.a" "${out}/${fn}.o"
+            DEPENDS "${out}/${fn}.c" "${out}/${fn}.h"
+            COMMENT "Compiling Halyard library ${fn} for ${ARG_TARGET}"
+            VERBATIM)
+        add_custom_target(${name}_archive ALL DEPENDS "${out}/lib${fn}.a")
+        add_library(${name} STATIC IMPORTED GLOBAL)
+        set_target_properties(${name} PROPERTIES
+            IMPORTED_LOCATION "${out}/lib${fn}.a"
+            INTERFACE_INCLUDE_DIRECTORIES "${out}")
+        add_dependencies(${name} ${name}_archive)
+    endif()
+    set_property(TARGET ${name} PROPERTY HALYARD_REPORT "${out}/${fn}.report.txt")
+    set_property(TARGET ${name} PROPERTY HALYARD_SOURCE "${out}/${fn}.c")
+endfunction()

@@ -1,0 +1,42 @@
+// An algorithm: what a layer computes, as Halide Funcs, with no scheduling.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "Halide.h"
+#include "halyard/dsl/types.h"
+
+namespace halyard {
+
+struct InputTensor {
+    TensorType type;
+    Halide::ImageParam param;
+};
+
+// A named stage that a schedule can refer to: a Func and, for reductions, the
+// reduction domain. Loop names are the tensor's axis names (outermost first).
+struct Stage {
+    std::string name;
+    Halide::Func func;
+    std::vector<std::string> pure_loops;       // outermost first, e.g. {"m", "n"}
+    std::vector<std::string> reduction_loops;  // e.g. {"k"}
+    std::map<std::string, int> extents;        // loop name -> extent
+    Halide::RDom rdom;                         // defined when reduction_loops is non-empty
+};
+
+struct Algorithm {
+    std::string op;                    // op family: "gemm", "matmul", ...
+    std::vector<InputTensor> inputs;   // in entry-point argument order
+    TensorType output;
+    std::vector<Stage> stages;         // producers first; the last one is the output
+    int64_t macs = 0;                  // multiply-accumulates per call (0 if none)
+
+    const Stage &output_stage() const { return stages.back(); }
+    const Stage *find_stage(const std::string &name) const;
+    const InputTensor *find_input(const std::string &name) const;
+    std::string describe() const;      // one line per tensor and stage
+};
+
+}  // namespace halyard

@@ -1,0 +1,112 @@
+// Schedules: how an algorithm runs on a target, kept apart from what it
+// computes. A schedule is a list of directives, written in code or read from a
+// schedule file (one directive per line, see schedules/README.md):
+//
+//   tile Y m 16               split loop m of stage Y into m_o (outer) and m_i (16)
+//   order Y m_o n_o m_i n_i   loop order, outermost first
+//   parallel Y m_o            split loop m_o over the cluster's cores
+//   compute_at acc Y n_o      compute stage acc inside loop n_o of stage Y ("root": once)
+//   memory acc L1             where a stage's buffer lives: L2, L1 or reg (core-local)
+//   stage A L1 at Y m_o double_buffer    copy the tile of input A that loop m_o
+//                                        reads into L1 (DMA on the cluster)
+//   kernel acc gemm_int8_4x2  map the stage's inner loop nest onto a micro-kernel
+//   npu acc                   map the stage onto the NPU
+//   unroll Y n_i              unroll a (constant-extent) loop
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "halyard/dsl/algorithm.h"
+#include "halyard/target_description.h"
+
+namespace halyard {
+
+enum class MemLevel { L2, L1, Reg };
+const char *mem_level_name(MemLevel m);
+MemLevel parse_mem_level(const std::string &s);  // throws UserError
+
+struct Directive {
+    std::string verb;
+    std::vector<std::string> args;
+    std::string where;  // "file:line" or "code"
+    std::string str() const;
+};
+
+class Schedule {
+public:
+    Schedule() = default;
+    // Parse schedule text; `origin` names it in error messages.
+    static Schedule parse(const std::string &text, const std::string &origin);
+    static Schedule load(const std::string &path);
+
+    // Builder API, one call per directive.
+    Schedule &tile(const std::string &stage, const std::string &loop, int factor);
+    Schedule &order(const std::string &stage, const std::vector<std::string> &loops_outermost_first);
+    Schedule &parallel(const std::string &stage, const std::string &loop);
+    Schedule &compute_at(const std::string &stage, const std::string &consumer, const std::string &loop);
+    Schedule &compute_root(const std::string &stage);
+    Schedule &memory(const std::string &stage, MemLevel level);
+    Schedule &stage_input(const std::string &tensor, MemLevel level, const std::string &consumer,
+                          const std::string &loop, bool double_buffer);
+    Schedule &kernel(const std::string &stage, const std::string &kernel_name);
+    Schedule &npu(const std::string &stage);
+    Schedule &unroll(const std::string &stage, const std::string &loop);
+
+    const std::vector<Directive> &directives() const { return directives_; }
+    std::string to_text() const;
+
+private:
+    Schedule &add(const std::string &verb, std::vector<std::string> args, const std::string &where = "code");
+    std::vector<Directive> directives_;
+};
+
+// A staged copy of an input tensor (the Halide wrapper Func holding the tile).
+struct StagedInput {
+    std::string tensor;        // input name, e.g. "A"
+    std::string buffer;        // Halide Func name of the copy
+    MemLevel level = MemLevel::L1;
+    std::string consumer, loop;
+    bool double_buffer = false;
+};
+
+struct KernelMapping {
+    std::string stage;
+    std::string kernel;
+};
+
+// What Halyard's own lowering passes need to know from the schedule, after the
+// Halide-level parts (tiling, order, compute_at) were applied to the Funcs.
+struct SchedulePlan {
+    std::map<std::string, MemLevel> buffer_memory;   // Halide buffer name -> level
+    std::vector<StagedInput> staged_inputs;
+    std::map<std::string, std::string> parallel_loops;  // Halide Func name -> loop split over cores
+    std::vector<KernelMapping> kernels;
+    std::vector<std::string> npu_stages;
+    std::map<std::string, std::vector<std::string>> loop_nest;  // stage -> loops, outermost first
+    std::map<std::string, std::string> placement;     // stage -> "root" or "consumer.loop"
+    std::vector<std::string> notes;                   // what a target only checked
+    std::string describe() const;
+};
+
+// Validate `schedule` against `algo` and `target`, then apply it to the
+// algorithm's Funcs. Throws UserError naming the op, the directive (with its
+// file:line), the stage/loop/buffer and the sizes.
+SchedulePlan apply_schedule(Algorithm &algo, const Schedule &schedule, const TargetDescription &target);
+
+// The default schedule per (op, target), chosen from the algorithm's shapes.
+Schedule default_schedule(const Algorithm &algo, const TargetDescription &target);
+
+// Micro-kernels a schedule may name, with what they compute.
+struct MicroKernelInfo {
+    std::string name;
+    std::string computes;            // human description of the reference semantics
+    std::string requires_extension;  // e.g. "xpulpv2"
+    std::vector<std::string> ops;    // op families whose reduction stage it fits
+};
+const std::vector<MicroKernelInfo> &micro_kernels();
+
+}  // namespace halyard

@@ -1,0 +1,399 @@
+// Validates a schedule against an algorithm and a target, and applies it:
+// tiling, loop order and placement go to Halide's scheduling calls; memory
+// levels, staging, parallel split, kernels and NPU mapping go into the
+// SchedulePlan that Halyard's lowering passes read.
+#include <algorithm>
+#include <sstream>
+
+#include "halyard/schedule.h"
+
+namespace halyard {
+
+namespace {
+
+using Halide::RVar;
+using Halide::Var;
+using Halide::VarOrRVar;
+
+std::string join(const std::vector<std::string> &v) {
+    std::string s;
+    for (const auto &x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+bool contains(const std::vector<std::string> &v, const std::string &x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// What the scheduler knows about one stage while it applies directives.
+struct StageState {
+    Stage *stage = nullptr;
+    std::vector<std::string> pure;        // pure loops, outermost first
+    std::vector<std::string> all;         // update loops (pure + reduction), outermost first
+    std::set<std::string> reduction;      // names that are reduction loops
+    std::map<std::string, int> extent;    // loop -> extent (upper bound for split tails)
+    std::map<std::string, bool> exact;    // loop extent is exact (no tail)
+    std::map<std::string, std::string> halide_name;  // loop -> Halide Var/RVar name
+    bool has_update() const { return !reduction.empty(); }
+};
+
+class Applier {
+public:
+    Applier(Algorithm &algo, const TargetDescription &target) : algo_(algo), target_(target) {
+        for (auto &s : algo_.stages) {
+            StageState st;
+            st.stage = &s;
+            st.pure = s.pure_loops;
+            st.all = s.pure_loops;
+            for (const auto &l : s.pure_loops) {
+                st.extent[l] = s.extents.at(l);
+                st.exact[l] = true;
+                st.halide_name[l] = l;
+            }
+            for (size_t i = 0; i < s.reduction_loops.size(); i++) {
+                const auto &l = s.reduction_loops[i];
+                st.all.push_back(l);
+                st.reduction.insert(l);
+                st.extent[l] = s.extents.at(l);
+                st.exact[l] = true;
+                st.halide_name[l] = s.rdom[(int)i].name();
+            }
+            states_[s.name] = st;
+            plan_.placement[s.name] = (&s == &algo_.stages.back()) ? "root (output)" : "root";
+        }
+        // Intermediate stages default to root in L2; Halide would refuse to
+        // inline a reduction anyway.
+        for (auto &s : algo_.stages) {
+            if (&s != &algo_.stages.back()) {
+                s.func.compute_root();
+                plan_.buffer_memory[s.func.name()] = MemLevel::L2;
+            }
+        }
+    }
+
+    void apply(const Directive &d) {
+        where_ = d.where;
+        const auto &a = d.args;
+        if (d.verb == "tile") {
+            tile(state(a[0]), a[1], parse_int(a[2], "tile factor"));
+        } else if (d.verb == "order") {
+            order(state(a[0]), std::vector<std::string>(a.begin() + 1, a.end()));
+        } else if (d.verb == "parallel") {
+            parallel(state(a[0]), a[1]);
+        } else if (d.verb == "compute_at") {
+            compute_at(state(a[0]), a[1], a.size() > 2 ? a[2] : "");
+        } else if (d.verb == "memory") {
+            memory(a[0], parse_level(a[1]));
+        } else if (d.verb == "stage") {
+            stage_input(a);
+        } else if (d.verb == "kernel") {
+            kernel(state(a[0]), a[1]);
+        } else if (d.verb == "npu") {
+            npu(state(a[0]));
+        } else if (d.verb == "unroll") {
+            unroll(state(a[0]), a[1]);
+        } else {
+            fail("unknown schedule directive '" + d.verb + "'");
+        }
+    }
+
+    SchedulePlan finish() {
+        for (auto &[name, st] : states_) plan_.loop_nest[name] = st.all;
+        return plan_;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string &msg) const {
+        throw UserError("schedule for op " + algo_.op + " (" + where_ + "): " + msg);
+    }
+
+    int parse_int(const std::string &s, const std::string &what) const {
+        try {
+            size_t used = 0;
+            int v = std::stoi(s, &used);
+            if (used == s.size()) return v;
+        } catch (...) {
+        }
+        fail(what + " '" + s + "' is not an integer");
+    }
+
+    MemLevel parse_level(const std::string &s) const {
+        try {
+            return parse_mem_level(s);
+        } catch (const UserError &e) {
+            fail(e.what());
+        }
+    }
+
+    StageState &state(const std::string &name) {
+        auto it = states_.find(name);
+        if (it == states_.end()) {
+            std::vector<std::string> names;
+            for (const auto &s : algo_.stages) names.push_back(s.name);
+            fail("unknown stage '" + name + "' (stages of " + algo_.op + ": " + join(names) + ")");
+        }
+        return it->second;
+    }
+
+    void require_loop(const StageState &st, const std::string &loop) const {
+        if (!contains(st.all, loop)) {
+            fail("unknown loop '" + loop + "' in stage " + st.stage->name + " (loops: " + join(st.all) + ")");
+        }
+    }
+
+    VarOrRVar loop_var(const StageState &st, const std::string &loop) const {
+        if (st.reduction.count(loop)) return RVar(st.halide_name.at(loop));
+        return Var(st.halide_name.at(loop));
+    }
+
+    Halide::LoopLevel loop_level(const StageState &st, const std::string &loop) const {
+        VarOrRVar v = loop_var(st, loop);
+        return v.is_rvar ? Halide::LoopLevel(st.stage->func, v.rvar) : Halide::LoopLevel(st.stage->func, v.var);
+    }
+
+    template <typename F>
+    void halide(F &&f) const {
+        try {
+            f();
+        } catch (const Halide::Error &e) {
+            fail(std::string("Halide rejected the directive: ") + e.what());
+        }
+    }
+
+    void tile(StageState &st, const std::string &loop, int factor) {
+        require_loop(st, loop);
+        const int extent = st.extent[loop];
+        if (factor < 1) fail("tile factor " + std::to_string(factor) + " for loop " + loop + " must be >= 1");
+        if (factor > extent) {
+            fail("tile of " + std::to_string(factor) + " for loop " + loop + " of stage " + st.stage->name +
+                 " exceeds its extent " + std::to_string(extent));
+        }
+        const std::string o = loop + "_o", i = loop + "_i";
+        const bool red = st.reduction.count(loop) != 0;
+        VarOrRVar old_v = loop_var(st, loop);
+        halide([&] {
+            if (red) {
+                st.stage->func.update().split(old_v.rvar, RVar(o), RVar(i), factor, Halide::TailStrategy::GuardWithIf);
+            } else {
+                st.stage->func.split(old_v.var, Var(o), Var(i), factor);
+                if (st.has_update()) st.stage->func.update().split(old_v.var, Var(o), Var(i), factor);
+            }
+        });
+        auto replace = [&](std::vector<std::string> &v) {
+            auto it = std::find(v.begin(), v.end(), loop);
+            if (it == v.end()) return;
+            it = v.erase(it);
+            it = v.insert(it, i);
+            v.insert(it, o);
+        };
+        replace(st.all);
+        if (!red) replace(st.pure);
+        st.halide_name[o] = o;
+        st.halide_name[i] = i;
+        st.extent[o] = (extent + factor - 1) / factor;
+        st.extent[i] = factor;
+        st.exact[o] = st.exact[loop] && extent % factor == 0;
+        st.exact[i] = st.exact[loop];
+        if (red) {
+            st.reduction.insert(o);
+            st.reduction.insert(i);
+        }
+    }
+
+    void order(StageState &st, const std::vector<std::string> &loops) {
+        for (const auto &l : loops) require_loop(st, l);
+        std::vector<std::string> sorted = loops, have = st.all;
+        std::sort(sorted.begin(), sorted.end());
+        std::sort(have.begin(), have.end());
+        if (sorted != have) {
+            fail("order for stage " + st.stage->name + " must list each of its loops once: " + join(st.all) +
+                 " (got " + join(loops) + ")");
+        }
+        std::vector<VarOrRVar> inner_first_all, inner_first_pure;
+        std::vector<std::string> pure_order;
+        for (auto it = loops.rbegin(); it != loops.rend(); ++it) {
+            inner_first_all.push_back(loop_var(st, *it));
+            if (!st.reduction.count(*it)) inner_first_pure.push_back(loop_var(st, *it));
+        }
+        for (const auto &l : loops) {
+            if (!st.reduction.count(l)) pure_order.push_back(l);
+        }
+        halide([&] {
+            if (st.has_update()) {
+                if (inner_first_pure.size() > 1) st.stage->func.reorder(inner_first_pure);
+                st.stage->func.update().reorder(inner_first_all);
+            } else if (inner_first_all.size() > 1) {
+                st.stage->func.reorder(inner_first_all);
+            }
+        });
+        st.all = loops;
+        st.pure = pure_order;
+    }
+
+    void parallel(StageState &st, const std::string &loop) {
+        require_loop(st, loop);
+        if (st.reduction.count(loop)) {
+            fail("loop " + loop + " of stage " + st.stage->name +
+                 " is a reduction loop; only pure loops can be split over cores");
+        }
+        const std::string key = st.stage->func.name();  // Halide's (possibly uniquified) name
+        if (plan_.parallel_loops.count(key)) {
+            fail("stage " + st.stage->name + " already has parallel loop " + plan_.parallel_loops[key]);
+        }
+        plan_.parallel_loops[key] = loop;
+        if (target_.cores() == 1) {
+            plan_.notes.push_back("parallel " + st.stage->name + "." + loop + ": target " + target_.name() +
+                                  " has 1 core; runs serially");
+        }
+    }
+
+    void compute_at(StageState &st, const std::string &consumer, const std::string &loop) {
+        if (&st == &states_.at(algo_.output_stage().name)) {
+            fail("stage " + st.stage->name + " is the output; it cannot be computed at another stage");
+        }
+        if (consumer == "root") {
+            halide([&] { st.stage->func.compute_root(); });
+            plan_.placement[st.stage->name] = "root";
+            return;
+        }
+        if (loop.empty()) fail("compute_at " + st.stage->name + " " + consumer + " needs a loop name (or 'root')");
+        StageState &c = state(consumer);
+        if (&c == &st) fail("stage " + st.stage->name + " cannot be computed at its own loop");
+        require_loop(c, loop);
+        halide([&] { st.stage->func.compute_at(loop_level(c, loop)); });
+        plan_.placement[st.stage->name] = consumer + "." + loop;
+    }
+
+    void memory(const std::string &name, MemLevel level) {
+        // A stage, or a staged input's copy.
+        for (auto &s : plan_.staged_inputs) {
+            if (s.tensor == name) {
+                s.level = level;
+                plan_.buffer_memory[s.buffer] = level;
+                return;
+            }
+        }
+        StageState &st = state(name);
+        if (&st == &states_.at(algo_.output_stage().name)) {
+            fail("the output " + name + " lives in the caller's buffer; its memory level cannot be scheduled");
+        }
+        plan_.buffer_memory[st.stage->func.name()] = level;
+    }
+
+    void stage_input(const std::vector<std::string> &a) {
+        // stage <tensor> <level> at <consumer> <loop> [double_buffer]
+        const InputTensor *in = algo_.find_input(a[0]);
+        if (!in) {
+            std::vector<std::string> names;
+            for (const auto &i : algo_.inputs) names.push_back(i.type.name);
+            fail("unknown input tensor '" + a[0] + "' (inputs of " + algo_.op + ": " + join(names) + ")");
+        }
+        MemLevel level = parse_level(a[1]);
+        if (a[2] != "at") fail("expected 'stage " + a[0] + " " + a[1] + " at <stage> <loop>'");
+        bool dbuf = false;
+        if (a.size() == 6) {
+            if (a[5] != "double_buffer") fail("unknown staging option '" + a[5] + "' (expected double_buffer)");
+            dbuf = true;
+        }
+        for (const auto &s : plan_.staged_inputs) {
+            if (s.tensor == a[0]) fail("input " + a[0] + " is already staged");
+        }
+        StageState &c = state(a[3]);
+        require_loop(c, a[4]);
+        Halide::Func copy;
+        halide([&] {
+            Halide::ImageParam p = in->param;
+            copy = p.in();
+            copy.compute_at(loop_level(c, a[4]));
+        });
+        StagedInput s;
+        s.tensor = a[0];
+        s.buffer = copy.name();
+        s.level = level;
+        s.consumer = a[3];
+        s.loop = a[4];
+        s.double_buffer = dbuf;
+        plan_.staged_inputs.push_back(s);
+        plan_.buffer_memory[s.buffer] = level;
+        if (dbuf && target_.is_host()) {
+            plan_.notes.push_back("double buffering of " + a[0] + " checked; host copies serially");
+        }
+    }
+
+    void kernel(StageState &st, const std::string &name) {
+        const MicroKernelInfo *k = nullptr;
+        for (const auto &mk : micro_kernels()) {
+            if (mk.name == name) k = &mk;
+        }
+        if (!k) {
+            std::vector<std::string> names;
+            for (const auto &mk : micro_kernels()) names.push_back(mk.name);
+            fail("unknown micro-kernel '" + name + "' (known: " + join(names) + ")");
+        }
+        if (!contains(k->ops, algo_.op) || !st.has_update()) {
+            fail("micro-kernel " + name + " computes " + k->computes + "; it does not fit stage " + st.stage->name +
+                 " of op " + algo_.op);
+        }
+        for (auto t : {algo_.inputs[0].type.type, algo_.inputs[1].type.type}) {
+            if (t != ElemType::Int8) {
+                fail("micro-kernel " + name + " needs int8 operands; op " + algo_.op + " has " + elem_type_name(t));
+            }
+        }
+        if (target_.is_host()) {
+            plan_.notes.push_back("kernel " + name + " for stage " + st.stage->name +
+                                  " checked; host runs the plain loop nest");
+        } else if (!target_.has_extension(k->requires_extension)) {
+            fail("micro-kernel " + name + " needs extension " + k->requires_extension + ", which target " +
+                 target_.name() + " lacks (extensions: " + target_.get("extensions") + ")");
+        }
+        plan_.kernels.push_back({st.stage->name, name});
+    }
+
+    void npu(StageState &st) {
+        if (!st.has_update() || (algo_.op != "gemm" && algo_.op != "matmul")) {
+            fail("the NPU runs int8 GEMM/MatMul reductions; stage " + st.stage->name + " of op " + algo_.op +
+                 " is not one");
+        }
+        if (target_.is_host()) {
+            plan_.notes.push_back("npu mapping of " + st.stage->name + " checked; host runs the plain loop nest");
+        } else if (!target_.has("npu") || target_.get("npu") == "none") {
+            fail("target " + target_.name() + " has no NPU (npu mapping of stage " + st.stage->name + ")");
+        }
+        plan_.npu_stages.push_back(st.stage->name);
+    }
+
+    void unroll(StageState &st, const std::string &loop) {
+        require_loop(st, loop);
+        if (!st.exact[loop] && st.reduction.count(loop)) {
+            fail("loop " + loop + " of stage " + st.stage->name + " has a guarded tail; it cannot be unrolled");
+        }
+        if (st.extent[loop] > 64) {
+            fail("loop " + loop + " of stage " + st.stage->name + " has extent " + std::to_string(st.extent[loop]) +
+                 "; unrolling is limited to 64");
+        }
+        halide([&] {
+            if (st.reduction.count(loop)) {
+                st.stage->func.update().unroll(loop_var(st, loop).rvar);
+            } else {
+                st.stage->func.unroll(loop_var(st, loop).var);
+                if (st.has_update()) st.stage->func.update().unroll(loop_var(st, loop).var);
+            }
+        });
+    }
+
+    Algorithm &algo_;
+    const TargetDescription &target_;
+    std::map<std::string, StageState> states_;
+    SchedulePlan plan_;
+    std::string where_;
+};
+
+}  // namespace
+
+SchedulePlan apply_schedule(Algorithm &algo, const Schedule &schedule, const TargetDescription &target) {
+    Applier applier(algo, target);
+    for (const auto &d : schedule.directives()) applier.apply(d);
+    return applier.finish();
+}
+
+}  // namespace halyard

@@ -1,0 +1,48 @@
+// Halyard's backend: lowers a scheduled algorithm through Halyard's passes and
+// prints one plain-C99 source and header per library (no Halide runtime, no
+// halide_buffer_t, no heap; intermediate buffers live in static arenas).
+#pragma once
+
+#include <string>
+
+#include "halyard/dsl/algorithm.h"
+#include "halyard/schedule.h"
+#include "halyard/target_description.h"
+
+namespace halyard {
+
+struct ArenaBuffer {
+    std::string name;     // Halide buffer name
+    MemLevel level;
+    int64_t offset = 0;   // bytes from the arena base (reg buffers: 0)
+    int64_t bytes = 0;    // one copy
+    int copies = 1;       // 2 when double-buffered
+};
+
+struct ArenaPlan {
+    std::vector<ArenaBuffer> buffers;
+    int64_t l1_bytes = 0;  // peak of the L1 arena
+    int64_t l2_bytes = 0;  // peak of the L2 arena
+    int64_t reg_bytes = 0; // largest core-local buffer
+    const ArenaBuffer *find(const std::string &name) const;
+};
+
+struct GeneratedLibrary {
+    std::string name;        // C entry point and file stem
+    std::string c_source;    // <name>.c
+    std::string header;      // <name>.h
+    std::string report;      // <name>.report.txt: loop nest, arenas, DMA, kernels
+    ArenaPlan arenas;
+};
+
+// Lower `algo` (already scheduled: `plan` came from apply_schedule) for
+// `target` and print the library. Throws UserError for anything the user can
+// fix (e.g. L1 overflow), naming the buffers and sizes.
+GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan, const TargetDescription &target,
+                                 const std::string &name);
+
+// Convenience: algorithm + schedule (default when null) + target -> library.
+GeneratedLibrary generate_library(Algorithm algo, const Schedule *schedule, const TargetDescription &target,
+                                  const std::string &name);
+
+}  // namespace halyard

@@ -1,0 +1,420 @@
+#include "c99_printer.h"
+
+#include <set>
+#include <sstream>
+
+namespace halyard {
+
+namespace {
+
+using namespace Halide;
+using namespace Halide::Internal;
+
+// Static inline helpers with Halide's integer semantics: floor division and
+// Euclidean modulo (x / 0 == 0, x % 0 == 0), min/max/abs without evaluating
+// operands twice.
+const char *kHelpers = R"(/* Halide integer semantics: division rounds to negative infinity, modulo is
+ * non-negative, and division or modulo by zero gives zero. */
+#define HY_DEFINE_SIGNED(T, S)                                                   \
+    static inline T hy_div_##S(T a, T b) {                                     \
+        T q, r;                                                                \
+        if (b == 0) return 0;                                                  \
+        q = (T)(a / b);                                                        \
+        r = (T)(a % b);                                                        \
+        if (r != 0 && ((r < 0) != (b < 0))) q = (T)(q - 1);                    \
+        return q;                                                              \
+    }                                                                          \
+    static inline T hy_mod_##S(T a, T b) {                                     \
+        T r;                                                                   \
+        if (b == 0) return 0;                                                  \
+        r = (T)(a % b);                                                        \
+        if (r < 0) r = (T)(b < 0 ? r - b : r + b);                             \
+        return r;                                                              \
+    }                                                                          \
+    static inline T hy_min_##S(T a, T b) { return a < b ? a : b; }             \
+    static inline T hy_max_##S(T a, T b) { return a > b ? a : b; }
+#define HY_DEFINE_UNSIGNED(T, S)                                                 \
+    static inline T hy_div_##S(T a, T b) { return b == 0 ? 0 : (T)(a / b); }   \
+    static inline T hy_mod_##S(T a, T b) { return b == 0 ? 0 : (T)(a % b); }   \
+    static inline T hy_min_##S(T a, T b) { return a < b ? a : b; }             \
+    static inline T hy_max_##S(T a, T b) { return a > b ? a : b; }
+HY_DEFINE_SIGNED(int8_t, i8)
+HY_DEFINE_SIGNED(int16_t, i16)
+HY_DEFINE_SIGNED(int32_t, i32)
+HY_DEFINE_SIGNED(int64_t, i64)
+HY_DEFINE_UNSIGNED(uint8_t, u8)
+HY_DEFINE_UNSIGNED(uint16_t, u16)
+HY_DEFINE_UNSIGNED(uint32_t, u32)
+HY_DEFINE_UNSIGNED(uint64_t, u64)
+static inline uint8_t hy_abs_i8(int8_t a) { return (uint8_t)(a < 0 ? -(int32_t)a : a); }
+static inline uint16_t hy_abs_i16(int16_t a) { return (uint16_t)(a < 0 ? -(int32_t)a : a); }
+static inline uint32_t hy_abs_i32(int32_t a) { return a < 0 ? 0u - (uint32_t)a : (uint32_t)a; }
+static inline uint64_t hy_abs_i64(int64_t a) { return a < 0 ? 0u - (uint64_t)a : (uint64_t)a; }
+)";
+
+class C99Printer : public IRVisitor {
+public:
+    C99Printer(const ArenaPlan &arenas, const std::map<std::string, Type> &pointer_types)
+        : arenas_(arenas), pointer_types_(pointer_types) {}
+
+    std::ostringstream out;
+    int indent = 1;
+
+    std::string expr(const Expr &e) {
+        check_scalar(e.type(), "expression");
+        e.accept(this);
+        return result_;
+    }
+
+    void stmt(const Stmt &s) { s.accept(this); }
+
+    // Give a Halide name a chosen C name (entry-point arguments).
+    void bind_id(const std::string &halide_name, const std::string &c_name) {
+        ids_[halide_name] = c_name;
+        used_.insert(c_name);
+    }
+
+    std::string id(const std::string &halide_name) {
+        auto it = ids_.find(halide_name);
+        if (it != ids_.end()) return it->second;
+        std::string s;
+        for (char c : halide_name) s += std::isalnum((unsigned char)c) ? c : '_';
+        if (s.empty() || std::isdigit((unsigned char)s[0])) s = "v_" + s;
+        static const std::set<std::string> reserved = {
+            "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+            "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+            "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+            "volatile", "while", "_Bool", "_Complex", "_Imaginary", "main"};
+        if (reserved.count(s) || s.rfind("hy_", 0) == 0 || s.rfind("halyard_", 0) == 0) s = "v_" + s;
+        std::string unique = s;
+        for (int i = 1; used_.count(unique); i++) unique = s + "_" + std::to_string(i);
+        used_.insert(unique);
+        ids_[halide_name] = unique;
+        return unique;
+    }
+
+    static std::string ctype(Type t) {
+        if (t.is_bool()) return "int";
+        if (t.is_int() || t.is_uint()) {
+            if (t.bits() != 8 && t.bits() != 16 && t.bits() != 32 && t.bits() != 64) {
+                throw UserError("C99 backend: unsupported integer width " + std::to_string(t.bits()));
+            }
+            return std::string(t.is_uint() ? "uint" : "int") + std::to_string(t.bits()) + "_t";
+        }
+        std::ostringstream os;
+        os << t;
+        throw UserError("C99 backend: type " + os.str() + " is not supported (Halyard generates integer-only code)");
+    }
+
+    static std::string suffix(Type t) {
+        return std::string(t.is_uint() ? "u" : "i") + std::to_string(t.bits());
+    }
+
+private:
+    using IRVisitor::visit;
+    const ArenaPlan &arenas_;
+    std::map<std::string, Type> pointer_types_;
+    std::map<std::string, std::string> ids_;
+    std::set<std::string> used_;
+    std::string result_;
+
+    void check_scalar(Type t, const std::string &what) {
+        if (t.lanes() != 1) {
+            std::ostringstream os;
+            os << t;
+            throw UserError("C99 backend: vector " + what + " of type " + os.str() +
+                            " (Halyard schedules must not vectorize; SIMD lives in micro-kernels)");
+        }
+    }
+
+    std::string pad() const { return std::string(indent * 4, ' '); }
+
+    // Arithmetic narrower than 32 bits happens in 32 bits (C's promotions) and
+    // is truncated back, as Halide's wrap-around semantics require; unsigned
+    // 32-bit math avoids signed-overflow UB from promoted uint16 products.
+    std::string arith(Type t, const std::string &a, const char *op, const std::string &b) {
+        if (t.bits() < 32) {
+            const char *wide = t.is_uint() ? "uint32_t" : "int32_t";
+            return "((" + ctype(t) + ")((" + wide + ")" + a + " " + op + " (" + wide + ")" + b + "))";
+        }
+        return "(" + a + " " + op + " " + b + ")";
+    }
+
+    std::string literal(Type t, int64_t v) {
+        if (t.is_bool()) return v ? "1" : "0";
+        if (t.bits() == 64) {
+            if (t.is_uint()) return "UINT64_C(" + std::to_string((uint64_t)v) + ")";
+            if (v == INT64_MIN) return "(INT64_MIN)";
+            return "INT64_C(" + std::to_string(v) + ")";
+        }
+        if (t.bits() == 32) {
+            if (t.is_uint()) return std::to_string((uint32_t)v) + "u";
+            if (v == INT32_MIN) return "(-2147483647 - 1)";
+            return v < 0 ? "(" + std::to_string(v) + ")" : std::to_string(v);
+        }
+        return "((" + ctype(t) + ")" + (v < 0 ? "(" + std::to_string(v) + ")" : std::to_string(v)) + ")";
+    }
+
+    void visit(const IntImm *op) override { result_ = literal(op->type, op->value); }
+    void visit(const UIntImm *op) override { result_ = literal(op->type, (int64_t)op->value); }
+    void visit(const FloatImm *op) override { ctype(op->type); }
+    void visit(const StringImm *op) override {
+        throw UserError("C99 backend: string constant \"" + op->value + "\" in generated code");
+    }
+    void visit(const Cast *op) override {
+        std::string v = expr(op->value);
+        result_ = "((" + ctype(op->type) + ")" + v + ")";
+    }
+    void visit(const Variable *op) override {
+        if (op->type.is_handle()) {
+            result_ = id(op->name);
+            return;
+        }
+        ctype(op->type);
+        result_ = id(op->name);
+    }
+    void visit(const Add *op) override { result_ = arith(op->type, expr(op->a), "+", expr(op->b)); }
+    void visit(const Sub *op) override { result_ = arith(op->type, expr(op->a), "-", expr(op->b)); }
+    void visit(const Mul *op) override { result_ = arith(op->type, expr(op->a), "*", expr(op->b)); }
+    void visit(const Div *op) override {
+        result_ = "hy_div_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
+    }
+    void visit(const Mod *op) override {
+        result_ = "hy_mod_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
+    }
+    void visit(const Min *op) override {
+        result_ = "hy_min_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
+    }
+    void visit(const Max *op) override {
+        result_ = "hy_max_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
+    }
+    void compare(const Expr &a, const char *cmp, const Expr &b) {
+        result_ = "(" + expr(a) + " " + cmp + " " + expr(b) + ")";
+    }
+    void visit(const EQ *op) override { compare(op->a, "==", op->b); }
+    void visit(const NE *op) override { compare(op->a, "!=", op->b); }
+    void visit(const LT *op) override { compare(op->a, "<", op->b); }
+    void visit(const LE *op) override { compare(op->a, "<=", op->b); }
+    void visit(const GT *op) override { compare(op->a, ">", op->b); }
+    void visit(const GE *op) override { compare(op->a, ">=", op->b); }
+    void visit(const And *op) override { compare(op->a, "&&", op->b); }
+    void visit(const Or *op) override { compare(op->a, "||", op->b); }
+    void visit(const Not *op) override { result_ = "(!" + expr(op->a) + ")"; }
+    void visit(const Select *op) override {
+        result_ = "(" + expr(op->condition) + " ? " + expr(op->true_value) + " : " + expr(op->false_value) + ")";
+    }
+    void visit(const Load *op) override {
+        check_scalar(op->type, "load from " + op->name);
+        if (!is_const_one(op->predicate)) throw UserError("C99 backend: predicated load from " + op->name);
+        result_ = id(op->name) + "[" + expr(op->index) + "]";
+    }
+    void visit(const Ramp *op) override { check_scalar(op->type, "ramp"); }
+    void visit(const Broadcast *op) override { check_scalar(op->type, "broadcast"); }
+    void visit(const Let *op) override {
+        // C99 has no let-expressions; substitute (values are pure).
+        result_ = expr(substitute(op->name, op->value, op->body));
+    }
+    void visit(const Shuffle *op) override { check_scalar(op->type, "shuffle"); }
+    void visit(const VectorReduce *op) override { check_scalar(op->type, "vector reduction"); }
+
+    void visit(const Call *op) override {
+        const auto &a = op->args;
+        auto arg = [&](int i) { return expr(a[i]); };
+        if (op->is_intrinsic(Call::bitwise_and)) {
+            result_ = arith(op->type, arg(0), "&", arg(1));
+        } else if (op->is_intrinsic(Call::bitwise_or)) {
+            result_ = arith(op->type, arg(0), "|", arg(1));
+        } else if (op->is_intrinsic(Call::bitwise_xor)) {
+            result_ = arith(op->type, arg(0), "^", arg(1));
+        } else if (op->is_intrinsic(Call::bitwise_not)) {
+            result_ = "((" + ctype(op->type) + ")~" + arg(0) + ")";
+        } else if (op->is_intrinsic(Call::shift_left)) {
+            if (!a[1].type().is_uint() && !can_prove_nonneg(a[1])) {
+                throw UserError("C99 backend: left shift by a possibly negative amount");
+            }
+            // Shift in unsigned arithmetic: left shifts of negative values are UB in C.
+            std::string wide = op->type.bits() == 64 ? "uint64_t" : "uint32_t";
+            result_ = "((" + ctype(op->type) + ")((" + wide + ")" + arg(0) + " << " + arg(1) + "))";
+        } else if (op->is_intrinsic(Call::shift_right)) {
+            if (!a[1].type().is_uint() && !can_prove_nonneg(a[1])) {
+                throw UserError("C99 backend: right shift by a possibly negative amount");
+            }
+            result_ = "((" + ctype(op->type) + ")(" + arg(0) + " >> " + arg(1) + "))";
+        } else if (op->is_intrinsic(Call::abs)) {
+            const Type t = a[0].type();
+            result_ = t.is_uint() ? arg(0) : "hy_abs_" + suffix(t) + "(" + arg(0) + ")";
+        } else if (op->is_intrinsic(Call::likely) || op->is_intrinsic(Call::likely_if_innermost) ||
+                   op->is_intrinsic(Call::promise_clamped) || op->is_intrinsic(Call::unsafe_promise_clamped)) {
+            result_ = arg(0);
+        } else if (op->is_intrinsic(Call::if_then_else)) {
+            result_ = "(" + arg(0) + " ? " + arg(1) + " : " + (a.size() > 2 ? arg(2) : literal(op->type, 0)) + ")";
+        } else if (op->is_intrinsic(Call::return_second)) {
+            result_ = "((void)" + arg(0) + ", " + arg(1) + ")";
+        } else if (op->is_intrinsic(Call::reinterpret)) {
+            if (a[0].type().bits() != op->type.bits()) throw UserError("C99 backend: reinterpret between widths");
+            result_ = "((" + ctype(op->type) + ")" + arg(0) + ")";
+        } else if (op->is_intrinsic(Call::div_round_to_zero)) {
+            result_ = "((" + ctype(op->type) + ")(" + arg(0) + " / " + arg(1) + "))";
+        } else if (op->is_intrinsic(Call::mod_round_to_zero)) {
+            result_ = "((" + ctype(op->type) + ")(" + arg(0) + " % " + arg(1) + "))";
+        } else {
+            throw UserError("C99 backend: call to " + op->name +
+                            " is not supported in generated C (integer-only, no runtime)");
+        }
+    }
+
+    static bool can_prove_nonneg(const Expr &e) {
+        return is_const(e) ? can_prove(e >= 0) : true;
+    }
+
+    // Statements.
+    void visit(const LetStmt *op) override {
+        if (op->value.type().is_handle()) {
+            throw UserError("C99 backend: pointer-valued let " + op->name + " is not supported");
+        }
+        std::string v = expr(op->value);
+        out << pad() << "{\n";
+        indent++;
+        out << pad() << "const " << ctype(op->value.type()) << " " << id(op->name) << " = " << v << ";\n";
+        stmt(op->body);
+        indent--;
+        out << pad() << "}\n";
+    }
+    void visit(const AssertStmt *op) override {
+        out << pad() << "if (!" << expr(op->condition) << ") return -1;\n";
+    }
+    void visit(const ProducerConsumer *op) override {
+        out << pad() << "/* " << (op->is_producer ? "produce " : "consume ") << op->name << " */\n";
+        stmt(op->body);
+    }
+    void visit(const For *op) override {
+        if (op->for_type != ForType::Serial && op->for_type != ForType::Unrolled) {
+            std::ostringstream os;
+            os << op->for_type;
+            throw UserError("C99 backend: loop " + op->name + " has type " + os.str() +
+                            "; Halyard splits loops over cores itself");
+        }
+        std::string v = id(op->name);
+        std::string mn = expr(op->min), ext = expr(op->extent);
+        out << pad() << "{\n";
+        indent++;
+        std::string end = id(op->name + ".end");
+        if (is_const_zero(op->min)) {
+            out << pad() << "const int32_t " << end << " = " << ext << ";\n";
+        } else {
+            out << pad() << "const int32_t " << end << " = " << mn << " + " << ext << ";\n";
+        }
+        out << pad() << "int32_t " << v << ";\n";
+        out << pad() << "for (" << v << " = " << mn << "; " << v << " < " << end << "; " << v << "++) {\n";
+        indent++;
+        stmt(op->body);
+        indent--;
+        out << pad() << "}\n";
+        indent--;
+        out << pad() << "}\n";
+    }
+    void visit(const Store *op) override {
+        check_scalar(op->value.type(), "store to " + op->name);
+        if (!is_const_one(op->predicate)) throw UserError("C99 backend: predicated store to " + op->name);
+        std::string idx = expr(op->index), val = expr(op->value);
+        out << pad() << id(op->name) << "[" << idx << "] = " << val << ";\n";
+    }
+    void visit(const Provide *op) override { throw UserError("C99 backend: unlowered Provide to " + op->name); }
+    void visit(const Allocate *op) override {
+        const ArenaBuffer *b = arenas_.find(op->name);
+        if (!b) throw UserError("C99 backend: buffer " + op->name + " has no arena placement");
+        std::string t = ctype(op->type);
+        out << pad() << "{\n";
+        indent++;
+        if (b->level == MemLevel::Reg) {
+            out << pad() << t << " " << id(op->name) << "[" << b->bytes / op->type.bytes() << "];\n";
+        } else {
+            const char *arena = b->level == MemLevel::L1 ? "halyard_l1_arena" : "halyard_l2_arena";
+            out << pad() << t << " *const " << id(op->name) << " = (" << t << " *)(" << arena << ".bytes + "
+                << b->offset << ");  /* " << mem_level_name(b->level) << ", " << b->bytes << " B */\n";
+        }
+        pointer_types_[op->name] = op->type;
+        stmt(op->body);
+        indent--;
+        out << pad() << "}\n";
+    }
+    void visit(const Free *) override {}
+    void visit(const Realize *op) override { throw UserError("C99 backend: unlowered Realize of " + op->name); }
+    void visit(const Block *op) override {
+        stmt(op->first);
+        stmt(op->rest);
+    }
+    void visit(const IfThenElse *op) override {
+        out << pad() << "if (" << expr(op->condition) << ") {\n";
+        indent++;
+        stmt(op->then_case);
+        indent--;
+        if (op->else_case.defined()) {
+            out << pad() << "} else {\n";
+            indent++;
+            stmt(op->else_case);
+            indent--;
+        }
+        out << pad() << "}\n";
+    }
+    void visit(const Evaluate *op) override {
+        if (is_const(op->value)) return;
+        out << pad() << "(void)" << expr(op->value) << ";\n";
+    }
+    void visit(const Prefetch *op) override { throw UserError("C99 backend: prefetch of " + op->name + " is not supported"); }
+    void visit(const Fork *) override { throw UserError("C99 backend: fork is not supported"); }
+    void visit(const Acquire *) override { throw UserError("C99 backend: semaphores are not supported"); }
+    void visit(const Atomic *) override { throw UserError("C99 backend: atomics are not supported"); }
+};
+
+std::string upper(std::string s) {
+    for (char &c : s) c = std::isalnum((unsigned char)c) ? (char)std::toupper((unsigned char)c) : '_';
+    return s;
+}
+
+}  // namespace
+
+PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, const Algorithm &algo,
+                   const ArenaPlan &arenas, const TargetDescription &target, const std::string &name) {
+    std::map<std::string, Type> pointer_types;
+    for (const auto &a : args) pointer_types[a.name] = a.type;
+    C99Printer p(arenas, pointer_types);
+
+    // Reserve the argument names first so they print as themselves.
+    std::ostringstream proto;
+    proto << "int " << name << "(";
+    for (size_t i = 0; i < args.size(); i++) {
+        const auto &a = args[i];
+        if (!a.is_buffer()) throw UserError("C99 backend: scalar argument " + a.name + " is not supported");
+        std::string t = C99Printer::ctype(a.type);
+        // Arguments keep the tensor names of the algorithm ("Y", not "Y$1").
+        p.bind_id(a.name, a.is_output() ? algo.output.name : a.name);
+        proto << (i ? ", " : "") << (a.is_input() ? "const " : "") << t << " *restrict " << p.id(a.name);
+    }
+    proto << ")";
+
+    std::ostringstream src;
+    src << "/* Generated by Halyard for target " << target.name() << ". Do not edit.\n"
+        << " * op " << algo.op << ": see " << name << ".h and " << name << ".report.txt. */\n"
+        << "#include <stdint.h>\n\n"
+        << "#include \"" << name << ".h\"\n\n"
+        << kHelpers << "\n";
+    // Arenas: unions give 8-byte alignment in plain C99. HALYARD_L1_DATA /
+    // HALYARD_L2_DATA let a target place them in its memory sections.
+    src << "#ifndef HALYARD_L1_DATA\n#define HALYARD_L1_DATA\n#endif\n"
+        << "#ifndef HALYARD_L2_DATA\n#define HALYARD_L2_DATA\n#endif\n";
+    if (arenas.l1_bytes > 0) {
+        src << "static HALYARD_L1_DATA union { int64_t align; uint8_t bytes[" << arenas.l1_bytes
+            << "]; } halyard_l1_arena;\n";
+    }
+    if (arenas.l2_bytes > 0) {
+        src << "static HALYARD_L2_DATA union { int64_t align; uint8_t bytes[" << arenas.l2_bytes
+            << "]; } halyard_l2_arena;\n";
+    }
+    src << "\n" << proto.str() << " {\n";
+    p.stmt(body);
+    src << p.out.str() << "    return 0;\n}\n";
+    return {src.str(), proto.str()};
+}
+
+}  // namespace halyard

@@ -1,0 +1,16 @@
+#pragma once
+#include "Halide.h"
+#include "halyard/backend.h"
+
+namespace halyard {
+
+// The Memory-levels pass. Every Allocate is placed by the level its schedule
+// gave it: L1 and L2 buffers get offsets in one static arena per level, and
+// buffers whose scopes do not overlap share space (a scope-ordered stack, so
+// siblings reuse the same bytes); reg buffers become core-local arrays.
+// Double-buffered staging copies take two slots. Fails, naming every buffer and
+// its size, when an arena exceeds what the target has.
+ArenaPlan plan_memory_arenas(const Halide::Internal::Stmt &s, const SchedulePlan &plan,
+                             const TargetDescription &target, const std::string &op);
+
+}  // namespace halyard

@@ -1,0 +1,112 @@
+// Test support: run one generated op on random data and compare it bit for bit
+// with the independent reference.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "halyard/generator.h"
+#include "jit.h"
+#include "tensors.h"
+
+namespace halyard_test {
+
+using RefInputs = std::map<std::string, halyard_ref::Tensor>;
+using FillFn = std::function<TypedBuffer(const halyard::TensorType &, std::mt19937 &)>;
+using RefFn = std::function<halyard_ref::Tensor(const RefInputs &)>;
+
+inline std::string describe_params(const std::map<std::string, std::string> &p) {
+    std::string s;
+    for (const auto &[k, v] : p) s += k + "=" + v + " ";
+    return s;
+}
+
+// Generate family(params) for `target` with `schedule` (default if null), fill
+// inputs with `fill`, run the compiled C, compare with `reference`. Returns
+// true when bit-exact; adds a gtest failure naming the case otherwise.
+inline bool run_op_case(const std::string &family, const std::map<std::string, std::string> &params,
+                        const halyard::Schedule *schedule, const FillFn &fill, const RefFn &reference,
+                        std::mt19937 &rng, const std::string &lib_name) {
+    using namespace halyard;
+    const std::string what = family + " " + describe_params(params) +
+                             (schedule ? "schedule:\n" + schedule->to_text() : std::string("default schedule"));
+    SCOPED_TRACE(what + " (seed " + std::to_string(test_seed()) + ")");
+    const GeneratorFamily &f = find_generator(family);
+    ParamMap pm(family, f.params, params);
+    Algorithm algo = f.build(pm);
+    TargetDescription host = TargetDescription::named("host");
+    GeneratedLibrary lib = run_generator(family, params, host, schedule, lib_name);
+    JitKernel kernel(lib);
+
+    std::vector<TypedBuffer> buffers;
+    RefInputs ref_in;
+    for (const auto &in : algo.inputs) {
+        buffers.push_back(fill(in.type, rng));
+        ref_in[in.type.name] = to_ref(buffers.back(), in.type.shape);
+    }
+    TypedBuffer out(algo.output.type, num_elements(algo.output.shape));
+    // Poison the output so an unwritten element cannot pass by accident.
+    for (int64_t i = 0; i < out.size(); i++) out.set(i, 0x5A);
+    std::vector<void *> args;
+    for (auto &b : buffers) args.push_back(b.data());
+    args.push_back(out.data());
+    EXPECT_EQ(kernel.call(args), 0);
+
+    halyard_ref::Tensor expected = reference(ref_in);
+    if (expected.size() != out.size()) {
+        ADD_FAILURE() << "reference has " << expected.size() << " elements, kernel output " << out.size();
+        return false;
+    }
+    for (int64_t i = 0; i < out.size(); i++) {
+        if (expected.data[i] != out.get(i)) {
+            ADD_FAILURE() << "element " << i << " of " << algo.output.str() << ": expected " << expected.data[i]
+                          << ", got " << out.get(i) << "\nreport:\n" << lib.report;
+            return false;
+        }
+    }
+    return true;
+}
+
+// Requantization that keeps int32 intermediates in range and lands values
+// across (and beyond) the output range, so both saturation ends are hit.
+struct RequantChoice {
+    std::map<std::string, std::string> params;  // requant=1, log2d, mul_shape, ...
+    int64_t mul_max = 1;                         // |mul| bound
+    int64_t add_max = 0;
+};
+
+inline RequantChoice choose_requant(std::mt19937 &rng, int64_t max_abs_value, const std::string &mul_shape,
+                                    const std::string &add_shape, bool is_signed) {
+    RequantChoice c;
+    int64_t headroom = std::max<int64_t>(1, (int64_t(1) << 30) / std::max<int64_t>(1, max_abs_value));
+    c.mul_max = std::min<int64_t>(headroom, 1 << 12);
+    int bits = 0;
+    while ((int64_t(1) << bits) < max_abs_value * c.mul_max) bits++;
+    std::uniform_int_distribution<int> jitter(-3, 1);
+    int log2d = std::max(0, std::min(31, bits - 8 + jitter(rng)));
+    c.add_max = std::min<int64_t>((int64_t(1) << 29), int64_t(1) << std::min(29, log2d + 6));
+    c.params = {{"requant", "1"},
+                {"log2d", std::to_string(log2d)},
+                {"mul_shape", mul_shape},
+                {"add_shape", add_shape},
+                {"signed", is_signed ? "1" : "0"},
+                {"n_levels", "256"}};
+    return c;
+}
+
+inline halyard_ref::RequantParams ref_requant(const RefInputs &in, const std::map<std::string, std::string> &p) {
+    halyard_ref::RequantParams rq;
+    rq.mul = in.at("mul");
+    rq.add = in.at("add");
+    rq.log2D = std::stoll(p.at("log2d"));
+    rq.n_levels = p.count("n_levels") ? std::stoll(p.at("n_levels")) : 256;
+    rq.is_signed = !p.count("signed") || p.at("signed") == "1";
+    rq.rounding = !p.count("rounding") || p.at("rounding") == "1";
+    return rq;
+}
+
+}  // namespace halyard_test

@@ -1,0 +1,383 @@
+// The cluster: CORES cores, the L1 TCDM, L2, DMA, event unit and the
+// simulation peripherals (stdout, exit, cycle timer, perf counters). Every
+// size, address and latency comes from halyard_target_pkg, generated from
+// targets/descriptions/cluster.target.
+module halyard_cluster
+  import halyard_pkg::*;
+  import halyard_target_pkg::*;
+#(
+  localparam int unsigned NumCores = int'(CORES),
+  localparam int unsigned PerfBits = NumCores * NumPerf * 32
+) (
+  input  logic        clk_i,
+  input  logic        rst_ni,
+  input  logic [31:0] boot_addr_i,
+  input  logic [31:0] tohost_addr_i,   // 0: no tohost symbol
+
+  // Program loading (absolute addresses in L1 or L2) while in reset.
+  input  logic        load_we_i,
+  input  logic [31:0] load_addr_i,
+  input  logic [31:0] load_data_i,
+
+  output logic [NumCores-1:0]   stdout_valid_o,
+  output logic [NumCores*8-1:0] stdout_data_o,
+  output logic        exit_valid_o,
+  output logic [31:0] exit_code_o,
+  output logic        tohost_valid_o,
+  output logic [31:0] tohost_data_o,
+  output logic        fatal_valid_o,
+  output logic [7:0]  fatal_core_o,
+  output logic [3:0]  fatal_cause_o,
+  output logic [31:0] fatal_pc_o,
+  output logic [31:0] fatal_addr_o,
+  output logic        all_asleep_o,
+  output logic [NumCores*32-1:0] core_pc_o,
+  output logic [PerfBits-1:0]    perf_o,
+  output logic [31:0] dma_bytes_o,
+  output logic [31:0] dma_busy_cycles_o,
+  output logic [31:0] tcdm_conflicts_o,
+  output logic [63:0] cycles_o
+);
+
+  localparam logic [31:0] L1Base    = 32'(L1_BASE);
+  localparam int unsigned L1Size    = int'(L1_SIZE);
+  localparam logic [31:0] L2Base    = 32'(L2_BASE);
+  localparam int unsigned L2Size    = int'(L2_SIZE);
+  localparam logic [31:0] EuBase    = 32'(EU_BASE);
+  localparam logic [31:0] DmaBase   = 32'(DMA_BASE);
+  localparam logic [31:0] StdoutA   = 32'(SIM_STDOUT);
+  localparam logic [31:0] ExitA     = 32'(SIM_EXIT);
+  localparam logic [31:0] TimerLoA  = 32'(SIM_TIMER_LO);
+  localparam logic [31:0] TimerHiA  = 32'(SIM_TIMER_HI);
+  localparam logic [31:0] PerfBase  = 32'(PERF_BASE);
+  localparam int unsigned PerfStride= int'(PERF_STRIDE);
+  localparam int unsigned NumNpu    = int'(NPU_TCDM_PORTS);
+  localparam int unsigned NumPrio   = 2 + NumNpu;
+  localparam int unsigned BlockSize = 32'h100;  // EU and DMA register windows
+
+  // Core-side signals.
+  logic [31:0] instr_addr  [NumCores];
+  logic [31:0] instr_rdata [NumCores];
+  logic        instr_err   [NumCores];
+  logic        d_req   [NumCores];
+  logic        d_we    [NumCores];
+  logic [3:0]  d_be    [NumCores];
+  logic [31:0] d_addr  [NumCores];
+  logic [31:0] d_wdata [NumCores];
+  logic        d_gnt   [NumCores];
+  logic [31:0] d_rdata [NumCores];
+  stall_e      d_stall [NumCores];
+  logic        d_err   [NumCores];
+  logic [31:0] core_perf [NumCores][NumPerf];
+  logic        perf_clear [NumCores];
+  logic        halted  [NumCores];
+  fatal_e      fatal   [NumCores];
+  logic [31:0] pc      [NumCores];
+  logic [31:0] f_addr  [NumCores];
+  logic        sleeping [NumCores];
+
+  // Targets.
+  logic        l1_req [NumCores], l2_req [NumCores], eu_req [NumCores], dma_req [NumCores];
+  logic [31:0] l1_addr [NumCores], l2_addr [NumCores], l2_fetch [NumCores];
+  logic [7:0]  eu_off [NumCores], dma_off [NumCores];
+  logic        l1_gnt [NumCores], l2_gnt [NumCores], eu_gnt [NumCores], dma_gnt [NumCores];
+  logic [31:0] l1_rdata [NumCores], l2_rdata [NumCores], eu_rdata [NumCores], dma_rdata [NumCores];
+
+  logic        prio_req [NumPrio], prio_we [NumPrio], prio_gnt [NumPrio];
+  logic [3:0]  prio_be [NumPrio];
+  logic [31:0] prio_addr [NumPrio], prio_wdata [NumPrio], prio_rdata [NumPrio];
+
+  logic [31:0] dma_l2_raddr, dma_l2_waddr;
+  logic [63:0] dma_l2_rdata, dma_l2_wdata;
+  logic        dma_l2_we, dma_error, dma_busy;
+  logic [7:0]  dma_l2_wbe;
+  logic [NumCores-1:0] dma_evt;
+  logic        l2_wr_valid;
+  logic [31:0] l2_wr_addr, l2_wr_data;
+  logic [63:0] cycles_q;
+
+  for (genvar c = 0; c < int'(NumCores); c++) begin : g_core
+    halyard_core #(
+      .BranchTakenCycles (int'(CORE_BRANCH_TAKEN_CYCLES)),
+      .JumpCycles        (int'(CORE_JUMP_CYCLES)),
+      .TrapCycles        (int'(CORE_TRAP_CYCLES)),
+      .MulhCycles        (int'(CORE_MULH_CYCLES)),
+      .LoadUseCycles     (int'(CORE_LOAD_USE_CYCLES)),
+      .DivMinCycles      (int'(CORE_DIV_MIN_CYCLES))
+    ) u_core (
+      .clk_i,
+      .rst_ni,
+      .hart_id_i     (32'(c)),
+      .boot_addr_i,
+      .instr_addr_o  (instr_addr[c]),
+      .instr_rdata_i (instr_rdata[c]),
+      .instr_err_i   (instr_err[c]),
+      .data_req_o    (d_req[c]),
+      .data_we_o     (d_we[c]),
+      .data_be_o     (d_be[c]),
+      .data_addr_o   (d_addr[c]),
+      .data_wdata_o  (d_wdata[c]),
+      .data_gnt_i    (d_gnt[c]),
+      .data_rdata_i  (d_rdata[c]),
+      .data_stall_i  (d_stall[c]),
+      .data_err_i    (d_err[c]),
+      .perf_clear_i  (perf_clear[c]),
+      .perf_o        (core_perf[c]),
+      .halted_o      (halted[c]),
+      .fatal_o       (fatal[c]),
+      .pc_o          (pc[c]),
+      .fatal_addr_o  (f_addr[c]),
+      .sleeping_o    (sleeping[c])
+    );
+  end
+
+  // Address decoding: which memory or peripheral each core's request goes to.
+  always_comb begin
+    for (int c = 0; c < int'(NumCores); c++) begin
+      l2_fetch[c]  = instr_addr[c] - L2Base;
+      instr_err[c] = !(l2_fetch[c] < L2Size);
+      l1_addr[c]   = d_addr[c] - L1Base;
+      l2_addr[c]   = d_addr[c] - L2Base;
+      eu_off[c]    = 8'(d_addr[c] - EuBase);
+      dma_off[c]   = 8'(d_addr[c] - DmaBase);
+      l1_req[c]    = d_req[c] && (l1_addr[c] < L1Size);
+      l2_req[c]    = d_req[c] && (l2_addr[c] < L2Size);
+      eu_req[c]    = d_req[c] && ((d_addr[c] - EuBase) < BlockSize);
+      dma_req[c]   = d_req[c] && ((d_addr[c] - DmaBase) < BlockSize);
+    end
+  end
+
+  // Responses, simulation registers and perf counter reads.
+  always_comb begin
+    logic [31:0] poff;
+    logic [31:0] pcore, pidx;
+    poff = '0; pcore = '0; pidx = '0;
+    for (int c = 0; c < int'(NumCores); c++) perf_clear[c] = 1'b0;
+    stdout_valid_o = '0;
+    stdout_data_o  = '0;
+    exit_valid_o   = 1'b0;
+    exit_code_o    = '0;
+    for (int c = 0; c < int'(NumCores); c++) begin
+      d_gnt[c]   = 1'b1;
+      d_rdata[c] = '0;
+      d_stall[c] = StallNone;
+      d_err[c]   = 1'b0;
+      if (l1_req[c]) begin
+        d_gnt[c] = l1_gnt[c]; d_rdata[c] = l1_rdata[c]; d_stall[c] = StallTcdm;
+      end else if (l2_req[c]) begin
+        d_gnt[c] = l2_gnt[c]; d_rdata[c] = l2_rdata[c]; d_stall[c] = StallL2;
+      end else if (eu_req[c]) begin
+        d_gnt[c] = eu_gnt[c]; d_rdata[c] = eu_rdata[c]; d_stall[c] = StallSleep;
+      end else if (dma_req[c]) begin
+        d_gnt[c] = dma_gnt[c]; d_rdata[c] = dma_rdata[c]; d_stall[c] = StallPeriph;
+      end else if (d_req[c]) begin
+        poff = d_addr[c] - PerfBase;
+        if (d_addr[c] == StdoutA) begin
+          if (d_we[c]) begin
+            stdout_valid_o[c] = 1'b1;
+            stdout_data_o[8*c +: 8] = d_wdata[c][7:0];
+          end
+        end else if (d_addr[c] == ExitA) begin
+          if (d_we[c] && !exit_valid_o) begin
+            exit_valid_o = 1'b1;
+            exit_code_o  = d_wdata[c];
+          end
+        end else if (d_addr[c] == TimerLoA) begin
+          d_rdata[c] = cycles_q[31:0];
+        end else if (d_addr[c] == TimerHiA) begin
+          d_rdata[c] = cycles_q[63:32];
+        end else if (poff < NumCores * PerfStride) begin
+          pcore = poff / PerfStride;
+          pidx  = (poff % PerfStride) >> 2;
+          if (d_we[c]) perf_clear[pcore] = 1'b1;
+          else if (pidx < NumPerf) d_rdata[c] = core_perf[pcore][pidx];
+        end else begin
+          d_err[c] = 1'b1;
+        end
+      end
+    end
+  end
+
+  halyard_tcdm #(
+    .NumCores  (NumCores),
+    .NumPrio   (NumPrio),
+    .NumBanks  (int'(L1_BANKS)),
+    .SizeBytes (L1Size)
+  ) u_tcdm (
+    .clk_i,
+    .rst_ni,
+    .core_req_i   (l1_req),
+    .core_we_i    (d_we),
+    .core_be_i    (d_be),
+    .core_addr_i  (l1_addr),
+    .core_wdata_i (d_wdata),
+    .core_gnt_o   (l1_gnt),
+    .core_rdata_o (l1_rdata),
+    .prio_req_i   (prio_req),
+    .prio_we_i    (prio_we),
+    .prio_be_i    (prio_be),
+    .prio_addr_i  (prio_addr),
+    .prio_wdata_i (prio_wdata),
+    .prio_gnt_o   (prio_gnt),
+    .prio_rdata_o (prio_rdata),
+    .load_we_i    (load_we_i && ((load_addr_i - L1Base) < L1Size)),
+    .load_addr_i  (load_addr_i - L1Base),
+    .load_data_i,
+    .conflicts_o  (tcdm_conflicts_o)
+  );
+
+  halyard_l2 #(
+    .NumCores  (NumCores),
+    .SizeBytes (L2Size),
+    .Latency   (int'(L2_LATENCY))
+  ) u_l2 (
+    .clk_i,
+    .rst_ni,
+    .fetch_addr_i  (l2_fetch),
+    .fetch_rdata_o (instr_rdata),
+    .core_req_i    (l2_req),
+    .core_we_i     (d_we),
+    .core_be_i     (d_be),
+    .core_addr_i   (l2_addr),
+    .core_wdata_i  (d_wdata),
+    .core_gnt_o    (l2_gnt),
+    .core_rdata_o  (l2_rdata),
+    .dma_raddr_i   (dma_l2_raddr),
+    .dma_rdata_o   (dma_l2_rdata),
+    .dma_we_i      (dma_l2_we),
+    .dma_waddr_i   (dma_l2_waddr),
+    .dma_wdata_i   (dma_l2_wdata),
+    .dma_wbe_i     (dma_l2_wbe),
+    .load_we_i     (load_we_i && ((load_addr_i - L2Base) < L2Size)),
+    .load_addr_i   (load_addr_i - L2Base),
+    .load_data_i,
+    .wr_valid_o    (l2_wr_valid),
+    .wr_addr_o     (l2_wr_addr),
+    .wr_data_o     (l2_wr_data)
+  );
+
+  // The DMA owns priority ports 0 and 1; the NPU's ports follow, tied off.
+  logic        dma_treq [2], dma_twe [2];
+  logic [3:0]  dma_tbe [2];
+  logic [31:0] dma_taddr [2], dma_twdata [2], dma_trdata [2];
+  logic        dma_tgnt [2];
+  always_comb begin
+    for (int p = 0; p < int'(NumPrio); p++) begin
+      if (p < 2) begin
+        prio_req[p]   = dma_treq[p];
+        prio_we[p]    = dma_twe[p];
+        prio_be[p]    = dma_tbe[p];
+        prio_addr[p]  = dma_taddr[p];
+        prio_wdata[p] = dma_twdata[p];
+      end else begin
+        prio_req[p]   = 1'b0;
+        prio_we[p]    = 1'b0;
+        prio_be[p]    = '0;
+        prio_addr[p]  = '0;
+        prio_wdata[p] = '0;
+      end
+    end
+  end
+  always_comb begin
+    for (int p = 0; p < 2; p++) begin
+      dma_tgnt[p]   = prio_gnt[p];
+      dma_trdata[p] = prio_rdata[p];
+    end
+  end
+
+  halyard_dma #(
+    .NumCores (NumCores),
+    .NumSlots (int'(DMA_MAX_OUTSTANDING)),
+    .L1Base   (L1Base),
+    .L1Size   (L1Size),
+    .L2Base   (L2Base),
+    .L2Size   (L2Size),
+    .Latency  (int'(L2_LATENCY))
+  ) u_dma (
+    .clk_i,
+    .rst_ni,
+    .reg_req_i     (dma_req),
+    .reg_we_i      (d_we),
+    .reg_off_i     (dma_off),
+    .reg_wdata_i   (d_wdata),
+    .reg_gnt_o     (dma_gnt),
+    .reg_rdata_o   (dma_rdata),
+    .tcdm_req_o    (dma_treq),
+    .tcdm_we_o     (dma_twe),
+    .tcdm_be_o     (dma_tbe),
+    .tcdm_addr_o   (dma_taddr),
+    .tcdm_wdata_o  (dma_twdata),
+    .tcdm_gnt_i    (dma_tgnt),
+    .tcdm_rdata_i  (dma_trdata),
+    .l2_raddr_o    (dma_l2_raddr),
+    .l2_rdata_i    (dma_l2_rdata),
+    .l2_we_o       (dma_l2_we),
+    .l2_waddr_o    (dma_l2_waddr),
+    .l2_wdata_o    (dma_l2_wdata),
+    .l2_wbe_o      (dma_l2_wbe),
+    .done_evt_o    (dma_evt),
+    .error_o       (dma_error),
+    .busy_o        (dma_busy),
+    .bytes_o       (dma_bytes_o),
+    .busy_cycles_o (dma_busy_cycles_o)
+  );
+
+  halyard_event_unit #(
+    .NumCores    (NumCores),
+    .NumBarriers (int'(EU_BARRIERS)),
+    .EvtSw       (int'(EU_EVENT_SW)),
+    .EvtDma      (int'(EU_EVENT_DMA)),
+    .EvtNpu      (int'(EU_EVENT_NPU)),
+    .EvtBarrier  (int'(EU_EVENT_BARRIER))
+  ) u_eu (
+    .clk_i,
+    .rst_ni,
+    .reg_req_i   (eu_req),
+    .reg_we_i    (d_we),
+    .reg_off_i   (eu_off),
+    .reg_wdata_i (d_wdata),
+    .reg_gnt_o   (eu_gnt),
+    .reg_rdata_o (eu_rdata),
+    .dma_evt_i   (dma_evt),
+    .npu_evt_i   ('0)
+  );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) cycles_q <= '0;
+    else         cycles_q <= cycles_q + 64'd1;
+  end
+
+  // Status for the simulator.
+  always_comb begin
+    logic asleep;
+    fatal_valid_o = 1'b0;
+    fatal_core_o  = '0;
+    fatal_cause_o = FatalNone;
+    fatal_pc_o    = '0;
+    fatal_addr_o  = '0;
+    asleep        = !dma_busy;
+    for (int c = int'(NumCores) - 1; c >= 0; c--) begin
+      core_pc_o[32*c +: 32] = pc[c];
+      if (halted[c]) begin
+        fatal_valid_o = 1'b1;
+        fatal_core_o  = 8'(c);
+        fatal_cause_o = fatal[c];
+        fatal_pc_o    = pc[c];
+        fatal_addr_o  = f_addr[c];
+      end
+      if (!sleeping[c]) asleep = 1'b0;
+      for (int i = 0; i < int'(NumPerf); i++) perf_o[32*(c*NumPerf+i) +: 32] = core_perf[c][i];
+    end
+    if (dma_error) begin
+      fatal_valid_o = 1'b1;
+      fatal_core_o  = 8'hFF;
+      fatal_cause_o = FatalDma;
+    end
+    all_asleep_o   = asleep;
+    tohost_valid_o = l2_wr_valid && tohost_addr_i != 32'd0 && l2_wr_addr == tohost_addr_i - L2Base;
+    tohost_data_o  = l2_wr_data;
+  end
+
+  assign cycles_o = cycles_q;
+
+endmodule

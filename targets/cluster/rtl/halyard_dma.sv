@@ -1,0 +1,281 @@
+// DMA between L2 and L1: 1D and 2D (rows x len bytes, with source and
+// destination row strides) transfers, up to NumSlots in flight, each with an
+// id. Transfers run one after another in issue-slot order, one beat per
+// cycle: a beat moves up to 8 bytes and touches at most two words on each
+// side (n = min(bytes left in the row, 8 - src[1:0], 8 - dst[1:0]), so
+// word-aligned copies move 8 B/cycle). A transfer starts after the L2
+// latency. Its L1 side uses two TCDM priority ports and so competes with the
+// cores for banks. Completion: the STATUS bit clears and the issuing core
+// gets the DMA event.
+//
+// Registers (offset from dma.base; the staging registers are per core):
+//   0x00 SRC  0x04 DST  0x08 LEN (bytes per row)  0x0C SRC_STRIDE
+//   0x10 DST_STRIDE  0x14 ROWS (0 or 1: a 1D copy)
+//   0x18 START (read: enqueue the staged transfer, returns its id; the read
+//        stalls while all slots are busy)
+//   0x1C STATUS (read: bit i set while transfer i is queued or running)
+//   0x20 BYTES (total bytes moved)  0x24 BUSY_CYCLES (cycles with work queued)
+module halyard_dma #(
+  parameter int unsigned NumCores = 8,
+  parameter int unsigned NumSlots = 8,
+  parameter logic [31:0] L1Base   = 32'h1000_0000,
+  parameter int unsigned L1Size   = 262144,
+  parameter logic [31:0] L2Base   = 32'h1C00_0000,
+  parameter int unsigned L2Size   = 2097152,
+  parameter int unsigned Latency  = 10
+) (
+  input  logic        clk_i,
+  input  logic        rst_ni,
+
+  input  logic        reg_req_i   [NumCores],
+  input  logic        reg_we_i    [NumCores],
+  input  logic [7:0]  reg_off_i   [NumCores],
+  input  logic [31:0] reg_wdata_i [NumCores],
+  output logic        reg_gnt_o   [NumCores],
+  output logic [31:0] reg_rdata_o [NumCores],
+
+  output logic        tcdm_req_o   [2],
+  output logic        tcdm_we_o    [2],
+  output logic [3:0]  tcdm_be_o    [2],
+  output logic [31:0] tcdm_addr_o  [2],  // byte offset into L1
+  output logic [31:0] tcdm_wdata_o [2],
+  input  logic        tcdm_gnt_i   [2],
+  input  logic [31:0] tcdm_rdata_i [2],
+
+  output logic [31:0] l2_raddr_o,        // byte offset into L2
+  input  logic [63:0] l2_rdata_i,
+  output logic        l2_we_o,
+  output logic [31:0] l2_waddr_o,
+  output logic [63:0] l2_wdata_o,
+  output logic [7:0]  l2_wbe_o,
+
+  output logic [NumCores-1:0] done_evt_o,
+  output logic        error_o,
+  output logic        busy_o,
+  output logic [31:0] bytes_o,
+  output logic [31:0] busy_cycles_o
+);
+
+  localparam int unsigned IdBits   = $clog2(NumSlots);
+  localparam int unsigned CoreBits = (NumCores > 1) ? $clog2(NumCores) : 1;
+
+  // Per-core staging registers: 0 src, 1 dst, 2 len, 3 src stride, 4 dst stride, 5 rows.
+  logic [31:0] stage_q [NumCores][6];
+  logic [31:0] stage_d [NumCores][6];
+
+  logic [NumSlots-1:0] valid_q, valid_d, fin_mask;
+  logic [31:0] slot_q [NumSlots][6];
+  logic [31:0] slot_d [NumSlots][6];
+  logic [CoreBits-1:0] owner_q [NumSlots];
+  logic [CoreBits-1:0] owner_d [NumSlots];
+
+  logic              active_q, active_d;
+  logic [IdBits-1:0] cur_q, cur_d;
+  logic [31:0]       row_q, row_d, off_q, off_d, srow_q, srow_d, drow_q, drow_d;
+  logic [5:0]        wait_q, wait_d;
+  logic              src_l1_q, src_l1_d;
+  logic              error_q, error_d;
+  logic [31:0]       bytes_q, bytes_d, busy_cycles_q;
+
+  function automatic logic in_l1(input logic [31:0] a);
+    return (a - L1Base) < L1Size;
+  endfunction
+  function automatic logic in_l2(input logic [31:0] a);
+    return (a - L2Base) < L2Size;
+  endfunction
+
+  // Register interface and slot allocation.
+  always_comb begin
+    logic [NumSlots-1:0] taken;
+    stage_d = stage_q;
+    slot_d  = slot_q;
+    owner_d = owner_q;
+    taken   = valid_q;
+    for (int c = 0; c < int'(NumCores); c++) begin
+      reg_gnt_o[c]   = reg_req_i[c];
+      reg_rdata_o[c] = '0;
+      if (reg_req_i[c]) begin
+        if (reg_off_i[c] < 8'h18) begin
+          if (reg_we_i[c]) stage_d[c][reg_off_i[c][4:2]] = reg_wdata_i[c];
+          reg_rdata_o[c] = stage_q[c][reg_off_i[c][4:2]];
+        end else if (reg_off_i[c] == 8'h18 && !reg_we_i[c]) begin
+          reg_gnt_o[c] = 1'b0;
+          for (int s = 0; s < int'(NumSlots); s++) begin
+            if (!reg_gnt_o[c] && !taken[s]) begin
+              reg_gnt_o[c]   = 1'b1;
+              reg_rdata_o[c] = 32'(s);
+              taken[s]       = 1'b1;
+              slot_d[s]      = stage_q[c];
+              owner_d[s]     = CoreBits'(c);
+            end
+          end
+        end else if (reg_off_i[c] == 8'h1C) begin
+          reg_rdata_o[c] = 32'(valid_q);
+        end else if (reg_off_i[c] == 8'h20) begin
+          reg_rdata_o[c] = bytes_q;
+        end else if (reg_off_i[c] == 8'h24) begin
+          reg_rdata_o[c] = busy_cycles_q;
+        end
+      end
+    end
+    valid_d = taken & ~fin_mask;
+  end
+
+  // Transfer engine, in two blocks so that the TCDM request never depends on
+  // the TCDM grant: beat_* is the request side, the second block commits.
+  logic [31:0] beat_s, beat_d, beat_len;
+  logic [3:0]  beat_n;
+  logic [7:0]  beat_be;
+  logic        beat_need1, beat_on;
+
+  always_comb begin
+    beat_on    = active_q && (wait_q == 6'd0) && (slot_q[cur_q][2] != 32'd0);
+    beat_len   = slot_q[cur_q][2];
+    beat_s     = srow_q + off_q;
+    beat_d     = drow_q + off_q;
+    beat_n     = 4'd8 - {2'b0, beat_s[1:0]};
+    if (4'd8 - {2'b0, beat_d[1:0]} < beat_n) beat_n = 4'd8 - {2'b0, beat_d[1:0]};
+    if (beat_len - off_q < 32'(beat_n)) beat_n = 4'(beat_len - off_q);
+    beat_be    = 8'((16'd1 << beat_n) - 16'd1) << beat_d[1:0];
+    beat_need1 = (32'(beat_s[1:0]) + 32'(beat_n)) > 32'd4;
+    for (int p = 0; p < 2; p++) begin
+      tcdm_req_o[p]  = 1'b0;
+      tcdm_we_o[p]   = 1'b0;
+      tcdm_be_o[p]   = 4'b0;
+      tcdm_addr_o[p] = '0;
+    end
+    l2_raddr_o = {beat_s[31:2], 2'b00} - L2Base;
+    if (src_l1_q) begin
+      tcdm_req_o[0]  = beat_on;
+      tcdm_addr_o[0] = {beat_s[31:2], 2'b00} - L1Base;
+      tcdm_req_o[1]  = beat_on && beat_need1;
+      tcdm_addr_o[1] = {beat_s[31:2], 2'b00} - L1Base + 32'd4;
+    end else begin
+      for (int p = 0; p < 2; p++) begin
+        tcdm_req_o[p]  = beat_on && (beat_be[4*p +: 4] != 4'b0);
+        tcdm_we_o[p]   = 1'b1;
+        tcdm_be_o[p]   = beat_be[4*p +: 4];
+        tcdm_addr_o[p] = {beat_d[31:2], 2'b00} - L1Base + 32'(4 * p);
+      end
+    end
+  end
+
+  always_comb begin
+    logic [63:0] rdata, shifted;
+    logic        ok;
+    logic [IdBits-1:0] pick;
+    logic              found;
+
+    active_d   = active_q;
+    cur_d      = cur_q;
+    row_d      = row_q;
+    off_d      = off_q;
+    srow_d     = srow_q;
+    drow_d     = drow_q;
+    wait_d     = wait_q;
+    src_l1_d   = src_l1_q;
+    error_d    = error_q;
+    bytes_d    = bytes_q;
+    done_evt_o = '0;
+    fin_mask   = '0;
+    found      = 1'b0;
+    pick       = '0;
+    rdata      = src_l1_q ? {tcdm_rdata_i[1], tcdm_rdata_i[0]} : l2_rdata_i;
+    shifted    = (rdata >> {beat_s[1:0], 3'b000}) << {beat_d[1:0], 3'b000};
+    ok         = src_l1_q ? (tcdm_gnt_i[0] && (tcdm_gnt_i[1] || !beat_need1))
+                          : ((tcdm_gnt_i[0] || !tcdm_req_o[0]) && (tcdm_gnt_i[1] || !tcdm_req_o[1]));
+    for (int p = 0; p < 2; p++) tcdm_wdata_o[p] = shifted[32*p +: 32];
+    l2_we_o    = beat_on && src_l1_q && ok;
+    l2_waddr_o = {beat_d[31:2], 2'b00} - L2Base;
+    l2_wdata_o = shifted;
+    l2_wbe_o   = beat_be;
+
+    if (!active_q) begin
+      for (int i = 1; i <= int'(NumSlots); i++) begin
+        if (!found && valid_q[IdBits'(cur_q + IdBits'(i))]) begin
+          found = 1'b1;
+          pick  = IdBits'(cur_q + IdBits'(i));
+        end
+      end
+      if (found) begin
+        active_d = 1'b1;
+        cur_d    = pick;
+        row_d    = '0;
+        off_d    = '0;
+        srow_d   = slot_q[pick][0];
+        drow_d   = slot_q[pick][1];
+        wait_d   = 6'(Latency - 1);
+        src_l1_d = in_l1(slot_q[pick][0]);
+        if (!((in_l1(slot_q[pick][0]) && in_l2(slot_q[pick][1])) ||
+              (in_l2(slot_q[pick][0]) && in_l1(slot_q[pick][1])))) begin
+          error_d = 1'b1;
+        end
+      end
+    end else if (wait_q != 6'd0) begin
+      wait_d = wait_q - 6'd1;
+    end else if (beat_len == 32'd0) begin
+      active_d = 1'b0;
+      fin_mask[cur_q] = 1'b1;
+      done_evt_o[owner_q[cur_q]] = 1'b1;
+    end else if (ok) begin
+      bytes_d = bytes_q + 32'(beat_n);
+      if (off_q + 32'(beat_n) >= beat_len) begin
+        off_d  = '0;
+        row_d  = row_q + 32'd1;
+        srow_d = srow_q + slot_q[cur_q][3];
+        drow_d = drow_q + slot_q[cur_q][4];
+        if (row_q + 32'd1 >= slot_q[cur_q][5]) begin
+          active_d = 1'b0;
+          fin_mask[cur_q] = 1'b1;
+          done_evt_o[owner_q[cur_q]] = 1'b1;
+        end
+      end else begin
+        off_d = off_q + 32'(beat_n);
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int c = 0; c < int'(NumCores); c++) for (int r = 0; r < 6; r++) stage_q[c][r] <= '0;
+      for (int s = 0; s < int'(NumSlots); s++) begin
+        for (int r = 0; r < 6; r++) slot_q[s][r] <= '0;
+        owner_q[s] <= '0;
+      end
+      valid_q       <= '0;
+      active_q      <= 1'b0;
+      cur_q         <= '1;
+      row_q         <= '0;
+      off_q         <= '0;
+      srow_q        <= '0;
+      drow_q        <= '0;
+      wait_q        <= '0;
+      src_l1_q      <= 1'b0;
+      error_q       <= 1'b0;
+      bytes_q       <= '0;
+      busy_cycles_q <= '0;
+    end else begin
+      stage_q       <= stage_d;
+      slot_q        <= slot_d;
+      owner_q       <= owner_d;
+      valid_q       <= valid_d;
+      active_q      <= active_d;
+      cur_q         <= cur_d;
+      row_q         <= row_d;
+      off_q         <= off_d;
+      srow_q        <= srow_d;
+      drow_q        <= drow_d;
+      wait_q        <= wait_d;
+      src_l1_q      <= src_l1_d;
+      error_q       <= error_d;
+      bytes_q       <= bytes_d;
+      busy_cycles_q <= busy_cycles_q + ((valid_q != '0) ? 32'd1 : 32'd0);
+    end
+  end
+
+  assign error_o       = error_q;
+  assign busy_o        = (valid_q != '0);
+  assign bytes_o       = bytes_q;
+  assign busy_cycles_o = busy_cycles_q;
+
+endmodule

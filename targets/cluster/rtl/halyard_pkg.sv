@@ -1,0 +1,65 @@
+// Shared types of the cluster model. Hardware parameters (sizes, addresses,
+// timing) come from the generated halyard_target_pkg; this package only holds
+// encodings that are part of the ISA or of the internal interfaces.
+package halyard_pkg;
+
+  // Base and XpulpV2 (CV32E40P v1.0.0 classic) major opcodes.
+  typedef enum logic [6:0] {
+    OpcLoad     = 7'h03,
+    OpcPostLoad = 7'h0B,  // p.lX rd, imm(rs1!) / rs2(rs1!)
+    OpcMiscMem  = 7'h0F,
+    OpcOpImm    = 7'h13,
+    OpcAuipc    = 7'h17,
+    OpcStore    = 7'h23,
+    OpcPostStore= 7'h2B,  // p.sX rs2, imm(rs1!) / rs3(rs1!)
+    OpcOp       = 7'h33,  // also p.mac/p.msu, p.abs/min/max, p.clip
+    OpcLui      = 7'h37,
+    OpcSimd     = 7'h57,  // pv.dot*/pv.sdot*
+    OpcBranch   = 7'h63,
+    OpcJalr     = 7'h67,
+    OpcJal      = 7'h6F,
+    OpcSystem   = 7'h73,
+    OpcHwloop   = 7'h7B
+  } opcode_e;
+
+  // Why a core did not retire an instruction in a cycle; each has a counter.
+  typedef enum logic [2:0] {
+    StallNone     = 3'd0,
+    StallTcdm     = 3'd1,  // lost TCDM bank arbitration
+    StallL2       = 3'd2,  // waiting for the shared L2 port or its latency
+    StallSleep    = 3'd3,  // sleeping in the event unit (wait, barrier)
+    StallPeriph   = 3'd4   // peripheral back-pressure (DMA queue full)
+  } stall_e;
+
+  // Per-core performance counters, in register order (perf.base + 4*index).
+  localparam int unsigned PerfCycles     = 0;
+  localparam int unsigned PerfInstret    = 1;
+  localparam int unsigned PerfLoadUse    = 2;
+  localparam int unsigned PerfTcdmStall  = 3;
+  localparam int unsigned PerfL2Wait     = 4;
+  localparam int unsigned PerfBranch     = 5;  // taken branch/jump/trap bubbles
+  localparam int unsigned PerfSleep      = 6;
+  localparam int unsigned PerfMulticycle = 7;  // mulh/div stall cycles
+  localparam int unsigned NumPerf        = 8;
+
+  // Why a core stopped the simulation.
+  typedef enum logic [3:0] {
+    FatalNone       = 4'd0,
+    FatalIllegal    = 4'd1,  // illegal instruction with no trap handler (mtvec == 0)
+    FatalFetch      = 4'd2,  // fetch outside L2
+    FatalBus        = 4'd3,  // load/store to an address that maps nowhere
+    FatalMisaligned = 4'd4,  // misaligned access with no trap handler
+    FatalEcall      = 4'd5,  // ecall with no trap handler
+    FatalEbreak     = 4'd6,  // ebreak with no trap handler
+    FatalDma        = 4'd7   // DMA transfer with an unsupported source/destination
+  } fatal_e;
+
+  // Machine-mode trap causes.
+  localparam logic [31:0] CauseInstrMisaligned = 32'd0;
+  localparam logic [31:0] CauseIllegal         = 32'd2;
+  localparam logic [31:0] CauseBreakpoint      = 32'd3;
+  localparam logic [31:0] CauseLoadMisaligned  = 32'd4;
+  localparam logic [31:0] CauseStoreMisaligned = 32'd6;
+  localparam logic [31:0] CauseEcallM          = 32'd11;
+
+endpackage

@@ -1,0 +1,301 @@
+// halyard-sim: runs an RV32 ELF on the Verilator model of the cluster.
+//
+//   halyard-sim [--max-cycles N] [--json report.json] [--quiet] prog.elf
+//
+// Prints what the program writes to the stdout register and returns its exit
+// code (the exit register, or the riscv-tests "tohost" convention: 1 = pass,
+// (n << 1) | 1 = test n failed). A fatal error (illegal instruction without a
+// trap handler, an access outside every memory, a fetch outside L2, a bad DMA
+// transfer), a hang (every core asleep and the DMA idle) or the cycle limit
+// ends the run with a message naming the core, its PC and the address.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "Vhalyard_cluster.h"
+#include "halyard_target_params.h"
+#include "verilated.h"
+
+namespace {
+
+constexpr int kExitFatal = 101;
+constexpr int kExitHang = 102;
+constexpr int kExitTimeout = 103;
+constexpr int kExitUsage = 104;
+constexpr int kNumPerf = HALYARD_PERF_COUNTERS;
+constexpr uint64_t kHangCycles = 20000;
+
+const char *kPerfNames[kNumPerf] = {"cycles",        "instret",     "load_use_stalls",
+                                    "tcdm_conflict_stalls", "l2_wait_cycles", "branch_penalty_cycles",
+                                    "sleep_cycles",  "multicycle_stalls"};
+
+const char *fatal_name(int cause) {
+    switch (cause) {
+    case 1: return "illegal instruction (no trap handler)";
+    case 2: return "instruction fetch outside L2";
+    case 3: return "load/store outside every memory";
+    case 4: return "misaligned access (no trap handler)";
+    case 5: return "ecall (no trap handler)";
+    case 6: return "ebreak (no trap handler)";
+    case 7: return "DMA transfer not between L1 and L2";
+    default: return "unknown fatal error";
+    }
+}
+
+struct Segment {
+    uint32_t addr;
+    std::vector<uint8_t> bytes;
+};
+
+struct Elf {
+    uint32_t entry = 0;
+    uint32_t tohost = 0;
+    std::vector<Segment> segments;
+};
+
+template <typename T> T rd(const std::vector<uint8_t> &f, size_t off) {
+    T v;
+    if (off + sizeof(T) > f.size()) throw std::runtime_error("truncated ELF");
+    std::memcpy(&v, f.data() + off, sizeof(T));
+    return v;
+}
+
+Elf load_elf(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    std::vector<uint8_t> f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (f.size() < 52 || std::memcmp(f.data(), "\x7f" "ELF", 4) != 0 || f[4] != 1 || f[5] != 1)
+        throw std::runtime_error(path + ": not a little-endian ELF32 file");
+    if (rd<uint16_t>(f, 18) != 243) throw std::runtime_error(path + ": not a RISC-V ELF");
+    Elf e;
+    e.entry = rd<uint32_t>(f, 24);
+    uint32_t phoff = rd<uint32_t>(f, 28), shoff = rd<uint32_t>(f, 32);
+    uint16_t phentsize = rd<uint16_t>(f, 42), phnum = rd<uint16_t>(f, 44);
+    uint16_t shentsize = rd<uint16_t>(f, 46), shnum = rd<uint16_t>(f, 48);
+    for (int i = 0; i < phnum; i++) {
+        size_t p = phoff + (size_t)i * phentsize;
+        if (rd<uint32_t>(f, p) != 1) continue;  // PT_LOAD
+        uint32_t off = rd<uint32_t>(f, p + 4), paddr = rd<uint32_t>(f, p + 12);
+        uint32_t filesz = rd<uint32_t>(f, p + 16), memsz = rd<uint32_t>(f, p + 20);
+        if (memsz == 0) continue;
+        Segment s;
+        s.addr = paddr;
+        s.bytes.assign(memsz, 0);
+        if (off + (size_t)filesz > f.size()) throw std::runtime_error(path + ": segment past end of file");
+        std::memcpy(s.bytes.data(), f.data() + off, filesz);
+        e.segments.push_back(std::move(s));
+    }
+    // Find "tohost" in the symbol table.
+    for (int i = 0; i < shnum; i++) {
+        size_t sh = shoff + (size_t)i * shentsize;
+        if (rd<uint32_t>(f, sh + 4) != 2) continue;  // SHT_SYMTAB
+        uint32_t symoff = rd<uint32_t>(f, sh + 16), symsize = rd<uint32_t>(f, sh + 20);
+        uint32_t link = rd<uint32_t>(f, sh + 24);
+        size_t strsh = shoff + (size_t)link * shentsize;
+        uint32_t stroff = rd<uint32_t>(f, strsh + 16);
+        for (uint32_t s = 0; s + 16 <= symsize; s += 16) {
+            uint32_t name = rd<uint32_t>(f, symoff + s);
+            if (stroff + name >= f.size()) continue;
+            if (std::strcmp((const char *)f.data() + stroff + name, "tohost") == 0)
+                e.tohost = rd<uint32_t>(f, symoff + s + 4);
+        }
+    }
+    return e;
+}
+
+bool in_range(uint32_t a, uint64_t base, uint64_t size) { return a >= base && a - base < size; }
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    uint64_t max_cycles = 200000000ull;
+    std::string json_path, elf_path;
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        if (a == "--max-cycles" && i + 1 < argc) max_cycles = std::strtoull(argv[++i], nullptr, 0);
+        else if (a == "--json" && i + 1 < argc) json_path = argv[++i];
+        else if (a == "--quiet") quiet = true;
+        else if (!a.empty() && a[0] != '-' && elf_path.empty()) elf_path = a;
+        else {
+            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--quiet] prog.elf\n";
+            return kExitUsage;
+        }
+    }
+    if (elf_path.empty()) {
+        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--quiet] prog.elf\n";
+        return kExitUsage;
+    }
+    Elf elf;
+    try {
+        elf = load_elf(elf_path);
+    } catch (const std::exception &e) {
+        std::cerr << "halyard-sim: " << e.what() << "\n";
+        return kExitUsage;
+    }
+
+    VerilatedContext ctx;
+    Vhalyard_cluster top(&ctx);
+    top.clk_i = 0;
+    top.rst_ni = 0;
+    top.boot_addr_i = elf.entry;
+    top.tohost_addr_i = elf.tohost;
+    top.load_we_i = 0;
+    top.eval();
+    auto tick = [&]() {
+        top.clk_i = 0;
+        top.eval();
+        top.clk_i = 1;
+        top.eval();
+    };
+    for (const Segment &s : elf.segments) {
+        uint64_t end = (uint64_t)s.addr + s.bytes.size();
+        bool l1 = in_range(s.addr, HALYARD_L1_BASE, HALYARD_L1_SIZE) && end <= (uint64_t)HALYARD_L1_BASE + HALYARD_L1_SIZE;
+        bool l2 = in_range(s.addr, HALYARD_L2_BASE, HALYARD_L2_SIZE) && end <= (uint64_t)HALYARD_L2_BASE + HALYARD_L2_SIZE;
+        if (!l1 && !l2) {
+            std::fprintf(stderr, "halyard-sim: segment at 0x%08x (%zu bytes) is outside L1 and L2\n", s.addr,
+                         s.bytes.size());
+            return kExitUsage;
+        }
+        if (s.addr & 3) {
+            std::fprintf(stderr, "halyard-sim: segment at 0x%08x is not word aligned\n", s.addr);
+            return kExitUsage;
+        }
+        for (size_t o = 0; o < s.bytes.size(); o += 4) {
+            uint32_t w = 0;
+            for (size_t b = 0; b < 4 && o + b < s.bytes.size(); b++) w |= (uint32_t)s.bytes[o + b] << (8 * b);
+            top.load_we_i = 1;
+            top.load_addr_i = s.addr + (uint32_t)o;
+            top.load_data_i = w;
+            tick();
+        }
+    }
+    top.load_we_i = 0;
+    tick();
+    top.rst_ni = 1;
+    top.eval();
+
+    std::vector<std::string> line(HALYARD_CORES);
+    auto flush_lines = [&]() {
+        for (auto &l : line) {
+            if (!l.empty()) {
+                std::fwrite(l.data(), 1, l.size(), stdout);
+                l.clear();
+            }
+        }
+        std::fflush(stdout);
+    };
+    auto core_pcs = [&]() {
+        std::ostringstream os;
+        for (int c = 0; c < HALYARD_CORES; c++) {
+            char buf[48];
+            std::snprintf(buf, sizeof buf, "%score %d pc 0x%08x", c ? ", " : "", c, top.core_pc_o[c]);
+            os << buf;
+        }
+        return os.str();
+    };
+
+    int exit_code = 0;
+    std::string reason = "exit";
+    uint64_t asleep_since = 0;
+    bool asleep = false;
+    auto t0 = std::chrono::steady_clock::now();
+    uint64_t cycle = 0;
+    for (;; cycle++) {
+        top.clk_i = 0;
+        top.eval();
+        if (top.stdout_valid_o) {
+            for (int c = 0; c < HALYARD_CORES; c++) {
+                if ((top.stdout_valid_o >> c) & 1) {
+                    char ch = (char)((top.stdout_data_o >> (8 * c)) & 0xff);
+                    line[c].push_back(ch);
+                    if (ch == '\n') {
+                        std::fwrite(line[c].data(), 1, line[c].size(), stdout);
+                        line[c].clear();
+                    }
+                }
+            }
+        }
+        if (top.exit_valid_o) {
+            exit_code = (int)top.exit_code_o;
+            break;
+        }
+        if (top.tohost_valid_o) {
+            uint32_t v = top.tohost_data_o;
+            if (v & 1) {
+                exit_code = (int)(v >> 1);
+                if (exit_code != 0 && !quiet) std::fprintf(stderr, "halyard-sim: tohost: FAIL test %d\n", exit_code);
+                reason = "tohost";
+                break;
+            }
+        }
+        if (top.fatal_valid_o) {
+            flush_lines();
+            if (top.fatal_core_o == 0xff)
+                std::fprintf(stderr, "halyard-sim: cycle %llu: %s\n", (unsigned long long)cycle,
+                             fatal_name(top.fatal_cause_o));
+            else
+                std::fprintf(stderr, "halyard-sim: cycle %llu: core %d: %s at pc 0x%08x, address/value 0x%08x\n",
+                             (unsigned long long)cycle, top.fatal_core_o, fatal_name(top.fatal_cause_o),
+                             top.fatal_pc_o, top.fatal_addr_o);
+            exit_code = kExitFatal;
+            reason = "fatal";
+            break;
+        }
+        if (top.all_asleep_o) {
+            if (!asleep) asleep_since = cycle;
+            asleep = true;
+            if (cycle - asleep_since > kHangCycles) {
+                flush_lines();
+                std::fprintf(stderr, "halyard-sim: hang: every core asleep and the DMA idle since cycle %llu (%s)\n",
+                             (unsigned long long)asleep_since, core_pcs().c_str());
+                exit_code = kExitHang;
+                reason = "hang";
+                break;
+            }
+        } else {
+            asleep = false;
+        }
+        if (cycle >= max_cycles) {
+            flush_lines();
+            std::fprintf(stderr, "halyard-sim: timeout after %llu cycles (%s)\n", (unsigned long long)cycle,
+                         core_pcs().c_str());
+            exit_code = kExitTimeout;
+            reason = "timeout";
+            break;
+        }
+        top.clk_i = 1;
+        top.eval();
+    }
+    flush_lines();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!quiet)
+        std::fprintf(stderr, "halyard-sim: %s code %d after %llu cycles (%.2f s, %.0f cycles/s)\n", reason.c_str(),
+                     exit_code, (unsigned long long)cycle, secs, secs > 0 ? cycle / secs : 0.0);
+
+    if (!json_path.empty()) {
+        std::ofstream js(json_path);
+        js << "{\n  \"elf\": \"" << elf_path << "\",\n  \"end\": \"" << reason << "\",\n  \"exit_code\": " << exit_code
+           << ",\n  \"cycles\": " << cycle << ",\n  \"sim_seconds\": " << secs
+           << ",\n  \"sim_cycles_per_second\": " << (secs > 0 ? (uint64_t)(cycle / secs) : 0)
+           << ",\n  \"tcdm_conflicts\": " << top.tcdm_conflicts_o << ",\n  \"dma\": {\"bytes\": " << top.dma_bytes_o
+           << ", \"busy_cycles\": " << top.dma_busy_cycles_o << "},\n  \"cores\": [\n";
+        for (int c = 0; c < HALYARD_CORES; c++) {
+            js << "    {\"core\": " << c;
+            for (int i = 0; i < kNumPerf; i++) {
+                int bit = 32 * (c * kNumPerf + i);
+                js << ", \"" << kPerfNames[i] << "\": " << top.perf_o[bit / 32];
+            }
+            js << "}" << (c + 1 < HALYARD_CORES ? "," : "") << "\n";
+        }
+        js << "  ]\n}\n";
+    }
+    return exit_code;
+}

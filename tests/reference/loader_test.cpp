@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -596,4 +597,77 @@ TEST(OnnxLoader, UnproducedGraphOutput) {
 
 TEST(OnnxLoader, MissingFile) {
     expect_format_error([&] { load_onnx("/nonexistent/m.onnx"); }, {"/nonexistent/m.onnx", "cannot open"});
+}
+
+// ====================================================== corruption robustness
+// Random byte flips and truncations of valid files: every outcome must be a
+// clean load or a FormatError, never a crash or another exception type.
+namespace {
+struct Rng {
+    uint64_t s;
+    uint64_t next() {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        return s;
+    }
+    size_t below(size_t n) { return n ? size_t(next() % n) : 0; }
+};
+
+Bytes mutate(const Bytes &in, Rng &rng) {
+    Bytes b = in;
+    if (rng.below(4) == 0) {
+        b.resize(rng.below(b.size()));
+        return b;
+    }
+    const size_t flips = 1 + rng.below(4);
+    for (size_t k = 0; k < flips && !b.empty(); ++k) b[rng.below(b.size())] = uint8_t(rng.next());
+    return b;
+}
+
+template <typename F>
+void expect_only_format_errors(const Bytes &valid, F &&parse, int iterations, uint64_t seed) {
+    // HALYARD_FUZZ_ITERS overrides the iteration count for longer local runs.
+    if (const char *e = std::getenv("HALYARD_FUZZ_ITERS")) iterations = std::atoi(e);
+    Rng rng{seed};
+    int rejected = 0;
+    for (int i = 0; i < iterations; ++i) {
+        const Bytes b = mutate(valid, rng);
+        try {
+            parse(b);
+        } catch (const FormatError &) {
+            ++rejected;
+        } catch (const std::exception &e) {
+            ADD_FAILURE() << "iteration " << i << ": non-FormatError exception: " << e.what();
+            return;
+        }
+    }
+    EXPECT_GT(rejected, 0);
+}
+}  // namespace
+
+TEST(NpyLoader, RandomCorruptionNeverCrashes) {
+    const Bytes valid = npy("<i4", "(3, 5)", le<int32_t>(std::vector<int32_t>(15, -3)), true);
+    expect_only_format_errors(valid, [](const Bytes &b) {
+        NpyArray a = parse_npy(b.data(), b.size(), "fuzz.npy");
+        (void)a.to_int64();
+    }, 3000, 0x9e3779b97f4a7c15ull);
+}
+
+TEST(NpzLoader, RandomCorruptionNeverCrashes) {
+    const Bytes valid = make_zip({{"a.npy", npy("|i1", "(2, 3)", kInt8Payload), 0},
+                                  {"b.npy", npy("<f8", "(40,)", le<double>(std::vector<double>(40, 2.0))), 8, false, true}});
+    expect_only_format_errors(valid, [](const Bytes &b) {
+        NpzFile z = parse_npz(b, "fuzz.npz");
+        for (const auto &a : z.arrays) (void)a.to_int64();
+    }, 3000, 0x1234567887654321ull);
+}
+
+TEST(OnnxLoader, RandomCorruptionNeverCrashes) {
+    const Bytes valid = serialize(small_model());
+    expect_only_format_errors(valid, [](const Bytes &b) {
+        OnnxGraph g = parse_onnx(b, "fuzz.onnx");
+        for (const auto &n : g.nodes)
+            for (const auto &a : n.attributes) (void)a.to_string();
+    }, 3000, 0x0badc0ffee123457ull);
 }

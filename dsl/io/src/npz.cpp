@@ -448,6 +448,11 @@ NpzFile parse_npz(const std::vector<uint8_t> &bytes, const std::string &path) {
                               std::to_string(usize));
             raw.assign(cdata, cdata + csize);
         } else {
+            // Deflate cannot expand more than ~1032:1; refuse implausible sizes
+            // before allocating.
+            if (uint64_t(usize) > uint64_t(csize) * 1032u + 1024u)
+                fail(ctx, "declared uncompressed size " + std::to_string(usize) + " is implausible for " +
+                              std::to_string(csize) + " bytes of deflate data");
             raw.resize(usize);
             z_stream zs;
             std::memset(&zs, 0, sizeof zs);

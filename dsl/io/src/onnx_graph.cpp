@@ -85,14 +85,33 @@ OnnxTensor convert_tensor(const onnx::TensorProto &tp, const std::string &ctx_in
     const size_t es = elem_size(t.elem_type);
     if (es == 0)
         fail(ctx, std::string("unsupported tensor element type ") + onnx_elem_type_name(t.elem_type));
+    // Validate the payload size before allocating anything (a corrupt shape
+    // must not turn into a huge allocation).
+    size_t have = 0;
+    const char *field = "raw_data";
+    if (tp.has_raw_data()) {
+        have = tp.raw_data().size() / es;
+        if (tp.raw_data().size() != n * es)
+            fail(ctx, "raw_data has " + std::to_string(tp.raw_data().size()) + " bytes, " +
+                          onnx_elem_type_name(t.elem_type) + shape_str(t.shape) + " needs " + std::to_string(n * es));
+    } else {
+        switch (t.elem_type) {
+        case 1: have = size_t(tp.float_data_size()); field = "float_data"; break;
+        case 2: case 3: case 4: case 5: case 6: case 9: case 10: case 16:
+            have = size_t(tp.int32_data_size()); field = "int32_data"; break;
+        case 7: have = size_t(tp.int64_data_size()); field = "int64_data"; break;
+        case 11: have = size_t(tp.double_data_size()); field = "double_data"; break;
+        case 12: case 13: have = size_t(tp.uint64_data_size()); field = "uint64_data"; break;
+        }
+        if (have != n)
+            fail(ctx, std::string(field) + " has " + std::to_string(have) + " values, " +
+                          onnx_elem_type_name(t.elem_type) + shape_str(t.shape) + " needs " + std::to_string(n));
+    }
     t.values.assign(n, 0);
     t.fvalues.assign(n, 0.0);
 
     if (tp.has_raw_data()) {
         const std::string &raw = tp.raw_data();
-        if (raw.size() != n * es)
-            fail(ctx, "raw_data has " + std::to_string(raw.size()) + " bytes, " + onnx_elem_type_name(t.elem_type) +
-                          shape_str(t.shape) + " needs " + std::to_string(n * es));
         const uint8_t *p = reinterpret_cast<const uint8_t *>(raw.data());
         for (size_t i = 0; i < n; ++i) {
             const uint8_t *e = p + i * es;
@@ -119,37 +138,26 @@ OnnxTensor convert_tensor(const onnx::TensorProto &tp, const std::string &ctx_in
         }
         return t;
     }
-    auto check_count = [&](size_t have, const char *field) {
-        if (have != n)
-            fail(ctx, std::string(field) + " has " + std::to_string(have) + " values, " +
-                          onnx_elem_type_name(t.elem_type) + shape_str(t.shape) + " needs " + std::to_string(n));
-    };
     switch (t.elem_type) {
     case 1:
-        check_count(size_t(tp.float_data_size()), "float_data");
         for (size_t i = 0; i < n; ++i) set_from_double(t, i, tp.float_data(int(i)));
         break;
     case 2: case 3: case 4: case 5: case 6: case 9:
-        check_count(size_t(tp.int32_data_size()), "int32_data");
         for (size_t i = 0; i < n; ++i) set_from_int(t, i, tp.int32_data(int(i)));
         break;
     case 10: case 16:
-        check_count(size_t(tp.int32_data_size()), "int32_data");
         for (size_t i = 0; i < n; ++i) {
             uint16_t bits = uint16_t(tp.int32_data(int(i)));
             set_from_double(t, i, t.elem_type == 10 ? half_to_double(bits) : bf16_to_double(bits));
         }
         break;
     case 7:
-        check_count(size_t(tp.int64_data_size()), "int64_data");
         for (size_t i = 0; i < n; ++i) set_from_int(t, i, tp.int64_data(int(i)));
         break;
     case 11:
-        check_count(size_t(tp.double_data_size()), "double_data");
         for (size_t i = 0; i < n; ++i) set_from_double(t, i, tp.double_data(int(i)));
         break;
     case 12: case 13:
-        check_count(size_t(tp.uint64_data_size()), "uint64_data");
         for (size_t i = 0; i < n; ++i) {
             uint64_t v = tp.uint64_data(int(i));
             if (v > uint64_t(std::numeric_limits<int64_t>::max())) fail(ctx, "uint64 value does not fit int64");

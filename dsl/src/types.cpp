@@ -1,5 +1,6 @@
 #include "halyard/dsl/types.h"
 
+#include <cctype>
 #include <sstream>
 
 namespace halyard {
@@ -84,6 +85,18 @@ int64_t num_elements(const Shape &s) {
     int64_t n = 1;
     for (int d : s) n *= d;
     return n;
+}
+
+std::string display_name(const std::string &halide_name) {
+    std::string out;
+    for (size_t i = 0; i < halide_name.size(); i++) {
+        if (halide_name[i] == '$') {
+            while (i + 1 < halide_name.size() && std::isalnum((unsigned char)halide_name[i + 1])) i++;
+            continue;
+        }
+        out += halide_name[i];
+    }
+    return out;
 }
 
 std::string TensorType::str() const {

@@ -132,9 +132,9 @@ std::string SchedulePlan::describe() const {
         if (p != parallel_loops.end()) os << " (parallel over cores: " << p->second << ")";
         os << "\n";
     }
-    for (const auto &[buf, lvl] : buffer_memory) os << "buffer " << buf << " in " << mem_level_name(lvl) << "\n";
+    for (const auto &[buf, lvl] : buffer_memory) os << "buffer " << display_name(buf) << " in " << mem_level_name(lvl) << "\n";
     for (const auto &s : staged_inputs) {
-        os << "input " << s.tensor << " staged into " << mem_level_name(s.level) << " as " << s.buffer << " at "
+        os << "input " << s.tensor << " staged into " << mem_level_name(s.level) << " as " << display_name(s.buffer) << " at "
            << s.consumer << "." << s.loop << (s.double_buffer ? " (double-buffered)" : "") << "\n";
     }
     for (const auto &k : kernels) os << "stage " << k.stage << " mapped to micro-kernel " << k.kernel << "\n";

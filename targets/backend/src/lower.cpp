@@ -29,19 +29,19 @@ private:
     int depth_ = 1;
     std::string pad() const { return std::string(depth_ * 2, ' '); }
     void visit(const For *op) override {
-        out << pad() << "for " << op->name << " in [" << op->min << ", " << op->min << " + " << op->extent << ")\n";
+        out << pad() << "for " << display_name(op->name) << " in [" << op->min << ", " << op->min << " + " << op->extent << ")\n";
         depth_++;
         op->body.accept(this);
         depth_--;
     }
     void visit(const Allocate *op) override {
         const ArenaBuffer *b = arenas_.find(op->name);
-        out << pad() << "buffer " << op->name << ": " << (b ? b->bytes : 0) << " B in "
+        out << pad() << "buffer " << display_name(op->name) << ": " << (b ? b->bytes : 0) << " B in "
             << (b ? mem_level_name(b->level) : "?") << "\n";
         op->body.accept(this);
     }
     void visit(const Store *op) override {
-        out << pad() << op->name << "[...] = ...\n";
+        out << pad() << display_name(op->name) << "[...] = ...\n";
     }
 };
 
@@ -117,7 +117,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     s.accept(&outline);
     log << "\nLoop nest:\n" << outline.out.str() << "\nArena plan:\n";
     for (const auto &b : arenas.buffers) {
-        log << "  " << b.name << ": " << mem_level_name(b.level) << ", " << b.bytes << " B";
+        log << "  " << display_name(b.name) << ": " << mem_level_name(b.level) << ", " << b.bytes << " B";
         if (b.level != MemLevel::Reg) log << " at offset " << b.offset;
         if (b.copies > 1) log << " x" << b.copies << " (double-buffered)";
         log << "\n";

@@ -34,6 +34,10 @@ using Shape = std::vector<int>;
 std::string shape_str(const Shape &s);      // "[16, 64]"
 int64_t num_elements(const Shape &s);
 
+// Halide makes names unique with "$<n>" suffixes ("acc$3", "k$x"); users see
+// (and generated C uses) the names without them.
+std::string display_name(const std::string &halide_name);
+
 struct TensorType {
     std::string name;
     ElemType type = ElemType::Int8;

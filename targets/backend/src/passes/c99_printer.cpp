@@ -78,7 +78,7 @@ public:
         auto it = ids_.find(halide_name);
         if (it != ids_.end()) return it->second;
         std::string s;
-        for (char c : halide_name) s += std::isalnum((unsigned char)c) ? c : '_';
+        for (char c : display_name(halide_name)) s += std::isalnum((unsigned char)c) ? c : '_';
         if (s.empty() || std::isdigit((unsigned char)s[0])) s = "v_" + s;
         static const std::set<std::string> reserved = {
             "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
@@ -284,7 +284,7 @@ private:
         out << pad() << "if (!" << expr(op->condition) << ") return -1;\n";
     }
     void visit(const ProducerConsumer *op) override {
-        out << pad() << "/* " << (op->is_producer ? "produce " : "consume ") << op->name << " */\n";
+        out << pad() << "/* " << (op->is_producer ? "produce " : "consume ") << display_name(op->name) << " */\n";
         stmt(op->body);
     }
     void visit(const For *op) override {

@@ -30,7 +30,7 @@ private:
         for (const Expr &e : op->extents) {
             const IntImm *c = simplify(e).as<IntImm>();
             if (!c) {
-                throw UserError("op " + op_ + ": buffer " + op->name +
+                throw UserError("op " + op_ + ": buffer " + display_name(op->name) +
                                 " has a size that depends on loop variables; give its stage constant tile sizes");
             }
             elems *= c->value;
@@ -45,7 +45,7 @@ private:
         }
         if (b.level == MemLevel::Reg) {
             if (b.bytes > kMaxRegBytes) {
-                throw UserError("op " + op_ + ": buffer " + op->name + " is scheduled in reg (core-local) but needs " +
+                throw UserError("op " + op_ + ": buffer " + display_name(op->name) + " is scheduled in reg (core-local) but needs " +
                                 std::to_string(b.bytes) + " bytes; the limit is " + std::to_string(kMaxRegBytes) +
                                 " (use L1 or L2, or a smaller tile)");
             }
@@ -71,7 +71,7 @@ std::string list_buffers(const ArenaPlan &p, MemLevel level) {
     bool first = true;
     for (const auto &b : p.buffers) {
         if (b.level != level) continue;
-        os << (first ? "" : ", ") << b.name << " " << b.bytes << " B";
+        os << (first ? "" : ", ") << display_name(b.name) << " " << b.bytes << " B";
         if (b.copies > 1) os << " x" << b.copies << " (double-buffered)";
         os << " at offset " << b.offset;
         first = false;

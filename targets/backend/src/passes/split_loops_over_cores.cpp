@@ -50,7 +50,7 @@ Stmt split_loops_over_cores(const Stmt &s, const SchedulePlan &plan, const Targe
         for (const auto &f : finder.found) any |= loop_matches(f.substr(0, f.find(' ')), stage, loop);
         if (!any) {
             // Halide drops loops of extent 1: nothing to split.
-            report->lines.push_back("parallel " + stage + "." + loop + ": extent 1 after lowering, runs once");
+            report->lines.push_back("parallel " + display_name(stage) + "." + loop + ": extent 1 after lowering, runs once");
         }
     }
     if (target.cores() > 1 && !plan.parallel_loops.empty()) {
@@ -59,7 +59,7 @@ Stmt split_loops_over_cores(const Stmt &s, const SchedulePlan &plan, const Targe
                         "parallel loops would run on one core");
     }
     for (const auto &f : finder.found) {
-        report->lines.push_back(f + ": serial on target " + target.name() + " (1 core)");
+        report->lines.push_back(display_name(f) + ": serial on target " + target.name() + " (1 core)");
     }
     return s;
 }

@@ -1,0 +1,198 @@
+// A schedule that cannot work is rejected when the library is generated, with
+// a message naming the op, the stage/loop/buffer and the sizes.
+#include <gtest/gtest.h>
+
+#include "halyard/generator.h"
+
+using namespace halyard;
+
+namespace {
+
+TargetDescription host() { return TargetDescription::named("host"); }
+
+std::string error_of(const std::string &family, std::map<std::string, std::string> params, const Schedule &s,
+                     const TargetDescription &target = host()) {
+    try {
+        run_generator(family, params, target, &s, "lib");
+    } catch (const UserError &e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+std::string parse_error(const std::string &text) {
+    try {
+        Schedule::parse(text, "my.sched");
+    } catch (const UserError &e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+const std::map<std::string, std::string> kGemm = {{"M", "20"}, {"N", "24"}, {"K", "64"}};
+
+}  // namespace
+
+TEST(ScheduleErrors, TileLargerThanDimension) {
+    Schedule s;
+    s.tile("Y", "m", 32);
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("op gemm"), std::string::npos) << e;
+    EXPECT_NE(e.find("tile of 32 for loop m of stage Y exceeds its extent 20"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, UnknownLoopName) {
+    Schedule s;
+    s.tile("Y", "q", 4);
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("unknown loop 'q' in stage Y (loops: m, n)"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, UnknownStage) {
+    Schedule s;
+    s.memory("accumulator", MemLevel::L1);
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("unknown stage 'accumulator' (stages of gemm: acc, Y)"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, L1BuffersExceedL1Size) {
+    // 1024x1024 int32 accumulators (4 MiB) cannot live in a 256 KiB L1.
+    Schedule s;
+    s.compute_root("acc").memory("acc", MemLevel::L1);
+    std::string e = error_of("gemm", {{"M", "1024"}, {"N", "1024"}, {"K", "8"}}, s);
+    EXPECT_NE(e.find("op gemm: the schedule needs 4194304 bytes of L1 but target host has 260096"), std::string::npos)
+        << e;
+    EXPECT_NE(e.find("L1 buffers: acc 4194304 B"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, DoubleBufferingCountsTwice) {
+    // A 128x1024 int8 staged tile fits L1 once (128 KiB) but not twice plus B.
+    Schedule s;
+    s.compute_at("acc", "Y", "m");
+    s.stage_input("A", MemLevel::L1, "Y", "m", true);
+    s.stage_input("B", MemLevel::L1, "Y", "m", false);
+    std::string e = error_of("gemm", {{"M", "4"}, {"N", "64"}, {"K", "2048"}, {"trans_a", "0"}}, s);
+    EXPECT_EQ(e, "(no error)");  // 2 x 2 KiB + 128 KiB fits
+    Schedule illegal;  // acc at root reads B outside Y's loops: no legal place for the copy
+    illegal.stage_input("B", MemLevel::L1, "Y", "m", false);
+    e = error_of("gemm", {{"M", "4"}, {"N", "64"}, {"K", "2048"}}, illegal);
+    EXPECT_NE(e.find("is computed at the following invalid location"), std::string::npos) << e;
+    Schedule big;
+    big.compute_at("acc", "Y", "m");
+    big.stage_input("B", MemLevel::L1, "Y", "m", true);
+    e = error_of("gemm", {{"M", "4"}, {"N", "64"}, {"K", "2048"}}, big);
+    EXPECT_NE(e.find("x2 (double-buffered)"), std::string::npos) << e;
+    EXPECT_NE(e.find("bytes of L1 but target host has"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, ParallelOverReductionLoop) {
+    Schedule s;
+    s.compute_root("acc").parallel("acc", "k");
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("loop k of stage acc is a reduction loop; only pure loops can be split over cores"),
+              std::string::npos)
+        << e;
+}
+
+TEST(ScheduleErrors, OrderMustListEveryLoop) {
+    Schedule s;
+    s.tile("Y", "m", 4).order("Y", {"m_o", "n"});
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("order for stage Y must list each of its loops once: m_o, m_i, n (got m_o, n)"), std::string::npos)
+        << e;
+}
+
+TEST(ScheduleErrors, MicroKernelNeedsExtension) {
+    Schedule s;
+    s.kernel("acc", "gemm_int8_sdotp_4x2");
+    std::string e = error_of("gemm", kGemm, s, TargetDescription::named("rv32"));
+    EXPECT_NE(e.find("micro-kernel gemm_int8_sdotp_4x2 needs extension xpulpv2, which target rv32 lacks"),
+              std::string::npos)
+        << e;
+    EXPECT_EQ(error_of("gemm", kGemm, s), "(no error)");  // host: checked, plain loops
+    Schedule wrong;
+    wrong.kernel("Y", "gemm_int8_sdotp_4x2");
+    e = error_of("gemm", kGemm, wrong);
+    EXPECT_NE(e.find("it does not fit stage Y of op gemm"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, NpuMapping) {
+    Schedule s;
+    s.npu("acc");
+    EXPECT_EQ(error_of("gemm", kGemm, s), "(no error)");
+    std::string e = error_of("gemm", kGemm, s, TargetDescription::named("cluster"));
+    EXPECT_NE(e.find("target cluster has no NPU (npu mapping of stage acc)"), std::string::npos) << e;
+    Schedule bad;
+    bad.npu("y");
+    e = error_of("requant_shift", {}, bad);
+    EXPECT_NE(e.find("the NPU runs int8 GEMM/MatMul reductions; stage y of op requant_shift is not one"),
+              std::string::npos)
+        << e;
+}
+
+TEST(ScheduleErrors, RegBufferTooLarge) {
+    Schedule s;
+    s.compute_root("acc").memory("acc", MemLevel::Reg);
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("buffer acc is scheduled in reg (core-local) but needs 1920 bytes; the limit is 1024"),
+              std::string::npos)
+        << e;
+}
+
+TEST(ScheduleErrors, StagingUnknownInput) {
+    Schedule s;
+    s.stage_input("W", MemLevel::L1, "Y", "m", false);
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("unknown input tensor 'W' (inputs of gemm: A, B)"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, OutputCannotBeComputedElsewhere) {
+    Schedule s;
+    s.compute_at("Y", "acc", "m");
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("stage Y is the output; it cannot be computed at another stage"), std::string::npos) << e;
+}
+
+TEST(ScheduleFile, ParseErrorsNameFileAndLine) {
+    EXPECT_NE(parse_error("tile Y m 4\nsplat Y\n").find("my.sched:2: unknown schedule directive 'splat'"),
+              std::string::npos);
+    EXPECT_NE(parse_error("# comment\n\ntile Y m\n").find("my.sched:3: 'tile' takes 3 arguments, got 2"),
+              std::string::npos);
+    Schedule s = Schedule::parse("tile Y m x4\n", "my.sched");
+    std::string e = error_of("gemm", kGemm, s);
+    EXPECT_NE(e.find("(my.sched:1): tile factor 'x4' is not an integer"), std::string::npos) << e;
+}
+
+TEST(ScheduleFile, RoundTripsAndMatchesCodeSchedule) {
+    Schedule code;
+    code.tile("Y", "m", 4).compute_at("acc", "Y", "m_o").memory("acc", MemLevel::L1);
+    code.stage_input("A", MemLevel::L1, "Y", "m_o", true).parallel("Y", "m_o");
+    Schedule parsed = Schedule::parse(code.to_text(), "roundtrip");
+    EXPECT_EQ(parsed.to_text(), code.to_text());
+    auto a = run_generator("gemm", kGemm, host(), &code, "lib");
+    auto b = run_generator("gemm", kGemm, host(), &parsed, "lib");
+    EXPECT_EQ(a.c_source, b.c_source);
+}
+
+TEST(GeneratorParams, BadParametersAreNamed) {
+    auto err = [](std::map<std::string, std::string> p) {
+        try {
+            run_generator("gemm", p, host(), nullptr, "lib");
+        } catch (const UserError &e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_NE(err({{"Q", "3"}}).find("generator gemm: unknown parameter 'Q'"), std::string::npos);
+    EXPECT_NE(err({{"M", "0"}}).find("parameter M=0: must be in 1..65536"), std::string::npos);
+    EXPECT_NE(err({{"a_type", "float"}}).find("unknown element type 'float'"), std::string::npos);
+    EXPECT_NE(err({{"bias", "3x3"}}).find("bias C has shape [3, 3]"), std::string::npos);
+    EXPECT_NE(err({{"requant", "1"}, {"log2d", "40"}}).find("parameter log2d=40: must be in 0..31"),
+              std::string::npos);
+    try {
+        run_generator("softmaxx", {}, host(), nullptr, "lib");
+        ADD_FAILURE();
+    } catch (const UserError &e) {
+        EXPECT_NE(std::string(e.what()).find("unknown generator 'softmaxx'"), std::string::npos);
+    }
+}

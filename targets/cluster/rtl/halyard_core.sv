@@ -462,16 +462,18 @@ module halyard_core import halyard_pkg::*; #(
         if (funct3 == 3'b100) vb = {2{op_b[15:0]}};
         if (funct3 == 3'b101) vb = {4{op_b[7:0]}};
         sa = 1'b0; sb = 1'b0;
-        unique case ({instr[31:29], instr[27:25]})
-          6'b100_000: begin sa = 1'b0; sb = 1'b0; end  // dotup
-          6'b100_010: begin sa = 1'b0; sb = 1'b1; end  // dotusp
-          6'b100_110: begin sa = 1'b1; sb = 1'b1; end  // dotsp
+        // funct6 = instr[31:26]: 1 0 s t t 0 with s = accumulate (sdot) and
+        // tt = 00 unsigned, 01 unsigned x signed, 11 signed; instr[25] = 0.
+        unique case ({instr[31:30], instr[28:25]})
+          6'b10_0000: begin sa = 1'b0; sb = 1'b0; end  // dotup
+          6'b10_0100: begin sa = 1'b0; sb = 1'b1; end  // dotusp
+          6'b10_1100: begin sa = 1'b1; sb = 1'b1; end  // dotsp
           default: ex_illegal = 1'b1;
         endcase
         if (funct3[1]) ex_illegal = 1'b1;
-        uses_rd = instr[28];  // sdot*: accumulate into rd
+        uses_rd = instr[29];  // sdot*: accumulate into rd
         res = instr[12] ? dot4(op_a, vb, sa, sb) : dot2(op_a, vb, sa, sb);
-        ex_rd_val = instr[28] ? op_c + res : res;
+        ex_rd_val = instr[29] ? op_c + res : res;
       end
       OpcHwloop: begin
         ex_lp_we    = 1'b1;

@@ -222,13 +222,18 @@ static inline int32_t hl_clipur(int32_t x, int32_t hi) { return hl__clip(x, 0, h
 
 #endif /* HL_XPULP_NATIVE */
 
-/* Hardware loops, for use inside one asm block (assembly text macros).
-   L is 0 (inner) or 1 (outer); `end` is a label just after the last
-   instruction of the body. Needs -mno-relax (the cluster flags have it) so
-   that the label distance is known to the assembler. */
+/* Hardware loops, for use inside one asm block (assembly text). L is 0
+   (inner) or 1 (outer); labels are local labels of the same asm block, the
+   end label just after the last instruction of the body. Needs -mno-relax
+   (the cluster flags have it) so the label distance is an assembly-time
+   constant. HL_LP_COUNT takes an asm operand ("%[n]"). */
+#define HL_LP_STARTI(L, start) \
+    ".word 0x7B | (" #L " << 7) | ((((" #start " - .) >> 1) & 0xFFF) << 20)\n\t"
+#define HL_LP_ENDI(L, end) \
+    ".word 0x7B | (1 << 12) | (" #L " << 7) | ((((" #end " - .) >> 1) & 0xFFF) << 20)\n\t"
+#define HL_LP_COUNT(L, reg) ".insn i 0x7B, 2, x" #L ", " reg ", 0\n\t"
+#define HL_LP_COUNTI(L, n) ".insn i 0x7B, 3, x" #L ", x0, " #n "\n\t"
 #define HL_LP_SETUPI(L, count, end) \
     ".word 0x7B | (5 << 12) | (" #L " << 7) | ((((" #end " - .) >> 1) & 0x1F) << 15) | ((" #count ") << 20)\n\t"
-#define HL_LP_SETUP(L, reg, end) \
-    ".insn i 0x7B, 4, x" #L ", " reg ", (" #end " - .) >> 1\n\t"
 
 #endif

@@ -91,3 +91,20 @@ TEST(RefConcat, NegativeAxis) {
     EXPECT_EQ(y.shape, (std::vector<int64_t>{1, 3, 2}));
     EXPECT_EQ(y.data, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
 }
+
+TEST(RefNonlinear, HandCheckedSmallCases) {
+    // iHardswish: x * clip(x + 3, 0, 6) * 1 with one_over_six = 1.
+    EXPECT_EQ(ihardswish(Tensor({4}, {-5, -1, 1, 5}), 1, 6, 3).data, (std::vector<int64_t>{0, -2, 4, 30}));
+    // ITAMax of a constant row: every shift 0, sum = 256 n, inv = 255*256/(256 n).
+    EXPECT_EQ(itamax(Tensor({1, 4}, {7, 7, 7, 7}), 256).data, (std::vector<int64_t>{63, 63, 63, 63}));
+    // ITAPartialMax with one group equals ITAMax with half the scale.
+    EXPECT_EQ(itapartialmax(Tensor({1, 4}, {7, 7, 7, 7}), 4, 256).data, (std::vector<int64_t>{31, 31, 31, 31}));
+    // TrueIntegerDiv floors: Delta*eta*x / (eta*y + eps) with Delta=eta=1, eps=0, y=2.
+    EXPECT_EQ(true_integer_div(Tensor({3}, {-3, 3, 4}), 2, 1, 0, 1).data, (std::vector<int64_t>{-2, 1, 2}));
+    // IntegerDiv rounds half away from zero.
+    EXPECT_EQ(integer_div(Tensor({3}, {-3, 3, 4}), Tensor({}, std::vector<int64_t>{2}), 1, 0, 1).data,
+              (std::vector<int64_t>{-2, 2, 2}));
+    // iRMSNorm of a constant row of 4s: ms = 16 + 1 = 17, std = 4, y = 4 * w / 4 >> 0 = w.
+    EXPECT_EQ(irmsnorm(Tensor({1, 3}, {4, 4, 4}), Tensor({3}, {1, -2, 100}), 0, 256).data,
+              (std::vector<int64_t>{1, -2, 100}));
+}

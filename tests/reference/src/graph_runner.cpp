@@ -93,6 +93,8 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
                      n.attr_int("log2"), n.attr_int("n_levels")));
     } else if (op == "ITAMax") {
         out(itamax(input(n, values, 0), n.attr_int("n_levels")));
+    } else if (op == "ITAPartialMax") {
+        out(itapartialmax(input(n, values, 0), n.attr_int("group_width"), n.attr_int("n_levels")));
     } else if (op == "iRMSNorm") {
         out(irmsnorm(input(n, values, 0), input(n, values, 1), log2_exact(n.attr_int("D"), n.label()),
                      n.attr_int("n_levels")));

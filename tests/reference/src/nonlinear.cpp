@@ -92,6 +92,35 @@ Tensor itamax(const Tensor &x, int64_t n_levels) {
     return y;
 }
 
+// ------------------------------------------------------------- ITAPartialMax
+Tensor itapartialmax(const Tensor &x, int64_t group_width, int64_t n_levels) {
+    const std::string op = "ITAPartialMax";
+    const auto [rows, n] = rows_of(x, op);
+    if (group_width <= 0) bad(op, "group_width must be > 0");
+    auto sh = [](int64_t diff) { return uint32_t(uint8_t((diff + 16) >> 5)); };
+    auto pow_shift = [](uint32_t base, uint32_t s) { return s >= 32 ? 0u : (base >> s); };
+    Tensor y(x.shape);
+    for (int64_t r = 0; r < rows; ++r) {
+        const int64_t *in = x.data.data() + r * n;
+        uint32_t partial = 0;
+        int64_t gmax = -128;
+        for (int64_t g = 0; g < n / group_width; ++g) {
+            int64_t cmax = -128;
+            for (int64_t k = 0; k < group_width; ++k) cmax = std::max(cmax, in[g * group_width + k]);
+            const int64_t max_shift = (cmax - gmax + 16) >> 5;
+            const int64_t shift_sum = cmax > gmax ? max_shift : 0;
+            gmax = std::max(gmax, cmax);
+            uint32_t exp_sum = 0;
+            for (int64_t k = 0; k < group_width; ++k) exp_sum += pow_shift(256u, sh(gmax - in[g * group_width + k]));
+            partial = uint32_t(shift_sum >= 32 ? 0u : (partial >> shift_sum)) + exp_sum;
+        }
+        if (partial == 0) bad(op, "row " + std::to_string(r) + ": empty sum (last dim < group_width?)");
+        const uint32_t inv = uint32_t(n_levels / 2 - 1) * 256u / partial;
+        for (int64_t j = 0; j < n; ++j) y.data[size_t(r * n + j)] = int64_t(pow_shift(inv, sh(gmax - in[j])));
+    }
+    return y;
+}
+
 // ------------------------------------------------------------------ iRMSNorm
 Tensor irmsnorm(const Tensor &x, const Tensor &weight, int64_t log2D, int64_t n_levels) {
     const std::string op = "iRMSNorm";

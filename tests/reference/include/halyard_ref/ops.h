@@ -106,6 +106,11 @@ Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC,
 // int8 in, unsigned n_levels out.
 Tensor itamax(const Tensor &x, int64_t n_levels);
 
+// Deeploy's ITAPartialMax: ITAMax computed group by group (group_width
+// columns at a time, running max and rescaled running sum), output scale
+// (n_levels/2 - 1) instead of (n_levels - 1).
+Tensor itapartialmax(const Tensor &x, int64_t group_width, int64_t n_levels);
+
 // Deeploy's iRMSNorm over the last axis: weight [lastDim], D = 2^log2D.
 Tensor irmsnorm(const Tensor &x, const Tensor &weight, int64_t log2D, int64_t n_levels);
 

@@ -502,8 +502,8 @@ TEST(OnnxLoader, ReadsGraphInitializersAndAttributes) {
     EXPECT_EQ(n.attr_int("div"), 65536);  // scalar float tensor read as int
     EXPECT_EQ(n.attr_tensor("div").fvalues, std::vector<double>{65536.0});
     EXPECT_EQ(n.attr_int("absent", 7), 7);
-    expect_format_error([&] { n.attr_int("absent"); }, {"'rq'", "RequantShift", "missing attribute 'absent'"});
-    expect_format_error([&] { n.attr_string("n_levels"); }, {"'rq'", "attribute 'n_levels' is int, expected string"});
+    expect_format_error([&] { n.attr_int("absent"); }, {"small.onnx", "'rq'", "RequantShift", "missing attribute 'absent'"});
+    expect_format_error([&] { n.attr_string("n_levels"); }, {"small.onnx", "'rq'", "attribute 'n_levels' is int, expected string"});
     expect_format_error([&] { g.initializer("nope"); }, {"small.onnx", "no initializer named 'nope'"});
 }
 

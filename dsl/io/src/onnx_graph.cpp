@@ -285,11 +285,12 @@ const OnnxAttribute *OnnxNode::find_attr(const std::string &n) const {
 namespace {
 const OnnxAttribute &need_attr(const OnnxNode &node, const std::string &n) {
     const OnnxAttribute *a = node.find_attr(n);
-    if (!a) throw FormatError(node.label() + ": missing attribute '" + n + "'");
+    if (!a) throw FormatError(node.path + ": " + node.label() + ": missing attribute '" + n + "'");
     return *a;
 }
 [[noreturn]] void wrong_kind(const OnnxNode &node, const OnnxAttribute &a, const char *want) {
-    throw FormatError(node.label() + ": attribute '" + a.name + "' is " + attr_kind_name(a.kind) + ", expected " + want);
+    throw FormatError(node.path + ": " + node.label() + ": attribute '" + a.name + "' is " + attr_kind_name(a.kind) +
+                      ", expected " + want);
 }
 int64_t as_int(const OnnxNode &node, const OnnxAttribute &a) {
     if (a.kind == AttrKind::Int) return a.i;
@@ -397,6 +398,7 @@ OnnxGraph parse_onnx(const std::vector<uint8_t> &bytes, const std::string &path)
     for (int ni = 0; ni < gp.node_size(); ++ni) {
         const onnx::NodeProto &np = gp.node(ni);
         OnnxNode node;
+        node.path = path;
         node.index = size_t(ni);
         node.op_type = np.op_type();
         node.domain = np.domain();

@@ -60,6 +60,7 @@ struct OnnxAttribute {
 };
 
 struct OnnxNode {
+    std::string path;                     // file the node was read from (for messages)
     std::size_t index = 0;                // position in the graph's node list
     std::string op_type, domain, name;
     std::vector<std::string> inputs;      // "" marks an omitted optional input
@@ -71,7 +72,7 @@ struct OnnxNode {
 
     bool has_attr(const std::string &n) const;
     const OnnxAttribute *find_attr(const std::string &n) const;
-    // Typed getters. Without a default they throw FormatError (naming this node)
+    // Typed getters. Without a default they throw FormatError (naming the file and this node)
     // when the attribute is missing; all throw when it has another kind. An Int
     // attribute read as float and a Float attribute holding an integer read as
     // int are accepted (Deeploy exporters use both for e.g. n_levels).

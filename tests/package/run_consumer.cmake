@@ -1,0 +1,23 @@
+# CTest driver: install this build of Halyard into a scratch prefix, then
+# configure, build and run the outside project in consumer/ against it.
+foreach(var HALYARD_BUILD_DIR WORK_DIR SOURCE_DIR)
+    if(NOT DEFINED ${var})
+        message(FATAL_ERROR "run_consumer.cmake needs -D${var}=...")
+    endif()
+endforeach()
+file(REMOVE_RECURSE ${WORK_DIR})
+function(step)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "step failed (${rc}): ${ARGN}\n${out}")
+    endif()
+    message(STATUS "${out}")
+endfunction()
+step(${CMAKE_COMMAND} --install ${HALYARD_BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/consumer -B ${WORK_DIR}/build -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix
+     -DCMAKE_BUILD_TYPE=Release)
+step(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j2)
+step(${WORK_DIR}/build/consumer)
+if(NOT EXISTS ${WORK_DIR}/build/consumer_gemm_rv32.halyard/libconsumer_gemm_rv32.a)
+    message(FATAL_ERROR "the rv32 library was not built")
+endif()

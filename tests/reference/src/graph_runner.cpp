@@ -47,6 +47,40 @@ RequantParams rq_params(const OnnxNode &n, const Tensor &mul, const Tensor &add)
     return rq;
 }
 
+// One requantizer of Deeploy's RequantizedAdd (AddRequantMergePass): attributes
+// <prefix>_mul, <prefix>_add (rounding already folded in: add + div/2),
+// <prefix>_shift or <prefix>_div, <prefix>_signed, <prefix>_n_levels[_out].
+// The fused kernel shifts without rounding and clips every stage to int8.
+RequantParams rq_add_params(const OnnxNode &n, const std::string &prefix) {
+    RequantParams rq;
+    rq.mul = Tensor({}, std::vector<int64_t>{n.attr_int(prefix + "_mul", 1)});
+    rq.add = Tensor({}, std::vector<int64_t>{n.attr_int(prefix + "_add", 0)});
+    if (n.has_attr(prefix + "_shift")) rq.log2D = n.attr_int(prefix + "_shift");
+    else rq.log2D = log2_exact(n.attr_int(prefix + "_div", 1), n.label());
+    rq.n_levels = 256;
+    rq.is_signed = true;
+    rq.rounding = false;
+    return rq;
+}
+
+// Requantization step of Deeploy's fused RQ* kernels (RQiHardswish, RQGELU,
+// RQDiv): clip_s8(((y * mul + add) + 2^(shift-1)) >> shift).
+Tensor fused_requant(const Tensor &y, int64_t mul, int64_t add, int64_t shift) {
+    RequantParams rq;
+    rq.mul = Tensor({}, std::vector<int64_t>{mul});
+    rq.add = Tensor({}, std::vector<int64_t>{add});
+    rq.log2D = shift;
+    rq.n_levels = 256;
+    rq.is_signed = true;
+    rq.rounding = true;
+    return requant_shift(y, rq);
+}
+
+int64_t scalar(const OnnxNode &n, const Tensor &t, const std::string &what) {
+    if (t.size() != 1) throw Unsupported(n.label() + ": " + what + " must be a scalar, got " + t.shape_str());
+    return t.data[0];
+}
+
 }  // namespace
 
 void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tensor> &values) {
@@ -78,6 +112,21 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
         out(matmul(input(n, values, 0), input(n, values, 1), fused ? &rq : nullptr));
     } else if (op == "Add") {
         out(add(input(n, values, 0), input(n, values, 1)));
+    } else if (op == "RequantizedAdd") {
+        const RequantParams r1 = rq_add_params(n, "rqs1"), r2 = rq_add_params(n, "rqs2"), ro = rq_add_params(n, "rqsOut");
+        out(rq_add(input(n, values, 0), input(n, values, 1), &r1, &r2, &ro));
+    } else if (op == "RequantizediHardswish") {
+        const Tensor y = ihardswish(input(n, values, 0), n.attr_int("one_over_six"), n.attr_int("six"), n.attr_int("three"));
+        out(fused_requant(y, n.attr_int("mul"), n.attr_int("add"), n.attr_int("shift")));
+    } else if (op == "RequantizediGELU") {  // inputs: x, mul, add, shift
+        const Tensor y = igelu(input(n, values, 0), n.attr_int("b"), n.attr_int("one"));
+        out(fused_requant(y, scalar(n, input(n, values, 1), "mul"), scalar(n, input(n, values, 2), "add"),
+                          scalar(n, input(n, values, 3), "shift")));
+    } else if (op == "RQIntegerDiv") {  // inputs: A, B, mul, add, shift
+        const Tensor y = integer_div(input(n, values, 0), input(n, values, 1), n.attr_int("Delta"), n.attr_int("eps"),
+                                     n.attr_int("eta"));
+        out(fused_requant(y, scalar(n, input(n, values, 2), "mul"), scalar(n, input(n, values, 3), "add"),
+                          scalar(n, input(n, values, 4), "shift")));
     } else if (op == "Mul") {
         out(mul(input(n, values, 0), input(n, values, 1)));
     } else if (op == "Concat") {

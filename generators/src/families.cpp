@@ -1,15 +1,15 @@
 // The op families: one generator each, with its parameters and defaults.
-#include "halyard/generator.h"
+#include "families.h"
 
 namespace halyard {
-
-namespace {
 
 std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p) {
     auto r = requant_params();
     p.insert(p.end(), r.begin(), r.end());
     return p;
 }
+
+namespace {
 
 GeneratorFamily requant_shift_family() {
     return {"requant_shift",
@@ -103,9 +103,17 @@ GeneratorFamily add_family() {
 
 }  // namespace
 
+std::vector<GeneratorFamily> core_op_families() {
+    return {requant_shift_family(), gemm_family(), matmul_family(), add_family()};
+}
+
 const std::vector<GeneratorFamily> &generator_families() {
-    static const std::vector<GeneratorFamily> families = {requant_shift_family(), gemm_family(), matmul_family(),
-                                                          add_family()};
+    // Each file of families contributes a list (see families.h).
+    static const std::vector<GeneratorFamily> families = [] {
+        std::vector<GeneratorFamily> all;
+        for (auto list : {core_op_families(), transformer_families()}) all.insert(all.end(), list.begin(), list.end());
+        return all;
+    }();
     return families;
 }
 

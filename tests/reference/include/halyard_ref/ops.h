@@ -80,11 +80,12 @@ Tensor matmul(const Tensor &A, const Tensor &B, const RequantParams *rq = nullpt
 // y = a + b (numpy broadcasting). With `rq`: y = RequantShift(a + b).
 Tensor add(const Tensor &a, const Tensor &b, const RequantParams *rq = nullptr);
 
-// Deeploy's RQAdd (a fused Add with separate requantization of each input and
-// of the output, as QuantLib exports it): per input i in {1,2},
-//   a_i' = (a_i * mul_i + add_i) >> log2D_i (with rounding), and
-//   y    = clip(((a_1' + a_2') * mul_o + add_o) >> log2D_o (with rounding), out range).
-// Expressed here as three RequantParams; any may be null (identity).
+// Add with requantized inputs and output (QuantLib's RQS,RQS -> Add -> RQS
+// chain, and Deeploy's fused RequantizedAdd):
+//   y = requant_shift(requant_shift(a, *rq_a) + requant_shift(b, *rq_b), *rq_out)
+// Each RequantParams carries its own rounding flag and clip range; any may be
+// null (identity). Deeploy's fused kernel = rounding folded into add
+// (add + 2^(log2D-1), rounding = false) and every stage clipped to int8.
 Tensor rq_add(const Tensor &a, const Tensor &b, const RequantParams *rq_a, const RequantParams *rq_b,
               const RequantParams *rq_out);
 

@@ -32,6 +32,8 @@ module halyard_cluster
   output logic [31:0] fatal_addr_o,
   output logic        all_asleep_o,
   output logic [NumCores*32-1:0] core_pc_o,
+  output logic [NumCores*32-1:0] core_instr_o,
+  output logic [NumCores-1:0]    core_retire_o,
   output logic [PerfBits-1:0]    perf_o,
   output logic [31:0] dma_bytes_o,
   output logic [31:0] dma_busy_cycles_o,
@@ -75,6 +77,7 @@ module halyard_cluster
   logic [31:0] pc      [NumCores];
   logic [31:0] f_addr  [NumCores];
   logic        sleeping [NumCores];
+  logic        retire   [NumCores];
 
   // Targets.
   logic        l1_req [NumCores], l2_req [NumCores], eu_req [NumCores], dma_req [NumCores];
@@ -127,7 +130,8 @@ module halyard_cluster
       .fatal_o       (fatal[c]),
       .pc_o          (pc[c]),
       .fatal_addr_o  (f_addr[c]),
-      .sleeping_o    (sleeping[c])
+      .sleeping_o    (sleeping[c]),
+      .retire_o      (retire[c])
     );
   end
 
@@ -357,7 +361,9 @@ module halyard_cluster
     fatal_addr_o  = '0;
     asleep        = !dma_busy;
     for (int c = int'(NumCores) - 1; c >= 0; c--) begin
-      core_pc_o[32*c +: 32] = pc[c];
+      core_pc_o[32*c +: 32]    = pc[c];
+      core_instr_o[32*c +: 32] = instr_rdata[c];
+      core_retire_o[c]         = retire[c];
       if (halted[c]) begin
         fatal_valid_o = 1'b1;
         fatal_core_o  = 8'(c);

@@ -53,7 +53,8 @@ module halyard_core import halyard_pkg::*; #(
   output fatal_e      fatal_o,
   output logic [31:0] pc_o,
   output logic [31:0] fatal_addr_o,
-  output logic        sleeping_o
+  output logic        sleeping_o,
+  output logic        retire_o      // an instruction retired or trapped (for traces)
 );
 
   // ---------------------------------------------------------------------------
@@ -810,6 +811,7 @@ module halyard_core import halyard_pkg::*; #(
   end
 
   assign instr_addr_o = pc_q;
+  assign retire_o     = commit;
   assign perf_o       = perf_q;
   assign halted_o     = halted_q;
   assign fatal_o      = fatal_q;

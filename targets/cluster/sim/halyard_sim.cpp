@@ -1,7 +1,9 @@
 // halyard-sim: runs an RV32 ELF on the Verilator model of the cluster.
 //
-//   halyard-sim [--max-cycles N] [--json report.json] [--quiet] prog.elf
+//   halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf
 //
+// --trace prints every retired (or trapping) instruction to stderr as
+// "cycle core pc instr".
 // Prints what the program writes to the stdout register and returns its exit
 // code (the exit register, or the riscv-tests "tohost" convention: 1 = pass,
 // (n << 1) | 1 = test n failed). A fatal error (illegal instruction without a
@@ -115,22 +117,23 @@ bool in_range(uint32_t a, uint64_t base, uint64_t size) { return a >= base && a 
 }  // namespace
 
 int main(int argc, char **argv) {
-    uint64_t max_cycles = 200000000ull;
+    uint64_t max_cycles = 100000000ull;
     std::string json_path, elf_path;
-    bool quiet = false;
+    bool quiet = false, trace = false;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--max-cycles" && i + 1 < argc) max_cycles = std::strtoull(argv[++i], nullptr, 0);
         else if (a == "--json" && i + 1 < argc) json_path = argv[++i];
         else if (a == "--quiet") quiet = true;
+        else if (a == "--trace") trace = true;
         else if (!a.empty() && a[0] != '-' && elf_path.empty()) elf_path = a;
         else {
-            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--quiet] prog.elf\n";
+            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf\n";
             return kExitUsage;
         }
     }
     if (elf_path.empty()) {
-        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--quiet] prog.elf\n";
+        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf\n";
         return kExitUsage;
     }
     Elf elf;
@@ -221,6 +224,13 @@ int main(int argc, char **argv) {
                         line[c].clear();
                     }
                 }
+            }
+        }
+        if (trace && top.core_retire_o) {
+            for (int c = 0; c < HALYARD_CORES; c++) {
+                if ((top.core_retire_o >> c) & 1)
+                    std::fprintf(stderr, "%10llu %d %08x %08x\n", (unsigned long long)cycle, c, top.core_pc_o[c],
+                                 top.core_instr_o[c]);
             }
         }
         if (top.exit_valid_o) {

@@ -33,6 +33,7 @@ test_start:
 #define RVTEST_PASS                       \
     fence;                                \
     li gp, 1;                             \
+    li a7, 93;                            \
     ecall
 
 #define RVTEST_FAIL                       \
@@ -40,6 +41,7 @@ test_start:
 1:  beqz gp, 1b;                          \
     sll gp, gp, 1;                        \
     or gp, gp, 1;                         \
+    li a7, 93;                            \
     ecall
 
 #define RVTEST_DATA_BEGIN                 \

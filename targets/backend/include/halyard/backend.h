@@ -17,6 +17,8 @@ struct ArenaBuffer {
     int64_t offset = 0;   // bytes from the arena base (reg buffers: 0)
     int64_t bytes = 0;    // one copy
     int copies = 1;       // 2 when double-buffered
+    int per_core = 1;     // slots for a team of cores (inside a parallel loop)
+    int64_t slot_bytes() const { return (bytes + 7) / 8 * 8 * copies; }
 };
 
 struct ArenaPlan {

@@ -54,10 +54,13 @@ static inline uint64_t hy_abs_i64(int64_t a) { return a < 0 ? 0u - (uint64_t)a :
 
 class C99Printer : public IRVisitor {
 public:
-    C99Printer(const ArenaPlan &arenas, const std::map<std::string, Type> &pointer_types)
-        : arenas_(arenas), pointer_types_(pointer_types) {}
+    C99Printer(const ArenaPlan &arenas, const std::map<std::string, Type> &pointer_types,
+               const std::set<std::string> &const_buffers, const std::string &function, bool cluster_runtime)
+        : arenas_(arenas), pointer_types_(pointer_types), const_buffers_(const_buffers), function_(function),
+          cluster_runtime_(cluster_runtime) {}
 
     std::ostringstream out;
+    std::ostringstream functions;  // outlined parallel tasks, printed before the entry point
     int indent = 1;
 
     std::string expr(const Expr &e) {
@@ -114,9 +117,14 @@ private:
     using IRVisitor::visit;
     const ArenaPlan &arenas_;
     std::map<std::string, Type> pointer_types_;
+    std::set<std::string> const_buffers_;
+    std::string function_;
+    bool cluster_runtime_;
     std::map<std::string, std::string> ids_;
     std::set<std::string> used_;
     std::string result_;
+    std::string core_var_;  // C name of the core index inside an outlined task
+    int tasks_ = 0;
 
     void check_scalar(Type t, const std::string &what) {
         if (t.lanes() != 1) {
@@ -253,6 +261,15 @@ private:
         } else if (op->is_intrinsic(Call::reinterpret)) {
             if (a[0].type().bits() != op->type.bits()) throw UserError("C99 backend: reinterpret between widths");
             result_ = "((" + ctype(op->type) + ")" + arg(0) + ")";
+        } else if (op->name == "hy_address_of") {
+            const Load *l = a[0].as<Load>();
+            if (!l) throw UserError("C99 backend: address_of a non-load");
+            result_ = "(&" + id(l->name) + "[" + expr(l->index) + "])";
+        } else if (op->call_type == Call::Extern && (op->name == "hl_dma_2d" || op->name == "hl_dma_wait")) {
+            if (!cluster_runtime_) throw UserError("C99 backend: " + op->name + " needs the cluster runtime");
+            std::string args;
+            for (size_t i = 0; i < a.size(); i++) args += (i ? ", " : "") + arg((int)i);
+            result_ = op->name + "(" + args + ")";
         } else if (op->is_intrinsic(Call::div_round_to_zero)) {
             result_ = "((" + ctype(op->type) + ")(" + arg(0) + " / " + arg(1) + "))";
         } else if (op->is_intrinsic(Call::mod_round_to_zero)) {
@@ -288,6 +305,10 @@ private:
         stmt(op->body);
     }
     void visit(const For *op) override {
+        if (op->for_type == ForType::Parallel && cluster_runtime_) {
+            outline_parallel(op);
+            return;
+        }
         if (op->for_type != ForType::Serial && op->for_type != ForType::Unrolled) {
             std::ostringstream os;
             os << op->for_type;
@@ -313,6 +334,105 @@ private:
         indent--;
         out << pad() << "}\n";
     }
+    // Free variables and buffers of a statement: what an outlined task needs.
+    class FreeNames : public IRVisitor {
+    public:
+        std::map<std::string, Type> vars, buffers;
+
+    private:
+        using IRVisitor::visit;
+        std::map<std::string, int> bound_;
+        void bind(const std::string &n, int d) { bound_[n] += d; }
+        bool is_bound(const std::string &n) const {
+            auto it = bound_.find(n);
+            return it != bound_.end() && it->second > 0;
+        }
+        void visit(const Variable *op) override {
+            if (!is_bound(op->name)) vars[op->name] = op->type;
+        }
+        void visit(const LetStmt *op) override {
+            op->value.accept(this);
+            bind(op->name, 1);
+            op->body.accept(this);
+            bind(op->name, -1);
+        }
+        void visit(const Let *op) override {
+            op->value.accept(this);
+            bind(op->name, 1);
+            op->body.accept(this);
+            bind(op->name, -1);
+        }
+        void visit(const For *op) override {
+            op->min.accept(this);
+            op->extent.accept(this);
+            bind(op->name, 1);
+            op->body.accept(this);
+            bind(op->name, -1);
+        }
+        void visit(const Allocate *op) override {
+            for (const auto &e : op->extents) e.accept(this);
+            bind(op->name, 1);
+            op->body.accept(this);
+            bind(op->name, -1);
+        }
+        void visit(const Load *op) override {
+            if (!is_bound(op->name)) buffers[op->name] = op->type;
+            op->index.accept(this);
+        }
+        void visit(const Store *op) override {
+            if (!is_bound(op->name)) buffers[op->name] = op->value.type();
+            op->value.accept(this);
+            op->index.accept(this);
+        }
+    };
+
+    // A Parallel loop over the team of cores (from the Cores pass) becomes a
+    // task run by hl_fork on cores 0..team-1; the loop variable is the core id.
+    void outline_parallel(const For *op) {
+        if (!core_var_.empty()) throw UserError("C99 backend: nested parallel loop " + display_name(op->name));
+        if (!is_const_zero(op->min) || !op->extent.as<IntImm>()) {
+            throw UserError("C99 backend: parallel loop " + display_name(op->name) + " must run over 0..team-1");
+        }
+        const int64_t team = op->extent.as<IntImm>()->value;
+        FreeNames free;
+        op->body.accept(&free);
+        free.vars.erase(op->name);
+        const std::string task = function_ + "_task" + std::to_string(tasks_++);
+        std::ostringstream decl, fill, unpack;
+        for (const auto &[name, t] : free.vars) {
+            if (t.is_handle()) throw UserError("C99 backend: pointer variable " + name + " in a parallel loop");
+            decl << "    " << ctype(t) << " " << id(name) << ";\n";
+            fill << pad() << "    closure." << id(name) << " = " << id(name) << ";\n";
+            unpack << "    const " << ctype(t) << " " << id(name) << " = closure->" << id(name) << ";\n";
+        }
+        for (const auto &[name, t] : free.buffers) {
+            std::string pt = (const_buffers_.count(name) ? "const " : "") + ctype(t) + " *";
+            decl << "    " << pt << id(name) << ";\n";
+            fill << pad() << "    closure." << id(name) << " = " << id(name) << ";\n";
+            unpack << "    " << pt << "const " << id(name) << " = closure->" << id(name) << ";\n";
+        }
+        // The call site: fill the closure, fork, join.
+        out << pad() << "{\n" << pad() << "    struct " << task << "_closure closure;\n" << fill.str() << pad()
+            << "    hl_fork(" << team << ", " << task << ", &closure);\n" << pad() << "}\n";
+        // The task body, printed with this printer's names into `functions`.
+        std::ostringstream body;
+        body.swap(out);
+        const int saved_indent = indent;
+        indent = 1;
+        core_var_ = id(op->name);
+        out << "    const int32_t " << core_var_ << " = (int32_t)hl_core_id();\n";
+        stmt(op->body);
+        core_var_.clear();
+        indent = saved_indent;
+        body.swap(out);
+        functions << "struct " << task << "_closure {\n" << (decl.str().empty() ? "    int unused;\n" : decl.str())
+                  << "};\n\n/* One core's share of parallel loop " << display_name(op->name) << ". */\n"
+                  << "static void " << task << "(void *arg) {\n"
+                  << "    const struct " << task << "_closure *closure = (const struct " << task
+                  << "_closure *)arg;\n"
+                  << unpack.str() << body.str() << "    (void)closure;\n}\n\n";
+    }
+
     void visit(const Store *op) override {
         check_scalar(op->value.type(), "store to " + op->name);
         if (!is_const_one(op->predicate)) throw UserError("C99 backend: predicated store to " + op->name);
@@ -330,8 +450,14 @@ private:
             out << pad() << t << " " << id(op->name) << "[" << b->bytes / op->type.bytes() << "];\n";
         } else {
             const char *arena = b->level == MemLevel::L1 ? "halyard_l1_arena" : "halyard_l2_arena";
-            out << pad() << t << " *const " << id(op->name) << " = (" << t << " *)(" << arena << ".bytes + "
-                << b->offset << ");  /* " << mem_level_name(b->level) << ", " << b->bytes << " B */\n";
+            std::string where = std::to_string(b->offset);
+            if (b->per_core > 1) {
+                if (core_var_.empty()) throw UserError("C99 backend: per-core buffer " + op->name + " outside its task");
+                where += " + " + core_var_ + " * " + std::to_string(b->slot_bytes());
+            }
+            out << pad() << t << " *const " << id(op->name) << " = (" << t << " *)(" << arena << ".bytes + " << where
+                << ");  /* " << mem_level_name(b->level) << ", " << b->bytes << " B"
+                << (b->copies > 1 ? " x2 slots" : "") << (b->per_core > 1 ? ", one per core" : "") << " */\n";
         }
         pointer_types_[op->name] = op->type;
         stmt(op->body);
@@ -359,7 +485,7 @@ private:
     }
     void visit(const Evaluate *op) override {
         if (is_const(op->value)) return;
-        out << pad() << "(void)" << expr(op->value) << ";\n";
+        out << pad() << expr(op->value) << ";\n";
     }
     void visit(const Prefetch *op) override { throw UserError("C99 backend: prefetch of " + op->name + " is not supported"); }
     void visit(const Fork *) override { throw UserError("C99 backend: fork is not supported"); }
@@ -377,8 +503,13 @@ std::string upper(std::string s) {
 PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, const Algorithm &algo,
                    const ArenaPlan &arenas, const TargetDescription &target, const std::string &name) {
     std::map<std::string, Type> pointer_types;
-    for (const auto &a : args) pointer_types[a.name] = a.type;
-    C99Printer p(arenas, pointer_types);
+    std::set<std::string> const_buffers;
+    for (const auto &a : args) {
+        pointer_types[a.name] = a.type;
+        if (a.is_input()) const_buffers.insert(a.name);
+    }
+    const bool cluster_runtime = target.has("runtime") && target.get("runtime") == "halyard_rt";
+    C99Printer p(arenas, pointer_types, const_buffers, name, cluster_runtime);
 
     // Reserve the argument names first so they print as themselves.
     std::ostringstream proto;
@@ -397,8 +528,12 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
     src << "/* Generated by Halyard for target " << target.name() << ". Do not edit.\n"
         << " * op " << algo.op << ": see " << name << ".h and " << name << ".report.txt. */\n"
         << "#include <stdint.h>\n\n"
-        << "#include \"" << name << ".h\"\n\n"
-        << kHelpers << "\n";
+        << "#include \"" << name << ".h\"\n";
+    if (cluster_runtime) {
+        // Fork/join, DMA and the L1/L2 sections come from the cluster runtime.
+        src << "#include \"halyard_rt.h\"\n\n#define HALYARD_L1_DATA HL_L1_BSS\n#define HALYARD_L2_DATA HL_L2_BSS\n";
+    }
+    src << "\n" << kHelpers << "\n";
     // Arenas: unions give 8-byte alignment in plain C99. HALYARD_L1_DATA /
     // HALYARD_L2_DATA let a target place them in its memory sections.
     src << "#ifndef HALYARD_L1_DATA\n#define HALYARD_L1_DATA\n#endif\n"
@@ -411,9 +546,8 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
         src << "static HALYARD_L2_DATA union { int64_t align; uint8_t bytes[" << arenas.l2_bytes
             << "]; } halyard_l2_arena;\n";
     }
-    src << "\n" << proto.str() << " {\n";
     p.stmt(body);
-    src << p.out.str() << "    return 0;\n}\n";
+    src << "\n" << p.functions.str() << proto.str() << " {\n" << p.out.str() << "    return 0;\n}\n";
     return {src.str(), proto.str()};
 }
 

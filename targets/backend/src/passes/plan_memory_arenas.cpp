@@ -16,14 +16,28 @@ int64_t align_up(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
 class ArenaPlanner : public IRVisitor {
 public:
-    ArenaPlanner(const SchedulePlan &plan, const std::string &op) : plan_(plan), op_(op) {}
+    ArenaPlanner(const SchedulePlan &plan, const std::string &op, const std::set<std::string> &doubled,
+                 const std::map<std::string, MemLevel> &extra)
+        : plan_(plan), op_(op), doubled_(doubled), extra_(extra) {}
     ArenaPlan result;
 
 private:
     using IRVisitor::visit;
     const SchedulePlan &plan_;
     std::string op_;
+    const std::set<std::string> &doubled_;
+    const std::map<std::string, MemLevel> &extra_;
     int64_t top_[2] = {0, 0};  // [L1, L2] current stack tops
+    int team_ = 1;             // cores sharing the code we are in
+
+    void visit(const For *op) override {
+        if (op->for_type != ForType::Parallel) return IRVisitor::visit(op);
+        const IntImm *n = op->extent.as<IntImm>();
+        int saved = team_;
+        team_ = n ? (int)n->value : 1;
+        IRVisitor::visit(op);
+        team_ = saved;
+    }
 
     void visit(const Allocate *op) override {
         int64_t elems = 1;
@@ -40,9 +54,16 @@ private:
         b.bytes = elems * op->type.bytes();
         auto it = plan_.buffer_memory.find(op->name);
         b.level = it == plan_.buffer_memory.end() ? MemLevel::L2 : it->second;
+        if (extra_.count(op->name)) b.level = extra_.at(op->name);
         for (const auto &s : plan_.staged_inputs) {
-            if (s.buffer == op->name && s.double_buffer) b.copies = 2;
+            if (s.buffer == op->name && s.double_buffer) {
+                if (doubled_.count(op->name)) {
+                    b.bytes /= 2;  // the DMA pass allocated both slots
+                }
+                b.copies = 2;
+            }
         }
+        b.per_core = team_;
         if (b.level == MemLevel::Reg) {
             if (b.bytes > kMaxRegBytes) {
                 throw UserError("op " + op_ + ": buffer " + display_name(op->name) + " is scheduled in reg (core-local) but needs " +
@@ -57,7 +78,7 @@ private:
         int level = b.level == MemLevel::L1 ? 0 : 1;
         int64_t saved = top_[level];
         b.offset = top_[level];
-        top_[level] += align_up(b.bytes) * b.copies;
+        top_[level] += align_up(b.bytes) * b.copies * b.per_core;
         int64_t &peak = level == 0 ? result.l1_bytes : result.l2_bytes;
         peak = std::max(peak, top_[level]);
         result.buffers.push_back(b);
@@ -73,6 +94,7 @@ std::string list_buffers(const ArenaPlan &p, MemLevel level) {
         if (b.level != level) continue;
         os << (first ? "" : ", ") << display_name(b.name) << " " << b.bytes << " B";
         if (b.copies > 1) os << " x" << b.copies << " (double-buffered)";
+        if (b.per_core > 1) os << " x" << b.per_core << " cores";
         os << " at offset " << b.offset;
         first = false;
     }
@@ -82,8 +104,9 @@ std::string list_buffers(const ArenaPlan &p, MemLevel level) {
 }  // namespace
 
 ArenaPlan plan_memory_arenas(const Stmt &s, const SchedulePlan &plan, const TargetDescription &target,
-                             const std::string &op) {
-    ArenaPlanner planner(plan, op);
+                             const std::string &op, const std::set<std::string> &already_doubled,
+                             const std::map<std::string, MemLevel> &extra_levels) {
+    ArenaPlanner planner(plan, op, already_doubled, extra_levels);
     s.accept(&planner);
     ArenaPlan &p = planner.result;
     // L1 also holds the cores' stacks (the runtime puts them there).

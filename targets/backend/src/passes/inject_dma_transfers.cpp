@@ -1,0 +1,349 @@
+#include "inject_dma_transfers.h"
+
+#include "split_loops_over_cores.h"
+
+namespace halyard {
+
+namespace {
+
+using namespace Halide;
+using namespace Halide::Internal;
+
+// A dense copy dst[dst_base + r*dst_stride + i] = src[src_base + r*src_stride + i]
+// for r < rows, i < row_elems (elements).
+struct DenseCopy {
+    std::string src;
+    Type type;
+    Expr dst_base, src_base;
+    int64_t row_elems = 1, rows = 1, dst_stride = 0, src_stride = 0;
+};
+
+std::optional<int64_t> const_int(const Expr &e) {
+    const IntImm *c = simplify(e).as<IntImm>();
+    if (!c) return std::nullopt;
+    return c->value;
+}
+
+// Recognise the copy nest that Halide produces for a staged input's wrapper.
+bool analyze_copy(Stmt s, const std::string &dst, DenseCopy *copy, std::string *why) {
+    std::vector<const For *> loops;
+    std::vector<std::pair<std::string, Expr>> lets;
+    while (true) {
+        if (const For *f = s.as<For>()) {
+            loops.push_back(f);
+            s = f->body;
+        } else if (const LetStmt *l = s.as<LetStmt>()) {
+            lets.emplace_back(l->name, l->value);
+            s = l->body;
+        } else {
+            break;
+        }
+    }
+    const Store *st = s.as<Store>();
+    const Load *ld = st ? st->value.as<Load>() : nullptr;
+    if (!st || st->name != dst || !ld || ld->type != st->value.type()) {
+        *why = "the copy is not a single element-wise load/store nest";
+        return false;
+    }
+    if (loops.size() > 2) {
+        *why = std::to_string(loops.size()) + "-D copy (the DMA moves 1D or 2D tiles)";
+        return false;
+    }
+    Expr di = st->index, si = ld->index;
+    for (auto it = lets.rbegin(); it != lets.rend(); ++it) {
+        di = substitute(it->first, it->second, di);
+        si = substitute(it->first, it->second, si);
+    }
+    std::vector<int64_t> dcoef, scoef, extents;
+    for (const For *f : loops) {
+        Expr v = Variable::make(Int(32), f->name);
+        auto dc = const_int(substitute(f->name, v + 1, di) - di);
+        auto sc = const_int(substitute(f->name, v + 1, si) - si);
+        auto ext = const_int(f->extent);
+        if (!dc || !sc || !ext) {
+            *why = "the copy's indices are not affine with constant strides";
+            return false;
+        }
+        dcoef.push_back(*dc);
+        scoef.push_back(*sc);
+        extents.push_back(*ext);
+    }
+    Expr dbase = di, sbase = si;
+    for (const For *f : loops) {
+        dbase = substitute(f->name, f->min, dbase);
+        sbase = substitute(f->name, f->min, sbase);
+    }
+    copy->src = ld->name;
+    copy->type = ld->type;
+    copy->dst_base = simplify(dbase);
+    copy->src_base = simplify(sbase);
+    if (!loops.empty()) {
+        if (dcoef.back() != 1 || scoef.back() != 1) {
+            *why = "the innermost copy loop is not contiguous in both buffers";
+            return false;
+        }
+        copy->row_elems = extents.back();
+        if (loops.size() == 2) {
+            copy->rows = extents[0];
+            copy->dst_stride = dcoef[0];
+            copy->src_stride = scoef[0];
+        }
+    }
+    return true;
+}
+
+Expr address_of(const std::string &buffer, Type t, Expr index) {
+    // Halide 14 has no address_of intrinsic: a pure extern the C printer knows.
+    return Call::make(Handle(), "hy_address_of", {Load::make(t, buffer, index, Buffer<>(), Parameter(),
+                                                              const_true(), ModulusRemainder())},
+                      Call::PureExtern);
+}
+
+Expr dma_start(const DenseCopy &c, const std::string &dst, Expr dst_base, Expr src_base) {
+    const int b = c.type.bytes();
+    return Call::make(UInt(32), "hl_dma_2d",
+                      {address_of(dst, c.type, dst_base), address_of(c.src, c.type, src_base),
+                       make_const(UInt(32), c.row_elems * b), make_const(UInt(32), c.rows),
+                       make_const(Int(32), c.dst_stride * b), make_const(Int(32), c.src_stride * b)},
+                      Call::Extern);
+}
+
+Stmt dma_wait(Expr id) { return Evaluate::make(Call::make(Int(32), "hl_dma_wait", {id}, Call::Extern)); }
+
+std::string describe(const DenseCopy &c) {
+    const int b = c.type.bytes();
+    if (c.rows == 1) return "1D " + std::to_string(c.row_elems * b) + " B";
+    return "2D " + std::to_string(c.rows) + " rows x " + std::to_string(c.row_elems * b) + " B (src stride " +
+           std::to_string(c.src_stride * b) + " B)";
+}
+
+// Offsets every access to `buffer` by `offset` elements (the current slot).
+class OffsetAccesses : public IRMutator {
+public:
+    OffsetAccesses(const std::string &buffer, Expr offset) : buffer_(buffer), offset_(offset) {}
+
+private:
+    using IRMutator::visit;
+    std::string buffer_;
+    Expr offset_;
+    Expr visit(const Load *op) override {
+        Expr index = mutate(op->index);
+        if (op->name == buffer_) index = index + offset_;
+        return Load::make(op->type, op->name, index, op->image, op->param, op->predicate, op->alignment);
+    }
+    Stmt visit(const Store *op) override {
+        Expr index = mutate(op->index), value = mutate(op->value);
+        if (op->name == buffer_) index = index + offset_;
+        return Store::make(op->name, value, index, op->param, op->predicate, op->alignment);
+    }
+};
+
+class InjectDma : public IRMutator {
+public:
+    InjectDma(const Algorithm &algo, const SchedulePlan &plan, DmaReport *report) : report_(report) {
+        for (const auto &in : algo.inputs) l2_tensors_.insert(in.type.name);
+        for (const auto &s : plan.staged_inputs) {
+            const Stage *consumer = algo.find_stage(s.consumer);
+            staged_[s.buffer] = {s, consumer ? consumer->func.name() : s.consumer};
+        }
+    }
+
+private:
+    using IRMutator::visit;
+    struct Staged {
+        StagedInput info;
+        std::string consumer_func;
+    };
+    DmaReport *report_;
+    std::set<std::string> l2_tensors_;
+    std::map<std::string, Staged> staged_;
+    std::set<std::string> handled_;  // double-buffered at their loop
+    std::string only_;               // when set, rewrite only this buffer's copy
+
+    bool dma_able(const Staged &st) const { return st.info.level == MemLevel::L1; }
+
+    // Single-buffered: the copy nest becomes start + wait.
+    Stmt visit(const ProducerConsumer *op) override {
+        auto it = staged_.find(op->name);
+        if (!op->is_producer || it == staged_.end() || handled_.count(op->name) || !dma_able(it->second) ||
+            (!only_.empty() && only_ != op->name)) {
+            return IRMutator::visit(op);
+        }
+        DenseCopy c;
+        std::string why;
+        if (!analyze_copy(op->body, op->name, &c, &why) || !l2_tensors_.count(c.src)) {
+            report_->lines.push_back(display_name(op->name) + ": stays a copy loop (" +
+                                     (why.empty() ? "source is not an L2 tensor" : why) + ")");
+            return IRMutator::visit(op);
+        }
+        report_->lines.push_back(display_name(op->name) + ": DMA " + describe(c) + " from " + c.src +
+                                 ", waited before use" +
+                                 (it->second.info.double_buffer ? " (double buffering not possible here)" : ""));
+        return ProducerConsumer::make_produce(op->name, dma_wait(dma_start(c, op->name, c.dst_base, c.src_base)));
+    }
+
+    Stmt visit(const For *op) override {
+        // Buffers double-buffered at this loop are claimed before the body is
+        // visited, so the single-buffered rewrite leaves their copy alone.
+        std::vector<std::string> here;
+        for (auto &[buffer, st] : staged_) {
+            if (st.info.double_buffer && dma_able(st) && !handled_.count(buffer) &&
+                loop_matches(op->name, st.consumer_func, st.info.loop)) {
+                here.push_back(buffer);
+                handled_.insert(buffer);
+            }
+        }
+        Stmt result = IRMutator::visit(op);
+        for (const auto &buffer : here) {
+            Stmt db = double_buffer(find_loop(result, op->name), buffer);
+            if (db.defined()) {
+                result = replace_loop(result, op->name, db);
+            } else {
+                handled_.erase(buffer);  // fall back to a single-buffered transfer
+                only_ = buffer;
+                result = mutate(result);
+                only_.clear();
+            }
+        }
+        return result;
+    }
+
+    // The loop named `name` in `s`, looking through the allocations and
+    // blocks that double buffering wraps around it.
+    static const For *find_loop(const Stmt &s, const std::string &name) {
+        if (const For *f = s.as<For>()) return f->name == name ? f : nullptr;
+        if (const Allocate *a = s.as<Allocate>()) return find_loop(a->body, name);
+        if (const Block *b = s.as<Block>()) {
+            const For *f = find_loop(b->first, name);
+            return f ? f : find_loop(b->rest, name);
+        }
+        if (const IfThenElse *i = s.as<IfThenElse>()) return find_loop(i->then_case, name);
+        return nullptr;
+    }
+    static Stmt replace_loop(const Stmt &s, const std::string &name, const Stmt &with) {
+        class Replace : public IRMutator {
+        public:
+            Replace(const std::string &n, Stmt w) : n_(n), w_(w) {}
+            using IRMutator::visit;
+            std::string n_;
+            Stmt w_;
+            Stmt visit(const For *op) override { return op->name == n_ ? w_ : IRMutator::visit(op); }
+        };
+        return Replace(name, with).mutate(s);
+    }
+
+    // Returns the double-buffered form of loop `loop`, or an undefined Stmt.
+    Stmt double_buffer(const For *loop, const std::string &buffer) {
+        if (!loop) return Stmt();
+        std::vector<std::pair<std::string, Expr>> lets;
+        Stmt s = loop->body;
+        while (true) {
+            if (const LetStmt *l = s.as<LetStmt>()) {
+                lets.emplace_back(l->name, l->value);
+                s = l->body;
+            } else if (const Allocate *a = s.as<Allocate>(); a && a->name != buffer) {
+                s = a->body;
+            } else {
+                break;
+            }
+        }
+        const Allocate *alloc = s.as<Allocate>();
+        if (!alloc) {
+            report_->lines.push_back(display_name(buffer) + ": not double-buffered (its buffer is not allocated " +
+                                     "directly in loop " + display_name(loop->name) + ")");
+            return Stmt();
+        }
+        // The produce node of the staged buffer.
+        const ProducerConsumer *produce = nullptr;
+        std::function<void(const Stmt &)> find = [&](const Stmt &x) {
+            if (produce || !x.defined()) return;
+            if (const ProducerConsumer *pc = x.as<ProducerConsumer>(); pc && pc->is_producer && pc->name == buffer) {
+                produce = pc;
+            } else if (const Block *b = x.as<Block>()) {
+                find(b->first);
+                find(b->rest);
+            } else if (const ProducerConsumer *pc2 = x.as<ProducerConsumer>()) {
+                find(pc2->body);
+            }
+        };
+        find(alloc->body);
+        DenseCopy c;
+        std::string why = "no copy nest found";
+        int64_t slot = 1;
+        for (const Expr &e : alloc->extents) {
+            auto v = const_int(e);
+            if (!v) return Stmt();
+            slot *= *v;
+        }
+        if (!produce || !analyze_copy(produce->body, buffer, &c, &why) || !l2_tensors_.count(c.src)) {
+            report_->lines.push_back(display_name(buffer) + ": stays a copy loop (" + why + ")");
+            return Stmt();
+        }
+        handled_.insert(buffer);
+        report_->double_buffered.insert(buffer);
+        const std::string ids = buffer + ".dma_id";
+        report_->new_buffers[ids] = MemLevel::Reg;
+
+        auto in_loop_scope = [&](Expr e) {
+            for (auto it = lets.rbegin(); it != lets.rend(); ++it) e = substitute(it->first, it->second, e);
+            return e;
+        };
+        Expr v = Variable::make(Int(32), loop->name);
+        Expr dst_base = in_loop_scope(c.dst_base), src_base = in_loop_scope(c.src_base);
+        auto slot_of = [&](Expr iter) { return ((iter - loop->min) % 2) * (int)slot; };
+        auto start_for = [&](Expr iter) {
+            return dma_start(c, buffer, simplify(slot_of(iter) + substitute(loop->name, iter, dst_base)),
+                             simplify(substitute(loop->name, iter, src_base)));
+        };
+        Expr id = Load::make(UInt(32), ids, 0, Buffer<>(), Parameter(), const_true(), ModulusRemainder());
+        // In iteration i: wait for tile i, then start tile i+1 into the other slot.
+        Stmt next = IfThenElse::make(v + 1 < loop->min + loop->extent, Store::make(ids, start_for(v + 1), 0, Parameter(),
+                                                                                 const_true(), ModulusRemainder()));
+        Stmt new_produce = ProducerConsumer::make_produce(buffer, Block::make(dma_wait(id), next));
+        // Replace the produce node and offset the consumers' accesses to the current slot.
+        class Rewrite : public IRMutator {
+        public:
+            Rewrite(const std::string &b, Stmt p) : b_(b), p_(p) {}
+            using IRMutator::visit;
+            std::string b_;
+            Stmt p_;
+            Stmt visit(const ProducerConsumer *op) override {
+                if (op->is_producer && op->name == b_) return p_;
+                return IRMutator::visit(op);
+            }
+            Stmt visit(const Allocate *op) override {
+                if (op->name == b_) return mutate(op->body);  // hoisted out of the loop
+                return IRMutator::visit(op);
+            }
+        };
+        // Consumers read the current slot; the new produce node (whose
+        // addresses already name their slot) replaces the copy afterwards.
+        Stmt body = OffsetAccesses(buffer, simplify(slot_of(v))).mutate(loop->body);
+        body = Rewrite(buffer, new_produce).mutate(body);
+        Stmt new_loop = For::make(loop->name, loop->min, loop->extent, loop->for_type, loop->device_api, body);
+        Stmt prologue = IfThenElse::make(loop->extent > 0, Store::make(ids, start_for(loop->min), 0, Parameter(),
+                                                                         const_true(), ModulusRemainder()));
+        Stmt out = Block::make(prologue, new_loop);
+        out = Allocate::make(ids, UInt(32), MemoryType::Auto, {1}, const_true(), out);
+        out = Allocate::make(buffer, alloc->type, alloc->memory_type, {make_const(Int(32), 2 * slot)}, const_true(), out);
+        report_->lines.push_back(display_name(buffer) + ": DMA " + describe(c) + " from " + c.src +
+                                 ", double-buffered in loop " + display_name(loop->name) +
+                                 " (tile i+1 in flight while tile i is computed)");
+        return out;
+    }
+};
+
+}  // namespace
+
+Stmt inject_dma_transfers(const Stmt &s, const Algorithm &algo, const SchedulePlan &plan,
+                          const TargetDescription &target, DmaReport *report) {
+    if (!target.has("runtime") || target.get("runtime") != "halyard_rt") {
+        if (!plan.staged_inputs.empty()) {
+            report->lines.push_back("target " + target.name() + " has no DMA engine: staged tiles are copied by the core");
+        }
+        return s;
+    }
+    return InjectDma(algo, plan, report).mutate(s);
+}
+
+}  // namespace halyard

@@ -1,0 +1,84 @@
+#include "sim_harness.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "jit.h"
+
+namespace halyard_test {
+
+namespace {
+
+void emit_array(std::ostream &os, const std::string &qual, const std::string &type, const std::string &name,
+                const std::vector<int64_t> &v) {
+    os << qual << type << " " << name << "[" << std::max<size_t>(v.size(), 1) << "] = {";
+    for (size_t i = 0; i < v.size(); i++) {
+        if (type == "int32_t" && v[i] == INT32_MIN) {
+            os << (i ? "," : "") << "(-2147483647-1)";
+        } else {
+            os << (i ? "," : "") << v[i];
+        }
+        if (i % 32 == 31) os << "\n";
+    }
+    os << "};\n";
+}
+
+std::string flags_string() {
+    std::string s = HALYARD_RV32_FLAGS;
+    for (char &c : s) {
+        if (c == ';') c = ' ';
+    }
+    return s;
+}
+
+}  // namespace
+
+SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
+                      const std::string &out_c_type, const std::vector<int64_t> &expected, uint64_t max_cycles) {
+    SimRun r;
+    std::string dir = scratch_dir();
+    write_library(lib, dir);
+    std::ostringstream m;
+    m << "#include \"halyard_rt.h\"\n#include \"" << lib.name << ".h\"\n";
+    std::string call = lib.name + "(";
+    for (size_t i = 0; i < inputs.size(); i++) {
+        emit_array(m, "static ", inputs[i].c_type, "in" + std::to_string(i), inputs[i].values);
+        call += "in" + std::to_string(i) + ", ";
+    }
+    emit_array(m, "static const ", out_c_type, "expected", expected);
+    m << "static " << out_c_type << " out[" << std::max<size_t>(expected.size(), 1) << "];\n"
+      << "int main(void) {\n"
+      << "    uint64_t t0, t1;\n    uint32_t bytes0 = HL_DMA_BYTES;\n    int bad = 0, first = -1, i;\n"
+      << "    t0 = hl_cycles();\n    " << call << "out);\n    t1 = hl_cycles();\n"
+      << "    for (i = 0; i < " << expected.size() << "; i++) {\n"
+      << "        if (out[i] != expected[i]) { if (first < 0) first = i; bad++; }\n    }\n"
+      << "    printf(\"halyard-result cycles=%u dma_bytes=%u mismatches=%d first=%d\\n\", (unsigned)(t1 - t0),"
+      << " (unsigned)(HL_DMA_BYTES - bytes0), bad, first);\n"
+      << "    if (first >= 0) printf(\"out[%d]=%d expected %d\\n\", first, (int)out[first], (int)expected[first]);\n"
+      << "    return bad > 100 ? 100 : bad;\n}\n";
+    std::ofstream(dir + "/main.c") << m.str();
+    std::string ld = HALYARD_RV32_LDFLAGS;
+    for (char &c : ld) {
+        if (c == ';') c = ' ';
+    }
+    auto cc = run_command(std::string(HALYARD_RV32_CC) + " " + flags_string() + " -I" + HALYARD_CLUSTER_RUNTIME_DIR +
+                          "/include -I" + HALYARD_CLUSTER_GEN_DIR + " -I'" + dir + "' '" + dir + "/main.c' '" + dir +
+                          "/" + lib.name + ".c' " + ld + " " + HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o '" + dir +
+                          "/prog.elf'");
+    r.log = cc.log;
+    if (!cc.ok) return r;
+    auto sim = run_command(std::string(HALYARD_SIM_EXE) + " --max-cycles " + std::to_string(max_cycles) + " '" + dir +
+                           "/prog.elf'; echo \"halyard-exit=$?\"");
+    r.log += sim.log;
+    std::smatch mm;
+    if (std::regex_search(sim.log, mm, std::regex("halyard-exit=(\\d+)"))) r.exit_code = std::stoi(mm[1]);
+    if (std::regex_search(sim.log, mm, std::regex("cycles=(\\d+) dma_bytes=(\\d+)"))) {
+        r.cycles = std::stoull(mm[1]);
+        r.dma_bytes = std::stoull(mm[2]);
+    }
+    r.ok = r.exit_code == 0 && sim.log.find("mismatches=0") != std::string::npos;
+    return r;
+}
+
+}  // namespace halyard_test

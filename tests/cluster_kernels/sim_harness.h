@@ -1,0 +1,33 @@
+// Test support: run a generated library on the Verilator model of the cluster.
+// The program embeds the inputs and the reference's expected output, calls the
+// library between two cycle-timer reads, compares, prints the figures and
+// exits with the number of mismatching elements.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "halyard/backend.h"
+#include "halyard_ref/ops.h"
+
+namespace halyard_test {
+
+struct SimRun {
+    bool ok = false;            // built, ran, exited 0 (bit-exact)
+    std::string log;            // compiler + simulator output
+    int exit_code = -1;
+    uint64_t cycles = 0;        // cycles of the library call (cycle timer)
+    uint64_t dma_bytes = 0;
+};
+
+struct SimInput {
+    std::string c_type;              // "int8_t", ...
+    std::vector<int64_t> values;
+};
+
+// `inputs` in entry-point order; `expected` typed as `out_c_type`.
+SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
+                      const std::string &out_c_type, const std::vector<int64_t> &expected,
+                      uint64_t max_cycles = 200000000);
+
+}  // namespace halyard_test

@@ -289,29 +289,43 @@ private:
             fail("unknown input tensor '" + a[0] + "' (inputs of " + algo_.op + ": " + join(names) + ")");
         }
         MemLevel level = parse_level(a[1]);
-        if (a[2] != "at") fail("expected 'stage " + a[0] + " " + a[1] + " at <stage> <loop>'");
+        if (a[2] != "at") fail("expected 'stage " + a[0] + " " + a[1] + " at <stage> <loop>' or '... at root'");
+        const bool at_root = a[3] == "root";
+        const size_t option = at_root ? 4 : 5;
+        if (!at_root && a.size() < 5) fail("'stage " + a[0] + " " + a[1] + " at " + a[3] + "' needs a loop name");
         bool dbuf = false;
-        if (a.size() == 6) {
-            if (a[5] != "double_buffer") fail("unknown staging option '" + a[5] + "' (expected double_buffer)");
+        if (a.size() > option) {
+            if (a[option] != "double_buffer" || a.size() > option + 1) {
+                fail("unknown staging option '" + a[option] + "' (expected double_buffer)");
+            }
+            if (at_root) fail("input " + a[0] + " staged at root is copied once; double_buffer needs a loop");
             dbuf = true;
         }
         for (const auto &s : plan_.staged_inputs) {
             if (s.tensor == a[0]) fail("input " + a[0] + " is already staged");
         }
-        StageState &c = state(a[3]);
-        require_loop(c, a[4]);
         Halide::Func copy;
-        halide([&] {
-            Halide::ImageParam p = in->param;
-            copy = p.in();
-            copy.compute_at(loop_level(c, a[4]));
-        });
+        if (at_root) {
+            halide([&] {
+                Halide::ImageParam p = in->param;
+                copy = p.in();
+                copy.compute_root();
+            });
+        } else {
+            StageState &c = state(a[3]);
+            require_loop(c, a[4]);
+            halide([&] {
+                Halide::ImageParam p = in->param;
+                copy = p.in();
+                copy.compute_at(loop_level(c, a[4]));
+            });
+        }
         StagedInput s;
         s.tensor = a[0];
         s.buffer = copy.name();
         s.level = level;
         s.consumer = a[3];
-        s.loop = a[4];
+        s.loop = at_root ? "" : a[4];
         s.double_buffer = dbuf;
         plan_.staged_inputs.push_back(s);
         plan_.buffer_memory[s.buffer] = level;

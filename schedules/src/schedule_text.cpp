@@ -67,7 +67,7 @@ Schedule &Schedule::unroll(const std::string &stage, const std::string &loop) { 
 Schedule Schedule::parse(const std::string &text, const std::string &origin) {
     static const std::map<std::string, std::pair<size_t, size_t>> arity = {
         {"tile", {3, 3}},     {"order", {2, 64}}, {"parallel", {2, 2}}, {"compute_at", {2, 3}},
-        {"memory", {2, 2}},   {"stage", {5, 6}},  {"kernel", {2, 2}},   {"npu", {1, 1}},
+        {"memory", {2, 2}},   {"stage", {4, 6}},  {"kernel", {2, 2}},   {"npu", {1, 1}},
         {"unroll", {2, 2}},
     };
     Schedule s;
@@ -135,7 +135,7 @@ std::string SchedulePlan::describe() const {
     for (const auto &[buf, lvl] : buffer_memory) os << "buffer " << display_name(buf) << " in " << mem_level_name(lvl) << "\n";
     for (const auto &s : staged_inputs) {
         os << "input " << s.tensor << " staged into " << mem_level_name(s.level) << " as " << display_name(s.buffer) << " at "
-           << s.consumer << "." << s.loop << (s.double_buffer ? " (double-buffered)" : "") << "\n";
+           << (s.loop.empty() ? std::string("root") : s.consumer + "." + s.loop) << (s.double_buffer ? " (double-buffered)" : "") << "\n";
     }
     for (const auto &k : kernels) os << "stage " << k.stage << " mapped to micro-kernel " << k.kernel << "\n";
     for (const auto &n : npu_stages) os << "stage " << n << " mapped to the NPU\n";

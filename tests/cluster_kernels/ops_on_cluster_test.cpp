@@ -127,3 +127,34 @@ TEST(OpsOnCluster, AddBroadcastRequantEightCores) {
               {{"a_shape", "9x5x13"}, {"b_shape", "13"}, {"requant", "1"}, {"log2d", "2"}}, ""},
              rng);
 }
+
+// The 4x2 Xpulp micro-kernel substituted for the accumulation loop nest, at
+// aligned and at awkward (misaligned rows, K % 4 != 0, M, N not multiples of
+// the tile) shapes.
+const std::string kGemmKernel4x2 =
+    "tile Y m 4\ntile Y n 2\norder Y m_o n_o m_i n_i\nparallel Y m_o\ncompute_at acc Y n_o\nmemory acc reg\n"
+    "tile acc m 4\ntile acc n 2\norder acc m_o n_o k m_i n_i\nunroll acc m_i\nunroll acc n_i\n"
+    "kernel acc gemm_int8_sdotp_4x2\n";
+
+TEST(OpsOnCluster, GemmMicroKernel4x2Aligned) {
+    std::mt19937 rng(test_seed() + 8);
+    run_case({"gemm_kernel_64", "gemm", {{"M", "64"}, {"N", "64"}, {"K", "64"}, {"trans_b", "1"}}, kGemmKernel4x2},
+             rng);
+}
+
+TEST(OpsOnCluster, GemmMicroKernel4x2Awkward) {
+    std::mt19937 rng(test_seed() + 9);
+    run_case({"gemm_kernel_awkward", "gemm",
+              {{"M", "13"}, {"N", "7"}, {"K", "37"}, {"trans_b", "1"}, {"bias", "7"}, {"requant", "1"}, {"log2d", "7"}},
+              kGemmKernel4x2},
+             rng);
+}
+
+// The kernel reading L1: weights staged once before the fork, each core's
+// activation rows staged per tile, both by DMA.
+TEST(OpsOnCluster, GemmMicroKernel4x2L1Staged) {
+    std::mt19937 rng(test_seed() + 10);
+    run_case({"gemm_kernel_l1", "gemm", {{"M", "64"}, {"N", "64"}, {"K", "64"}, {"trans_b", "1"}},
+              kGemmKernel4x2 + "stage B L1 at root\nstage A L1 at Y m_o\n"},
+             rng);
+}

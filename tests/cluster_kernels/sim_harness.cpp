@@ -63,7 +63,7 @@ SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<Si
         if (c == ';') c = ' ';
     }
     auto cc = run_command(std::string(HALYARD_RV32_CC) + " " + flags_string() + " -I" + HALYARD_CLUSTER_RUNTIME_DIR +
-                          "/include -I" + HALYARD_CLUSTER_GEN_DIR + " -I'" + dir + "' '" + dir + "/main.c' '" + dir +
+                          "/include -I" + HALYARD_CLUSTER_GEN_DIR + " -I" + HALYARD_KERNELS_INCLUDE_DIR + " -I'" + dir + "' '" + dir + "/main.c' '" + dir +
                           "/" + lib.name + ".c' " + ld + " " + HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o '" + dir +
                           "/prog.elf'");
     r.log = cc.log;

@@ -9,6 +9,7 @@
 //   memory acc L1             where a stage's buffer lives: L2, L1 or reg (core-local)
 //   stage A L1 at Y m_o double_buffer    copy the tile of input A that loop m_o
 //                                        reads into L1 (DMA on the cluster)
+//   stage B L1 at root        copy all of input B into L1 once, before any loop
 //   kernel acc gemm_int8_4x2  map the stage's inner loop nest onto a micro-kernel
 //   npu acc                   map the stage onto the NPU
 //   unroll Y n_i              unroll a (constant-extent) loop

@@ -8,6 +8,7 @@
 #include "passes/bind_buffer_arguments.h"
 #include "passes/halide_front_end.h"
 #include "passes/inject_dma_transfers.h"
+#include "passes/map_micro_kernels.h"
 #include "passes/plan_memory_arenas.h"
 #include "passes/split_loops_over_cores.h"
 
@@ -111,13 +112,15 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     log << "  plan_memory_arenas: L1 " << arenas.l1_bytes << " B, L2 " << arenas.l2_bytes << " B, reg "
         << arenas.reg_bytes << " B\n";
 
-    // Micro-kernels: mappings are validated by the schedule; substitution
-    // onto Xpulp kernels is not implemented yet, so the plain loops run.
-    log << "  micro-kernels: " << (plan.kernels.empty() ? "none requested" : "checked, plain loop nest kept")
-        << "\n";
+    // 7. Micro-kernels: loop nests proven equal to a kernel's semantics
+    //    become calls to the hand-written Xpulp kernels in kernels/.
+    KernelReport kernels;
+    s = map_micro_kernels(s, algo, plan, target, &kernels);
+    log << "  map_micro_kernels: " << (kernels.lines.empty() ? "none requested" : "") << "\n";
+    for (const auto &l : kernels.lines) log << "    " << l << "\n";
 
-    // 7. Print C99 (parallel loops become hl_fork tasks on the cluster).
-    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name);
+    // 8. Print C99 (parallel loops become hl_fork tasks on the cluster).
+    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, !kernels.kernels_used.empty());
     log << "  print_c99: " << std::count(c.source.begin(), c.source.end(), '\n') << " lines\n";
 
     LoopNestOutline outline(arenas);

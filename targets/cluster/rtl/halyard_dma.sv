@@ -15,6 +15,12 @@
 //        stalls while all slots are busy)
 //   0x1C STATUS (read: bit i set while transfer i is queued or running)
 //   0x20 BYTES (total bytes moved)  0x24 BUSY_CYCLES (cycles with work queued)
+//   0x28 ACK (write: the issuing core releases finished transfer id wdata;
+//        wdata = 0xFFFFFFFF releases all of its finished transfers)
+// A finished transfer keeps its id until its issuer acknowledges it, so an id
+// a core is waiting on is never handed to another core in the meantime (ids
+// are shared by all cores; without this, a core could wait on a recycled id
+// whose completion event goes to someone else).
 module halyard_dma #(
   parameter int unsigned NumCores = 8,
   parameter int unsigned NumSlots = 8,
@@ -64,6 +70,7 @@ module halyard_dma #(
   logic [31:0] stage_d [NumCores][6];
 
   logic [NumSlots-1:0] valid_q, valid_d, fin_mask;
+  logic [NumSlots-1:0] done_q, done_d, ack_mask;  // finished, not yet acknowledged
   logic [31:0] slot_q [NumSlots][6];
   logic [31:0] slot_d [NumSlots][6];
   logic [CoreBits-1:0] owner_q [NumSlots];
@@ -90,7 +97,8 @@ module halyard_dma #(
     stage_d = stage_q;
     slot_d  = slot_q;
     owner_d = owner_q;
-    taken   = valid_q;
+    taken   = valid_q | done_q;
+    ack_mask = '0;
     for (int c = 0; c < int'(NumCores); c++) begin
       reg_gnt_o[c]   = reg_req_i[c];
       reg_rdata_o[c] = '0;
@@ -109,6 +117,13 @@ module halyard_dma #(
               owner_d[s]     = CoreBits'(c);
             end
           end
+        end else if (reg_off_i[c] == 8'h28 && reg_we_i[c]) begin
+          for (int s = 0; s < int'(NumSlots); s++) begin
+            if (done_q[s] && owner_q[s] == CoreBits'(c) &&
+                (reg_wdata_i[c] == 32'hFFFF_FFFF || reg_wdata_i[c] == 32'(s))) begin
+              ack_mask[s] = 1'b1;
+            end
+          end
         end else if (reg_off_i[c] == 8'h1C) begin
           reg_rdata_o[c] = 32'(valid_q);
         end else if (reg_off_i[c] == 8'h20) begin
@@ -118,7 +133,8 @@ module halyard_dma #(
         end
       end
     end
-    valid_d = taken & ~fin_mask;
+    valid_d = taken & ~done_q & ~fin_mask;
+    done_d  = (done_q | fin_mask) & ~ack_mask;
   end
 
   // Transfer engine, in two blocks so that the TCDM request never depends on
@@ -243,6 +259,7 @@ module halyard_dma #(
         owner_q[s] <= '0;
       end
       valid_q       <= '0;
+      done_q        <= '0;
       active_q      <= 1'b0;
       cur_q         <= '1;
       row_q         <= '0;
@@ -259,6 +276,7 @@ module halyard_dma #(
       slot_q        <= slot_d;
       owner_q       <= owner_d;
       valid_q       <= valid_d;
+      done_q        <= done_d;
       active_q      <= active_d;
       cur_q         <= cur_d;
       row_q         <= row_d;

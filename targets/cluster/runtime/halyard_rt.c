@@ -58,13 +58,15 @@ uint32_t hl_wait_events(uint32_t mask) {
 void hl_dma_wait(unsigned id) {
     uint32_t old = HL_EU_MASK;
     HL_EU_MASK = HL_EVT_DMA;
-    while (!hl_dma_done(id)) (void)HL_EU_WAIT;
+    while ((HL_DMA_STATUS >> id) & 1u) (void)HL_EU_WAIT;
+    HL_DMA_ACK = id;  /* release the id (see hl_dma_done) */
     HL_EU_MASK = old;
 }
 
 void hl_dma_wait_all(void) {
     while (HL_DMA_STATUS != 0) {
     }
+    HL_DMA_ACK = 0xFFFFFFFFu;  /* release every finished transfer of this core */
 }
 
 uint64_t hl_cycles(void) {

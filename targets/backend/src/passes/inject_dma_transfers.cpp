@@ -87,6 +87,12 @@ bool analyze_copy(Stmt s, const std::string &dst, DenseCopy *copy, std::string *
             copy->rows = extents[0];
             copy->dst_stride = dcoef[0];
             copy->src_stride = scoef[0];
+            if (copy->dst_stride == copy->row_elems && copy->src_stride == copy->row_elems) {
+                // Rows back to back on both sides: one 1D transfer.
+                copy->row_elems *= copy->rows;
+                copy->rows = 1;
+                copy->dst_stride = copy->src_stride = 0;
+            }
         }
     }
     return true;

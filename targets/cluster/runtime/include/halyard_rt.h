@@ -54,6 +54,7 @@ extern "C" {
 #define HL_DMA_STATUS      HL_REG32(HALYARD_DMA_BASE + 0x1C)
 #define HL_DMA_BYTES       HL_REG32(HALYARD_DMA_BASE + 0x20)
 #define HL_DMA_BUSY_CYCLES HL_REG32(HALYARD_DMA_BASE + 0x24)
+#define HL_DMA_ACK         HL_REG32(HALYARD_DMA_BASE + 0x28)
 
 /* Per-core performance counters, in register order. */
 enum hl_perf_counter {
@@ -101,7 +102,14 @@ static inline unsigned hl_dma_2d(void *dst, const void *src, uint32_t row_bytes,
 static inline unsigned hl_dma_1d(void *dst, const void *src, uint32_t bytes) {
     return hl_dma_2d(dst, src, bytes, 1, 0, 0);
 }
-static inline int hl_dma_done(unsigned id) { return !((HL_DMA_STATUS >> id) & 1u); }
+/* A finished transfer keeps its id until the issuing core acknowledges it
+   (hl_dma_wait, hl_dma_done returning 1, or hl_dma_wait_all do), so ids are
+   never recycled under a core that still waits on them. */
+static inline int hl_dma_done(unsigned id) {
+    if ((HL_DMA_STATUS >> id) & 1u) return 0;
+    HL_DMA_ACK = id;
+    return 1;
+}
 void hl_dma_wait(unsigned id);
 /* Polls until no transfer of any core is in flight. */
 void hl_dma_wait_all(void);

@@ -1,0 +1,220 @@
+#include "map_micro_kernels.h"
+
+#include "split_loops_over_cores.h"
+
+namespace halyard {
+
+namespace {
+
+using namespace Halide;
+using namespace Halide::Internal;
+
+// One accumulation acc[c] = acc[c] + int32(A[a + k]) * int32(B[b + k]).
+struct Mac {
+    std::string acc, a, b;
+    Expr c, a_base, b_base;  // at k = loop min
+};
+
+bool is_int8_load(const Expr &e, const Load **out) {
+    const Cast *c = e.as<Cast>();
+    if (!c || c->type != Int(32)) return false;
+    const Load *l = c->value.as<Load>();
+    if (!l || l->type != Int(8) || !is_const_one(l->predicate)) return false;
+    *out = l;
+    return true;
+}
+
+// Coefficient of loop variable `k` in `e`, if constant.
+std::optional<int64_t> k_stride(const Expr &e, const std::string &k) {
+    Expr v = Variable::make(Int(32), k);
+    const IntImm *c = simplify(substitute(k, v + 1, e) - e).as<IntImm>();
+    if (!c) return std::nullopt;
+    return c->value;
+}
+
+bool match_mac(const Stmt &s, const For *loop, Mac *mac, std::string *why) {
+    const Store *st = s.as<Store>();
+    if (!st || st->value.type() != Int(32) || !is_const_one(st->predicate)) {
+        *why = "a statement in the k loop is not an int32 accumulation";
+        return false;
+    }
+    const Add *add = st->value.as<Add>();
+    if (!add) {
+        *why = "accumulation is not acc + product";
+        return false;
+    }
+    Expr acc_term = add->a, prod_term = add->b;
+    const Load *acc = acc_term.as<Load>();
+    if (!acc || acc->name != st->name) {
+        std::swap(acc_term, prod_term);
+        acc = acc_term.as<Load>();
+    }
+    if (!acc || acc->name != st->name || !equal(acc->index, st->index)) {
+        *why = "the store does not accumulate into the element it reads";
+        return false;
+    }
+    const Mul *mul = prod_term.as<Mul>();
+    const Load *a = nullptr, *b = nullptr;
+    if (!mul || !is_int8_load(mul->a, &a) || !is_int8_load(mul->b, &b)) {
+        *why = "the product is not int8 x int8 widened to int32";
+        return false;
+    }
+    auto sc = k_stride(st->index, loop->name), sa = k_stride(a->index, loop->name), sb = k_stride(b->index, loop->name);
+    if (!sc || *sc != 0) {
+        *why = "the accumulator index depends on k";
+        return false;
+    }
+    if (!sa || !sb || *sa != 1 || *sb != 1) {
+        *why = "an operand is not contiguous in k (the kernel reads k-contiguous rows; stage or transpose it)";
+        return false;
+    }
+    mac->acc = st->name;
+    mac->a = a->name;
+    mac->b = b->name;
+    mac->c = st->index;
+    mac->a_base = simplify(substitute(loop->name, loop->min, a->index));
+    mac->b_base = simplify(substitute(loop->name, loop->min, b->index));
+    return true;
+}
+
+void flatten(const Stmt &s, std::vector<Stmt> *out) {
+    if (const Block *b = s.as<Block>()) {
+        flatten(b->first, out);
+        flatten(b->rest, out);
+    } else {
+        out->push_back(s);
+    }
+}
+
+int index_of(std::vector<Expr> &set, const Expr &e) {
+    for (size_t i = 0; i < set.size(); i++) {
+        if (can_prove(set[i] == e)) return (int)i;
+    }
+    set.push_back(e);
+    return (int)set.size() - 1;
+}
+
+Expr address(const std::string &buf, Type t, Expr index) {
+    return Call::make(Handle(), "hy_address_of",
+                      {Load::make(t, buf, index, Buffer<>(), Parameter(), const_true(), ModulusRemainder())},
+                      Call::PureExtern);
+}
+
+class MapKernels : public IRMutator {
+public:
+    // stage_kernel: Halide func name -> (kernel, Halide name of its k loop)
+    MapKernels(std::map<std::string, std::pair<std::string, std::string>> stage_kernel, KernelReport *report)
+        : stage_kernel_(std::move(stage_kernel)), report_(report) {}
+    std::set<std::string> seen;
+
+private:
+    using IRMutator::visit;
+    std::map<std::string, std::pair<std::string, std::string>> stage_kernel_;
+    KernelReport *report_;
+
+    Stmt visit(const For *op) override {
+        for (const auto &[func, mapping] : stage_kernel_) {
+            const auto &[kernel, k_loop] = mapping;
+            if (!loop_matches(op->name, func, k_loop)) continue;
+            seen.insert(func);
+            std::string why;
+            Stmt call = try_4x2(op, &why);
+            if (call.defined()) {
+                report_->kernels_used.insert(kernel);
+                report_->lines.push_back(display_name(op->name) + ": " + kernel + " (checked: 8 int8 MACs per k over " +
+                                         "4 A rows x 2 B rows, unit stride)");
+                return call;
+            }
+            report_->lines.push_back(display_name(op->name) + ": plain loop kept for " + kernel + " (" + why + ")");
+        }
+        return IRMutator::visit(op);
+    }
+
+    Stmt try_4x2(const For *loop, std::string *why) {
+        if (loop->for_type != ForType::Serial) {
+            *why = "the k loop is not serial";
+            return Stmt();
+        }
+        std::vector<Stmt> stmts;
+        flatten(loop->body, &stmts);
+        if (stmts.size() != 8) {
+            *why = "the k loop body has " + std::to_string(stmts.size()) +
+                   " statements; the 4x2 kernel needs the 8 accumulations of a 4x2 tile (tile and unroll m by 4, n by 2)";
+            return Stmt();
+        }
+        std::vector<Mac> macs(8);
+        for (size_t i = 0; i < 8; i++) {
+            if (!match_mac(stmts[i], loop, &macs[i], why)) return Stmt();
+        }
+        const std::string acc = macs[0].acc, a = macs[0].a, b = macs[0].b;
+        std::vector<Expr> a_rows, b_rows, seen_c;
+        Expr c[4][2];
+        for (const auto &m : macs) {
+            if (m.acc != acc || m.a != a || m.b != b) {
+                *why = "the accumulations use different buffers";
+                return Stmt();
+            }
+            int i = index_of(a_rows, m.a_base), j = index_of(b_rows, m.b_base);
+            if (a_rows.size() > 4 || b_rows.size() > 2) {
+                *why = "the tile is not 4 A rows x 2 B rows";
+                return Stmt();
+            }
+            if (c[i][j].defined()) {
+                *why = "two accumulations share an (A row, B row) pair";
+                return Stmt();
+            }
+            c[i][j] = m.c;
+            for (const Expr &prev : seen_c) {
+                if (!can_prove(prev != m.c)) {
+                    *why = "accumulator indices are not provably distinct";
+                    return Stmt();
+                }
+            }
+            seen_c.push_back(m.c);
+        }
+        if (a_rows.size() != 4 || b_rows.size() != 2) {
+            *why = "the tile is not 4 A rows x 2 B rows";
+            return Stmt();
+        }
+        std::vector<Expr> args;
+        for (const Expr &r : a_rows) args.push_back(address(a, Int(8), r));
+        for (const Expr &r : b_rows) args.push_back(address(b, Int(8), r));
+        args.push_back(loop->extent);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 2; j++) args.push_back(address(acc, Int(32), c[i][j]));
+        }
+        return Evaluate::make(Call::make(Int(32), "hy_gemm_s8_4x2", args, Call::Extern));
+    }
+};
+
+}  // namespace
+
+Stmt map_micro_kernels(const Stmt &s, const Algorithm &algo, const SchedulePlan &plan,
+                       const TargetDescription &target, KernelReport *report) {
+    if (plan.kernels.empty()) return s;
+    std::map<std::string, std::pair<std::string, std::string>> stage_kernel;
+    for (const auto &k : plan.kernels) {
+        const MicroKernelInfo *info = nullptr;
+        for (const auto &mk : micro_kernels()) {
+            if (mk.name == k.kernel) info = &mk;
+        }
+        if (!info || !target.has_extension(info->requires_extension)) {
+            report->lines.push_back("stage " + k.stage + ": " + k.kernel + " checked; target " + target.name() +
+                                    " runs the plain loop nest");
+            continue;
+        }
+        const Stage *st = algo.find_stage(k.stage);
+        if (st && st->rdom.defined()) stage_kernel[st->func.name()] = {k.kernel, st->rdom[0].name()};
+    }
+    MapKernels mapper(stage_kernel, report);
+    Stmt out = mapper.mutate(s);
+    for (const auto &[func, mapping] : stage_kernel) {
+        if (!mapper.seen.count(func)) {
+            report->lines.push_back("stage " + display_name(func) + ": no unsplit k loop found for " + mapping.first +
+                                    " (do not tile k)");
+        }
+    }
+    return out;
+}
+
+}  // namespace halyard

@@ -282,6 +282,10 @@ private:
 
     void stage_input(const std::vector<std::string> &a) {
         // stage <tensor> <level> at <consumer> <loop> [double_buffer]
+        if (a[0] == algo_.output.name) {
+            stage_output(a);
+            return;
+        }
         const InputTensor *in = algo_.find_input(a[0]);
         if (!in) {
             std::vector<std::string> names;
@@ -331,6 +335,30 @@ private:
         plan_.buffer_memory[s.buffer] = level;
         if (dbuf && target_.is_host()) {
             plan_.notes.push_back("double buffering of " + a[0] + " checked; host copies serially");
+        }
+    }
+
+    // stage <output> L1 at <output stage> <loop>: each iteration of `loop`
+    // writes its tile of the output into a buffer in `level`, written back after.
+    void stage_output(const std::vector<std::string> &a) {
+        MemLevel level = parse_level(a[1]);
+        StageState &out = states_.at(algo_.output_stage().name);
+        if (a[2] != "at" || a.size() < 5 || a[3] != out.stage->name) {
+            fail("the output " + a[0] + " is staged with 'stage " + a[0] + " " + a[1] + " at " + out.stage->name +
+                 " <loop>'");
+        }
+        require_loop(out, a[4]);
+        if (a.size() > 5) fail("double buffering of the output " + a[0] + " is not supported yet");
+        if (!plan_.staged_outputs.empty()) fail("the output " + a[0] + " is already staged");
+        StagedInput s;
+        s.tensor = a[0];
+        s.buffer = out.stage->func.name();
+        s.level = level;
+        s.consumer = out.stage->name;
+        s.loop = a[4];
+        plan_.staged_outputs.push_back(s);
+        if (target_.is_host()) {
+            plan_.notes.push_back("output " + a[0] + " staging checked; host writes it in place");
         }
     }
 

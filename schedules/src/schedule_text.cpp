@@ -137,6 +137,10 @@ std::string SchedulePlan::describe() const {
         os << "input " << s.tensor << " staged into " << mem_level_name(s.level) << " as " << display_name(s.buffer) << " at "
            << (s.loop.empty() ? std::string("root") : s.consumer + "." + s.loop) << (s.double_buffer ? " (double-buffered)" : "") << "\n";
     }
+    for (const auto &s : staged_outputs) {
+        os << "output " << s.tensor << " computed in " << mem_level_name(s.level) << " per iteration of "
+           << s.consumer << "." << s.loop << ", then written back\n";
+    }
     for (const auto &k : kernels) os << "stage " << k.stage << " mapped to micro-kernel " << k.kernel << "\n";
     for (const auto &n : npu_stages) os << "stage " << n << " mapped to the NPU\n";
     for (const auto &n : notes) os << "note: " << n << "\n";

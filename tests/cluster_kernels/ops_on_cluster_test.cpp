@@ -158,3 +158,13 @@ TEST(OpsOnCluster, GemmMicroKernel4x2L1Staged) {
               kGemmKernel4x2 + "stage B L1 at root\nstage A L1 at Y m_o\n"},
              rng);
 }
+
+// ... and the output computed tile by tile in L1, written back by DMA.
+TEST(OpsOnCluster, GemmMicroKernel4x2L1StagedOutput) {
+    std::mt19937 rng(test_seed() + 11);
+    run_case({"gemm_kernel_l1_out", "gemm",
+              {{"M", "64"}, {"N", "64"}, {"K", "64"}, {"trans_b", "1"}, {"bias", "64"}, {"requant", "1"},
+               {"log2d", "9"}, {"mul_shape", "64"}},
+              kGemmKernel4x2 + "stage B L1 at root\nstage A L1 at Y m_o\nstage Y L1 at Y m_o\n"},
+             rng);
+}

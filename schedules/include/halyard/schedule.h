@@ -10,6 +10,7 @@
 //   stage A L1 at Y m_o double_buffer    copy the tile of input A that loop m_o
 //                                        reads into L1 (DMA on the cluster)
 //   stage B L1 at root        copy all of input B into L1 once, before any loop
+//   stage Y L1 at Y m_o       compute the output's m_o tile in L1, then write it back
 //   kernel acc gemm_int8_4x2  map the stage's inner loop nest onto a micro-kernel
 //   npu acc                   map the stage onto the NPU
 //   unroll Y n_i              unroll a (constant-extent) loop
@@ -84,6 +85,9 @@ struct KernelMapping {
 struct SchedulePlan {
     std::map<std::string, MemLevel> buffer_memory;   // Halide buffer name -> level
     std::vector<StagedInput> staged_inputs;
+    // The output computed tile by tile into a faster memory and written back
+    // (schedule: stage <output> L1 at <stage> <loop>); `buffer` is the output Func.
+    std::vector<StagedInput> staged_outputs;
     std::map<std::string, std::string> parallel_loops;  // Halide Func name -> loop split over cores
     std::vector<KernelMapping> kernels;
     std::vector<std::string> npu_stages;

@@ -339,6 +339,130 @@ private:
     }
 };
 
+// Output write-back: inside each iteration of the staged loop, stores to the
+// output go to an L1 tile buffer, which one 1D DMA writes back at the end of
+// the iteration. Only when the iteration's stores densely cover one
+// contiguous range of the output (e.g. whole rows), so nothing else is
+// overwritten; otherwise the stores stay direct and the report says why.
+class StageOutputWrites : public IRMutator {
+public:
+    StageOutputWrites(const StagedInput &out, const std::string &out_name, DmaReport *report)
+        : out_(out), out_name_(out_name), report_(report) {}
+    bool done = false;
+
+private:
+    using IRMutator::visit;
+    StagedInput out_;
+    std::string out_name_;
+    DmaReport *report_;
+
+    // Bounds and count of the stores to the output inside a loop body.
+    class Footprint : public IRVisitor {
+    public:
+        explicit Footprint(const std::string &buf) : buf_(buf) {}
+        Interval range = Interval::nothing();
+        int64_t stores = 0;
+        bool reads = false, dynamic = false;
+        Type type;
+
+    private:
+        using IRVisitor::visit;
+        std::string buf_;
+        Scope<Interval> scope_;
+        std::vector<int64_t> trip_;
+        void visit(const For *op) override {
+            Interval i(op->min, simplify(op->min + op->extent - 1));
+            const IntImm *e = simplify(op->extent).as<IntImm>();
+            if (!e) dynamic = true;
+            trip_.push_back(e ? e->value : 0);
+            ScopedBinding<Interval> bind(scope_, op->name, i);
+            op->body.accept(this);
+            trip_.pop_back();
+        }
+        void visit(const LetStmt *op) override {
+            ScopedBinding<Interval> bind(scope_, op->name, bounds_of_expr_in_scope(op->value, scope_));
+            op->body.accept(this);
+        }
+        void visit(const IfThenElse *op) override {
+            if (!(op->then_case.defined() && !op->else_case.defined())) return IRVisitor::visit(op);
+            // A guarded store may not run: the footprint is not provably dense.
+            Footprint inner(buf_);
+            op->then_case.accept(&inner);
+            if (inner.stores) dynamic = true;
+            IRVisitor::visit(op);
+        }
+        void visit(const Load *op) override {
+            if (op->name == buf_) reads = true;
+            IRVisitor::visit(op);
+        }
+        void visit(const Store *op) override {
+            IRVisitor::visit(op);
+            if (op->name != buf_) return;
+            type = op->value.type();
+            Interval b = bounds_of_expr_in_scope(op->index, scope_);
+            range = Interval::make_union(range, b);
+            int64_t n = 1;
+            for (int64_t t : trip_) n *= t;
+            stores += n;
+        }
+    };
+
+    class Redirect : public IRMutator {
+    public:
+        Redirect(const std::string &from, const std::string &to, Expr base) : from_(from), to_(to), base_(base) {}
+        using IRMutator::visit;
+        std::string from_, to_;
+        Expr base_;
+        Stmt visit(const Store *op) override {
+            if (op->name != from_) return IRMutator::visit(op);
+            return Store::make(to_, mutate(op->value), simplify(mutate(op->index) - base_), op->param, op->predicate,
+                               op->alignment);
+        }
+    };
+
+    Stmt visit(const For *op) override {
+        if (done || !loop_matches(op->name, out_.buffer, out_.loop)) return IRMutator::visit(op);
+        done = true;
+        Footprint f(out_name_);
+        op->body.accept(&f);
+        std::string why;
+        Expr lo, size;
+        if (f.stores == 0) why = "no stores to the output in the loop";
+        else if (f.reads) why = "the loop also reads the output";
+        else if (f.dynamic) why = "the stores are guarded or their loops have variable extents";
+        else if (!f.range.is_bounded()) why = "the stores' range is unbounded";
+        if (why.empty()) {
+            lo = simplify(f.range.min);
+            size = simplify(f.range.max - f.range.min + 1);
+            const IntImm *n = size.as<IntImm>();
+            if (!n) why = "the tile size is not constant";
+            else if (n->value != f.stores) {
+                why = "the iteration writes " + std::to_string(f.stores) + " elements spread over a range of " +
+                      std::to_string(n->value) + " (stage whole rows to write back one contiguous tile)";
+            }
+        }
+        if (!why.empty()) {
+            report_->lines.push_back("output " + out_.tensor + ": written directly (" + why + ")");
+            return IRMutator::visit(op);
+        }
+        const std::string tile = out_name_ + ".l1_tile";
+        report_->new_buffers[tile] = out_.level;
+        const int64_t elems = size.as<IntImm>()->value;
+        Stmt body = Redirect(out_name_, tile, lo).mutate(op->body);
+        DenseCopy c;
+        c.src = tile;
+        c.type = f.type;
+        c.row_elems = elems;
+        Stmt write_back = dma_wait(dma_start(c, out_name_, lo, 0));
+        body = Allocate::make(tile, f.type, MemoryType::Auto, {make_const(Int(32), elems)}, const_true(),
+                              Block::make(body, write_back));
+        report_->lines.push_back("output " + out_.tensor + ": each iteration of " + display_name(op->name) +
+                                 " computes a " + std::to_string(elems * f.type.bytes()) + " B tile in " +
+                                 mem_level_name(out_.level) + ", written back by one 1D DMA");
+        return For::make(op->name, op->min, op->extent, op->for_type, op->device_api, body);
+    }
+};
+
 }  // namespace
 
 Stmt inject_dma_transfers(const Stmt &s, const Algorithm &algo, const SchedulePlan &plan,
@@ -349,7 +473,13 @@ Stmt inject_dma_transfers(const Stmt &s, const Algorithm &algo, const SchedulePl
         }
         return s;
     }
-    return InjectDma(algo, plan, report).mutate(s);
+    Stmt out = InjectDma(algo, plan, report).mutate(s);
+    for (const auto &o : plan.staged_outputs) {
+        StageOutputWrites stage(o, algo.output_stage().func.name(), report);
+        out = stage.mutate(out);
+        if (!stage.done) report->lines.push_back("output " + o.tensor + ": staging loop not found after lowering");
+    }
+    return out;
 }
 
 }  // namespace halyard

@@ -1,9 +1,334 @@
 // Generator families for the Transformer layer ops (integer softmaxes, norms,
-// activations, attention blocks). Empty until those ops land.
+// activations, Mul, data movement, SiLU and RoPE).
+#include <sstream>
+
 #include "families.h"
+#include "halyard/dsl/transformer_ops.h"
 
 namespace halyard {
 
-std::vector<GeneratorFamily> transformer_families() { return {}; }
+namespace {
+
+[[noreturn]] void bad_param(const std::string &family, const std::string &key, const std::string &value,
+                            const std::string &why) {
+    throw UserError("generator " + family + ": parameter " + key + "=" + value + ": " + why);
+}
+
+// "1x16x16x64+1x16x8x64" -> two shapes.
+std::vector<Shape> shape_list(const ParamMap &p, const std::string &family, const std::string &key) {
+    std::vector<Shape> out;
+    std::string s = p.str(key), item;
+    std::istringstream in(s);
+    while (std::getline(in, item, '+')) {
+        Shape shape;
+        std::string w;
+        for (char &c : item) {
+            if (c == 'x' || c == ',') c = ' ';
+        }
+        std::istringstream words(item);
+        while (words >> w) {
+            try {
+                size_t used = 0;
+                int d = std::stoi(w, &used);
+                if (used != w.size() || d < 1) throw 0;
+                shape.push_back(d);
+            } catch (...) {
+                bad_param(family, key, s, "expected shapes like 1x16x16x64+1x16x8x64 with positive dimensions");
+            }
+        }
+        if (shape.empty()) bad_param(family, key, s, "empty shape in the list");
+        out.push_back(shape);
+    }
+    if (out.empty()) bad_param(family, key, s, "expected at least one shape");
+    return out;
+}
+
+// "0,2,1,3" or "0x2x1x3" -> {0, 2, 1, 3}; "default" -> {} (reverse).
+std::vector<int> int_list(const ParamMap &p, const std::string &family, const std::string &key) {
+    std::string s = p.str(key);
+    std::vector<int> out;
+    if (s == "default") return out;
+    for (char &c : s) {
+        if (c == 'x' || c == ',') c = ' ';
+    }
+    std::istringstream in(s);
+    std::string w;
+    while (in >> w) {
+        try {
+            size_t used = 0;
+            int v = std::stoi(w, &used);
+            if (used != w.size()) throw 0;
+            out.push_back(v);
+        } catch (...) {
+            bad_param(family, key, p.str(key), "expected integers like 0,2,1,3");
+        }
+    }
+    return out;
+}
+
+const int64_t kInt32Max = (int64_t(1) << 31) - 1;
+
+GeneratorFamily isoftmax_family() {
+    return {"isoftmax",
+            "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp)",
+            {{"shape", "16x16", "shape of x"},
+             {"coeffA", "1", "polynomial coefficient A"},
+             {"coeffB", "345", "polynomial coefficient B"},
+             {"coeffC", "62395", "polynomial coefficient C"},
+             {"log2", "255", "integer ln(2) in input units"},
+             {"n_levels", "256", "output levels (<= 256)"}},
+            [](const ParamMap &p) {
+                ISoftmaxSpec s;
+                s.shape = p.shape("shape");
+                s.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
+                s.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);
+                s.coeffC = p.int64("coeffC", -kInt32Max, kInt32Max);
+                s.log2 = p.int64("log2", 1, 32767);
+                s.n_levels = p.int64("n_levels", 2, 256);
+                return isoftmax(s);
+            }};
+}
+
+GeneratorFamily itamax_family() {
+    return {"itamax",
+            "Deeploy ITAMax over the last axis: int8 in, unsigned n_levels out (shift-based softmax)",
+            {{"shape", "16x16", "shape of x"}, {"n_levels", "256", "output levels (<= 256)"}},
+            [](const ParamMap &p) {
+                ITAMaxSpec s;
+                s.shape = p.shape("shape");
+                s.n_levels = p.int64("n_levels", 2, 256);
+                return itamax(s);
+            }};
+}
+
+GeneratorFamily irmsnorm_family() {
+    return {"irmsnorm",
+            "Deeploy iRMSNorm over the last axis: int8 x, weight[lastDim], y = (x*w / isqrt(mean(x^2)+1)) >> log2d",
+            {{"shape", "16x64", "shape of x"},
+             {"weight_type", "int32", "element type of weight: int8, int16, int32"},
+             {"log2d", "16", "log2 of Deeploy's D"},
+             {"n_levels", "256", "output levels (<= 256, signed)"}},
+            [](const ParamMap &p) {
+                IRMSNormSpec s;
+                s.shape = p.shape("shape");
+                s.weight_type = p.elem_type("weight_type");
+                s.log2d = p.integer("log2d", 0, 31);
+                s.n_levels = p.int64("n_levels", 2, 256);
+                return irmsnorm(s);
+            }};
+}
+
+GeneratorFamily ilayernorm_family() {
+    return {"ilayernorm",
+            "Deeploy iLayerNorm over the last axis: int8 x, weight and bias [lastDim]",
+            {{"shape", "16x64", "shape of x"},
+             {"weight_type", "int32", "element type of weight: int8, int16, int32"},
+             {"bias_type", "int32", "element type of bias: int8, int16, int32"},
+             {"log2d", "16", "log2 of Deeploy's D"},
+             {"n_levels", "256", "output levels (<= 256, signed)"}},
+            [](const ParamMap &p) {
+                ILayerNormSpec s;
+                s.shape = p.shape("shape");
+                s.weight_type = p.elem_type("weight_type");
+                s.bias_type = p.elem_type("bias_type");
+                s.log2d = p.integer("log2d", 0, 31);
+                s.n_levels = p.int64("n_levels", 2, 256);
+                return ilayernorm(s);
+            }};
+}
+
+GeneratorFamily igelu_family() {
+    return {"igelu",
+            "Deeploy iGELU (I-BERT polynomial): int32 out, or a following RequantShift fused in",
+            with_requant({{"shape", "16x64", "shape of x"},
+                          {"in_type", "int8", "element type of x: int8, uint8, int16"},
+                          {"b", "-23", "clip point (negative)"},
+                          {"one", "512", "integer one of the polynomial"}}),
+            [](const ParamMap &p) {
+                IGeluSpec s;
+                s.shape = p.shape("shape");
+                s.input_type = p.elem_type("in_type");
+                s.b = p.int64("b", -32768, -1);
+                s.one = p.int64("one", 0, int64_t(1) << 30);
+                s.requant = p.requant();
+                return igelu(s);
+            }};
+}
+
+GeneratorFamily isilu_family() {
+    return {"isilu",
+            "Halyard integer SiLU (iGELU form fitted to x*sigmoid(x), one = b^2): int32 out or requantized",
+            with_requant({{"shape", "16x64", "shape of x"},
+                          {"in_type", "int8", "element type of x: int8, uint8, int16"},
+                          {"b", "-70", "-round(4.39 / scale_x) (default: scale_x = 1/16)"}}),
+            [](const ParamMap &p) {
+                ISiluSpec s;
+                s.shape = p.shape("shape");
+                s.input_type = p.elem_type("in_type");
+                s.b = p.int64("b", -32768, -1);
+                s.requant = p.requant();
+                return isilu(s);
+            }};
+}
+
+GeneratorFamily ihardswish_family() {
+    return {"ihardswish",
+            "Deeploy iHardswish: y = x * clip(x + three, 0, six) * one_over_six, int32 or requantized",
+            with_requant({{"shape", "16x64", "shape of x"},
+                          {"in_type", "int8", "element type of x: int8, uint8, int16"},
+                          {"one_over_six", "33", "integer 1/6"},
+                          {"six", "1530", "integer 6"},
+                          {"three", "765", "integer 3"}}),
+            [](const ParamMap &p) {
+                IHardswishSpec s;
+                s.shape = p.shape("shape");
+                s.input_type = p.elem_type("in_type");
+                s.one_over_six = p.int64("one_over_six", -(1 << 20), 1 << 20);
+                s.six = p.int64("six", 0, 1 << 20);
+                s.three = p.int64("three", -(1 << 20), 1 << 20);
+                s.requant = p.requant();
+                return ihardswish(s);
+            }};
+}
+
+GeneratorFamily true_integer_div_family() {
+    return {"true_integer_div",
+            "QuantLib TrueIntegerDiv: floor(Delta*eta*x / (y*eta + eps)), int32 or requantized",
+            with_requant({{"shape", "16x64", "shape of x"},
+                          {"in_type", "int8", "element type of x: int8, uint8, int16, int32"},
+                          {"y", "2", "the constant divisor"},
+                          {"Delta", "16384", "Delta attribute"},
+                          {"eps", "1", "eps attribute"},
+                          {"eta", "200000", "eta attribute"}}),
+            [](const ParamMap &p) {
+                TrueIntegerDivSpec s;
+                s.shape = p.shape("shape");
+                s.input_type = p.elem_type("in_type");
+                s.y = p.int64("y", -kInt32Max, kInt32Max);
+                s.Delta = p.int64("Delta", -kInt32Max, kInt32Max);
+                s.eps = p.int64("eps", -kInt32Max, kInt32Max);
+                s.eta = p.int64("eta", -kInt32Max, kInt32Max);
+                s.requant = p.requant();
+                return true_integer_div(s);
+            }};
+}
+
+GeneratorFamily inonorm_family() {
+    return {"inonorm",
+            "Deeploy iNoNorm: y = clip(((x*w + b) * mul) >> log2d), weight/bias broadcast to x",
+            {{"shape", "1x128x128", "shape of x"},
+             {"weight_shape", "128x128", "shape of weight (broadcast to x)"},
+             {"bias_shape", "128", "shape of bias (broadcast to x)"},
+             {"in_type", "int8", "element type of x: int8, uint8"},
+             {"weight_type", "int8", "element type of weight: int8, uint8, int16"},
+             {"bias_type", "int32", "element type of bias: int8, int16, int32"},
+             {"mul", "425", "integer multiplier"},
+             {"log2d", "16", "log2 of Deeploy's D"},
+             {"n_levels", "256", "output levels (<= 256, signed)"}},
+            [](const ParamMap &p) {
+                INoNormSpec s;
+                s.shape = p.shape("shape");
+                s.weight_shape = p.shape("weight_shape");
+                s.bias_shape = p.shape("bias_shape");
+                s.input_type = p.elem_type("in_type");
+                s.weight_type = p.elem_type("weight_type");
+                s.bias_type = p.elem_type("bias_type");
+                s.mul = p.int64("mul", -32768, 32768);
+                s.log2d = p.integer("log2d", 0, 31);
+                s.n_levels = p.int64("n_levels", 2, 256);
+                return inonorm(s);
+            }};
+}
+
+GeneratorFamily mul_family() {
+    return {"mul",
+            "Y = A * B elementwise with numpy broadcasting; int32, saturated or requantized",
+            with_requant({{"a_shape", "16", "shape of A"},
+                          {"b_shape", "16", "shape of B"},
+                          {"a_type", "int8", "element type of A: int8, uint8, int16"},
+                          {"b_type", "int8", "element type of B: int8, uint8, int16"},
+                          {"out_type", "int32", "output type without requant (saturating when narrower)"}}),
+            [](const ParamMap &p) {
+                MulSpec s;
+                s.a = {"A", p.elem_type("a_type"), p.shape("a_shape")};
+                s.b = {"B", p.elem_type("b_type"), p.shape("b_shape")};
+                s.requant = p.requant();
+                if (!s.requant) s.output_type = p.elem_type("out_type");
+                return mul(s);
+            }};
+}
+
+GeneratorFamily concat_family() {
+    return {"concat",
+            "Concat of inputs X0, X1, ... along one axis (KV-cache append)",
+            {{"shapes", "1x16x16x64+1x16x8x64", "input shapes separated by +"},
+             {"axis", "-2", "concatenation axis (negative counts from the end)"},
+             {"type", "int8", "element type of every tensor"}},
+            [](const ParamMap &p) {
+                ConcatSpec s;
+                s.shapes = shape_list(p, "concat", "shapes");
+                s.axis = p.integer("axis", -64, 63);
+                s.type = p.elem_type("type");
+                return concat(s);
+            }};
+}
+
+GeneratorFamily transpose_family() {
+    return {"transpose",
+            "Materialized transpose: Y.shape[i] = X.shape[perm[i]] (a consumer may fold it instead)",
+            {{"shape", "16x64", "shape of X"},
+             {"perm", "default", "axis permutation, e.g. 0,2,1,3 (default: reversed)"},
+             {"type", "int8", "element type"}},
+            [](const ParamMap &p) {
+                TransposeSpec s;
+                s.shape = p.shape("shape");
+                s.perm = int_list(p, "transpose", "perm");
+                s.type = p.elem_type("type");
+                return transpose(s);
+            }};
+}
+
+GeneratorFamily embedding_family() {
+    return {"embedding",
+            "Embedding lookup: Y[t, :] = table[clamp(ids[t]), :], table [vocab, dim], int32 ids",
+            {{"vocab", "256", "table rows"},
+             {"dim", "64", "embedding width"},
+             {"tokens", "16", "number of ids"},
+             {"table_type", "int8", "element type of the table"}},
+            [](const ParamMap &p) {
+                EmbeddingSpec s;
+                s.vocab = p.integer("vocab", 1, 1 << 20);
+                s.dim = p.integer("dim", 1, 1 << 16);
+                s.tokens = p.integer("tokens", 1, 1 << 16);
+                s.table_type = p.elem_type("table_type");
+                return embedding(s);
+            }};
+}
+
+GeneratorFamily rope_family() {
+    return {"rope",
+            "Halyard integer rotary position embedding: x [..., T, D] int8, pos [T], Q-format cos/sin tables",
+            {{"shape", "1x16x4", "shape of x ([..., T, D], D even)"},
+             {"max_positions", "128", "rows of the cos/sin tables"},
+             {"frac_bits", "14", "fraction bits of the tables"},
+             {"interleaved", "0", "pairs (2i, 2i+1) instead of (i, i + D/2)"}},
+            [](const ParamMap &p) {
+                RopeSpec s;
+                s.shape = p.shape("shape");
+                s.max_positions = p.integer("max_positions", 1, 1 << 20);
+                s.frac_bits = p.integer("frac_bits", 1, 14);
+                s.interleaved = p.boolean("interleaved");
+                return rope(s);
+            }};
+}
+
+}  // namespace
+
+std::vector<GeneratorFamily> transformer_families() {
+    return {isoftmax_family(), itamax_family(),  irmsnorm_family(),         ilayernorm_family(),
+            igelu_family(),    isilu_family(),   ihardswish_family(),       true_integer_div_family(),
+            inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),
+            embedding_family(), rope_family()};
+}
 
 }  // namespace halyard

@@ -1,0 +1,179 @@
+// Halyard's Transformer layer ops: Deeploy's integer softmaxes, norms and
+// activations, elementwise Mul, data movement (Concat, Transpose, embedding
+// lookup), and two ops Deeploy does not define (integer SiLU and RoPE, see
+// docs/transformer-ops.md). Semantics: docs/deeploy-semantics.md section 5.
+// Row-wise ops (softmaxes, norms) work over the last axis. Values are true
+// values (a uint8 output holds 0..255).
+#pragma once
+
+#include <optional>
+
+#include "halyard/dsl/ops.h"
+
+namespace halyard {
+
+// Deeploy's iSoftmax (I-BERT exp polynomial) over the last axis of an int8
+// tensor; output unsigned in [0, n_levels-1] (uint8 for n_levels <= 256).
+// Stages: xmax (row max), sum (row sum of the exps), Y.
+struct ISoftmaxSpec {
+    Shape shape{16, 16};
+    int64_t coeffA = 1, coeffB = 345, coeffC = 62395, log2 = 255;
+    int64_t n_levels = 256;
+};
+Algorithm isoftmax(const ISoftmaxSpec &spec);
+
+// Deeploy's ITAMax (shift-based softmax of the ITA accelerator) over the last
+// axis of an int8 tensor; output unsigned in [0, n_levels-1]. Stages: xmax, sum, Y.
+struct ITAMaxSpec {
+    Shape shape{16, 16};
+    int64_t n_levels = 256;
+};
+Algorithm itamax(const ITAMaxSpec &spec);
+
+// Deeploy's iRMSNorm over the last axis: x int8, weight [lastDim]
+// (int8/int16/int32), y = clip(trunc_div(x * w, isqrt(mean(x^2) + 1)) >> log2d).
+// Stages: sumsq, std (integer square root, 9 bit steps), Y.
+struct IRMSNormSpec {
+    Shape shape{16, 64};
+    ElemType weight_type = ElemType::Int32;
+    int log2d = 16;
+    int64_t n_levels = 256;
+};
+Algorithm irmsnorm(const IRMSNormSpec &spec);
+
+// Deeploy's iLayerNorm over the last axis: x int8, weight and bias
+// [lastDim]. Stages: sum, sumsq, std, Y.
+struct ILayerNormSpec {
+    Shape shape{16, 64};
+    ElemType weight_type = ElemType::Int32;
+    ElemType bias_type = ElemType::Int32;
+    int log2d = 16;
+    int64_t n_levels = 256;
+};
+Algorithm ilayernorm(const ILayerNormSpec &spec);
+
+// Deeploy's iGELU: y = x * ((one + L) >> 1), L = sgn(x) (one - (min(|x|, -b) + b)^2),
+// int32 output, or requantized (a following RequantShift fused in).
+struct IGeluSpec {
+    Shape shape{16, 64};
+    ElemType input_type = ElemType::Int8;
+    int64_t b = -23, one = 512;
+    std::optional<RequantParams> requant;
+};
+Algorithm igelu(const IGeluSpec &spec);
+
+// Halyard's integer SiLU for gated FFNs (docs/transformer-ops.md): the iGELU
+// form with tanh(x/2) in place of erf(x/sqrt2), i.e.
+//   y = x * ((one + L) >> 1), L = sgn(x) (one - (min(|x|, -b) + b)^2), one = b^2,
+// so y * scale_x / one ~ x * sigmoid(x). `b = -round(c / scale_x)` with the
+// knee c = isilu_knee(). int32 output or requantized.
+struct ISiluSpec {
+    Shape shape{16, 64};
+    ElemType input_type = ElemType::Int8;
+    int64_t b = -70;  // -round(c / scale_x) with c = 4.39 and scale_x = 1/16
+    std::optional<RequantParams> requant;
+};
+Algorithm isilu(const ISiluSpec &spec);
+// The real-valued knee c of the SiLU polynomial (4.39: minimizes the worst
+// absolute error of x * sigmoid(x) over the reals); b = -round(c / scale_x).
+double isilu_knee();
+
+// Deeploy's iHardswish: y = x * (clip(x + three, 0, six) * one_over_six),
+// int32 output, or requantized.
+struct IHardswishSpec {
+    Shape shape{16, 64};
+    ElemType input_type = ElemType::Int8;
+    int64_t one_over_six = 33, six = 1530, three = 765;
+    std::optional<RequantParams> requant;
+};
+Algorithm ihardswish(const IHardswishSpec &spec);
+
+// QuantLib's TrueIntegerDiv (division by the constant y):
+//   out = floor(Delta * eta * x / (y * eta + eps))   (int64 intermediate, int32 out)
+// or requantized. Deeploy folds it into the following RequantShift instead
+// (see true_integer_div_fold); both match Deeploy's vector.
+struct TrueIntegerDivSpec {
+    Shape shape{16, 64};
+    ElemType input_type = ElemType::Int8;
+    int64_t y = 2, Delta = 16384, eps = 1, eta = 200000;
+    std::optional<RequantParams> requant;
+};
+Algorithm true_integer_div(const TrueIntegerDivSpec &spec);
+// Deeploy's MergeTrueIntegerDivRequantShiftPass: RequantShift(TrueIntegerDiv(x), mul, 0, 2^log2d)
+// becomes RequantShift(x, mul * coeff, 0, 2^(log2d + 8)) with
+// coeff = floor(Delta*eta / (y*eta + eps)) * 256. Returns coeff.
+int64_t true_integer_div_fold_coeff(int64_t y, int64_t Delta, int64_t eps, int64_t eta);
+
+// Deeploy's iNoNorm: y = clip(((x * w + b) * mul) >> log2d) with weight and
+// bias broadcast to x (numpy rules).
+struct INoNormSpec {
+    Shape shape{1, 128, 128};
+    Shape weight_shape{128, 128};
+    Shape bias_shape{128};
+    ElemType input_type = ElemType::Int8;
+    ElemType weight_type = ElemType::Int8;
+    ElemType bias_type = ElemType::Int32;
+    int64_t mul = 425;
+    int log2d = 16;
+    int64_t n_levels = 256;
+};
+Algorithm inonorm(const INoNormSpec &spec);
+
+// Y = A * B elementwise with numpy broadcasting, int32 product; int32 out,
+// requantized, or saturated to output_type.
+struct MulSpec {
+    TensorType a{"A", ElemType::Int8, {16}};
+    TensorType b{"B", ElemType::Int8, {16}};
+    std::optional<RequantParams> requant;
+    std::optional<ElemType> output_type;
+};
+Algorithm mul(const MulSpec &spec);
+
+// Concat of inputs X0, X1, ... along `axis` (negative counts from the end);
+// all other axes must agree. A KV-cache append is Concat(cache, new) on the
+// sequence axis.
+struct ConcatSpec {
+    std::vector<Shape> shapes{{1, 16, 16, 64}, {1, 16, 8, 64}};
+    int axis = -2;
+    ElemType type = ElemType::Int8;
+};
+Algorithm concat(const ConcatSpec &spec);
+
+// Materialized transpose: Y.shape[i] = X.shape[perm[i]] (ONNX Transpose).
+// A consumer can instead fold the permutation into its own indexing.
+struct TransposeSpec {
+    Shape shape{16, 64};
+    std::vector<int> perm{1, 0};
+    ElemType type = ElemType::Int8;
+};
+Algorithm transpose(const TransposeSpec &spec);
+
+// Embedding lookup: Y[t, :] = table[clamp(ids[t], 0, vocab-1), :]; table
+// [vocab, dim] (int8), ids [tokens] int32. Out-of-range ids are clamped.
+struct EmbeddingSpec {
+    int vocab = 256, dim = 64, tokens = 16;
+    ElemType table_type = ElemType::Int8;
+};
+Algorithm embedding(const EmbeddingSpec &spec);
+
+// Halyard's integer rotary position embedding (docs/transformer-ops.md):
+// x [..., T, D] int8 (D even), pos [T] int32, cos and sin [P, D/2] int16
+// tables in Q`frac_bits` (rope_tables). Each pair (x1, x2) of axis -1 (halves
+// [i, i + D/2], or [2i, 2i+1] when interleaved) at position p = clamp(pos[t], 0, P-1):
+//   y1 = clip((x1 * c - x2 * s + 2^(F-1)) >> F),  y2 = clip((x1 * s + x2 * c + 2^(F-1)) >> F)
+// with c = cos[p, i], s = sin[p, i], clipped to int8.
+struct RopeSpec {
+    Shape shape{1, 16, 4};
+    int max_positions = 128;
+    int frac_bits = 14;
+    bool interleaved = false;
+};
+Algorithm rope(const RopeSpec &spec);
+// cos/sin tables [max_positions, head_dim/2] in Q`frac_bits`:
+// round(2^F cos(p * base^(-2i/head_dim))), computed offline (compile time).
+struct RopeTables {
+    std::vector<int16_t> cos, sin;
+};
+RopeTables rope_tables(int max_positions, int head_dim, double base, int frac_bits);
+
+}  // namespace halyard

@@ -1,0 +1,69 @@
+// Deeploy's iSoftmax (Generic Softmax_s8_s8, I-BERT's integer exp), row-wise
+// over the last axis. The int8/int16 narrowing casts and the uint32
+// wrap-around of Deeploy's C are reproduced exactly (docs/deeploy-semantics.md).
+#include "transformer_builders.h"
+
+namespace halyard {
+
+using namespace Halide;
+using namespace detail;
+
+Algorithm isoftmax(const ISoftmaxSpec &spec) {
+    const std::string op = "isoftmax";
+    check_row_op(op, spec.shape);
+    if (spec.log2 < 1 || spec.log2 > 32767) {
+        throw UserError(op + ": log2=" + std::to_string(spec.log2) + " is outside 1..32767");
+    }
+    if (spec.n_levels < 2 || spec.n_levels > 256) {
+        throw UserError(op + ": n_levels=" + std::to_string(spec.n_levels) + " is outside 2..256");
+    }
+    for (int64_t c : {spec.coeffA, spec.coeffB, spec.coeffC}) {
+        if (c < INT32_MIN || c > INT32_MAX) throw UserError(op + ": coefficient " + std::to_string(c) + " is not int32");
+    }
+    const Shape &shape = spec.shape;
+    const int n = shape.back();
+    Algorithm a;
+    a.op = op;
+    a.inputs.push_back(make_input("x", ElemType::Int8, shape));
+    const ImageParam &X = a.inputs[0].param;
+    AxisVars ax(shape.size());
+    auto rows = ax.row_halide();
+    std::vector<Expr> row_args(rows.begin(), rows.end());
+    Shape row_shape(shape.begin(), shape.end() - 1);
+
+    // Row max, starting at INT8_MIN as the C kernel does.
+    Func xmax("xmax");
+    RDom rj(0, n, "j");
+    xmax(rows) = cast<int32_t>(-128);
+    xmax(row_args) = max(xmax(row_args), cast<int32_t>(X(ax.at_last(rj.x))));
+
+    // exp of element (row, j), an unsigned 32-bit value.
+    auto exp_at = [&](const Expr &j) {
+        Expr xt = cast<int32_t>(X(ax.at_last(j))) - xmax(row_args);                 // <= 0
+        Expr z = cast<int32_t>(cast<int8_t>(-div_round_to_zero(xt, (int32_t)spec.log2)));
+        z = clamp(z, 0, 31);
+        Expr p = cast<int32_t>(cast<int16_t>(xt + z * (int32_t)spec.log2));
+        Expr q = cast<uint32_t>(p + (int32_t)spec.coeffB);
+        Expr qq = q * q;                                                            // wraps like int32
+        Expr poly = cast<int64_t>(cast<int32_t>(cast<uint32_t>((int32_t)spec.coeffA) * qq)) + Expr(spec.coeffC);
+        return cast<uint32_t>(cast<uint64_t>(poly) >> cast<uint64_t>(z));
+    };
+
+    Func sum("sum");
+    RDom rs(0, n, "j");
+    sum(rows) = cast<uint32_t>(0);
+    sum(row_args) = sum(row_args) + exp_at(rs.x);
+
+    Func y("Y");
+    Expr e = exp_at(ax.vars.back());
+    y(ax.halide()) = cast<uint8_t>((e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / sum(row_args));
+    a.output = {"Y", ElemType::UInt8, shape};
+    fix_output_shape(y, shape);
+
+    a.stages.push_back(make_stage("xmax", xmax, ax.row_names(), row_shape, "j", rj, n));
+    a.stages.push_back(make_stage("sum", sum, ax.row_names(), row_shape, "j", rs, n));
+    a.stages.push_back(make_stage("Y", y, ax.names, shape));
+    return a;
+}
+
+}  // namespace halyard

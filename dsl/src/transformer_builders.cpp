@@ -1,0 +1,87 @@
+#include "transformer_builders.h"
+
+namespace halyard::detail {
+
+using namespace Halide;
+
+AxisVars::AxisVars(size_t rank) {
+    for (size_t i = 0; i < rank; i++) names.push_back("d" + std::to_string(i));
+    vars = axis_vars(names);
+    coords = as_exprs(vars);
+}
+
+std::vector<Var> AxisVars::row_halide() const { return halide_order({vars.begin(), vars.end() - 1}); }
+
+std::vector<Expr> AxisVars::at_last(const Expr &j) const {
+    std::vector<Expr> args{j};
+    for (const Var &v : row_halide()) args.push_back(v);
+    return args;
+}
+
+Stage make_stage(const std::string &name, Func f, const std::vector<std::string> &loops, const Shape &extents,
+                 const std::string &rname, RDom r, int rextent) {
+    Stage s;
+    s.name = name;
+    s.func = f;
+    s.pure_loops = loops;
+    for (size_t i = 0; i < loops.size(); i++) s.extents[loops[i]] = extents[i];
+    if (!rname.empty()) {
+        s.reduction_loops = {rname};
+        s.extents[rname] = rextent;
+        s.rdom = r;
+    }
+    return s;
+}
+
+void check_row_op(const std::string &op, const Shape &shape) { check_shape(op, "x", shape); }
+
+void check_type(const std::string &op, const std::string &tensor, ElemType t, std::vector<ElemType> allowed) {
+    std::string names;
+    for (ElemType a : allowed) {
+        if (a == t) return;
+        names += (names.empty() ? "" : ", ") + std::string(elem_type_name(a));
+    }
+    throw UserError(op + ": tensor " + tensor + " has element type " + elem_type_name(t) + "; expected " + names);
+}
+
+Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shape, Expr v, int bits) {
+    Func f(name);
+    RDom r(0, bits, "b");
+    auto rows = ax.row_halide();
+    std::vector<Expr> args(rows.begin(), rows.end());
+    f(rows) = 0;
+    Expr cand = f(args) | (Expr(1) << (bits - 1 - r.x));
+    f(args) = select(cand * cand <= v, cand, f(args));
+    Shape row_shape(shape.begin(), shape.end() - 1);
+    return make_stage(name, f, ax.row_names(), row_shape, "b", r, bits);
+}
+
+void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &rq, const Shape &shape) {
+    rq.validate(op);
+    for (const Shape *s : {&rq.mul_shape, &rq.add_shape}) {
+        if (broadcast_shapes(shape, *s, op + " requantization") != shape) {
+            throw UserError(op + ": requantization mul/add shape " + shape_str(*s) +
+                            " does not broadcast to the output " + shape_str(shape));
+        }
+    }
+    a.inputs.push_back(make_input("mul", ElemType::Int32, rq.mul_shape));
+    a.inputs.push_back(make_input("add", ElemType::Int32, rq.add_shape));
+}
+
+void finish_elementwise(Algorithm &a, const std::string &op, Expr v, const AxisVars &ax, const Shape &shape,
+                        const std::optional<RequantParams> &rq) {
+    (void)op;
+    Func out("Y");
+    if (rq) {
+        out(ax.halide()) = requant(v, broadcast_read(*a.find_input("mul"), ax.coords),
+                                   broadcast_read(*a.find_input("add"), ax.coords), *rq);
+        a.output = {"Y", rq->output_type(), shape};
+    } else {
+        out(ax.halide()) = v;
+        a.output = {"Y", ElemType::Int32, shape};
+    }
+    fix_output_shape(out, shape);
+    a.stages.push_back(make_stage("Y", out, ax.names, shape));
+}
+
+}  // namespace halyard::detail

@@ -1,0 +1,49 @@
+// Shared pieces of the Transformer ops: row-wise (last-axis) loop variables,
+// stage records, the integer square root. Internal to dsl/.
+#pragma once
+
+#include "builders.h"
+#include "halyard/dsl/transformer_ops.h"
+
+namespace halyard::detail {
+
+// Loop variables d0..d{r-1} of a tensor, outermost first, plus the row view
+// (every axis but the last) that row-wise reductions use.
+struct AxisVars {
+    std::vector<std::string> names;   // "d0", "d1", ...
+    std::vector<Halide::Var> vars;    // outermost first
+    std::vector<Halide::Expr> coords; // the same as Exprs
+
+    explicit AxisVars(size_t rank);
+    std::vector<Halide::Var> halide() const { return halide_order(vars); }
+    // Row variables (all but the last axis), Halide order.
+    std::vector<Halide::Var> row_halide() const;
+    std::vector<std::string> row_names() const { return {names.begin(), names.end() - 1}; }
+    // Halide-order coordinates of `in` at (row, j): the row variables and `j` as the last axis.
+    std::vector<Halide::Expr> at_last(const Halide::Expr &j) const;
+};
+
+// A Stage over `loops` (outermost first) with `extents`, optional reduction `r` named `rname`.
+Stage make_stage(const std::string &name, Halide::Func f, const std::vector<std::string> &loops,
+                 const Shape &extents, const std::string &rname = "", Halide::RDom r = Halide::RDom(),
+                 int rextent = 0);
+
+// Checks for row-wise ops: rank >= 1, positive dims.
+void check_row_op(const std::string &op, const Shape &shape);
+
+// Throws unless `t` is one of `allowed`, naming the op and tensor.
+void check_type(const std::string &op, const std::string &tensor, ElemType t, std::vector<ElemType> allowed);
+
+// floor(sqrt(v)) of a non-negative int32 `v` < 2^(2*bits) (an Expr over the
+// row variables of `ax`), by setting the result's bits from the top (`bits`
+// steps of an RDom update, loop "b"): a stage `name` over the row loops.
+Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shape, Halide::Expr v, int bits);
+
+// Requant mul/add inputs for an elementwise op whose output has `shape`.
+void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &rq, const Shape &shape);
+
+// Output stage Y of an elementwise op: int32 `v`, requantized when `rq`.
+void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, const AxisVars &ax, const Shape &shape,
+                        const std::optional<RequantParams> &rq);
+
+}  // namespace halyard::detail

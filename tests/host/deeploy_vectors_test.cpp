@@ -1,12 +1,18 @@
-// Deeploy's own test vectors (Kernels/Integer/{GEMM, MatMul, Add}) run through
-// Halyard: each ONNX node (Gemm, MatMul or Add fused with a following
-// RequantShift, standalone RequantShift) becomes a Halyard library generated
+// Deeploy's own test vectors (Kernels/Integer/{GEMM, MatMul, Add, Softmax,
+// RMSNorm, Hardswish, TrueIntegerDiv, Concat, iNoNorm}) run through
+// Halyard: each ONNX node (Gemm, MatMul, Add, Mul, iHardswish, iGELU fused with a
+// following RequantShift; the Transformer ops; standalone RequantShift;
+// TrueIntegerDiv folded into its RequantShift as Deeploy's
+// MergeTrueIntegerDivRequantShiftPass does) becomes a Halyard library generated
 // for the host, compiled as C99 and run; the graph outputs must equal
 // outputs.npz bit for bit. The data directory is HALYARD_DATA_DIR (a build
 // option, overridable by the environment); missing data skips, or fails under
 // CI=true.
 #include <sys/stat.h>
 
+#include <list>
+
+#include "halyard/dsl/transformer_ops.h"
 #include "halyard/io/npz.h"
 #include "halyard/io/onnx_graph.h"
 #include "halyard_ref/graph_runner.h"
@@ -52,7 +58,11 @@ ElemType type_for(const Tensor &t, bool operand) {
 
 class HalyardGraphRunner {
 public:
-    explicit HalyardGraphRunner(const OnnxGraph &g) : g_(g) {}
+    // deeploy_rewrites: fold TrueIntegerDiv into the following RequantShift
+    // (Deeploy's MergeTrueIntegerDivRequantShiftPass, see
+    // tests/reference/include/halyard_ref/graph_runner.h); off: run it standalone.
+    explicit HalyardGraphRunner(const OnnxGraph &g, bool deeploy_rewrites = true)
+        : g_(g), deeploy_rewrites_(deeploy_rewrites) {}
     std::vector<std::string> kernels_run;
 
     std::map<std::string, Tensor> run(std::map<std::string, Tensor> values) {
@@ -72,12 +82,16 @@ public:
 
 private:
     const OnnxGraph &g_;
+    bool deeploy_rewrites_ = true;
     int counter_ = 0;
+    std::list<Tensor> owned_;  // constants made by rewrites (stable addresses)
 
     // A RequantShift consuming only this node's output, which nothing else reads.
     const OnnxNode *fusable_requant(size_t i) const {
         const OnnxNode &n = g_.nodes[i];
-        if (n.op_type != "Gemm" && n.op_type != "MatMul" && n.op_type != "Add") return nullptr;
+        static const std::set<std::string> fusing = {"Gemm", "MatMul", "Add", "Mul", "iHardswish", "iGELU",
+                                                     "TrueIntegerDiv"};
+        if (!fusing.count(n.op_type)) return nullptr;
         const std::string &out = n.outputs[0];
         const OnnxNode *rq = nullptr;
         int readers = 0;
@@ -116,6 +130,7 @@ private:
         std::string family;
         std::map<std::string, std::string> p;
         std::map<std::string, const Tensor *> args;
+        bool rq_done = false;  // the requant was consumed by a rewrite
         auto in = [&](size_t k) -> const Tensor & { return v.at(n.inputs[k]); };
         if (n.op_type == "Gemm") {
             family = "gemm";
@@ -160,10 +175,115 @@ private:
             std::map<std::string, std::string> rp;
             add_requant_params(n, rp, args, v);
             for (const char *k : {"log2d", "n_levels", "signed", "mul_shape", "add_shape"}) p[k] = rp[k];
+        } else if (n.op_type == "Mul") {
+            family = "mul";
+            p["a_shape"] = shape_param(in(0).shape);
+            p["b_shape"] = shape_param(in(1).shape);
+            p["a_type"] = elem_type_name(type_for(in(0), false));
+            p["b_type"] = elem_type_name(type_for(in(1), false));
+            args["A"] = &in(0);
+            args["B"] = &in(1);
+        } else if (n.op_type == "iSoftmax") {
+            family = "isoftmax";
+            p["shape"] = shape_param(in(0).shape);
+            for (const char *k : {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}) p[k] = std::to_string(n.attr_int(k));
+            args["x"] = &in(0);
+        } else if (n.op_type == "ITAMax") {
+            family = "itamax";
+            p["shape"] = shape_param(in(0).shape);
+            p["n_levels"] = std::to_string(n.attr_int("n_levels"));
+            args["x"] = &in(0);
+        } else if (n.op_type == "iRMSNorm" || n.op_type == "iLayerNorm") {
+            family = n.op_type == "iRMSNorm" ? "irmsnorm" : "ilayernorm";
+            p["shape"] = shape_param(in(0).shape);
+            p["weight_type"] = elem_type_name(type_for(in(1), false));
+            p["log2d"] = std::to_string(halyard_ref::log2_exact(n.attr_int("D"), n.label()));
+            p["n_levels"] = std::to_string(n.attr_int("n_levels"));
+            args["x"] = &in(0);
+            args["weight"] = &in(1);
+            if (n.op_type == "iLayerNorm") {
+                p["bias_type"] = elem_type_name(type_for(in(2), false));
+                args["bias"] = &in(2);
+            }
+        } else if (n.op_type == "iHardswish" || n.op_type == "iGELU") {
+            family = n.op_type == "iHardswish" ? "ihardswish" : "igelu";
+            p["shape"] = shape_param(in(0).shape);
+            p["in_type"] = elem_type_name(type_for(in(0), false));
+            const std::vector<const char *> keys = n.op_type == "iHardswish"
+                                                       ? std::vector<const char *>{"one_over_six", "six", "three"}
+                                                       : std::vector<const char *>{"b", "one"};
+            for (const char *k : keys) p[k] = std::to_string(n.attr_int(k));
+            args["x"] = &in(0);
+        } else if (n.op_type == "TrueIntegerDiv") {
+            const int64_t y = n.attr_int("y"), Delta = n.attr_int("Delta"), eps = n.attr_int("eps"), eta = n.attr_int("eta");
+            const Tensor *mul = rq ? &v.at(rq->inputs[1]) : nullptr, *addv = rq ? &v.at(rq->inputs[2]) : nullptr;
+            if (deeploy_rewrites_ && rq && g_.is_initializer(rq->inputs[1]) && g_.is_initializer(rq->inputs[2]) &&
+                mul->size() == 1 && addv->size() == 1 && addv->data[0] == 0) {
+                // Deeploy's MergeTrueIntegerDivRequantShiftPass: one RequantShift on
+                // the TrueIntegerDiv input with mul' = mul * coeff and div' = div * 256.
+                const int64_t coeff = true_integer_div_fold_coeff(y, Delta, eps, eta);
+                family = "requant_shift";
+                p["shape"] = shape_param(in(0).shape);
+                p["in_type"] = elem_type_name(type_for(in(0), false));
+                args["x"] = &in(0);
+                std::map<std::string, std::string> rp;
+                add_requant_params(*rq, rp, args, v);
+                for (const char *k : {"n_levels", "signed", "mul_shape", "add_shape"}) p[k] = rp[k];
+                p["log2d"] = std::to_string(std::stoi(rp["log2d"]) + 8);
+                owned_.push_back(*mul);
+                for (auto &m : owned_.back().data) m *= coeff;
+                args["mul"] = &owned_.back();
+                rq_done = true;
+            } else {
+                family = "true_integer_div";
+                p["shape"] = shape_param(in(0).shape);
+                p["in_type"] = elem_type_name(type_for(in(0), false));
+                p["y"] = std::to_string(y);
+                p["Delta"] = std::to_string(Delta);
+                p["eps"] = std::to_string(eps);
+                p["eta"] = std::to_string(eta);
+                args["x"] = &in(0);
+            }
+        } else if (n.op_type == "iNoNorm") {
+            family = "inonorm";
+            p["shape"] = shape_param(in(0).shape);
+            p["weight_shape"] = shape_param(in(1).shape);
+            p["bias_shape"] = shape_param(in(2).shape);
+            p["in_type"] = elem_type_name(type_for(in(0), false));
+            p["weight_type"] = elem_type_name(type_for(in(1), false));
+            p["bias_type"] = elem_type_name(type_for(in(2), false));
+            p["mul"] = std::to_string(n.attr_int("mul"));
+            p["log2d"] = std::to_string(halyard_ref::log2_exact(n.attr_int("D"), n.label()));
+            p["n_levels"] = std::to_string(n.attr_int("n_levels"));
+            args["x"] = &in(0);
+            args["weight"] = &in(1);
+            args["bias"] = &in(2);
+        } else if (n.op_type == "Concat") {
+            family = "concat";
+            std::string shapes;
+            ElemType t = ElemType::Int8;
+            for (size_t k = 0; k < n.inputs.size(); k++) {
+                shapes += (k ? "+" : "") + shape_param(in(k).shape);
+                ElemType tk = type_for(in(k), false);
+                if (elem_bytes(tk) > elem_bytes(t) || (tk == ElemType::UInt8 && t == ElemType::Int8)) t = tk;
+                args["X" + std::to_string(k)] = &in(k);
+            }
+            if (t == ElemType::UInt8) t = ElemType::Int16;  // mixed signed/unsigned 8-bit inputs
+            p["shapes"] = shapes;
+            p["axis"] = std::to_string(n.attr_int("axis"));
+            p["type"] = elem_type_name(t);
+        } else if (n.op_type == "Transpose") {
+            family = "transpose";
+            p["shape"] = shape_param(in(0).shape);
+            std::string perm;
+            for (auto a : n.attr_ints("perm", {})) perm += (perm.empty() ? "" : ",") + std::to_string(a);
+            p["perm"] = perm.empty() ? "default" : perm;
+            p["type"] = elem_type_name(type_for(in(0), false));
+            args["X"] = &in(0);
         } else {
             throw std::runtime_error(n.label() + ": op " + n.op_type + " is not a Halyard kernel yet");
         }
-        if (rq) add_requant_params(*rq, p, args, v);
+        if (rq && !rq_done) add_requant_params(*rq, p, args, v);
 
         const GeneratorFamily &f = find_generator(family);
         Algorithm algo = f.build(ParamMap(family, f.params, p));
@@ -182,11 +302,12 @@ private:
         Tensor result = to_ref(out, algo.output.shape);
         // Keep ONNX's output rank (e.g. MatMul of [4,1,4,8]).
         v[(rq ? rq : &n)->outputs[0]] = result;
-        kernels_run.push_back(family + (rq ? "+requant" : ""));
+        kernels_run.push_back((n.op_type == "TrueIntegerDiv" && rq_done ? "TrueIntegerDiv->" : "") + family +
+                              (rq && !rq_done ? "+requant" : ""));
     }
 };
 
-void run_case(const std::string &rel) {
+void run_case(const std::string &rel, bool deeploy_rewrites = true) {
     const std::string dir = data_dir() + "/" + rel;
     if (!exists(dir + "/network.onnx")) {
         const char *ci = std::getenv("CI");
@@ -198,7 +319,7 @@ void run_case(const std::string &rel) {
     OnnxGraph g = halyard::io::load_onnx(dir + "/network.onnx");
     auto inputs = halyard::io::load_npz(dir + "/inputs.npz");
     auto outputs = halyard::io::load_npz(dir + "/outputs.npz");
-    HalyardGraphRunner runner(g);
+    HalyardGraphRunner runner(g, deeploy_rewrites);
     auto values = runner.run(halyard_ref::bind_inputs(g, inputs));
     ASSERT_EQ(outputs.arrays.size(), g.outputs.size());
     for (size_t i = 0; i < g.outputs.size(); i++) {
@@ -237,3 +358,12 @@ TEST(DeeployVectors, Add_Regular) { run_case("Add/Regular"); }
 TEST(DeeployVectors, Add_Large) { run_case("Add/Large"); }
 TEST(DeeployVectors, Add_MultIO) { run_case("Add/MultIO"); }
 TEST(DeeployVectors, Add_Regular_RQ) { run_case("Add/Regular_RQ"); }
+TEST(DeeployVectors, Softmax_Regular) { run_case("Softmax/Regular"); }
+TEST(DeeployVectors, Softmax_Large) { run_case("Softmax/Large"); }
+TEST(DeeployVectors, RMSNorm) { run_case("RMSNorm"); }
+TEST(DeeployVectors, Hardswish_Regular) { run_case("Hardswish/Regular"); }
+TEST(DeeployVectors, Hardswish_Regular_RQ) { run_case("Hardswish/Regular_RQ"); }
+TEST(DeeployVectors, TrueIntegerDiv) { run_case("TrueIntegerDiv"); }
+TEST(DeeployVectors, TrueIntegerDiv_Unfolded) { run_case("TrueIntegerDiv", /*deeploy_rewrites=*/false); }
+TEST(DeeployVectors, Concat) { run_case("Concat"); }
+TEST(DeeployVectors, iNoNorm) { run_case("iNoNorm"); }

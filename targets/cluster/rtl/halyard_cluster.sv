@@ -35,6 +35,7 @@ module halyard_cluster
   output logic [NumCores*32-1:0] core_instr_o,
   output logic [NumCores-1:0]    core_retire_o,
   output logic [PerfBits-1:0]    perf_o,
+  output logic [31:0] dma_status_o,
   output logic [31:0] dma_bytes_o,
   output logic [31:0] dma_busy_cycles_o,
   output logic [31:0] tcdm_conflicts_o,
@@ -322,6 +323,7 @@ module halyard_cluster
     .done_evt_o    (dma_evt),
     .error_o       (dma_error),
     .busy_o        (dma_busy),
+    .status_o      (dma_status_o),
     .bytes_o       (dma_bytes_o),
     .busy_cycles_o (dma_busy_cycles_o)
   );

@@ -58,6 +58,7 @@ module halyard_dma #(
   output logic [NumCores-1:0] done_evt_o,
   output logic        error_o,
   output logic        busy_o,
+  output logic [31:0] status_o,
   output logic [31:0] bytes_o,
   output logic [31:0] busy_cycles_o
 );
@@ -91,14 +92,17 @@ module halyard_dma #(
     return (a - L2Base) < L2Size;
   endfunction
 
-  // Register interface and slot allocation.
+  // Register interface and slot allocation: each START takes the lowest free
+  // slot (bit trick m & (~m + 1) on the free mask).
+  logic [NumSlots-1:0] alloc_mask;
+
   always_comb begin
-    logic [NumSlots-1:0] taken;
-    stage_d = stage_q;
-    slot_d  = slot_q;
-    owner_d = owner_q;
-    taken   = valid_q | done_q;
-    ack_mask = '0;
+    logic [NumSlots-1:0] avail, pick1;
+    stage_d    = stage_q;
+    slot_d     = slot_q;
+    owner_d    = owner_q;
+    avail      = ~valid_q;
+    alloc_mask = '0;
     for (int c = 0; c < int'(NumCores); c++) begin
       reg_gnt_o[c]   = reg_req_i[c];
       reg_rdata_o[c] = '0;
@@ -107,23 +111,17 @@ module halyard_dma #(
           if (reg_we_i[c]) stage_d[c][reg_off_i[c][4:2]] = reg_wdata_i[c];
           reg_rdata_o[c] = stage_q[c][reg_off_i[c][4:2]];
         end else if (reg_off_i[c] == 8'h18 && !reg_we_i[c]) begin
-          reg_gnt_o[c] = 1'b0;
+          pick1 = avail & (~avail + 1'b1);
+          reg_gnt_o[c] = (pick1 != '0);
           for (int s = 0; s < int'(NumSlots); s++) begin
-            if (!reg_gnt_o[c] && !taken[s]) begin
-              reg_gnt_o[c]   = 1'b1;
+            if (pick1[s]) begin
               reg_rdata_o[c] = 32'(s);
-              taken[s]       = 1'b1;
               slot_d[s]      = stage_q[c];
               owner_d[s]     = CoreBits'(c);
             end
           end
-        end else if (reg_off_i[c] == 8'h28 && reg_we_i[c]) begin
-          for (int s = 0; s < int'(NumSlots); s++) begin
-            if (done_q[s] && owner_q[s] == CoreBits'(c) &&
-                (reg_wdata_i[c] == 32'hFFFF_FFFF || reg_wdata_i[c] == 32'(s))) begin
-              ack_mask[s] = 1'b1;
-            end
-          end
+          avail      = avail & ~pick1;
+          alloc_mask = alloc_mask | pick1;
         end else if (reg_off_i[c] == 8'h1C) begin
           reg_rdata_o[c] = 32'(valid_q);
         end else if (reg_off_i[c] == 8'h20) begin
@@ -133,9 +131,9 @@ module halyard_dma #(
         end
       end
     end
-    valid_d = taken & ~done_q & ~fin_mask;
-    done_d  = (done_q | fin_mask) & ~ack_mask;
   end
+
+  assign valid_d = (valid_q | alloc_mask) & ~fin_mask;
 
   // Transfer engine, in two blocks so that the TCDM request never depends on
   // the TCDM grant: beat_* is the request side, the second block commits.
@@ -293,6 +291,7 @@ module halyard_dma #(
 
   assign error_o       = error_q;
   assign busy_o        = (valid_q != '0);
+  assign status_o      = 32'(valid_q);
   assign bytes_o       = bytes_q;
   assign busy_cycles_o = busy_cycles_q;
 

@@ -211,6 +211,7 @@ int main(int argc, char **argv) {
     bool asleep = false;
     auto t0 = std::chrono::steady_clock::now();
     uint64_t cycle = 0;
+    uint32_t last_dma_status = 0;
     for (;; cycle++) {
         top.clk_i = 0;
         top.eval();
@@ -225,6 +226,10 @@ int main(int argc, char **argv) {
                     }
                 }
             }
+        }
+        if (trace && top.dma_status_o != last_dma_status) {
+            std::fprintf(stderr, "%10llu dma status %08x\n", (unsigned long long)cycle, top.dma_status_o);
+            last_dma_status = top.dma_status_o;
         }
         if (trace && top.core_retire_o) {
             for (int c = 0; c < HALYARD_CORES; c++) {

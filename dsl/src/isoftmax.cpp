@@ -39,14 +39,8 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
 
     // exp of element (row, j), an unsigned 32-bit value.
     auto exp_at = [&](const Expr &j) {
-        Expr xt = cast<int32_t>(X(ax.at_last(j))) - xmax(row_args);                 // <= 0
-        Expr z = cast<int32_t>(cast<int8_t>(-div_round_to_zero(xt, (int32_t)spec.log2)));
-        z = clamp(z, 0, 31);
-        Expr p = cast<int32_t>(cast<int16_t>(xt + z * (int32_t)spec.log2));
-        Expr q = cast<uint32_t>(p + (int32_t)spec.coeffB);
-        Expr qq = q * q;                                                            // wraps like int32
-        Expr poly = cast<int64_t>(cast<int32_t>(cast<uint32_t>((int32_t)spec.coeffA) * qq)) + Expr(spec.coeffC);
-        return cast<uint32_t>(cast<uint64_t>(poly) >> cast<uint64_t>(z));
+        return isoftmax_exp(cast<int32_t>(X(ax.at_last(j))), xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC,
+                            spec.log2);
     };
 
     Func sum("sum");

@@ -84,4 +84,15 @@ void finish_elementwise(Algorithm &a, const std::string &op, Expr v, const AxisV
     a.stages.push_back(make_stage("Y", out, ax.names, shape));
 }
 
+Expr isoftmax_exp(Expr x, Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2) {
+    Expr xt = x - xmax;  // <= 0
+    Expr z = cast<int32_t>(cast<int8_t>(-div_round_to_zero(xt, (int32_t)log2)));
+    z = clamp(z, 0, 31);
+    Expr p = cast<int32_t>(cast<int16_t>(xt + z * (int32_t)log2));
+    Expr q = cast<uint32_t>(p + (int32_t)coeffB);
+    Expr qq = q * q;  // wraps like Deeploy's int32 product
+    Expr poly = cast<int64_t>(cast<int32_t>(cast<uint32_t>((int32_t)coeffA) * qq)) + Expr(coeffC);
+    return cast<uint32_t>(cast<uint64_t>(poly) >> cast<uint64_t>(z));
+}
+
 }  // namespace halyard::detail

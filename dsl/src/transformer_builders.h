@@ -46,4 +46,9 @@ void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams
 void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq);
 
+// Deeploy's iSoftmax exp of one element: `x` and `xmax` int32 Exprs
+// (x <= xmax), result uint32 (int8/int16 narrowing and wrap-around as in C).
+Halide::Expr isoftmax_exp(Halide::Expr x, Halide::Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC,
+                          int64_t log2);
+
 }  // namespace halyard::detail

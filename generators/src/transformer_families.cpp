@@ -322,13 +322,65 @@ GeneratorFamily rope_family() {
             }};
 }
 
+// "mul,add,log2d" -> RequantConst.
+RequantConst rq_const(const ParamMap &p, const std::string &family, const std::string &key) {
+    std::vector<int> v = int_list(p, family, key);
+    if (v.size() != 3 || v[2] < 0 || v[2] > 31) bad_param(family, key, p.str(key), "expected mul,add,log2d with log2d in 0..31");
+    return RequantConst{v[0], v[1], v[2]};
+}
+
+GeneratorFamily attention_family() {
+    return {"attention",
+            "multi-head self-attention: RQ projections, RQ scores, iSoftmax (causal), RQ context, RQ output; GQA, KV cache",
+            {{"S", "4", "new tokens (prefill: prompt length; decode: 1)"},
+             {"E", "64", "model width"},
+             {"H", "4", "query heads"},
+             {"Hkv", "4", "key/value heads (divides H)"},
+             {"Dh", "16", "head width"},
+             {"past", "0", "cached tokens (0: no k_cache/v_cache inputs)"},
+             {"causal", "1", "mask keys after each query's position"},
+             {"bias", "0", "int32 biases bq, bk, bv, bo"},
+             {"rq_q", "1,0,8", "Q requantization mul,add,log2d"},
+             {"rq_k", "1,0,8", "K requantization"},
+             {"rq_v", "1,0,8", "V requantization"},
+             {"rq_s", "1,0,6", "score requantization"},
+             {"rq_c", "1,0,8", "context requantization"},
+             {"rq_o", "1,0,9", "output requantization"},
+             {"coeffA", "1", "iSoftmax coefficient A"},
+             {"coeffB", "345", "iSoftmax coefficient B"},
+             {"coeffC", "62395", "iSoftmax coefficient C"},
+             {"log2", "255", "iSoftmax log2"}},
+            [](const ParamMap &p) {
+                AttentionSpec s;
+                s.S = p.integer("S", 1, 1 << 16);
+                s.E = p.integer("E", 1, 1 << 16);
+                s.H = p.integer("H", 1, 1 << 10);
+                s.Hkv = p.integer("Hkv", 1, 1 << 10);
+                s.Dh = p.integer("Dh", 1, 1 << 12);
+                s.past = p.integer("past", 0, 1 << 16);
+                s.causal = p.boolean("causal");
+                s.bias = p.boolean("bias");
+                s.rq_q = rq_const(p, "attention", "rq_q");
+                s.rq_k = rq_const(p, "attention", "rq_k");
+                s.rq_v = rq_const(p, "attention", "rq_v");
+                s.rq_s = rq_const(p, "attention", "rq_s");
+                s.rq_c = rq_const(p, "attention", "rq_c");
+                s.rq_o = rq_const(p, "attention", "rq_o");
+                s.softmax.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
+                s.softmax.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);
+                s.softmax.coeffC = p.int64("coeffC", -kInt32Max, kInt32Max);
+                s.softmax.log2 = p.int64("log2", 1, 32767);
+                return attention(s);
+            }};
+}
+
 }  // namespace
 
 std::vector<GeneratorFamily> transformer_families() {
     return {isoftmax_family(), itamax_family(),  irmsnorm_family(),         ilayernorm_family(),
             igelu_family(),    isilu_family(),   ihardswish_family(),       true_integer_div_family(),
             inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),
-            embedding_family(), rope_family()};
+            embedding_family(), rope_family(),      attention_family()};
 }
 
 }  // namespace halyard

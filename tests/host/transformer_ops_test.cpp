@@ -5,6 +5,7 @@
 // measured against the float functions they approximate, over the whole int8
 // input range, with the worst error bounded. Seed: HALYARD_TEST_SEED.
 #include <cmath>
+#include <set>
 
 #include "halyard/dsl/transformer_ops.h"
 #include "halyard_ref/transformer_ext.h"
@@ -726,5 +727,183 @@ TEST(TransformerError, RopeVsFloat) {
         }
         report("rope_q" + std::to_string(F), e, "LSB");
         EXPECT_LE(e.max_abs, F == 14 ? ROPE_Q14_MAX_LSB : ROPE_Q8_MAX_LSB);
+    }
+}
+
+// ------------------------------------------------------------------ attention
+
+namespace {
+
+struct AttnCase {
+    int S, E, H, Hkv, Dh, past;
+    bool causal, bias;
+    RequantConst rq[6];  // q, k, v, s, c, o
+};
+
+std::map<std::string, std::string> attn_params(const AttnCase &c) {
+    auto r = [](const RequantConst &q) {
+        return std::to_string(q.mul) + "," + std::to_string(q.add) + "," + std::to_string(q.log2d);
+    };
+    return {{"S", std::to_string(c.S)},         {"E", std::to_string(c.E)},       {"H", std::to_string(c.H)},
+            {"Hkv", std::to_string(c.Hkv)},     {"Dh", std::to_string(c.Dh)},     {"past", std::to_string(c.past)},
+            {"causal", c.causal ? "1" : "0"},   {"bias", c.bias ? "1" : "0"},     {"rq_q", r(c.rq[0])},
+            {"rq_k", r(c.rq[1])},               {"rq_v", r(c.rq[2])},             {"rq_s", r(c.rq[3])},
+            {"rq_c", r(c.rq[4])},               {"rq_o", r(c.rq[5])}};
+}
+
+halyard_ref::RequantParams ref_rq(const RequantConst &q) {
+    halyard_ref::RequantParams r;
+    r.mul = Tensor({}, std::vector<int64_t>{q.mul});
+    r.add = Tensor({}, std::vector<int64_t>{q.add});
+    r.log2D = q.log2d;
+    return r;
+}
+
+// The attention spec's formulas with the reference ops: gemm/matmul with
+// requantization, iSoftmax on each row's unmasked prefix.
+Tensor ref_attention(const RefInputs &in, const AttnCase &c) {
+    using halyard_ref::gemm;
+    const int S = c.S, H = c.H, Dh = c.Dh, T = c.past, L = T + S, g = c.H / c.Hkv;
+    // Split the fused QKV weight and bias into the three projections.
+    const int64_t E = c.E, QKV = int64_t(c.H + 2 * c.Hkv) * Dh;
+    auto cols = [&](const Tensor &t, int64_t c0, int64_t n) {
+        const int64_t rows = t.rank() == 2 ? t.dim(0) : 1;
+        Tensor out(t.rank() == 2 ? std::vector<int64_t>{rows, n} : std::vector<int64_t>{n});
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t k = 0; k < n; k++) out.data[size_t(r * n + k)] = t.data[size_t(r * QKV + c0 + k)];
+        return out;
+    };
+    auto proj = [&](int64_t c0, int64_t n, const RequantConst &rq) {
+        auto r = ref_rq(rq);
+        Tensor w = cols(in.at("Wqkv"), c0, n), b = c.bias ? cols(in.at("bqkv"), c0, n) : Tensor();
+        return gemm(in.at("x"), w, c.bias ? &b : nullptr, 1, 1, false, false, &r);  // [S, n]
+    };
+    (void)E;
+    Tensor Qp = proj(0, int64_t(H) * Dh, c.rq[0]), Kp = proj(int64_t(H) * Dh, int64_t(c.Hkv) * Dh, c.rq[1]),
+           Vp = proj(int64_t(H + c.Hkv) * Dh, int64_t(c.Hkv) * Dh, c.rq[2]);
+    auto kv = [&](const Tensor &p, int which, int hk, int j, int d) {
+        return j < T ? in.at("kv_cache").data[((size_t(which) * c.Hkv + hk) * T + j) * Dh + d]
+                     : p.data[size_t(j - T) * c.Hkv * Dh + hk * Dh + d];
+    };
+    Tensor ctx({S, int64_t(H) * Dh});
+    auto rs = ref_rq(c.rq[3]), rc = ref_rq(c.rq[4]), ro = ref_rq(c.rq[5]);
+    for (int h = 0; h < H; h++) {
+        Tensor q({S, Dh}), kt({Dh, L}), v({L, Dh});
+        for (int s = 0; s < S; s++)
+            for (int d = 0; d < Dh; d++) q.data[size_t(s) * Dh + d] = Qp.data[size_t(s) * H * Dh + h * Dh + d];
+        for (int j = 0; j < L; j++)
+            for (int d = 0; d < Dh; d++) {
+                kt.data[size_t(d) * L + j] = kv(Kp, 0, h / g, j, d);
+                v.data[size_t(j) * Dh + d] = kv(Vp, 1, h / g, j, d);
+            }
+        Tensor sc = halyard_ref::matmul(q, kt, &rs);  // [S, L]
+        Tensor P({S, L});
+        for (int i = 0; i < S; i++) {
+            const int len = c.causal ? std::min(L, T + i + 1) : L;
+            Tensor row({1, len}, std::vector<int64_t>(sc.data.begin() + size_t(i) * L, sc.data.begin() + size_t(i) * L + len));
+            Tensor pr = halyard_ref::isoftmax(row, 1, 345, 62395, 255, 256);
+            for (int j = 0; j < len; j++) P.data[size_t(i) * L + j] = pr.data[size_t(j)];
+        }
+        Tensor cx = halyard_ref::matmul(P, v, &rc);  // [S, Dh]
+        for (int s = 0; s < S; s++)
+            for (int d = 0; d < Dh; d++) ctx.data[size_t(s) * H * Dh + h * Dh + d] = cx.data[size_t(s) * Dh + d];
+    }
+    return gemm(ctx, in.at("Wo"), c.bias ? &in.at("bo") : nullptr, 1, 1, false, false, &ro);
+}
+
+int bits_of(int64_t v) {
+    int b = 0;
+    while ((int64_t(1) << b) < v) b++;
+    return b;
+}
+
+// Requantizations that land typical accumulators across the int8 range.
+AttnCase random_attn_case(std::mt19937 &rng) {
+    AttnCase c;
+    c.H = pick(rng, {1, 2, 3, 4});
+    c.Hkv = pick(rng, {1, c.H}) == 1 && c.H % 1 == 0 ? 1 : c.H;
+    if (c.H == 4 && rng() % 2) c.Hkv = 2;
+    c.S = pick(rng, {1, 2, 3, 5, 9});
+    c.E = pick(rng, {3, 8, 13, 16, 24});
+    c.Dh = pick(rng, {1, 2, 3, 4, 8});
+    c.past = pick(rng, {0, 0, 1, 5, 16});
+    c.causal = rng() % 4 != 0;
+    c.bias = rng() % 2;
+    auto rq = [&](int64_t typical) {
+        RequantConst q;
+        q.mul = (int32_t)uniform(rng, 1, 16);
+        q.log2d = std::max(0, bits_of(typical * q.mul) - 7 - (int)uniform(rng, 0, 2));
+        q.add = (int32_t)uniform(rng, -(int64_t(1) << q.log2d), int64_t(1) << q.log2d);
+        return q;
+    };
+    const int64_t proj = int64_t(std::sqrt(double(c.E))) * 128 * 128;
+    c.rq[0] = rq(proj);
+    c.rq[1] = rq(proj);
+    c.rq[2] = rq(proj);
+    c.rq[3] = rq(int64_t(std::sqrt(double(c.Dh))) * 128 * 128);
+    c.rq[4] = rq(255 * 128);
+    c.rq[5] = rq(int64_t(std::sqrt(double(c.H * c.Dh))) * 128 * 128);
+    return c;
+}
+
+// Depth-first: the attention map computed one query row at a time, inside
+// the context stage's row loop, in L1 (never the whole [H, S, L] map).
+Schedule depth_first_attention() {
+    Schedule s;
+    for (const char *st : {"s_acc", "scores", "xmax", "ssum", "P", "c_acc"}) s.compute_at(st, "ctx", "i").memory(st, MemLevel::L1);
+    return s;
+}
+
+}  // namespace
+
+TEST(TransformerOps, AttentionBitExact) {
+    std::mt19937 rng(test_seed() + 30);
+    int cases = 0;
+    for (int iter = 0; iter < 12; iter++) {
+        AttnCase c = random_attn_case(rng);
+        auto p = attn_params(c);
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            const int64_t n = num_elements(t.shape);
+            if (t.type == ElemType::Int32) return random_buffer(r, t.type, n, -(1 << 12), 1 << 12);
+            return random_buffer(r, t.type, n);
+        };
+        auto ref = [&](const RefInputs &in) {
+            Tensor y = ref_attention(in, c);
+            std::set<int64_t> distinct(y.data.begin(), y.data.end());
+            if (y.size() >= 16) EXPECT_GT(distinct.size(), 2u) << "degenerate case: output nearly constant";
+            return y;
+        };
+        std::optional<Schedule> s;
+        if (iter % 2) s = depth_first_attention();
+        ASSERT_TRUE(run_op_case("attention", p, s ? &*s : nullptr, fill, ref, rng, "attention" + std::to_string(iter)));
+        cases++;
+    }
+    RecordProperty("cases", cases);
+}
+
+// Memory peaks of layer-by-layer vs depth-first attention on microLlama-like
+// shapes (E = 64, 16 heads of 4) and a Tiny-Transformer-like encoder layer.
+TEST(TransformerOps, AttentionDepthFirstMemoryPeak) {
+    struct Shape_ {
+        const char *name;
+        AttnCase c;
+    };
+    AttnCase prefill{64, 64, 16, 16, 4, 0, true, false, {}};
+    AttnCase decode{1, 64, 16, 16, 4, 127, true, false, {}};
+    AttnCase encoder{128, 64, 4, 4, 16, 0, false, false, {}};
+    for (auto *c : {&prefill, &decode, &encoder})
+        for (auto &q : c->rq) q = RequantConst{1, 0, 8};
+    TargetDescription host = TargetDescription::named("host");
+    for (const Shape_ &sh_ : {Shape_{"prefill S=64 E=64 H=16 Dh=4", prefill}, Shape_{"decode past=127 E=64 H=16 Dh=4", decode},
+                              Shape_{"encoder S=128 E=64 H=4 Dh=16", encoder}}) {
+        auto p = attn_params(sh_.c);
+        GeneratedLibrary lbl = run_generator("attention", p, host, nullptr, "attn_lbl");
+        Schedule df = depth_first_attention();
+        GeneratedLibrary dfl = run_generator("attention", p, host, &df, "attn_df");
+        const int64_t lbl_peak = lbl.arenas.l1_bytes + lbl.arenas.l2_bytes, df_peak = dfl.arenas.l1_bytes + dfl.arenas.l2_bytes;
+        std::cout << "[ memory   ] attention " << sh_.name << ": layer-by-layer L1 " << lbl.arenas.l1_bytes << " B + L2 "
+                  << lbl.arenas.l2_bytes << " B; depth-first L1 " << dfl.arenas.l1_bytes << " B + L2 "
+                  << dfl.arenas.l2_bytes << " B (" << double(lbl_peak) / df_peak << "x lower)\n";
+        EXPECT_LT(df_peak, lbl_peak) << sh_.name;
     }
 }

@@ -176,4 +176,40 @@ struct RopeTables {
 };
 RopeTables rope_tables(int max_positions, int head_dim, double base, int frac_bits);
 
+// A per-tensor requantization with constants baked into the code:
+// clip((v * mul + add + 2^(log2d-1)) >> log2d) to int8 (Deeploy's RequantShift, rounding).
+struct RequantConst {
+    int32_t mul = 1, add = 0;
+    int log2d = 0;
+};
+
+// Multi-head self-attention, integer-only, as one algorithm (Deeploy's
+// microLlama attention: projections as RQMatMul, iSoftmax, RQMatMul):
+//   x [S, E] int8; Wqkv [E, (H + 2 Hkv) Dh] int8 (the Q, K and V weights side
+//   by side: columns [0, H Dh) for Q, then Hkv Dh for K, then Hkv Dh for V);
+//   Wo [H*Dh, E] int8; optional int32 biases bqkv [(H + 2 Hkv) Dh], bo [E];
+//   Q = rq_q(x Wq + bq), K = rq_k(x Wk + bk), V = rq_v(x Wv + bv)   (int8, per head)
+//   with a KV cache (past > 0): K, V = concat(kv_cache[0], K), concat(kv_cache[1], V)
+//   on the sequence axis; kv_cache [2, Hkv, past, Dh] int8
+//   scores[h, i, j] = rq_s(Q[h, i, :] . K[h / (H/Hkv), j, :])           (int8)
+//   P = iSoftmax over j (Deeploy's coefficients; causal: keys j <= past + i only,
+//       masked entries get 0 and take no part in max or sum)           (uint8)
+//   ctx[h, i, :] = rq_c(sum_j P[h, i, j] V[h / (H/Hkv), j, :])         (int8)
+//   Y[s, :] = rq_o(concat_h ctx[h, s, :] Wo + bo)                        (int8)
+// Grouped-query attention when Hkv < H (H a multiple of Hkv). Stages:
+// q_acc, Q, k_acc, K, v_acc, V, s_acc, scores, xmax, ssum, P, c_acc, ctx, y_acc, Y.
+struct AttentionSpec {
+    int S = 4;       // new tokens (prefill: the prompt; decode: 1)
+    int E = 64;      // model width
+    int H = 4;       // query heads
+    int Hkv = 4;     // key/value heads
+    int Dh = 16;     // head width
+    int past = 0;    // cached tokens (0: no cache inputs)
+    bool causal = true;
+    bool bias = false;
+    RequantConst rq_q, rq_k, rq_v, rq_s, rq_c, rq_o;
+    ISoftmaxSpec softmax;  // coefficients and n_levels (shape ignored)
+};
+Algorithm attention(const AttentionSpec &spec);
+
 }  // namespace halyard

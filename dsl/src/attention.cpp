@@ -1,0 +1,153 @@
+// Multi-head self-attention (grouped-query heads, optional KV cache, causal
+// mask) composed from the integer ops: RQ projections, RQ scores, Deeploy's
+// iSoftmax, RQ context, RQ output projection. Every intermediate is a named
+// stage, so a schedule can choose between layer-by-layer (the default: each
+// stage at root in L2) and depth-first (the attention map one row at a time).
+#include "transformer_builders.h"
+
+namespace halyard {
+
+using namespace Halide;
+using namespace detail;
+
+namespace {
+
+Expr rq_const(Expr v, const RequantConst &rq) {
+    RequantParams p;
+    p.log2d = rq.log2d;
+    return requant(v, Expr(rq.mul), Expr(rq.add), p);
+}
+
+void check_rq(const std::string &op, const std::string &name, const RequantConst &rq) {
+    if (rq.log2d < 0 || rq.log2d > 31) {
+        throw UserError(op + ": requantization " + name + " has log2d=" + std::to_string(rq.log2d) + " outside 0..31");
+    }
+}
+
+}  // namespace
+
+Algorithm attention(const AttentionSpec &spec) {
+    const std::string op = "attention";
+    const int S = spec.S, E = spec.E, H = spec.H, Hkv = spec.Hkv, Dh = spec.Dh, T = spec.past;
+    if (S < 1 || E < 1 || H < 1 || Hkv < 1 || Dh < 1 || T < 0) {
+        throw UserError(op + ": S, E, H, Hkv, Dh must be >= 1 and past >= 0 (got S=" + std::to_string(S) + ", E=" +
+                        std::to_string(E) + ", H=" + std::to_string(H) + ", Hkv=" + std::to_string(Hkv) + ", Dh=" +
+                        std::to_string(Dh) + ", past=" + std::to_string(T) + ")");
+    }
+    if (H % Hkv) {
+        throw UserError(op + ": H=" + std::to_string(H) + " query heads must be a multiple of Hkv=" + std::to_string(Hkv));
+    }
+    const int L = T + S, group = H / Hkv;
+    if (E > (1 << 16) || H * Dh > (1 << 16) || L > (1 << 16)) {
+        throw UserError(op + ": E, H*Dh and past+S must be <= 65536 (int32 accumulators)");
+    }
+    for (auto [name, rq] : {std::pair<const char *, RequantConst>{"rq_q", spec.rq_q}, {"rq_k", spec.rq_k}, {"rq_v", spec.rq_v},
+                           {"rq_s", spec.rq_s}, {"rq_c", spec.rq_c}, {"rq_o", spec.rq_o}}) {
+        check_rq(op, name, rq);
+    }
+    const ISoftmaxSpec &sm = spec.softmax;
+    if (sm.log2 < 1 || sm.n_levels < 2 || sm.n_levels > 256) {
+        throw UserError(op + ": softmax log2=" + std::to_string(sm.log2) + " must be >= 1 and n_levels=" +
+                        std::to_string(sm.n_levels) + " in 2..256");
+    }
+
+    Algorithm a;
+    a.op = op;
+    // Fused QKV weight (one [E, (H + 2 Hkv) Dh] matrix: Q, then K, then V columns)
+    // and one KV cache tensor keep the entry point at <= 7 pointers.
+    const int QKV = (H + 2 * Hkv) * Dh;
+    a.inputs.push_back(make_input("x", ElemType::Int8, {S, E}));
+    a.inputs.push_back(make_input("Wqkv", ElemType::Int8, {E, QKV}));
+    a.inputs.push_back(make_input("Wo", ElemType::Int8, {H * Dh, E}));
+    if (spec.bias) {
+        a.inputs.push_back(make_input("bqkv", ElemType::Int32, {QKV}));
+        a.inputs.push_back(make_input("bo", ElemType::Int32, {E}));
+    }
+    if (T > 0) a.inputs.push_back(make_input("kv_cache", ElemType::Int8, {2, Hkv, T, Dh}));
+    auto in = [&](const std::string &n) { return a.find_input(n)->param; };
+    const ImageParam X = in("x");
+
+    Var h("h"), s("s"), d("d"), i("i"), j("j"), e("e");
+
+    // Projections: acc[h, s, d] = sum_e x[s, e] W[e, h*Dh + d] (+ b), then requantized.
+    // `col0`: the first column of this projection in Wqkv / bqkv.
+    auto projection = [&](int col0, int heads, const RequantConst &rq, const std::string &acc_name,
+                          const std::string &out_name, std::vector<Stage> &stages) {
+        Func acc(acc_name), out(out_name);
+        RDom r(0, E, "e");
+        ImageParam W = in("Wqkv");
+        acc(d, s, h) = spec.bias ? in("bqkv")(col0 + h * Dh + d) : Expr(0);
+        acc(d, s, h) += cast<int32_t>(X(r.x, s)) * cast<int32_t>(W(col0 + h * Dh + d, r.x));
+        out(d, s, h) = rq_const(acc(d, s, h), rq);
+        stages.push_back(make_stage(acc_name, acc, {"h", "s", "d"}, {heads, S, Dh}, "e", r, E));
+        stages.push_back(make_stage(out_name, out, {"h", "s", "d"}, {heads, S, Dh}));
+        return out;
+    };
+    std::vector<Stage> stages;
+    Func Q = projection(0, H, spec.rq_q, "q_acc", "Q", stages);
+    Func Knew = projection(H * Dh, Hkv, spec.rq_k, "k_acc", "K", stages);
+    Func Vnew = projection((H + Hkv) * Dh, Hkv, spec.rq_v, "v_acc", "V", stages);
+
+    // Keys/values over the whole attended sequence (cache first).
+    auto full = [&](Func fresh, int which) {
+        if (T == 0) return Expr(fresh(d, j, h));
+        Expr past = in("kv_cache")(d, clamp(j, 0, T - 1), h, which);
+        return select(j < T, past, fresh(d, clamp(j - T, 0, S - 1), h));
+    };
+    Func Kall("K_all"), Vall("V_all");
+    Kall(d, j, h) = full(Knew, 0);
+    Vall(d, j, h) = full(Vnew, 1);  // inlined into their consumers
+
+    // scores[h, i, j] = rq_s(Q[h, i, :] . K[h / group, j, :])
+    Func s_acc("s_acc"), scores("scores");
+    RDom rd(0, Dh, "k");
+    s_acc(j, i, h) = 0;
+    s_acc(j, i, h) += cast<int32_t>(Q(rd.x, i, h)) * cast<int32_t>(Kall(rd.x, j, h / group));
+    scores(j, i, h) = rq_const(s_acc(j, i, h), spec.rq_s);
+    stages.push_back(make_stage("s_acc", s_acc, {"h", "i", "j"}, {H, S, L}, "k", rd, Dh));
+    stages.push_back(make_stage("scores", scores, {"h", "i", "j"}, {H, S, L}));
+
+    // iSoftmax over the keys, masked when causal (query i sits at position T + i).
+    auto valid = [&](const Expr &i_, const Expr &j_) { return spec.causal ? j_ <= i_ + T : Halide::Internal::const_true(); };
+    Func xmax("xmax"), ssum("ssum"), P("P");
+    RDom rj(0, L, "j");
+    xmax(i, h) = cast<int32_t>(-128);
+    xmax(i, h) = select(valid(i, rj.x), max(xmax(i, h), cast<int32_t>(scores(rj.x, i, h))), xmax(i, h));
+    auto exp_at = [&](const Expr &j_) {
+        return isoftmax_exp(cast<int32_t>(scores(j_, i, h)), xmax(i, h), sm.coeffA, sm.coeffB, sm.coeffC, sm.log2);
+    };
+    RDom rs(0, L, "j");
+    ssum(i, h) = cast<uint32_t>(0);
+    ssum(i, h) = ssum(i, h) + select(valid(i, rs.x), exp_at(rs.x), cast<uint32_t>(0));
+    P(j, i, h) = select(valid(i, j),
+                        cast<uint8_t>((exp_at(j) * cast<uint32_t>((int32_t)sm.n_levels - 1)) / ssum(i, h)),
+                        cast<uint8_t>(0));
+    stages.push_back(make_stage("xmax", xmax, {"h", "i"}, {H, S}, "j", rj, L));
+    stages.push_back(make_stage("ssum", ssum, {"h", "i"}, {H, S}, "j", rs, L));
+    stages.push_back(make_stage("P", P, {"h", "i", "j"}, {H, S, L}));
+
+    // ctx[h, i, d] = rq_c(sum_j P[h, i, j] V[h / group, j, d])
+    Func c_acc("c_acc"), ctx("ctx");
+    RDom rc(0, L, "j");
+    c_acc(d, i, h) = 0;
+    c_acc(d, i, h) += cast<int32_t>(P(rc.x, i, h)) * cast<int32_t>(Vall(d, rc.x, h / group));
+    ctx(d, i, h) = rq_const(c_acc(d, i, h), spec.rq_c);
+    stages.push_back(make_stage("c_acc", c_acc, {"h", "i", "d"}, {H, S, Dh}, "j", rc, L));
+    stages.push_back(make_stage("ctx", ctx, {"h", "i", "d"}, {H, S, Dh}));
+
+    // Y[s, e] = rq_o(sum_k ctx[k / Dh, s, k % Dh] Wo[k, e] + bo[e])
+    Func y_acc("y_acc"), Y("Y");
+    RDom rk(0, H * Dh, "k");
+    y_acc(e, s) = spec.bias ? in("bo")(e) : Expr(0);
+    y_acc(e, s) += cast<int32_t>(ctx(rk.x % Dh, s, rk.x / Dh)) * cast<int32_t>(in("Wo")(e, rk.x));
+    Y(e, s) = rq_const(y_acc(e, s), spec.rq_o);
+    stages.push_back(make_stage("y_acc", y_acc, {"s", "e"}, {S, E}, "k", rk, H * Dh));
+    stages.push_back(make_stage("Y", Y, {"s", "e"}, {S, E}));
+    a.output = {"Y", ElemType::Int8, {S, E}};
+    fix_output_shape(Y, {S, E});
+    a.stages = stages;
+    a.macs = int64_t(S) * E * (H + 2 * Hkv) * Dh + 2 * int64_t(H) * S * L * Dh + int64_t(S) * H * Dh * E;
+    return a;
+}
+
+}  // namespace halyard

@@ -93,7 +93,8 @@ module halyard_dma #(
   endfunction
 
   // Register interface and slot allocation: each START takes the lowest free
-  // slot (bit trick m & (~m + 1) on the free mask).
+  // slot (bit trick m & (~m + 1) on the free mask). A slot is free when it is
+  // neither queued/running (valid) nor finished-but-unacknowledged (done).
   logic [NumSlots-1:0] alloc_mask;
 
   always_comb begin
@@ -101,8 +102,10 @@ module halyard_dma #(
     stage_d    = stage_q;
     slot_d     = slot_q;
     owner_d    = owner_q;
-    avail      = ~valid_q;
+    avail      = ~(valid_q | done_q);
     alloc_mask = '0;
+    ack_mask   = '0;
+    pick1      = '0;
     for (int c = 0; c < int'(NumCores); c++) begin
       reg_gnt_o[c]   = reg_req_i[c];
       reg_rdata_o[c] = '0;
@@ -122,6 +125,13 @@ module halyard_dma #(
           end
           avail      = avail & ~pick1;
           alloc_mask = alloc_mask | pick1;
+        end else if (reg_off_i[c] == 8'h28 && reg_we_i[c]) begin
+          for (int s = 0; s < int'(NumSlots); s++) begin
+            if (done_q[s] && owner_q[s] == CoreBits'(c) &&
+                (reg_wdata_i[c] == 32'hFFFF_FFFF || reg_wdata_i[c] == 32'(s))) begin
+              ack_mask[s] = 1'b1;
+            end
+          end
         end else if (reg_off_i[c] == 8'h1C) begin
           reg_rdata_o[c] = 32'(valid_q);
         end else if (reg_off_i[c] == 8'h20) begin
@@ -134,6 +144,7 @@ module halyard_dma #(
   end
 
   assign valid_d = (valid_q | alloc_mask) & ~fin_mask;
+  assign done_d  = (done_q | fin_mask) & ~ack_mask;
 
   // Transfer engine, in two blocks so that the TCDM request never depends on
   // the TCDM grant: beat_* is the request side, the second block commits.

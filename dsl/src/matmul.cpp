@@ -23,8 +23,8 @@ Algorithm matmul(const MatMulSpec &spec) {
     }
     const int M = spec.a_shape[spec.a_shape.size() - 2];
     const int K = spec.a_shape.back();
-    const int Kb = spec.b_shape[spec.b_shape.size() - 2];
-    const int N = spec.b_shape.back();
+    const int Kb = spec.trans_b ? spec.b_shape.back() : spec.b_shape[spec.b_shape.size() - 2];
+    const int N = spec.trans_b ? spec.b_shape[spec.b_shape.size() - 2] : spec.b_shape.back();
     if (K != Kb) {
         throw UserError(op + ": inner dimensions differ: A " + shape_str(spec.a_shape) + " has K=" +
                         std::to_string(K) + ", B " + shape_str(spec.b_shape) + " has K=" + std::to_string(Kb));
@@ -73,7 +73,8 @@ Algorithm matmul(const MatMulSpec &spec) {
     Func acc("acc");
     acc(halide_order(vars)) = 0;
     acc(halide_order(vars)) += cast<int32_t>(operand(a.inputs[0], m, r.x)) *
-                               cast<int32_t>(operand(a.inputs[1], r.x, n));
+                               cast<int32_t>(spec.trans_b ? operand(a.inputs[1], n, r.x)
+                                                          : operand(a.inputs[1], r.x, n));
     Func out("Y");
     auto coords = as_exprs(vars);
     if (spec.requant) {

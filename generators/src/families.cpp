@@ -69,13 +69,15 @@ GeneratorFamily matmul_family() {
     return {"matmul",
             "batched Y[..., M, N] = A[..., M, K] x B[..., K, N] with broadcast batch axes, int32 or requantized",
             with_requant({{"a_shape", "1x16x16", "shape of A"},
-                          {"b_shape", "1x16x16", "shape of B"},
+                          {"b_shape", "1x16x16", "shape of B ([..., N, K] with trans_b)"},
+                          {"trans_b", "0", "B given as [..., N, K]"},
                           {"a_type", "int8", "int8 or uint8"},
                           {"b_type", "int8", "int8 or uint8"}}),
             [](const ParamMap &p) {
                 MatMulSpec s;
                 s.a_shape = p.shape("a_shape");
                 s.b_shape = p.shape("b_shape");
+                s.trans_b = p.boolean("trans_b");
                 s.a_type = p.elem_type("a_type");
                 s.b_type = p.elem_type("b_type");
                 s.requant = p.requant();

@@ -137,7 +137,10 @@ TEST(OpsBitExact, MatMulBatchedBroadcast) {
         if (iter % 3 == 1) a_shape = {b1, M, K};
         if (iter % 3 == 2) b_shape = {1, 1, K, N};
         bool requant = iter % 2;
-        std::map<std::string, std::string> p = {{"a_shape", sh(a_shape)}, {"b_shape", sh(b_shape)}};
+        bool trans_b = iter % 4 == 3;
+        if (trans_b) std::swap(b_shape[b_shape.size() - 1], b_shape[b_shape.size() - 2]);
+        std::map<std::string, std::string> p = {{"a_shape", sh(a_shape)}, {"b_shape", sh(b_shape)},
+                                                {"trans_b", trans_b ? "1" : "0"}};
         RequantChoice rq;
         if (requant) {
             rq = choose_requant(rng, int64_t(K) * 128 * 128, rng() % 2 ? "1" : std::to_string(N), "1", true);
@@ -152,7 +155,14 @@ TEST(OpsBitExact, MatMulBatchedBroadcast) {
         auto ref = [&](const RefInputs &in) {
             halyard_ref::RequantParams r;
             if (requant) r = ref_requant(in, p);
-            return halyard_ref::matmul(in.at("A"), in.at("B"), requant ? &r : nullptr);
+            halyard_ref::Tensor b = in.at("B");
+            if (trans_b) {
+                std::vector<int64_t> perm;
+                for (int64_t d = 0; d < b.rank(); d++) perm.push_back(d);
+                std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+                b = halyard_ref::transpose(b, perm);
+            }
+            return halyard_ref::matmul(in.at("A"), b, requant ? &r : nullptr);
         };
         std::optional<Schedule> s;
         if (iter % 2 == 0) {

@@ -33,9 +33,11 @@ Algorithm gemm(const GemmSpec &spec);
 
 // Batched Y[..., M, N] = A[..., M, K] x B[..., K, N] with numpy broadcasting
 // of the batch dimensions; int32 output or fused requantization.
+// With trans_b, B is given as [..., N, K] (e.g. attention scores Q x K^T).
 struct MatMulSpec {
     Shape a_shape{1, 16, 16};
     Shape b_shape{1, 16, 16};
+    bool trans_b = false;
     ElemType a_type = ElemType::Int8, b_type = ElemType::Int8;
     std::optional<RequantParams> requant;
 };

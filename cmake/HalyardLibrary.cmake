@@ -4,7 +4,8 @@
 #
 #   halyard_add_library(<name>
 #       GENERATOR <family>                 # requant_shift, gemm, matmul, add
-#       [TARGET host|rv32|cluster|<file>]  # default: host
+#       [TARGET host|rv32|cluster|<file>]  # default: host; cluster code needs
+#                                          # HALYARD_CLUSTER_INCLUDE_DIRS (runtime + kernels)
 #       [FUNCTION_NAME <c_name>]           # default: <name>
 #       [SCHEDULE <file>]                  # default: the (op, target) default
 #       [PARAMS key=value ...])
@@ -22,7 +23,30 @@ include_guard(GLOBAL)
 set(HALYARD_RISCV_CC "riscv64-unknown-elf-gcc" CACHE STRING "C compiler for rv32/cluster Halyard libraries")
 set(HALYARD_RISCV_AR "riscv64-unknown-elf-ar" CACHE STRING "Archiver for rv32/cluster Halyard libraries")
 set(HALYARD_RISCV_CFLAGS "--specs=picolibc.specs;-std=c99;-march=rv32im;-mabi=ilp32;-O3;-Wall;-Wextra"
-    CACHE STRING "Flags for compiling rv32/cluster Halyard libraries (;-separated)")
+    CACHE STRING "Flags for compiling rv32 Halyard libraries (;-separated)")
+set(HALYARD_CLUSTER_CFLAGS "-std=c99;-misa-spec=2.2;-march=rv32im;-mabi=ilp32;-mno-relax;-O2;-ffreestanding;-Wall;-Wextra"
+    CACHE STRING "Flags for compiling Halyard libraries for the cluster (runtime halyard_rt) (;-separated)")
+
+# _halyard_target_value(<file> <key> <out>): the value of <key> in a target
+# description, following "include" lines (a later line overrides).
+function(_halyard_target_value file key out)
+    set(value "")
+    file(STRINGS "${file}" lines)
+    get_filename_component(dir "${file}" DIRECTORY)
+    foreach(line IN LISTS lines)
+        string(REGEX REPLACE "#.*" "" line "${line}")
+        string(STRIP "${line}" line)
+        if(line MATCHES "^include[ \t]+([^ \t]+)")
+            _halyard_target_value("${dir}/${CMAKE_MATCH_1}" ${key} inc)
+            if(NOT inc STREQUAL "")
+                set(value "${inc}")
+            endif()
+        elseif(line MATCHES "^${key}[ \t]+([^ \t]+)")
+            set(value "${CMAKE_MATCH_1}")
+        endif()
+    endforeach()
+    set(${out} "${value}" PARENT_SCOPE)
+endfunction()
 
 function(halyard_add_library name)
     cmake_parse_arguments(ARG "" "GENERATOR;TARGET;FUNCTION_NAME;SCHEDULE" "PARAMS" ${ARGN})
@@ -52,7 +76,8 @@ function(halyard_add_library name)
     if(NOT EXISTS "${target_file}")
         message(FATAL_ERROR "halyard_add_library(${name}): unknown target '${ARG_TARGET}' (no ${target_file})")
     endif()
-    file(STRINGS "${target_file}" isa_line REGEX "^isa[ \t]")
+    _halyard_target_value("${target_file}" isa isa)
+    _halyard_target_value("${target_file}" runtime runtime)
     file(GLOB target_deps "${HALYARD_TARGETS_DIR}/*.target")
 
     set(out "${CMAKE_CURRENT_BINARY_DIR}/${name}.halyard")
@@ -73,21 +98,36 @@ function(halyard_add_library name)
         COMMENT "Generating Halyard library ${fn} (${ARG_GENERATOR}, ${ARG_TARGET})"
         VERBATIM)
 
-    if(isa_line MATCHES "host")
+    if(isa STREQUAL "host")
         add_library(${name} STATIC "${out}/${fn}.c" "${out}/${fn}.h")
         target_include_directories(${name} PUBLIC "${out}")
         set_target_properties(${name} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF
                                                  LINKER_LANGUAGE C)
     else()
+        # Code for the cluster includes its runtime (fork/join, DMA) and kernels.
+        set(cflags ${HALYARD_RISCV_CFLAGS})
+        if(runtime STREQUAL "halyard_rt")
+            if(NOT HALYARD_CLUSTER_INCLUDE_DIRS)
+                message(FATAL_ERROR "halyard_add_library(${name}): target ${ARG_TARGET} needs the cluster runtime "
+                                    "headers (HALYARD_CLUSTER_INCLUDE_DIRS); build Halyard with HALYARD_BUILD_CLUSTER=ON")
+            endif()
+            set(cflags ${HALYARD_CLUSTER_CFLAGS})
+            foreach(dir IN LISTS HALYARD_CLUSTER_INCLUDE_DIRS)
+                list(APPEND cflags "-I${dir}")
+            endforeach()
+        endif()
         add_custom_command(
             OUTPUT "${out}/lib${fn}.a"
-            COMMAND ${HALYARD_RISCV_CC} ${HALYARD_RISCV_CFLAGS} -c "${out}/${fn}.c" -o "${out}/${fn}.o"
+            COMMAND ${HALYARD_RISCV_CC} ${cflags} -c "${out}/${fn}.c" -o "${out}/${fn}.o"
             COMMAND ${CMAKE_COMMAND} -E rm -f "${out}/lib${fn}.a"
             COMMAND ${HALYARD_RISCV_AR} rcs "${out}/lib${fn}.a" "${out}/${fn}.o"
             DEPENDS "${out}/${fn}.c" "${out}/${fn}.h"
             COMMENT "Compiling Halyard library ${fn} for ${ARG_TARGET}"
             VERBATIM)
         add_custom_target(${name}_archive ALL DEPENDS "${out}/lib${fn}.a")
+        if(runtime STREQUAL "halyard_rt" AND TARGET halyard_cluster_generated)
+            add_dependencies(${name}_archive halyard_cluster_generated)  # halyard_target_params.h
+        endif()
         add_library(${name} STATIC IMPORTED GLOBAL)
         set_target_properties(${name} PROPERTIES
             IMPORTED_LOCATION "${out}/lib${fn}.a"

@@ -12,6 +12,11 @@ install(EXPORT HalyardTargets NAMESPACE Halyard:: DESTINATION ${HALYARD_INSTALL_
 file(GLOB halyard_target_files ${HALYARD_TARGETS_SOURCE_DIR}/*.target)
 install(FILES ${halyard_target_files} DESTINATION ${HALYARD_INSTALL_TARGETS_DIR})
 
+if(NOT HALYARD_CLUSTER_INCLUDE_DIRS)
+    set(HALYARD_INSTALL_CLUSTER_INCLUDE_DIR "")
+else()
+    set(HALYARD_INSTALL_CLUSTER_INCLUDE_DIR ${CMAKE_INSTALL_DATADIR}/halyard/cluster/include)
+endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/HalyardConfig.cmake.in
     ${CMAKE_BINARY_DIR}/HalyardConfig.cmake
     INSTALL_DESTINATION ${HALYARD_INSTALL_CMAKE_DIR}
@@ -21,3 +26,12 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/HalyardConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/HalyardConfig.cmake ${CMAKE_BINARY_DIR}/HalyardConfigVersion.cmake
     ${CMAKE_CURRENT_LIST_DIR}/HalyardLibrary.cmake
     DESTINATION ${HALYARD_INSTALL_CMAKE_DIR})
+
+# The cluster runtime's headers, the target parameters rendered for C and the
+# micro-kernels: what generated cluster code includes.
+if(HALYARD_CLUSTER_INCLUDE_DIRS)
+    set(HALYARD_INSTALL_CLUSTER_INCLUDE_DIR ${CMAKE_INSTALL_DATADIR}/halyard/cluster/include)
+    foreach(dir IN LISTS HALYARD_CLUSTER_INCLUDE_DIRS)
+        install(DIRECTORY ${dir}/ DESTINATION ${HALYARD_INSTALL_CLUSTER_INCLUDE_DIR} FILES_MATCHING PATTERN "*.h")
+    endforeach()
+endif()

@@ -114,6 +114,15 @@ Elf load_elf(const std::string &path) {
 
 bool in_range(uint32_t a, uint64_t base, uint64_t size) { return a >= base && a - base < size; }
 
+// Bit fields of a Verilator port, whatever its width (the port widths follow
+// the core count in cluster.target).
+template <typename T> uint32_t field(const T &v, int lsb, int width) {
+    return (uint32_t)(((uint64_t)v >> lsb) & ((1ull << width) - 1));
+}
+template <std::size_t N> uint32_t field(const VlWide<N> &v, int lsb, int width) {
+    return (v[lsb / 32] >> (lsb % 32)) & (uint32_t)((1ull << width) - 1);  // fields never straddle words
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -199,7 +208,7 @@ int main(int argc, char **argv) {
         std::ostringstream os;
         for (int c = 0; c < HALYARD_CORES; c++) {
             char buf[48];
-            std::snprintf(buf, sizeof buf, "%score %d pc 0x%08x", c ? ", " : "", c, top.core_pc_o[c]);
+            std::snprintf(buf, sizeof buf, "%score %d pc 0x%08x", c ? ", " : "", c, field(top.core_pc_o, 32 * c, 32));
             os << buf;
         }
         return os.str();
@@ -217,8 +226,8 @@ int main(int argc, char **argv) {
         top.eval();
         if (top.stdout_valid_o) {
             for (int c = 0; c < HALYARD_CORES; c++) {
-                if ((top.stdout_valid_o >> c) & 1) {
-                    char ch = (char)((top.stdout_data_o >> (8 * c)) & 0xff);
+                if (field(top.stdout_valid_o, c, 1)) {
+                    char ch = (char)field(top.stdout_data_o, 8 * c, 8);
                     line[c].push_back(ch);
                     if (ch == '\n') {
                         std::fwrite(line[c].data(), 1, line[c].size(), stdout);
@@ -233,9 +242,9 @@ int main(int argc, char **argv) {
         }
         if (trace && top.core_retire_o) {
             for (int c = 0; c < HALYARD_CORES; c++) {
-                if ((top.core_retire_o >> c) & 1)
-                    std::fprintf(stderr, "%10llu %d %08x %08x\n", (unsigned long long)cycle, c, top.core_pc_o[c],
-                                 top.core_instr_o[c]);
+                if (field(top.core_retire_o, c, 1))
+                    std::fprintf(stderr, "%10llu %d %08x %08x\n", (unsigned long long)cycle, c,
+                                 field(top.core_pc_o, 32 * c, 32), field(top.core_instr_o, 32 * c, 32));
             }
         }
         if (top.exit_valid_o) {
@@ -305,8 +314,7 @@ int main(int argc, char **argv) {
         for (int c = 0; c < HALYARD_CORES; c++) {
             js << "    {\"core\": " << c;
             for (int i = 0; i < kNumPerf; i++) {
-                int bit = 32 * (c * kNumPerf + i);
-                js << ", \"" << kPerfNames[i] << "\": " << top.perf_o[bit / 32];
+                js << ", \"" << kPerfNames[i] << "\": " << field(top.perf_o, 32 * (c * kNumPerf + i), 32);
             }
             js << "}" << (c + 1 < HALYARD_CORES ? "," : "") << "\n";
         }

@@ -1,13 +1,17 @@
-/* int8 matrix multiply C[M][N] = A[M][K] * B[K][N] (int32 results) with the
-   Xpulp micro-kernel (mm_i8_4x4.S), checked against plain C and timed on 1
-   and on all cores. A benchmark: it prints MAC/cycle and where the cycles
-   went, and fails only on a wrong result.
+/* int8 matrix multiply C[M][N] = A[M][K] * B[K][N] (int32 results), checked
+   against plain C and timed on 1 and on all cores, with two kernels:
+   - 4x4: the assembly micro-kernel mm_i8_4x4.S (16 accumulators);
+   - 4x2: C with the halyard_xpulp.h hardware-loop macros and one asm block
+     per tile (8 accumulators, PULP-NN's blocking: 6 loads per 8 sdot4).
+   A benchmark: it prints MAC/cycle and where the cycles went, and fails only
+   on a wrong result.
 
    Layout: A and B^T rows are padded by one word (K + 4 bytes) so that rows
    start in different TCDM banks; each core takes M/cores rows (4-row blocks)
    and starts its column tiles at a different offset so that cores read
    different B^T rows at the same time. */
 #include "halyard_rt.h"
+#include "halyard_xpulp.h"
 
 #ifndef MM_M
 #define MM_M 64
@@ -41,11 +45,61 @@ static void run_tiles(unsigned row, unsigned t0, unsigned t1) {
     mm_i8_4rows(&args);
 }
 
+/* One 4x2 tile: rows row..row+3, columns col, col+1, all of K. */
+static void tile_4x2(unsigned row, unsigned col) {
+    const int8_t *pa0 = &A[row][0], *pa1 = &A[row + 1][0], *pa2 = &A[row + 2][0], *pa3 = &A[row + 3][0];
+    const int8_t *pb0 = &BT[col][0], *pb1 = &BT[col + 1][0];
+    int32_t c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
+    /* A values in t0-t3, B values in t4/t5 (named in the asm: operand limit). */
+    uint32_t steps = MM_K / 4;
+    __asm__ volatile(
+        HL_LP_COUNT(0, "%[n]")
+        HL_LP_STARTI(0, 1f)
+        HL_LP_ENDI(0, 2f)
+        "1:\n\t"
+        ".insn i 0x0B, 2, t4, 4(%[pb0])\n\t"
+        ".insn i 0x0B, 2, t5, 4(%[pb1])\n\t"
+        ".insn i 0x0B, 2, t0, 4(%[pa0])\n\t"
+        ".insn i 0x0B, 2, t1, 4(%[pa1])\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c00], t0, t4\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c01], t0, t5\n\t"
+        ".insn i 0x0B, 2, t2, 4(%[pa2])\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c10], t1, t4\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c11], t1, t5\n\t"
+        ".insn i 0x0B, 2, t3, 4(%[pa3])\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c20], t2, t4\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c21], t2, t5\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c30], t3, t4\n\t"
+        ".insn r 0x57, 1, 0x5C, %[c31], t3, t5\n\t"
+        "2:\n\t"
+        : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [c20] "+r"(c20),
+          [c21] "+r"(c21), [c30] "+r"(c30), [c31] "+r"(c31), [pa0] "+r"(pa0), [pa1] "+r"(pa1),
+          [pa2] "+r"(pa2), [pa3] "+r"(pa3), [pb0] "+r"(pb0), [pb1] "+r"(pb1)
+        : [n] "r"(steps)
+        : "t0", "t1", "t2", "t3", "t4", "t5", "memory");
+    int32_t *c = &C[row][col];
+    c[0] = c00;
+    c[1] = c01;
+    c[MM_N] = c10;
+    c[MM_N + 1] = c11;
+    c[2 * MM_N] = c20;
+    c[2 * MM_N + 1] = c21;
+    c[3 * MM_N] = c30;
+    c[3 * MM_N + 1] = c31;
+}
+
+static int use_4x2 HL_L1_BSS;
+
 static void worker(void *arg) {
     unsigned me = hl_core_id(), n = hl_team_size();
     unsigned tiles = MM_N / 4, blocks = MM_M / 4;
     for (int i = 0; i < HALYARD_PERF_COUNTERS; i++) perf[me][i] = hl_perf_read((enum hl_perf_counter)i);
     for (unsigned b = me; b < blocks; b += n) {
+        if (use_4x2) {
+            unsigned pairs = MM_N / 2, start = (me * 4) % pairs;
+            for (unsigned t = 0; t < pairs; t++) tile_4x2(4 * b, 2 * ((start + t) % pairs));
+            continue;
+        }
         unsigned start = (me * 2) % tiles;
         run_tiles(4 * b, start, tiles);
         run_tiles(4 * b, 0, start);
@@ -71,8 +125,9 @@ static int run(unsigned cores) {
         for (int j = 0; j < MM_N; j++) bad += C[i][j] != Cref[i][j];
     uint32_t macs = (uint32_t)MM_M * MM_N * MM_K;
     uint32_t mpc100 = (uint32_t)((uint64_t)macs * 100 / cycles);
-    hl_printf("matmul %dx%dx%d int8 on %u core(s): %lu cycles, %lu.%02lu MAC/cycle (peak %u)%s\n", MM_M, MM_N,
-              MM_K, cores, cycles, mpc100 / 100, mpc100 % 100, 4 * cores, bad ? " WRONG RESULT" : "");
+    hl_printf("matmul %dx%dx%d int8, %s kernel, %u core(s): %lu cycles, %lu.%02lu MAC/cycle (peak %u)%s\n", MM_M,
+              MM_N, MM_K, use_4x2 ? "4x2 C+Xpulp" : "4x4 asm", cores, cycles, mpc100 / 100, mpc100 % 100,
+              4 * cores, bad ? " WRONG RESULT" : "");
     uint32_t sum[HALYARD_PERF_COUNTERS] = {0};
     for (unsigned c = 0; c < cores; c++)
         for (int i = 0; i < HALYARD_PERF_COUNTERS; i++) sum[i] += perf[c][i];
@@ -96,6 +151,9 @@ int main(void) {
             Cref[i][j] = s;
         }
     int bad = run(1);
+    bad += run(HALYARD_CORES);
+    use_4x2 = 1;
+    bad += run(1);
     bad += run(HALYARD_CORES);
     return bad != 0;
 }

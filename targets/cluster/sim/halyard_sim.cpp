@@ -3,7 +3,9 @@
 //   halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf
 //
 // --trace prints every retired (or trapping) instruction to stderr as
-// "cycle core pc instr".
+// "cycle core pc instr". halyard-sim-fst (built on request: target
+// halyard-sim-fst) also takes --fst out.fst [--fst-from C] [--fst-to C] and
+// writes a waveform of that cycle window.
 // Prints what the program writes to the stdout register and returns its exit
 // code (the exit register, or the riscv-tests "tohost" convention: 1 = pass,
 // (n << 1) | 1 = test n failed). A fatal error (illegal instruction without a
@@ -24,6 +26,9 @@
 #include "Vhalyard_cluster.h"
 #include "halyard_target_params.h"
 #include "verilated.h"
+#if VM_TRACE
+#include "verilated_fst_c.h"
+#endif
 
 namespace {
 
@@ -129,20 +134,25 @@ int main(int argc, char **argv) {
     uint64_t max_cycles = 100000000ull;
     std::string json_path, elf_path;
     bool quiet = false, trace = false;
+    std::string fst_path;
+    uint64_t fst_from = 0, fst_to = ~0ull;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--max-cycles" && i + 1 < argc) max_cycles = std::strtoull(argv[++i], nullptr, 0);
         else if (a == "--json" && i + 1 < argc) json_path = argv[++i];
         else if (a == "--quiet") quiet = true;
         else if (a == "--trace") trace = true;
+        else if (a == "--fst" && i + 1 < argc) fst_path = argv[++i];
+        else if (a == "--fst-from" && i + 1 < argc) fst_from = std::strtoull(argv[++i], nullptr, 0);
+        else if (a == "--fst-to" && i + 1 < argc) fst_to = std::strtoull(argv[++i], nullptr, 0);
         else if (!a.empty() && a[0] != '-' && elf_path.empty()) elf_path = a;
         else {
-            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf\n";
+            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
             return kExitUsage;
         }
     }
     if (elf_path.empty()) {
-        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf\n";
+        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
         return kExitUsage;
     }
     Elf elf;
@@ -154,7 +164,22 @@ int main(int argc, char **argv) {
     }
 
     VerilatedContext ctx;
+#if VM_TRACE
+    if (!fst_path.empty()) ctx.traceEverOn(true);
+#endif
     Vhalyard_cluster top(&ctx);
+#if VM_TRACE
+    VerilatedFstC fst;
+    if (!fst_path.empty()) {
+        top.trace(&fst, 99);
+        fst.open(fst_path.c_str());
+    }
+#else
+    if (!fst_path.empty()) {
+        std::cerr << "halyard-sim: built without waveform support; build the halyard-sim-fst target\n";
+        return kExitUsage;
+    }
+#endif
     top.clk_i = 0;
     top.rst_ni = 0;
     top.boot_addr_i = elf.entry;
@@ -224,6 +249,10 @@ int main(int argc, char **argv) {
     for (;; cycle++) {
         top.clk_i = 0;
         top.eval();
+#if VM_TRACE
+        bool dump = !fst_path.empty() && cycle >= fst_from && cycle <= fst_to;
+        if (dump) fst.dump(2 * cycle);
+#endif
         if (top.stdout_valid_o) {
             for (int c = 0; c < HALYARD_CORES; c++) {
                 if (field(top.stdout_valid_o, c, 1)) {
@@ -297,8 +326,14 @@ int main(int argc, char **argv) {
         }
         top.clk_i = 1;
         top.eval();
+#if VM_TRACE
+        if (dump) fst.dump(2 * cycle + 1);
+#endif
     }
     flush_lines();
+#if VM_TRACE
+    if (!fst_path.empty()) fst.close();
+#endif
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!quiet)
         std::fprintf(stderr, "halyard-sim: %s code %d after %llu cycles (%.2f s, %.0f cycles/s)\n", reason.c_str(),

@@ -62,7 +62,7 @@ module halyard_core import halyard_pkg::*; #(
   // ---------------------------------------------------------------------------
   logic [31:0] pc_q, pc_d;
   logic [31:0] rf_q [32];
-  logic [1:0]  bubble_q, bubble_d;
+  logic [3:0]  bubble_q, bubble_d;
   logic [4:0]  lu_rd_q, lu_rd_d;
   logic        mc_busy_q, mc_busy_d;
   logic [5:0]  mc_cnt_q, mc_cnt_d;
@@ -123,7 +123,7 @@ module halyard_core import halyard_pkg::*; #(
   logic        ex_inc_we;       // post-increment register update
   logic [31:0] ex_inc_val;
   logic [31:0] ex_npc;
-  logic [1:0]  ex_bubble;
+  logic [3:0]  ex_bubble;
   logic        ex_csr_we;
   logic [11:0] ex_csr_addr;
   logic [31:0] ex_csr_wval;
@@ -225,7 +225,7 @@ module halyard_core import halyard_pkg::*; #(
     ex_rd_val     = '0;
     ex_inc_we     = 1'b0;
     ex_inc_val    = '0;
-    ex_bubble     = 2'd0;
+    ex_bubble     = '0;
     ex_csr_we     = 1'b0;
     ex_csr_addr   = instr[31:20];
     ex_csr_wval   = '0;
@@ -579,11 +579,11 @@ module halyard_core import halyard_pkg::*; #(
       ex_lp_we  = 1'b0;
       ex_mret   = 1'b0;
       ex_npc    = {mtvec_q[31:2], 2'b00};
-      ex_bubble = 2'(TrapCycles - 1);
+      ex_bubble = 4'(TrapCycles - 1);
     end else if (jump) begin
-      ex_bubble = 2'(JumpCycles - 1);
+      ex_bubble = 4'(JumpCycles - 1);
     end else if (taken) begin
-      ex_bubble = 2'(BranchTakenCycles - 1);
+      ex_bubble = 4'(BranchTakenCycles - 1);
     end else begin
       // Hardware loops: loop 0 (inner) first; the end address is the one
       // just after the last instruction of the body.
@@ -592,7 +592,7 @@ module halyard_core import halyard_pkg::*; #(
     end
 
     // Internal stalls, in pipeline order.
-    if (bubble_q != 2'd0) begin
+    if (bubble_q != 4'd0) begin
       ex_stall = 1'b1; ex_stall_kind = 3'd0;
     end else if (LoadUseCycles != 0 && lu_rd_q != 5'd0 &&
                  ((uses_rs1 && rs1 == lu_rd_q) || (uses_rs2 && rs2 == lu_rd_q) ||
@@ -628,7 +628,7 @@ module halyard_core import halyard_pkg::*; #(
 
   always_comb begin
     pc_d         = pc_q;
-    bubble_d     = (bubble_q != 2'd0) ? bubble_q - 2'd1 : 2'd0;
+    bubble_d     = (bubble_q != 4'd0) ? bubble_q - 4'd1 : 4'd0;
     lu_rd_d      = 5'd0;
     mc_busy_d    = mc_busy_q;
     mc_cnt_d     = mc_cnt_q;
@@ -642,7 +642,7 @@ module halyard_core import halyard_pkg::*; #(
 
     if (halted_q) begin
       // stopped for good
-    end else if (instr_err_i && bubble_q == 2'd0) begin
+    end else if (instr_err_i && bubble_q == 4'd0) begin
       fatal_now = 1'b1; fatal_d = FatalFetch; fatal_addr_d = pc_q;
     end else if (ex_stall) begin
       if (ex_stall_kind == 3'd2) begin
@@ -769,7 +769,7 @@ module halyard_core import halyard_pkg::*; #(
           if (ex_lp_mask[0]) lp_start_q[ex_lp_idx] <= ex_lp_start;
           if (ex_lp_mask[1]) lp_end_q[ex_lp_idx]   <= ex_lp_end;
           if (ex_lp_mask[2]) lp_count_q[ex_lp_idx] <= ex_lp_count;
-        end else if (!ex_mret && ex_bubble == 2'd0) begin
+        end else if (!ex_mret && ex_bubble == 4'd0) begin
           // Mirrors the next-pc choice: an expiring inner loop lets an outer
           // loop that ends at the same address count too.
           if (pc_q + 32'd4 == lp_end_q[0] && lp_count_q[0] > 32'd1) begin

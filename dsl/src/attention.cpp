@@ -10,13 +10,15 @@ namespace halyard {
 using namespace Halide;
 using namespace detail;
 
-namespace {
+namespace detail {
 
 Expr rq_const(Expr v, const RequantConst &rq) {
     RequantParams p;
     p.log2d = rq.log2d;
     return requant(v, Expr(rq.mul), Expr(rq.add), p);
 }
+
+namespace {
 
 void check_rq(const std::string &op, const std::string &name, const RequantConst &rq) {
     if (rq.log2d < 0 || rq.log2d > 31) {
@@ -26,8 +28,7 @@ void check_rq(const std::string &op, const std::string &name, const RequantConst
 
 }  // namespace
 
-Algorithm attention(const AttentionSpec &spec) {
-    const std::string op = "attention";
+void check_attention(const std::string &op, const AttentionSpec &spec) {
     const int S = spec.S, E = spec.E, H = spec.H, Hkv = spec.Hkv, Dh = spec.Dh, T = spec.past;
     if (S < 1 || E < 1 || H < 1 || Hkv < 1 || Dh < 1 || T < 0) {
         throw UserError(op + ": S, E, H, Hkv, Dh must be >= 1 and past >= 0 (got S=" + std::to_string(S) + ", E=" +
@@ -37,7 +38,7 @@ Algorithm attention(const AttentionSpec &spec) {
     if (H % Hkv) {
         throw UserError(op + ": H=" + std::to_string(H) + " query heads must be a multiple of Hkv=" + std::to_string(Hkv));
     }
-    const int L = T + S, group = H / Hkv;
+    const int L = T + S;
     if (E > (1 << 16) || H * Dh > (1 << 16) || L > (1 << 16)) {
         throw UserError(op + ": E, H*Dh and past+S must be <= 65536 (int32 accumulators)");
     }
@@ -50,48 +51,36 @@ Algorithm attention(const AttentionSpec &spec) {
         throw UserError(op + ": softmax log2=" + std::to_string(sm.log2) + " must be >= 1 and n_levels=" +
                         std::to_string(sm.n_levels) + " in 2..256");
     }
+}
 
-    Algorithm a;
-    a.op = op;
-    // Fused QKV weight (one [E, (H + 2 Hkv) Dh] matrix: Q, then K, then V columns)
-    // and one KV cache tensor keep the entry point at <= 7 pointers.
-    const int QKV = (H + 2 * Hkv) * Dh;
-    a.inputs.push_back(make_input("x", ElemType::Int8, {S, E}));
-    a.inputs.push_back(make_input("Wqkv", ElemType::Int8, {E, QKV}));
-    a.inputs.push_back(make_input("Wo", ElemType::Int8, {H * Dh, E}));
-    if (spec.bias) {
-        a.inputs.push_back(make_input("bqkv", ElemType::Int32, {QKV}));
-        a.inputs.push_back(make_input("bo", ElemType::Int32, {E}));
-    }
-    if (T > 0) a.inputs.push_back(make_input("kv_cache", ElemType::Int8, {2, Hkv, T, Dh}));
-    auto in = [&](const std::string &n) { return a.find_input(n)->param; };
-    const ImageParam X = in("x");
-
+Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vector<Stage> &stages) {
+    const int S = spec.S, E = spec.E, H = spec.H, Hkv = spec.Hkv, Dh = spec.Dh, T = spec.past;
+    const int L = T + S, group = H / Hkv;
+    const ISoftmaxSpec &sm = spec.softmax;
     Var h("h"), s("s"), d("d"), i("i"), j("j"), e("e");
 
     // Projections: acc[h, s, d] = sum_e x[s, e] W[e, h*Dh + d] (+ b), then requantized.
     // `col0`: the first column of this projection in Wqkv / bqkv.
     auto projection = [&](int col0, int heads, const RequantConst &rq, const std::string &acc_name,
-                          const std::string &out_name, std::vector<Stage> &stages) {
+                          const std::string &out_name) {
         Func acc(acc_name), out(out_name);
         RDom r(0, E, "e");
-        ImageParam W = in("Wqkv");
-        acc(d, s, h) = spec.bias ? in("bqkv")(col0 + h * Dh + d) : Expr(0);
-        acc(d, s, h) += cast<int32_t>(X(r.x, s)) * cast<int32_t>(W(col0 + h * Dh + d, r.x));
+        const ImageParam &W = io.Wqkv;
+        acc(d, s, h) = io.bqkv ? (*io.bqkv)(col0 + h * Dh + d) : Expr(0);
+        acc(d, s, h) += cast<int32_t>(io.x(r.x, s)) * cast<int32_t>(W(col0 + h * Dh + d, r.x));
         out(d, s, h) = rq_const(acc(d, s, h), rq);
         stages.push_back(make_stage(acc_name, acc, {"h", "s", "d"}, {heads, S, Dh}, "e", r, E));
         stages.push_back(make_stage(out_name, out, {"h", "s", "d"}, {heads, S, Dh}));
         return out;
     };
-    std::vector<Stage> stages;
-    Func Q = projection(0, H, spec.rq_q, "q_acc", "Q", stages);
-    Func Knew = projection(H * Dh, Hkv, spec.rq_k, "k_acc", "K", stages);
-    Func Vnew = projection((H + Hkv) * Dh, Hkv, spec.rq_v, "v_acc", "V", stages);
+    Func Q = projection(0, H, spec.rq_q, "q_acc", "Q");
+    Func Knew = projection(H * Dh, Hkv, spec.rq_k, "k_acc", "K");
+    Func Vnew = projection((H + Hkv) * Dh, Hkv, spec.rq_v, "v_acc", "V");
 
     // Keys/values over the whole attended sequence (cache first).
     auto full = [&](Func fresh, int which) {
         if (T == 0) return Expr(fresh(d, j, h));
-        Expr past = in("kv_cache")(d, clamp(j, 0, T - 1), h, which);
+        Expr past = (*io.kv_cache)(d, clamp(j, 0, T - 1), h, which);
         return select(j < T, past, fresh(d, clamp(j - T, 0, S - 1), h));
     };
     Func Kall("K_all"), Vall("V_all");
@@ -135,18 +124,61 @@ Algorithm attention(const AttentionSpec &spec) {
     stages.push_back(make_stage("c_acc", c_acc, {"h", "i", "d"}, {H, S, Dh}, "j", rc, L));
     stages.push_back(make_stage("ctx", ctx, {"h", "i", "d"}, {H, S, Dh}));
 
-    // Y[s, e] = rq_o(sum_k ctx[k / Dh, s, k % Dh] Wo[k, e] + bo[e])
-    Func y_acc("y_acc"), Y("Y");
+    // y_acc[s, e] = sum_k ctx[k / Dh, s, k % Dh] Wo[k, e] + bo[e]
+    Func y_acc("y_acc");
     RDom rk(0, H * Dh, "k");
-    y_acc(e, s) = spec.bias ? in("bo")(e) : Expr(0);
-    y_acc(e, s) += cast<int32_t>(ctx(rk.x % Dh, s, rk.x / Dh)) * cast<int32_t>(in("Wo")(e, rk.x));
-    Y(e, s) = rq_const(y_acc(e, s), spec.rq_o);
+    y_acc(e, s) = io.bo ? (*io.bo)(e) : Expr(0);
+    y_acc(e, s) += cast<int32_t>(ctx(rk.x % Dh, s, rk.x / Dh)) * cast<int32_t>(io.Wo(e, io.wo_row0 + rk.x));
     stages.push_back(make_stage("y_acc", y_acc, {"s", "e"}, {S, E}, "k", rk, H * Dh));
+    return y_acc;
+}
+
+}  // namespace detail
+
+Algorithm attention(const AttentionSpec &spec) {
+    const std::string op = "attention";
+    const int S = spec.S, E = spec.E, H = spec.H, Hkv = spec.Hkv, Dh = spec.Dh, T = spec.past;
+    check_attention(op, spec);
+    Algorithm a;
+    a.op = op;
+    // Fused QKV weight (one [E, (H + 2 Hkv) Dh] matrix: Q, then K, then V columns)
+    // and one KV cache tensor keep the entry point at <= 7 pointers.
+    const int QKV = (H + 2 * Hkv) * Dh;
+    a.inputs.push_back(make_input("x", ElemType::Int8, {S, E}));
+    a.inputs.push_back(make_input("Wqkv", ElemType::Int8, {E, QKV}));
+    a.inputs.push_back(make_input("Wo", ElemType::Int8, {H * Dh, E}));
+    if (spec.bias) {
+        a.inputs.push_back(make_input("bqkv", ElemType::Int32, {QKV}));
+        a.inputs.push_back(make_input("bo", ElemType::Int32, {E}));
+    }
+    if (T > 0) a.inputs.push_back(make_input("kv_cache", ElemType::Int8, {2, Hkv, T, Dh}));
+    auto in = [&](const std::string &n) { return a.find_input(n)->param; };
+    AttentionIO io;
+    io.x = Func("x_in");
+    {
+        Var e("e"), s("s");
+        io.x(e, s) = in("x")(e, s);
+    }
+    io.Wqkv = in("Wqkv");
+    io.Wo = in("Wo");
+    if (spec.bias) {
+        io.bqkv = in("bqkv");
+        io.bo = in("bo");
+    }
+    if (T > 0) io.kv_cache = in("kv_cache");
+    std::vector<Stage> stages;
+    Func y_acc = attention_body(spec, io, stages);
+    Func Y("Y");
+    {
+        Var e("e"), s("s");
+        Y(e, s) = rq_const(y_acc(e, s), spec.rq_o);
+    }
     stages.push_back(make_stage("Y", Y, {"s", "e"}, {S, E}));
+
     a.output = {"Y", ElemType::Int8, {S, E}};
     fix_output_shape(Y, {S, E});
     a.stages = stages;
-    a.macs = int64_t(S) * E * (H + 2 * Hkv) * Dh + 2 * int64_t(H) * S * L * Dh + int64_t(S) * H * Dh * E;
+    a.macs = int64_t(S) * E * (H + 2 * Hkv) * Dh + 2 * int64_t(H) * S * (T + S) * Dh + int64_t(S) * H * Dh * E;
     return a;
 }
 

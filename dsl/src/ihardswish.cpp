@@ -16,6 +16,10 @@ Algorithm ihardswish(const IHardswishSpec &spec) {
         throw UserError(op + ": one_over_six=" + std::to_string(spec.one_over_six) + ", six=" + std::to_string(spec.six) +
                         ", three=" + std::to_string(spec.three) + " must lie in +-2^20 (six >= 0)");
     }
+    if (spec.one_over_six == 0 || spec.six == 0) {
+        throw UserError(op + ": one_over_six=" + std::to_string(spec.one_over_six) + ", six=" + std::to_string(spec.six) +
+                        ": the output would be 0 whatever x is");
+    }
     const int64_t worst = elem_max(spec.input_type) * spec.six * std::abs(spec.one_over_six);
     if (worst >= (int64_t(1) << 31)) {
         throw UserError(op + ": |x| * six * one_over_six = " + std::to_string(worst) + " overflows int32");

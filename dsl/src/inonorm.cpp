@@ -25,6 +25,7 @@ Algorithm inonorm(const INoNormSpec &spec) {
     if (spec.n_levels < 2 || spec.n_levels > 256) {
         throw UserError(op + ": n_levels=" + std::to_string(spec.n_levels) + " is outside 2..256");
     }
+    if (spec.mul == 0) throw UserError(op + ": mul=0: the output would be 0 whatever x is");
     if (spec.mul < -(1 << 15) || spec.mul > (1 << 15)) {
         throw UserError(op + ": mul=" + std::to_string(spec.mul) + " is outside +-32768 (int32 headroom)");
     }

@@ -51,4 +51,21 @@ void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, con
 Halide::Expr isoftmax_exp(Halide::Expr x, Halide::Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC,
                           int64_t log2);
 
+// clip_int8((v * mul + add + 2^(log2d-1)) >> log2d) with constants.
+Halide::Expr rq_const(Halide::Expr v, const RequantConst &rq);
+
+// The pieces the attention body reads: the int8 input x(e, s), the weight
+// columns/rows (Q at column 0 of Wqkv, K at H*Dh, V at (H+Hkv)*Dh; Wo rows
+// from wo_row0), optional biases and cache.
+struct AttentionIO {
+    Halide::Func x;
+    Halide::ImageParam Wqkv, Wo;
+    int wo_row0 = 0;
+    std::optional<Halide::ImageParam> bqkv, bo, kv_cache;
+};
+void check_attention(const std::string &op, const AttentionSpec &spec);
+// Appends the attention stages (q_acc ... ctx, y_acc) and returns y_acc(e, s),
+// the int32 output-projection accumulator (before rq_o).
+Halide::Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vector<Stage> &stages);
+
 }  // namespace halyard::detail

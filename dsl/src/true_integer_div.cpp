@@ -30,6 +30,7 @@ Algorithm true_integer_div(const TrueIntegerDivSpec &spec) {
     const int64_t den = spec.y * spec.eta + spec.eps;
     if (den <= 0) throw UserError(op + ": y * eta + eps = " + std::to_string(den) + " must be > 0");
     const int64_t nom = spec.Delta * spec.eta;
+    if (nom == 0) throw UserError(op + ": Delta * eta = 0: the output would be 0 whatever x is");
     const int64_t in_max = std::max(elem_max(spec.input_type), -elem_min(spec.input_type));
     if (nom != 0 && std::abs(nom) > (int64_t(1) << 62) / in_max) {
         throw UserError(op + ": Delta * eta * x overflows int64 (Delta*eta = " + std::to_string(nom) + ")");

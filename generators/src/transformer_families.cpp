@@ -1,5 +1,6 @@
 // Generator families for the Transformer layer ops (integer softmaxes, norms,
 // activations, Mul, data movement, SiLU and RoPE).
+#include <algorithm>
 #include <sstream>
 
 #include "families.h"
@@ -329,10 +330,8 @@ RequantConst rq_const(const ParamMap &p, const std::string &family, const std::s
     return RequantConst{v[0], v[1], v[2]};
 }
 
-GeneratorFamily attention_family() {
-    return {"attention",
-            "multi-head self-attention: RQ projections, RQ scores, iSoftmax (causal), RQ context, RQ output; GQA, KV cache",
-            {{"S", "4", "new tokens (prefill: prompt length; decode: 1)"},
+std::vector<GeneratorParam> attention_params() {
+    return {{"S", "4", "new tokens (prefill: prompt length; decode: 1)"},
              {"E", "64", "model width"},
              {"H", "4", "query heads"},
              {"Hkv", "4", "key/value heads (divides H)"},
@@ -349,8 +348,10 @@ GeneratorFamily attention_family() {
              {"coeffA", "1", "iSoftmax coefficient A"},
              {"coeffB", "345", "iSoftmax coefficient B"},
              {"coeffC", "62395", "iSoftmax coefficient C"},
-             {"log2", "255", "iSoftmax log2"}},
-            [](const ParamMap &p) {
+             {"log2", "255", "iSoftmax log2"}};
+}
+
+AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
                 AttentionSpec s;
                 s.S = p.integer("S", 1, 1 << 16);
                 s.E = p.integer("E", 1, 1 << 16);
@@ -359,7 +360,7 @@ GeneratorFamily attention_family() {
                 s.Dh = p.integer("Dh", 1, 1 << 12);
                 s.past = p.integer("past", 0, 1 << 16);
                 s.causal = p.boolean("causal");
-                s.bias = p.boolean("bias");
+                s.bias = family == "attention" && p.boolean("bias");
                 s.rq_q = rq_const(p, "attention", "rq_q");
                 s.rq_k = rq_const(p, "attention", "rq_k");
                 s.rq_v = rq_const(p, "attention", "rq_v");
@@ -370,7 +371,47 @@ GeneratorFamily attention_family() {
                 s.softmax.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);
                 s.softmax.coeffC = p.int64("coeffC", -kInt32Max, kInt32Max);
                 s.softmax.log2 = p.int64("log2", 1, 32767);
-                return attention(s);
+                (void)family;
+                return s;
+}
+
+GeneratorFamily attention_family() {
+    return {"attention",
+            "multi-head self-attention: RQ projections, RQ scores, iSoftmax (causal), RQ context, RQ output; GQA, KV cache",
+            attention_params(), [](const ParamMap &p) { return attention(attention_spec(p, "attention")); }};
+}
+
+GeneratorFamily decoder_block_family() {
+    std::vector<GeneratorParam> params = attention_params();
+    params.erase(std::remove_if(params.begin(), params.end(), [](const GeneratorParam &g) { return g.name == "bias"; }),
+                 params.end());
+    std::vector<GeneratorParam> more = {{"F", "256", "FFN hidden width"},
+                                        {"norm_log2d", "16", "log2 of both iRMSNorms' D"},
+                                        {"silu_b", "-70", "iSiLU b (one = b^2)"},
+                                        {"rq_r1", "1,0,1", "attention residual requantization"},
+                                        {"rq_g", "1,0,8", "gate projection requantization"},
+                                        {"rq_u", "1,0,8", "up projection requantization"},
+                                        {"rq_sl", "1,0,12", "iSiLU output requantization"},
+                                        {"rq_m", "1,0,7", "gate x up requantization"},
+                                        {"rq_d", "1,0,9", "down projection requantization"},
+                                        {"rq_r2", "1,0,1", "FFN residual requantization"}};
+    params.insert(params.end(), more.begin(), more.end());
+    return {"decoder_block",
+            "Llama-style decoder block: iRMSNorm, attention (GQA, KV cache), residual, iRMSNorm, gated iSiLU FFN, residual",
+            params, [](const ParamMap &p) {
+                DecoderSpec s;
+                s.attn = attention_spec(p, "decoder_block");
+                s.F = p.integer("F", 1, 1 << 16);
+                s.norm_log2d = p.integer("norm_log2d", 0, 31);
+                s.silu_b = p.int64("silu_b", -4000, -1);
+                s.rq_r1 = rq_const(p, "decoder_block", "rq_r1");
+                s.rq_g = rq_const(p, "decoder_block", "rq_g");
+                s.rq_u = rq_const(p, "decoder_block", "rq_u");
+                s.rq_sl = rq_const(p, "decoder_block", "rq_sl");
+                s.rq_m = rq_const(p, "decoder_block", "rq_m");
+                s.rq_d = rq_const(p, "decoder_block", "rq_d");
+                s.rq_r2 = rq_const(p, "decoder_block", "rq_r2");
+                return decoder_block(s);
             }};
 }
 
@@ -380,7 +421,7 @@ std::vector<GeneratorFamily> transformer_families() {
     return {isoftmax_family(), itamax_family(),  irmsnorm_family(),         ilayernorm_family(),
             igelu_family(),    isilu_family(),   ihardswish_family(),       true_integer_div_family(),
             inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),
-            embedding_family(), rope_family(),      attention_family()};
+            embedding_family(), rope_family(),      attention_family(),        decoder_block_family()};
 }
 
 }  // namespace halyard

@@ -294,7 +294,7 @@ TEST(TransformerOps, IHardswishBitExact) {
             // Deeploy's constants, or the same form at another input scale.
             if (r() % 2) return std::map<std::string, std::string>{{"one_over_six", "33"}, {"six", "1530"}, {"three", "765"}};
             int64_t three = uniform(r, 1, t == "int16" ? 250 : 800);
-            return std::map<std::string, std::string>{{"one_over_six", std::to_string(uniform(r, -100, 100))},
+            return std::map<std::string, std::string>{{"one_over_six", std::to_string(uniform(r, 1, 100) * (r() % 2 ? 1 : -1))},
                                                       {"six", std::to_string(2 * three)},
                                                       {"three", std::to_string(three)}};
         },
@@ -343,7 +343,7 @@ TEST(TransformerOps, INoNormBitExact) {
         };
         auto ws = sub((int)uniform(rng, 1, 4)), bs = sub((int)uniform(rng, 1, 2));
         std::string wt = iter % 3 == 2 ? "int16" : "int8";
-        int64_t mulv = wt == "int16" ? uniform(rng, -400, 400) : uniform(rng, -4096, 4096);
+        int64_t mulv = (wt == "int16" ? uniform(rng, 1, 400) : uniform(rng, 1, 4096)) * (rng() % 2 ? 1 : -1);
         int log2d = (int)uniform(rng, 4, 20);
         std::map<std::string, std::string> p = {{"shape", sh(shape)}, {"weight_shape", sh(ws)}, {"bias_shape", sh(bs)},
                                                 {"weight_type", wt}, {"bias_type", "int32"}, {"mul", std::to_string(mulv)},
@@ -858,7 +858,7 @@ Schedule depth_first_attention() {
 
 TEST(TransformerOps, AttentionBitExact) {
     std::mt19937 rng(test_seed() + 30);
-    int cases = 0;
+    int cases = 0, degenerate = 0;
     for (int iter = 0; iter < 12; iter++) {
         AttnCase c = random_attn_case(rng);
         auto p = attn_params(c);
@@ -870,7 +870,7 @@ TEST(TransformerOps, AttentionBitExact) {
         auto ref = [&](const RefInputs &in) {
             Tensor y = ref_attention(in, c);
             std::set<int64_t> distinct(y.data.begin(), y.data.end());
-            if (y.size() >= 16) EXPECT_GT(distinct.size(), 2u) << "degenerate case: output nearly constant";
+            if (y.size() >= 16 && distinct.size() <= 2) degenerate++;  // nearly constant output
             return y;
         };
         std::optional<Schedule> s;
@@ -878,6 +878,7 @@ TEST(TransformerOps, AttentionBitExact) {
         ASSERT_TRUE(run_op_case("attention", p, s ? &*s : nullptr, fill, ref, rng, "attention" + std::to_string(iter)));
         cases++;
     }
+    EXPECT_LE(degenerate, cases / 4) << "too many cases with a nearly constant output";
     RecordProperty("cases", cases);
 }
 
@@ -905,5 +906,149 @@ TEST(TransformerOps, AttentionDepthFirstMemoryPeak) {
                   << lbl.arenas.l2_bytes << " B; depth-first L1 " << dfl.arenas.l1_bytes << " B + L2 "
                   << dfl.arenas.l2_bytes << " B (" << double(lbl_peak) / df_peak << "x lower)\n";
         EXPECT_LT(df_peak, lbl_peak) << sh_.name;
+    }
+}
+
+// ---------------------------------------------------------------- decoder block
+
+namespace {
+
+struct DecoderCase {
+    AttnCase a;
+    int F;
+    int norm_log2d = 16;
+    int64_t silu_b;
+    RequantConst r1, g, u, sl, m, d, r2;
+};
+
+std::map<std::string, std::string> decoder_params(const DecoderCase &c) {
+    auto p = attn_params(c.a);
+    p.erase("bias");
+    auto r = [](const RequantConst &q) {
+        return std::to_string(q.mul) + "," + std::to_string(q.add) + "," + std::to_string(q.log2d);
+    };
+    p["F"] = std::to_string(c.F);
+    p["norm_log2d"] = std::to_string(c.norm_log2d);
+    p["silu_b"] = std::to_string(c.silu_b);
+    p["rq_r1"] = r(c.r1);
+    p["rq_g"] = r(c.g);
+    p["rq_u"] = r(c.u);
+    p["rq_sl"] = r(c.sl);
+    p["rq_m"] = r(c.m);
+    p["rq_d"] = r(c.d);
+    p["rq_r2"] = r(c.r2);
+    return p;
+}
+
+// The decoder block's formulas with the reference ops.
+Tensor ref_decoder(const RefInputs &in, const DecoderCase &c) {
+    const int64_t S = c.a.S, E = c.a.E, HD = int64_t(c.a.H) * c.a.Dh, QKV = int64_t(c.a.H + 2 * c.a.Hkv) * c.a.Dh,
+                  F = c.F;
+    const Tensor &x = in.at("x"), &Win = in.at("W_in"), &Wout = in.at("W_out"), &nw = in.at("norm_w");
+    auto cols = [&](int64_t c0, int64_t n) {
+        Tensor t({E, n});
+        for (int64_t r = 0; r < E; r++)
+            for (int64_t k = 0; k < n; k++) t.data[size_t(r * n + k)] = Win.data[size_t(r * (QKV + 2 * F) + c0 + k)];
+        return t;
+    };
+    auto rows = [&](int64_t r0, int64_t n) {
+        Tensor t({n, E});
+        for (int64_t r = 0; r < n; r++)
+            for (int64_t k = 0; k < E; k++) t.data[size_t(r * E + k)] = Wout.data[size_t((r0 + r) * E + k)];
+        return t;
+    };
+    auto norm_w = [&](int which) {
+        return Tensor({E}, std::vector<int64_t>(nw.data.begin() + which * E, nw.data.begin() + (which + 1) * E));
+    };
+    Tensor xn1 = halyard_ref::irmsnorm(x, norm_w(0), c.norm_log2d, 256);
+    RefInputs ain = {{"x", xn1}, {"Wqkv", cols(0, QKV)}, {"Wo", rows(0, HD)}};
+    if (c.a.past > 0) ain["kv_cache"] = in.at("kv_cache");
+    AttnCase ac = c.a;
+    ac.bias = false;
+    Tensor attn = ref_attention(ain, ac);
+    auto rq = [](const RequantConst &q) { return ref_rq(q); };
+    auto r1 = rq(c.r1), g = rq(c.g), u = rq(c.u), sl = rq(c.sl), m = rq(c.m), d = rq(c.d), r2 = rq(c.r2);
+    Tensor h = halyard_ref::add(x, attn, &r1);
+    Tensor xn2 = halyard_ref::irmsnorm(h, norm_w(1), c.norm_log2d, 256);
+    Tensor gate = halyard_ref::gemm(xn2, cols(QKV, F), nullptr, 1, 1, false, false, &g);
+    Tensor up = halyard_ref::gemm(xn2, cols(QKV + F, F), nullptr, 1, 1, false, false, &u);
+    Tensor sg = halyard_ref::requant_shift(halyard_ref::isilu(gate, c.silu_b), sl);
+    Tensor act = halyard_ref::mul(sg, up, &m);
+    Tensor down = halyard_ref::gemm(act, rows(HD, F), nullptr, 1, 1, false, false, &d);
+    (void)S;
+    return halyard_ref::add(h, down, &r2);
+}
+
+}  // namespace
+
+TEST(TransformerOps, DecoderBlockBitExact) {
+    std::mt19937 rng(test_seed() + 40);
+    int cases = 0, degenerate = 0;
+    for (int iter = 0; iter < 8; iter++) {
+        DecoderCase c;
+        c.a = random_attn_case(rng);
+        c.a.bias = false;
+        c.a.causal = true;
+        c.F = pick(rng, {1, 5, 16, 33});
+        c.silu_b = -uniform(rng, 20, 120);
+        auto rq = [&](int64_t typical) {
+            RequantConst q;
+            q.mul = (int32_t)uniform(rng, 1, 16);
+            q.log2d = std::max(0, bits_of(typical * q.mul) - 7 - (int)uniform(rng, 0, 2));
+            q.add = (int32_t)uniform(rng, -(int64_t(1) << q.log2d), int64_t(1) << q.log2d);
+            return q;
+        };
+        const int64_t proj = int64_t(std::sqrt(double(c.a.E))) * 128 * 128;
+        c.r1 = rq(256);
+        c.g = rq(proj);
+        c.u = rq(proj);
+        c.sl = rq(128 * c.silu_b * c.silu_b);
+        c.m = rq(128 * 128);
+        c.d = rq(int64_t(std::sqrt(double(c.F))) * 128 * 128);
+        c.r2 = rq(256);
+        auto p = decoder_params(c);
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            const int64_t n = num_elements(t.shape);
+            if (t.name == "norm_w") return random_buffer(r, t.type, n, 1 << 18, 1 << 22);  // ~4..64 x 2^16
+            return random_buffer(r, t.type, n);
+        };
+        auto ref = [&](const RefInputs &in) {
+            Tensor y = ref_decoder(in, c);
+            std::set<int64_t> distinct(y.data.begin(), y.data.end());
+            if (y.size() >= 16 && distinct.size() <= 2) degenerate++;  // nearly constant output
+            return y;
+        };
+        std::optional<Schedule> s;
+        if (iter % 2) s = depth_first_attention();
+        ASSERT_TRUE(run_op_case("decoder_block", p, s ? &*s : nullptr, fill, ref, rng, "decoder" + std::to_string(iter)));
+        cases++;
+    }
+    EXPECT_LE(degenerate, cases / 4) << "too many cases with a nearly constant output";
+    RecordProperty("cases", cases);
+}
+
+// One arena for the whole block: its peak on microLlama's shapes (E = 64, 16
+// heads of 4, FFN 256), prefill of 64 tokens and one decode step with a
+// 127-token cache, layer-by-layer vs depth-first attention.
+TEST(TransformerOps, DecoderBlockMemoryPeak) {
+    TargetDescription host = TargetDescription::named("host");
+    for (int past : {0, 127}) {
+        DecoderCase c;
+        c.a = AttnCase{past ? 1 : 64, 64, 16, 16, 4, past, true, false, {}};
+        for (auto &q : c.a.rq) q = RequantConst{1, 0, 8};
+        c.F = 256;
+        c.silu_b = -70;
+        c.r1 = c.r2 = RequantConst{1, 0, 1};
+        c.g = c.u = c.d = RequantConst{1, 0, 9};
+        c.sl = RequantConst{1, 0, 12};
+        c.m = RequantConst{1, 0, 7};
+        auto p = decoder_params(c);
+        GeneratedLibrary lbl = run_generator("decoder_block", p, host, nullptr, "dec_lbl");
+        Schedule df = depth_first_attention();
+        GeneratedLibrary dfl = run_generator("decoder_block", p, host, &df, "dec_df");
+        std::cout << "[ memory   ] decoder block " << (past ? "decode past=127" : "prefill S=64")
+                  << ": layer-by-layer L1 " << lbl.arenas.l1_bytes << " B + L2 " << lbl.arenas.l2_bytes
+                  << " B; depth-first attention L1 " << dfl.arenas.l1_bytes << " B + L2 " << dfl.arenas.l2_bytes << " B\n";
+        EXPECT_LT(dfl.arenas.l1_bytes + dfl.arenas.l2_bytes, lbl.arenas.l1_bytes + lbl.arenas.l2_bytes);
     }
 }

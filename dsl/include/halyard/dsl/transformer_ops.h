@@ -212,4 +212,23 @@ struct AttentionSpec {
 };
 Algorithm attention(const AttentionSpec &spec);
 
+// A Llama-style decoder block as one algorithm (one memory plan for the block):
+//   xn1 = iRMSNorm(x, norm_w[0])                                  (D = 2^norm_log2d)
+//   h   = rq_r1(x + attention(xn1))      stage "resid"             (attention without biases)
+//   xn2 = iRMSNorm(h, norm_w[1])
+//   g   = rq_g(xn2 Wg), u = rq_u(xn2 Wu)                           [S, F]
+//   m   = rq_m(rq_sl(iSiLU_b(g)) * u)                              gated FFN
+//   Y   = rq_r2(h + rq_d(m Wd))
+// Inputs: x [S, E] int8; W_in [E, (H + 2 Hkv) Dh + 2F] int8 (Q | K | V | Wg | Wu
+// columns); W_out [H Dh + F, E] int8 (Wo rows, then Wd rows); norm_w [2, E]
+// int32; kv_cache [2, Hkv, past, Dh] when attn.past > 0. Output Y [S, E] int8.
+struct DecoderSpec {
+    AttentionSpec attn;
+    int F = 256;
+    int norm_log2d = 16;
+    int64_t silu_b = -70;
+    RequantConst rq_r1, rq_g, rq_u, rq_sl, rq_m, rq_d, rq_r2;
+};
+Algorithm decoder_block(const DecoderSpec &spec);
+
 }  // namespace halyard

@@ -68,14 +68,14 @@ module halyard_dma #(
 
   // Per-core staging registers: 0 src, 1 dst, 2 len, 3 src stride, 4 dst stride, 5 rows.
   logic [31:0] stage_q [NumCores][6];
-  logic [31:0] stage_d [NumCores][6];
+  logic        stage_we    [NumCores];
+  logic [2:0]  stage_idx   [NumCores];
 
   logic [NumSlots-1:0] valid_q, valid_d, fin_mask;
   logic [NumSlots-1:0] done_q, done_d, ack_mask;  // finished, not yet acknowledged
   logic [31:0] slot_q [NumSlots][6];
-  logic [31:0] slot_d [NumSlots][6];
   logic [CoreBits-1:0] owner_q [NumSlots];
-  logic [CoreBits-1:0] owner_d [NumSlots];
+  logic [CoreBits-1:0] alloc_core [NumSlots];  // who takes slot s (with alloc_mask)
 
   logic              active_q, active_d;
   logic [IdBits-1:0] cur_q, cur_d;
@@ -99,19 +99,19 @@ module halyard_dma #(
 
   always_comb begin
     logic [NumSlots-1:0] avail, pick1;
-    stage_d    = stage_q;
-    slot_d     = slot_q;
-    owner_d    = owner_q;
     avail      = ~(valid_q | done_q);
     alloc_mask = '0;
     ack_mask   = '0;
     pick1      = '0;
+    for (int s = 0; s < int'(NumSlots); s++) alloc_core[s] = '0;
     for (int c = 0; c < int'(NumCores); c++) begin
       reg_gnt_o[c]   = reg_req_i[c];
       reg_rdata_o[c] = '0;
+      stage_we[c]    = 1'b0;
+      stage_idx[c]   = reg_off_i[c][4:2];
       if (reg_req_i[c]) begin
         if (reg_off_i[c] < 8'h18) begin
-          if (reg_we_i[c]) stage_d[c][reg_off_i[c][4:2]] = reg_wdata_i[c];
+          stage_we[c]    = reg_we_i[c];
           reg_rdata_o[c] = stage_q[c][reg_off_i[c][4:2]];
         end else if (reg_off_i[c] == 8'h18 && !reg_we_i[c]) begin
           pick1 = avail & (~avail + 1'b1);
@@ -119,8 +119,7 @@ module halyard_dma #(
           for (int s = 0; s < int'(NumSlots); s++) begin
             if (pick1[s]) begin
               reg_rdata_o[c] = 32'(s);
-              slot_d[s]      = stage_q[c];
-              owner_d[s]     = CoreBits'(c);
+              alloc_core[s]  = CoreBits'(c);
             end
           end
           avail      = avail & ~pick1;
@@ -281,9 +280,15 @@ module halyard_dma #(
       bytes_q       <= '0;
       busy_cycles_q <= '0;
     end else begin
-      stage_q       <= stage_d;
-      slot_q        <= slot_d;
-      owner_q       <= owner_d;
+      for (int c = 0; c < int'(NumCores); c++) begin
+        if (stage_we[c]) stage_q[c][stage_idx[c]] <= reg_wdata_i[c];
+      end
+      for (int s = 0; s < int'(NumSlots); s++) begin
+        if (alloc_mask[s]) begin
+          slot_q[s]  <= stage_q[alloc_core[s]];
+          owner_q[s] <= alloc_core[s];
+        end
+      end
       valid_q       <= valid_d;
       done_q        <= done_d;
       active_q      <= active_d;

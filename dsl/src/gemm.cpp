@@ -93,6 +93,7 @@ Algorithm gemm(const GemmSpec &spec) {
     s_out.extents = {{"m", M}, {"n", N}};
     a.stages = {s_acc, s_out};
     a.macs = int64_t(M) * N * K;
+    a.operands_k_contiguous = !spec.trans_a && spec.trans_b;
     return a;
 }
 

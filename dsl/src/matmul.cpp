@@ -102,6 +102,7 @@ Algorithm matmul(const MatMulSpec &spec) {
     for (size_t i = 0; i < names.size(); i++) s_out.extents[names[i]] = out_shape[i];
     a.stages = {s_acc, s_out};
     a.macs = num_elements(out_shape) * K;
+    a.operands_k_contiguous = spec.trans_b;
     return a;
 }
 

@@ -324,6 +324,7 @@ private:
                 copy.compute_at(loop_level(c, a[4]));
             });
         }
+        pad_rows_across_banks(copy, *in, level);
         StagedInput s;
         s.tensor = a[0];
         s.buffer = copy.name();
@@ -336,6 +337,21 @@ private:
         if (dbuf && target_.is_host()) {
             plan_.notes.push_back("double buffering of " + a[0] + " checked; host copies serially");
         }
+    }
+
+    // Rows whose length is a multiple of (banks x 4 bytes) all start in the
+    // same TCDM bank, so cores walking them in step collide; pad each staged
+    // row by one word (the DMA writes the strided layout).
+    void pad_rows_across_banks(Halide::Func copy, const InputTensor &in, MemLevel level) {
+        if (level != MemLevel::L1 || !target_.has("l1.banks") || in.type.rank() < 2) return;
+        const int64_t bank_span = target_.get_int("l1.banks") * 4;
+        const int64_t row_elems = in.type.shape.back();
+        const int elem = elem_bytes(in.type.type);
+        if ((row_elems * elem) % bank_span != 0 || 4 % elem != 0) return;
+        const int64_t padded = row_elems + 4 / elem;
+        halide([&] { copy.align_storage(copy.args()[0], (int)padded); });
+        plan_.notes.push_back("input " + in.type.name + " staged with rows padded to " + std::to_string(padded * elem) +
+                              " B so consecutive rows start in different L1 banks");
     }
 
     // stage <output> L1 at <output stage> <loop>: each iteration of `loop`

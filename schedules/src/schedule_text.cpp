@@ -54,7 +54,8 @@ Schedule &Schedule::memory(const std::string &stage, MemLevel level) {
 }
 Schedule &Schedule::stage_input(const std::string &tensor, MemLevel level, const std::string &consumer,
                                 const std::string &loop, bool double_buffer) {
-    std::vector<std::string> args{tensor, mem_level_name(level), "at", consumer, loop};
+    std::vector<std::string> args{tensor, mem_level_name(level), "at", consumer};
+    if (consumer != "root") args.push_back(loop);
     if (double_buffer) args.push_back("double_buffer");
     return add("stage", args);
 }

@@ -52,6 +52,8 @@ public:
     Schedule &compute_at(const std::string &stage, const std::string &consumer, const std::string &loop);
     Schedule &compute_root(const std::string &stage);
     Schedule &memory(const std::string &stage, MemLevel level);
+    // consumer "root" (loop ignored): copy the whole input once. Staging the
+    // output tensor computes its tiles in `level` and writes them back.
     Schedule &stage_input(const std::string &tensor, MemLevel level, const std::string &consumer,
                           const std::string &loop, bool double_buffer);
     Schedule &kernel(const std::string &stage, const std::string &kernel_name);

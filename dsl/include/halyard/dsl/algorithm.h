@@ -32,6 +32,9 @@ struct Algorithm {
     TensorType output;
     std::vector<Stage> stages;         // producers first; the last one is the output
     int64_t macs = 0;                  // multiply-accumulates per call (0 if none)
+    // GEMM-like ops: both operands are contiguous along the reduction axis
+    // (A [M, K], B [N, K]), the layout dot-product micro-kernels read.
+    bool operands_k_contiguous = false;
 
     const Stage &output_stage() const { return stages.back(); }
     const Stage *find_stage(const std::string &name) const;

@@ -6,11 +6,12 @@
 //
 // Rows per layer, all on the same model in the same run:
 //   (a) a plainly written C loop nest, -O3, 1 core (what a user writes by hand)
+//   (b) Halide's own compile_to_c output for the same algorithm, plain Halide
+//       schedule, halide_do_par_for over the 8 cores (halide_baseline.cpp)
 //   (c) Halyard, 1 core, operands in L2
 //   (d) Halyard, 8 cores, operands in L2
 //   (e) Halyard, 8 cores, L1 tiles by DMA (double-buffered where the tile loop
 //       allows), output tiles written back by DMA
-// (b), Halide's own compile_to_c output, is not measured yet (see README).
 // Shapes are M x K x N (M rows of activations, K reduction, N outputs).
 #include <fstream>
 #include <iomanip>
@@ -18,6 +19,8 @@
 #include <random>
 #include <sstream>
 
+#include "halide_baseline.h"
+#include "halyard/dsl/ops.h"
 #include "halyard/generator.h"
 #include "jit.h"
 #include "sim_harness.h"
@@ -111,6 +114,36 @@ GeneratedLibrary plain_c(const Layer &l, const std::string &name) {
     return lib;
 }
 
+// (b): Halide's compile_to_c output for the same algorithm (halide_baseline.cpp).
+Row run_halide_row(const Layer &l, const std::string &name, const TypedBuffer &a, const TypedBuffer &b,
+                   const std::vector<int64_t> &expected, Row row) {
+    Algorithm algo;
+    if (l.heads) {
+        MatMulSpec spec;
+        spec.a_shape = {l.heads, l.M, l.K};
+        spec.b_shape = {l.heads, l.N, l.K};
+        spec.trans_b = true;
+        algo = matmul(spec);
+    } else {
+        GemmSpec spec;
+        spec.M = l.M;
+        spec.K = l.K;
+        spec.N = l.N;
+        spec.trans_b = true;
+        algo = gemm(spec);
+    }
+    halyard_bench::HalideBaseline hb = halyard_bench::halide_baseline(algo, name);
+    std::vector<SimInput> in = {{"int8_t", std::vector<int64_t>(a.size())}, {"int8_t", std::vector<int64_t>(b.size())}};
+    for (int64_t i = 0; i < a.size(); i++) in[0].values[i] = a.get(i);
+    for (int64_t i = 0; i < b.size(); i++) in[1].values[i] = b.get(i);
+    SimRun r = run_on_cluster_cxx(hb.lib, hb.files, hb.cxx_flags, in, "int32_t", expected, 200000000);
+    row.ok = r.ok;
+    row.cycles = r.cycles;
+    row.dma_bytes = r.dma_bytes;
+    if (!r.ok) row.note = "FAIL: " + r.log.substr(0, 2000);
+    return row;
+}
+
 Row run_row(const Layer &l, const std::string &config, std::mt19937 &rng) {
     Row row;
     row.layer = l.name;
@@ -137,6 +170,8 @@ Row run_row(const Layer &l, const std::string &config, std::mt19937 &rng) {
     try {
         if (config == "a") {
             lib = plain_c(l, name);
+        } else if (config == "b") {
+            return run_halide_row(l, name, a, b, expected, row);
         } else {
             Schedule s = Schedule::parse(schedule_for(l, config), name);
             lib = run_generator(l.family(), l.params(), TargetDescription::named("cluster"), &s, name);
@@ -163,6 +198,7 @@ Row run_row(const Layer &l, const std::string &config, std::mt19937 &rng) {
 
 std::string config_name(const std::string &c) {
     if (c == "a") return "(a) plain C -O3, 1 core";
+    if (c == "b") return "(b) Halide compile_to_c, 8 cores";
     if (c == "c") return "(c) Halyard, 1 core";
     if (c == "d") return "(d) Halyard, 8 cores";
     return "(e) Halyard, 8 cores, L1 + DMA";
@@ -171,12 +207,14 @@ std::string config_name(const std::string &c) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string out_dir = ".";
+    std::string out_dir = ".", only, configs = "abcde";
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--out" && i + 1 < argc) out_dir = argv[++i];
+        else if (a == "--only" && i + 1 < argc) only = argv[++i];        // one layer, by name
+        else if (a == "--rows" && i + 1 < argc) configs = argv[++i];     // e.g. "b" or "ade"
         else {
-            std::cerr << "usage: halyard-bench [--out DIR]\n";
+            std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcde]\n";
             return 2;
         }
     }
@@ -189,7 +227,9 @@ int main(int argc, char **argv) {
     std::vector<Row> rows;
     bool all_ok = true;
     for (const auto &l : layers) {
-        for (const char *c : {"a", "c", "d", "e"}) {
+        if (!only.empty() && l.name != only) continue;
+        for (const char *c : {"a", "b", "c", "d", "e"}) {
+            if (configs.find(c) == std::string::npos) continue;
             Row r = run_row(l, c, rng);
             all_ok &= r.ok;
             std::cerr << l.name << " " << config_name(c) << ": " << r.cycles << " cycles" << (r.ok ? "" : "  " + r.note)

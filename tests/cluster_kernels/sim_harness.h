@@ -30,4 +30,21 @@ SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<Si
                       const std::string &out_c_type, const std::vector<int64_t> &expected,
                       uint64_t max_cycles = 200000000);
 
+// A file written next to the library for run_on_cluster_cxx; `path` is
+// relative to the build directory (sub-directories are created).
+struct ExtraFile {
+    std::string path;
+    std::string text;
+};
+
+// Like run_on_cluster, for a library implemented (partly) in C++, e.g.
+// Halide's compile_to_c output plus glue: `files` are written into the build
+// directory, each one ending in ".cpp" is compiled with the rv32 g++ (the
+// cluster flags, then `cxx_flags`) and linked with main.c, lib.c_source and
+// the cluster runtime. `lib.header` declares the C entry point main.c calls.
+SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vector<ExtraFile> &files,
+                          const std::string &cxx_flags, const std::vector<SimInput> &inputs,
+                          const std::string &out_c_type, const std::vector<int64_t> &expected,
+                          uint64_t max_cycles = 200000000);
+
 }  // namespace halyard_test

@@ -415,13 +415,49 @@ GeneratorFamily decoder_block_family() {
             }};
 }
 
+GeneratorFamily encoder_block_family() {
+    std::vector<GeneratorParam> params = attention_params();
+    params.erase(std::remove_if(params.begin(), params.end(), [](const GeneratorParam &g) { return g.name == "bias"; }),
+                 params.end());
+    for (auto &g : params) {
+        if (g.name == "causal") g.default_value = "0";
+    }
+    std::vector<GeneratorParam> more = {{"F", "256", "FFN hidden width"},
+                                        {"norm_log2d", "16", "log2 of both iLayerNorms' D"},
+                                        {"gelu_b", "-41", "iGELU b"},
+                                        {"gelu_one", "1773", "iGELU one"},
+                                        {"rq_r1", "1,0,1", "attention residual requantization"},
+                                        {"rq_up", "1,0,8", "FFN up projection requantization"},
+                                        {"rq_gl", "1,0,11", "iGELU output requantization"},
+                                        {"rq_d", "1,0,9", "FFN down projection requantization"},
+                                        {"rq_r2", "1,0,1", "FFN residual requantization"}};
+    params.insert(params.end(), more.begin(), more.end());
+    return {"encoder_block",
+            "pre-norm encoder block: iLayerNorm, attention, residual, iLayerNorm, iGELU FFN, residual",
+            params, [](const ParamMap &p) {
+                EncoderSpec s;
+                s.attn = attention_spec(p, "encoder_block");
+                s.F = p.integer("F", 1, 1 << 16);
+                s.norm_log2d = p.integer("norm_log2d", 0, 31);
+                s.gelu_b = p.int64("gelu_b", -32768, -1);
+                s.gelu_one = p.int64("gelu_one", 0, int64_t(1) << 30);
+                s.rq_r1 = rq_const(p, "encoder_block", "rq_r1");
+                s.rq_up = rq_const(p, "encoder_block", "rq_up");
+                s.rq_gl = rq_const(p, "encoder_block", "rq_gl");
+                s.rq_d = rq_const(p, "encoder_block", "rq_d");
+                s.rq_r2 = rq_const(p, "encoder_block", "rq_r2");
+                return encoder_block(s);
+            }};
+}
+
 }  // namespace
 
 std::vector<GeneratorFamily> transformer_families() {
     return {isoftmax_family(), itamax_family(),  irmsnorm_family(),         ilayernorm_family(),
             igelu_family(),    isilu_family(),   ihardswish_family(),       true_integer_div_family(),
             inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),
-            embedding_family(), rope_family(),      attention_family(),        decoder_block_family()};
+            embedding_family(), rope_family(),      attention_family(),        decoder_block_family(),
+            encoder_block_family()};
 }
 
 }  // namespace halyard

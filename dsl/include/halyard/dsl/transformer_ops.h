@@ -231,4 +231,20 @@ struct DecoderSpec {
 };
 Algorithm decoder_block(const DecoderSpec &spec);
 
+// A pre-norm encoder block (LayerNorm, attention, GELU FFN) as one algorithm:
+//   xn1 = iLayerNorm(x, norm[0], norm[1]);  h = rq_r1(x + attention(xn1))   stage "resid"
+//   xn2 = iLayerNorm(h, norm[2], norm[3]);  u = rq_up(xn2 W1)               [S, F]
+//   Y   = rq_r2(h + rq_d(rq_gl(iGELU_{b,one}(u)) W2))
+// Inputs: x [S, E] int8; W_in [E, (H + 2 Hkv) Dh + F] (Q | K | V | W1 columns);
+// W_out [H Dh + F, E] (Wo rows, then W2 rows); norm [4, E] int32 (weight 1,
+// bias 1, weight 2, bias 2); kv_cache when attn.past > 0. Attention without biases.
+struct EncoderSpec {
+    AttentionSpec attn;  // usually causal = false
+    int F = 256;
+    int norm_log2d = 16;
+    int64_t gelu_b = -41, gelu_one = 1773;
+    RequantConst rq_r1, rq_up, rq_gl, rq_d, rq_r2;
+};
+Algorithm encoder_block(const EncoderSpec &spec);
+
 }  // namespace halyard

@@ -65,6 +65,19 @@ TEST(ScheduleErrors, L1BuffersExceedL1Size) {
     EXPECT_NE(e.find("L1 buffers: acc 4194304 B"), std::string::npos) << e;
 }
 
+TEST(ScheduleErrors, L1OverflowOnTheClusterCountsEveryCore) {
+    // 48 KiB per core of staged A rows fits L1 once, not for 8 cores.
+    Schedule s;
+    s.tile("Y", "m", 192).parallel("Y", "m_o").compute_at("acc", "Y", "n").memory("acc", MemLevel::Reg);
+    s.stage_input("A", MemLevel::L1, "Y", "m_o", false);
+    std::string e = error_of("gemm", {{"M", "1536"}, {"N", "8"}, {"K", "252"}}, s, TargetDescription::named("cluster"));
+    EXPECT_NE(e.find("bytes of L1 but target cluster has 245760 for data (L1 262144 minus 8 x 2048 stack)"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("x8 cores"), std::string::npos) << e;
+    EXPECT_EQ(error_of("gemm", {{"M", "1536"}, {"N", "8"}, {"K", "252"}}, s), "(no error)");  // host: one core
+}
+
 TEST(ScheduleErrors, DoubleBufferingCountsTwice) {
     // A 128x1024 int8 staged tile fits L1 once (128 KiB) but not twice plus B.
     Schedule s;

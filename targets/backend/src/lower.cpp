@@ -47,6 +47,35 @@ private:
     }
 };
 
+// DMA transfers issued per call, and their bytes: each hl_dma_2d site
+// weighted by the trip counts of the loops around it (an upper bound where a
+// prefetch is guarded by a condition).
+class CountDma : public IRVisitor {
+public:
+    int64_t transfers = 0, bytes = 0;
+
+private:
+    using IRVisitor::visit;
+    int64_t trips_ = 1;
+    void visit(const For *op) override {
+        const IntImm *e = simplify(op->extent).as<IntImm>();
+        int64_t saved = trips_;
+        if (e) trips_ *= e->value;
+        op->body.accept(this);
+        trips_ = saved;
+    }
+    void visit(const Call *op) override {
+        IRVisitor::visit(op);
+        if (op->name != "hl_dma_2d") return;
+        const IntImm *row = op->args[2].as<IntImm>(), *rows = op->args[3].as<IntImm>();
+        const UIntImm *urow = op->args[2].as<UIntImm>(), *urows = op->args[3].as<UIntImm>();
+        int64_t r = row ? row->value : urow ? (int64_t)urow->value : 0;
+        int64_t n = rows ? rows->value : urows ? (int64_t)urows->value : 0;
+        transfers += trips_;
+        bytes += trips_ * r * std::max<int64_t>(n, 1);
+    }
+};
+
 std::string make_header(const Algorithm &algo, const std::string &name, const std::string &prototype,
                         const TargetDescription &target, const ArenaPlan &arenas) {
     std::string guard = "HALYARD_" + name + "_H";
@@ -106,6 +135,11 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     s = simplify(s);
     log << "  inject_dma_transfers: " << (dma.lines.empty() ? "no staged tiles" : "") << "\n";
     for (const auto &l : dma.lines) log << "    " << l << "\n";
+
+    CountDma dma_count;
+    s.accept(&dma_count);
+    log << "    DMA transfers per call: " << dma_count.transfers << " (" << dma_count.bytes << " B)"
+        << (dma.double_buffered.empty() ? "" : ", at most: the last prefetch of a loop is skipped") << "\n";
 
     // 6. Memory levels: static arenas per level, sized and checked here.
     ArenaPlan arenas = plan_memory_arenas(s, plan, target, algo.op, dma.double_buffered, dma.new_buffers);

@@ -1,6 +1,7 @@
 /* int8 matrix multiply C[M][N] = A[M][K] * B[K][N] (int32 results), checked
    against plain C and timed on 1 and on all cores, with two kernels:
-   - 4x4: the assembly micro-kernel mm_i8_4x4.S (16 accumulators);
+   - 4x4: the assembly micro-kernel mm_i8_4x4.S (16 accumulators, nested
+     hardware loops over K and over the column tiles);
    - 4x2: C with the halyard_xpulp.h hardware-loop macros and one asm block
      per tile (8 accumulators, PULP-NN's blocking: 6 loads per 8 sdot4).
    A benchmark: it prints MAC/cycle and where the cycles went, and fails only
@@ -25,13 +26,9 @@
 #define LDA (MM_K + 4)
 #define LDB (MM_K + 4)
 
-struct mm_args {
-    const int8_t *a;
-    const int8_t *bt;
-    int32_t *c;
-    uint32_t k_steps, tiles, lda, ldb, ldc;
-};
-void mm_i8_4rows(const struct mm_args *args);
+/* mm_i8_4x4.S, assembled for the same MM_K/MM_N: 4 rows of A times `tiles`
+   4-column tiles of B^T starting at bt, results from c on. */
+void mm_i8_4rows(const int8_t *a, const int8_t *bt, int32_t *c, uint32_t tiles);
 
 static int8_t A[MM_M][LDA] HL_L1_BSS __attribute__((aligned(4)));
 static int8_t BT[MM_N][LDB] HL_L1_BSS __attribute__((aligned(4)));
@@ -41,8 +38,7 @@ static uint32_t perf[HALYARD_CORES][HALYARD_PERF_COUNTERS] HL_L1_BSS;
 
 static void run_tiles(unsigned row, unsigned t0, unsigned t1) {
     if (t1 <= t0) return;
-    struct mm_args args = {&A[row][0], &BT[4 * t0][0], &C[row][4 * t0], MM_K / 4, t1 - t0, LDA, LDB, 4 * MM_N};
-    mm_i8_4rows(&args);
+    mm_i8_4rows(&A[row][0], &BT[4 * t0][0], &C[row][4 * t0], t1 - t0);
 }
 
 /* One 4x2 tile: rows row..row+3, columns col, col+1, all of K. */

@@ -1,29 +1,31 @@
-/* int8 matrix-multiply micro-kernel: 4 rows of A times N columns of B, in
-   4x4 register-blocked tiles (16 int32 accumulators), PULP-NN style:
-   per 4-byte step of K, 8 post-increment word loads (4 of B^T, 4 of A) feed
-   16 pv.sdotsp.b; the K loop is a zero-overhead hardware loop, its first
-   step is peeled with pv.dotsp.b so the accumulators need no clearing.
+/* int8 matrix-multiply micro-kernel: 4 rows of A times `tiles` 4-column tiles
+   of B, in 4x4 register-blocked tiles (16 int32 accumulators), PULP-NN
+   style: per 4-byte step of K, 8 post-increment word loads (4 of B^T, 4 of A)
+   feed 16 pv.sdotsp.b. Two nested hardware loops: loop 0 over K (its first
+   step peeled with pv.dotsp.b so the accumulators need no clearing), loop 1
+   over the column tiles. Specialised at assembly time for MM_K, MM_N
+   (strides: A and B^T rows K + 4 bytes apart, C rows 4 * N bytes apart).
 
-   void mm_i8_4rows(const struct mm_args *args);
-     args: a (4 rows, lda bytes apart), bt (B transposed: N rows of K bytes,
-     ldb bytes apart, starting at the first tile), c (int32, ldc bytes per
-     row, at the first tile), k_steps (K/4, >= 2), tiles (N/4 columns tiles
-     to compute), lda, ldb, ldc.
+   void mm_i8_4rows(const int8_t *a, const int8_t *bt, int32_t *c, uint32_t tiles);
+     a: first of 4 rows of A; bt: first B^T row of the first tile; c: the
+     first tile's output (row 0); tiles >= 1.
 
    Register use (all 30 allocatable registers): accumulators s0-s11, a4-a7;
    B values t0-t3; A values t4, t5; A row pointers a0-a3; B row pointers
-   t6, ra, gp, tp. */
+   t6, ra, gp, tp. The C pointer lives on the stack. */
 #include "xpulp_macros.h"
 
-#define F_A      60
-#define F_BT     64
-#define F_C      68
-#define F_KM1    72
-#define F_TILES  76
-#define F_LDA    80
-#define F_LDB    84
-#define F_LDC    88
-#define FRAME    96
+#ifndef MM_K
+#define MM_K 64
+#endif
+#ifndef MM_N
+#define MM_N 64
+#endif
+#define LDA (MM_K + 4)
+#define LDB (MM_K + 4)
+#define LDC (4 * MM_N)
+#define F_C 60
+#define FRAME 64
 
 .macro plw rd, rs1
   .insn i 0x0B, 2, \rd, 4(\rs1)
@@ -75,73 +77,56 @@ mm_i8_4rows:
   sw ra, 48(sp)
   sw gp, 52(sp)
   sw tp, 56(sp)
-  lw t0, 0(a0)
-  lw t1, 4(a0)
-  lw t2, 8(a0)
-  lw t3, 12(a0)
-  lw t4, 16(a0)
-  lw t5, 20(a0)
-  lw t6, 24(a0)
-  lw a1, 28(a0)
-  sw t0, F_A(sp)
-  sw t1, F_BT(sp)
-  sw t2, F_C(sp)
-  addi t3, t3, -1
-  sw t3, F_KM1(sp)
-  sw t4, F_TILES(sp)
-  sw t5, F_LDA(sp)
-  sw t6, F_LDB(sp)
-  sw a1, F_LDC(sp)
-
-tile_loop:
-  lw t4, F_A(sp)
-  lw t5, F_LDA(sp)
-  lw t0, F_BT(sp)
-  lw t1, F_LDB(sp)
-  mv a0, t4
-  add a1, a0, t5
-  add a2, a1, t5
-  add a3, a2, t5
-  mv t6, t0
-  add ra, t6, t1
-  add gp, ra, t1
-  add tp, gp, t1
-  add t0, tp, t1
-  sw t0, F_BT(sp)
-
-  step 0x4C                       /* pv.dotsp.b: first K step */
-  lw t0, F_KM1(sp)
-  lp_setup 0, 5, 1f               /* lp.setup x0, t0 (x5), 1f */
-  step 0x5C                       /* pv.sdotsp.b */
+  sw a2, F_C(sp)
+  sw a2, F_C(sp)
+  /* Loop 1 runs over the tiles, loop 0 over K; their start and end
+     addresses are set once, loop 0's count again for every tile. */
+  lp_count 1, a3
+  lp_starti 1, 1f
+  lp_endi 1, 4f
+  lp_starti 0, 2f
+  lp_endi 0, 3f
+  mv t6, a1
+  addi ra, t6, LDB
+  addi gp, ra, LDB
+  addi tp, gp, LDB
+  addi a1, a0, LDA
+  addi a2, a1, LDA
+  addi a3, a2, LDA
 1:
+  step 0x4C                       /* pv.dotsp.b: the first K step */
+  lp_counti 0, MM_K / 4 - 1
+2:
+  step 0x5C                       /* pv.sdotsp.b */
+3:
   lw t0, F_C(sp)
-  lw t1, F_LDC(sp)
   sw s0, 0(t0)
   sw s1, 4(t0)
   sw s2, 8(t0)
   sw s3, 12(t0)
-  add t2, t0, t1
-  sw s4, 0(t2)
-  sw s5, 4(t2)
-  sw s6, 8(t2)
-  sw s7, 12(t2)
-  add t2, t2, t1
-  sw s8, 0(t2)
-  sw s9, 4(t2)
-  sw s10, 8(t2)
-  sw s11, 12(t2)
-  add t2, t2, t1
-  sw a4, 0(t2)
-  sw a5, 4(t2)
-  sw a6, 8(t2)
-  sw a7, 12(t2)
+  sw s4, LDC(t0)
+  sw s5, LDC + 4(t0)
+  sw s6, LDC + 8(t0)
+  sw s7, LDC + 12(t0)
+  sw s8, 2 * LDC(t0)
+  sw s9, 2 * LDC + 4(t0)
+  sw s10, 2 * LDC + 8(t0)
+  sw s11, 2 * LDC + 12(t0)
+  sw a4, 3 * LDC(t0)
+  sw a5, 3 * LDC + 4(t0)
+  sw a6, 3 * LDC + 8(t0)
+  sw a7, 3 * LDC + 12(t0)
   addi t0, t0, 16
   sw t0, F_C(sp)
-  lw t0, F_TILES(sp)
-  addi t0, t0, -1
-  sw t0, F_TILES(sp)
-  bnez t0, tile_loop
-
+  addi a0, a0, -MM_K              /* A rows back to their start */
+  addi a1, a1, -MM_K
+  addi a2, a2, -MM_K
+  addi a3, a3, -MM_K
+  addi t6, t6, 4 * LDB - MM_K     /* B^T: the next 4 rows */
+  addi ra, ra, 4 * LDB - MM_K
+  addi gp, gp, 4 * LDB - MM_K
+  addi tp, tp, 4 * LDB - MM_K
+4:
   lw s0, 0(sp)
   lw s1, 4(sp)
   lw s2, 8(sp)

@@ -63,6 +63,8 @@ int main(void) {
     expect("dotsp.h wrap", hl_dotsp_h(0x80008000u, 0x80008000u), (int32_t)0x80000000u);
     expect("dotsp.b", hl_dotsp_b(0x01fe03fdu, 0x02020202u), 2 - 4 + 6 - 6);
     expect("sdotsp.h acc", hl_sdotsp_h(10, 0x00030002u, 0xffff0004u), 10 + 8 - 3);
+    expect("sdotsp.sc.b", sc_sdotsp_b(1, 0x01ff0203u, 0xabcdef02u), 1 + 2 * (1 - 1 + 2 + 3));
+    expect("sdotup.sc.h", sc_sdotup_h(0, 0x00020003u, 0x1234ffffu), 65535 * 5);
     expect("mac", hl_mac(5, -3, 7), -16);
     expect("msu", hl_msu(5, -3, 7), 26);
     expect("abs min", hl_abs((int32_t)0x80000000u), (int32_t)0x80000000u);

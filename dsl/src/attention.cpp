@@ -46,6 +46,10 @@ void check_attention(const std::string &op, const AttentionSpec &spec) {
                            {"rq_s", spec.rq_s}, {"rq_c", spec.rq_c}, {"rq_o", spec.rq_o}}) {
         check_rq(op, name, rq);
     }
+    if (spec.fused_qk && (spec.past > 0 || spec.bias)) {
+        throw UserError(op + ": fused-weight attention (fused_qk) supports neither a KV cache (past=" +
+                        std::to_string(spec.past) + ") nor biases");
+    }
     const ISoftmaxSpec &sm = spec.softmax;
     if (sm.log2 < 1 || sm.n_levels < 2 || sm.n_levels > 256) {
         throw UserError(op + ": softmax log2=" + std::to_string(sm.log2) + " must be >= 1 and n_levels=" +
@@ -61,21 +65,31 @@ Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vecto
 
     // Projections: acc[h, s, d] = sum_e x[s, e] W[e, h*Dh + d] (+ b), then requantized.
     // `col0`: the first column of this projection in Wqkv / bqkv.
-    auto projection = [&](int col0, int heads, const RequantConst &rq, const std::string &acc_name,
+    // `width` columns per head (Dh; E for the fused query-key weight).
+    auto projection = [&](int col0, int heads, int width, const RequantConst &rq, const std::string &acc_name,
                           const std::string &out_name) {
         Func acc(acc_name), out(out_name);
         RDom r(0, E, "e");
         const ImageParam &W = io.Wqkv;
-        acc(d, s, h) = io.bqkv ? (*io.bqkv)(col0 + h * Dh + d) : Expr(0);
-        acc(d, s, h) += cast<int32_t>(io.x(r.x, s)) * cast<int32_t>(W(col0 + h * Dh + d, r.x));
+        acc(d, s, h) = io.bqkv ? (*io.bqkv)(col0 + h * width + d) : Expr(0);
+        acc(d, s, h) += cast<int32_t>(io.x(r.x, s)) * cast<int32_t>(W(col0 + h * width + d, r.x));
         out(d, s, h) = rq_const(acc(d, s, h), rq);
-        stages.push_back(make_stage(acc_name, acc, {"h", "s", "d"}, {heads, S, Dh}, "e", r, E));
-        stages.push_back(make_stage(out_name, out, {"h", "s", "d"}, {heads, S, Dh}));
+        stages.push_back(make_stage(acc_name, acc, {"h", "s", "d"}, {heads, S, width}, "e", r, E));
+        stages.push_back(make_stage(out_name, out, {"h", "s", "d"}, {heads, S, width}));
         return out;
     };
-    Func Q = projection(0, H, spec.rq_q, "q_acc", "Q");
-    Func Knew = projection(H * Dh, Hkv, spec.rq_k, "k_acc", "K");
-    Func Vnew = projection((H + Hkv) * Dh, Hkv, spec.rq_v, "v_acc", "V");
+    // Fused-weight self-attention: Q is x Wqk[h] (E wide) and the keys are x itself.
+    const int qk_width = spec.fused_qk ? E : Dh;
+    Func Q = projection(0, H, qk_width, spec.rq_q, "q_acc", "Q");
+    Func Knew, Vnew;
+    if (spec.fused_qk) {
+        Knew = Func("K");
+        Knew(d, s, h) = io.x(d, s);  // every head reads x (inlined)
+        Vnew = projection(H * E, Hkv, Dh, spec.rq_v, "v_acc", "V");
+    } else {
+        Knew = projection(H * Dh, Hkv, Dh, spec.rq_k, "k_acc", "K");
+        Vnew = projection((H + Hkv) * Dh, Hkv, Dh, spec.rq_v, "v_acc", "V");
+    }
 
     // Keys/values over the whole attended sequence (cache first).
     auto full = [&](Func fresh, int which) {
@@ -89,11 +103,11 @@ Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vecto
 
     // scores[h, i, j] = rq_s(Q[h, i, :] . K[h / group, j, :])
     Func s_acc("s_acc"), scores("scores");
-    RDom rd(0, Dh, "k");
+    RDom rd(0, qk_width, "k");
     s_acc(j, i, h) = 0;
     s_acc(j, i, h) += cast<int32_t>(Q(rd.x, i, h)) * cast<int32_t>(Kall(rd.x, j, h / group));
     scores(j, i, h) = rq_const(s_acc(j, i, h), spec.rq_s);
-    stages.push_back(make_stage("s_acc", s_acc, {"h", "i", "j"}, {H, S, L}, "k", rd, Dh));
+    stages.push_back(make_stage("s_acc", s_acc, {"h", "i", "j"}, {H, S, L}, "k", rd, qk_width));
     stages.push_back(make_stage("scores", scores, {"h", "i", "j"}, {H, S, L}));
 
     // iSoftmax over the keys, masked when causal (query i sits at position T + i).
@@ -135,6 +149,12 @@ Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vecto
 
 }  // namespace detail
 
+int64_t attention_parameters(const AttentionSpec &spec) {
+    const int64_t E = spec.E, H = spec.H, Hkv = spec.Hkv, Dh = spec.Dh;
+    const int64_t qkv = spec.fused_qk ? H * E + Hkv * Dh : (H + 2 * Hkv) * Dh;
+    return E * qkv + H * Dh * E + (spec.bias ? qkv + E : 0);
+}
+
 Algorithm attention(const AttentionSpec &spec) {
     const std::string op = "attention";
     const int S = spec.S, E = spec.E, H = spec.H, Hkv = spec.Hkv, Dh = spec.Dh, T = spec.past;
@@ -143,7 +163,7 @@ Algorithm attention(const AttentionSpec &spec) {
     a.op = op;
     // Fused QKV weight (one [E, (H + 2 Hkv) Dh] matrix: Q, then K, then V columns)
     // and one KV cache tensor keep the entry point at <= 7 pointers.
-    const int QKV = (H + 2 * Hkv) * Dh;
+    const int QKV = spec.fused_qk ? H * E + Hkv * Dh : (H + 2 * Hkv) * Dh;
     a.inputs.push_back(make_input("x", ElemType::Int8, {S, E}));
     a.inputs.push_back(make_input("Wqkv", ElemType::Int8, {E, QKV}));
     a.inputs.push_back(make_input("Wo", ElemType::Int8, {H * Dh, E}));
@@ -178,7 +198,8 @@ Algorithm attention(const AttentionSpec &spec) {
     a.output = {"Y", ElemType::Int8, {S, E}};
     fix_output_shape(Y, {S, E});
     a.stages = stages;
-    a.macs = int64_t(S) * E * (H + 2 * Hkv) * Dh + 2 * int64_t(H) * S * (T + S) * Dh + int64_t(S) * H * Dh * E;
+    a.macs = int64_t(S) * E * QKV + int64_t(H) * S * (T + S) * (spec.fused_qk ? E + Dh : 2 * Dh) +
+             int64_t(S) * H * Dh * E;
     return a;
 }
 

@@ -339,6 +339,7 @@ std::vector<GeneratorParam> attention_params() {
              {"past", "0", "cached tokens (0: no k_cache/v_cache inputs)"},
              {"causal", "1", "mask keys after each query's position"},
              {"bias", "0", "int32 biases bq, bk, bv, bo"},
+             {"fused_qk", "0", "fused-weight self-attention: one [E, E] query-key weight per head (no cache, no bias)"},
              {"rq_q", "1,0,8", "Q requantization mul,add,log2d"},
              {"rq_k", "1,0,8", "K requantization"},
              {"rq_v", "1,0,8", "V requantization"},
@@ -361,6 +362,7 @@ AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
                 s.past = p.integer("past", 0, 1 << 16);
                 s.causal = p.boolean("causal");
                 s.bias = family == "attention" && p.boolean("bias");
+                s.fused_qk = p.boolean("fused_qk");
                 s.rq_q = rq_const(p, "attention", "rq_q");
                 s.rq_k = rq_const(p, "attention", "rq_k");
                 s.rq_v = rq_const(p, "attention", "rq_v");

@@ -738,6 +738,7 @@ struct AttnCase {
     int S, E, H, Hkv, Dh, past;
     bool causal, bias;
     RequantConst rq[6];  // q, k, v, s, c, o
+    bool fused = false;  // fused-weight self-attention
 };
 
 std::map<std::string, std::string> attn_params(const AttnCase &c) {
@@ -748,7 +749,7 @@ std::map<std::string, std::string> attn_params(const AttnCase &c) {
             {"Hkv", std::to_string(c.Hkv)},     {"Dh", std::to_string(c.Dh)},     {"past", std::to_string(c.past)},
             {"causal", c.causal ? "1" : "0"},   {"bias", c.bias ? "1" : "0"},     {"rq_q", r(c.rq[0])},
             {"rq_k", r(c.rq[1])},               {"rq_v", r(c.rq[2])},             {"rq_s", r(c.rq[3])},
-            {"rq_c", r(c.rq[4])},               {"rq_o", r(c.rq[5])}};
+            {"rq_c", r(c.rq[4])},               {"rq_o", r(c.rq[5])},             {"fused_qk", c.fused ? "1" : "0"}};
 }
 
 halyard_ref::RequantParams ref_rq(const RequantConst &q) {
@@ -765,7 +766,7 @@ Tensor ref_attention(const RefInputs &in, const AttnCase &c) {
     using halyard_ref::gemm;
     const int S = c.S, H = c.H, Dh = c.Dh, T = c.past, L = T + S, g = c.H / c.Hkv;
     // Split the fused QKV weight and bias into the three projections.
-    const int64_t E = c.E, QKV = int64_t(c.H + 2 * c.Hkv) * Dh;
+    const int64_t E = c.E, QKV = c.fused ? int64_t(c.H) * E + int64_t(c.Hkv) * Dh : int64_t(c.H + 2 * c.Hkv) * Dh;
     auto cols = [&](const Tensor &t, int64_t c0, int64_t n) {
         const int64_t rows = t.rank() == 2 ? t.dim(0) : 1;
         Tensor out(t.rank() == 2 ? std::vector<int64_t>{rows, n} : std::vector<int64_t>{n});
@@ -779,8 +780,10 @@ Tensor ref_attention(const RefInputs &in, const AttnCase &c) {
         return gemm(in.at("x"), w, c.bias ? &b : nullptr, 1, 1, false, false, &r);  // [S, n]
     };
     (void)E;
-    Tensor Qp = proj(0, int64_t(H) * Dh, c.rq[0]), Kp = proj(int64_t(H) * Dh, int64_t(c.Hkv) * Dh, c.rq[1]),
-           Vp = proj(int64_t(H + c.Hkv) * Dh, int64_t(c.Hkv) * Dh, c.rq[2]);
+    const int64_t qk = c.fused ? E : Dh;  // width of a query (and key) head
+    Tensor Qp = proj(0, int64_t(H) * qk, c.rq[0]);
+    Tensor Kp = c.fused ? in.at("x") : proj(int64_t(H) * Dh, int64_t(c.Hkv) * Dh, c.rq[1]);
+    Tensor Vp = proj(int64_t(H) * qk + (c.fused ? 0 : int64_t(c.Hkv) * Dh), int64_t(c.Hkv) * Dh, c.rq[2]);
     auto kv = [&](const Tensor &p, int which, int hk, int j, int d) {
         return j < T ? in.at("kv_cache").data[((size_t(which) * c.Hkv + hk) * T + j) * Dh + d]
                      : p.data[size_t(j - T) * c.Hkv * Dh + hk * Dh + d];
@@ -788,14 +791,13 @@ Tensor ref_attention(const RefInputs &in, const AttnCase &c) {
     Tensor ctx({S, int64_t(H) * Dh});
     auto rs = ref_rq(c.rq[3]), rc = ref_rq(c.rq[4]), ro = ref_rq(c.rq[5]);
     for (int h = 0; h < H; h++) {
-        Tensor q({S, Dh}), kt({Dh, L}), v({L, Dh});
+        Tensor q({S, qk}), kt({qk, L}), v({L, Dh});
         for (int s = 0; s < S; s++)
-            for (int d = 0; d < Dh; d++) q.data[size_t(s) * Dh + d] = Qp.data[size_t(s) * H * Dh + h * Dh + d];
-        for (int j = 0; j < L; j++)
-            for (int d = 0; d < Dh; d++) {
-                kt.data[size_t(d) * L + j] = kv(Kp, 0, h / g, j, d);
-                v.data[size_t(j) * Dh + d] = kv(Vp, 1, h / g, j, d);
-            }
+            for (int d = 0; d < qk; d++) q.data[size_t(s * qk + d)] = Qp.data[size_t(s * H * qk + h * qk + d)];
+        for (int j = 0; j < L; j++) {
+            for (int d = 0; d < qk; d++) kt.data[size_t(d * L + j)] = c.fused ? Kp.data[size_t(j * E + d)] : kv(Kp, 0, h / g, j, d);
+            for (int d = 0; d < Dh; d++) v.data[size_t(j) * Dh + d] = kv(Vp, 1, h / g, j, d);
+        }
         Tensor sc = halyard_ref::matmul(q, kt, &rs);  // [S, L]
         Tensor P({S, L});
         for (int i = 0; i < S; i++) {
@@ -880,6 +882,44 @@ TEST(TransformerOps, AttentionBitExact) {
     }
     EXPECT_LE(degenerate, cases / 4) << "too many cases with a nearly constant output";
     RecordProperty("cases", cases);
+}
+
+// Fused-weight self-attention: bit-exact against its reference form, and the
+// parameter count of a single-head layer against the unfused one.
+TEST(TransformerOps, FusedWeightAttention) {
+    std::mt19937 rng(test_seed() + 35);
+    int cases = 0;
+    for (int iter = 0; iter < 8; iter++) {
+        AttnCase c = random_attn_case(rng);
+        c.fused = true;
+        c.past = 0;
+        c.bias = false;
+        c.rq[0].log2d = std::max(0, bits_of(int64_t(std::sqrt(double(c.E))) * 128 * 128 * c.rq[0].mul) - 7);
+        c.rq[3].log2d = std::max(0, bits_of(int64_t(std::sqrt(double(c.E))) * 128 * 128 * c.rq[3].mul) - 7);
+        auto p = attn_params(c);
+        auto fill = [&](const TensorType &t, std::mt19937 &r) { return random_buffer(r, t.type, num_elements(t.shape)); };
+        auto ref = [&](const RefInputs &in) { return ref_attention(in, c); };
+        std::optional<Schedule> s;
+        if (iter % 2) s = depth_first_attention();
+        ASSERT_TRUE(run_op_case("attention", p, s ? &*s : nullptr, fill, ref, rng, "fwsa" + std::to_string(iter)));
+        cases++;
+    }
+    RecordProperty("cases", cases);
+    // Single head, E = Dh = 64 (a tiny-transformer layer): Wq, Wk, Wv, Wo = 4 E^2
+    // parameters unfused, Wqk, Wv, Wo = 3 E^2 fused: 25% fewer.
+    AttentionSpec unfused;
+    unfused.S = 64;
+    unfused.E = 64;
+    unfused.H = unfused.Hkv = 1;
+    unfused.Dh = 64;
+    AttentionSpec fused = unfused;
+    fused.fused_qk = true;
+    const int64_t pu = attention_parameters(unfused), pf = attention_parameters(fused);
+    const int64_t mu = attention(unfused).macs, mf = attention(fused).macs;
+    std::cout << "[ params   ] attention S=64 E=64 H=1 Dh=64: unfused " << pu << " weights, " << mu << " MACs; fused "
+              << pf << " weights, " << mf << " MACs\n";
+    EXPECT_EQ(pu, 4 * 64 * 64);
+    EXPECT_EQ(pf, 3 * 64 * 64);
 }
 
 // Memory peaks of layer-by-layer vs depth-first attention on microLlama-like

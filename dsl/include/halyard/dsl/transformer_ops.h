@@ -207,10 +207,17 @@ struct AttentionSpec {
     int past = 0;    // cached tokens (0: no cache inputs)
     bool causal = true;
     bool bias = false;
+    // Fused-weight self-attention (Jung et al. 2024): Wq_h Wk_h^T folded offline
+    // into one [E, E] weight per head, so Wqkv is [E, H E + Hkv Dh] (Wqk_0 ..
+    // Wqk_{H-1}, then V) and scores[h,i,j] = rq_s(rq_q(x_i Wqk_h) . x_j); rq_k
+    // is unused. No KV cache, no biases.
+    bool fused_qk = false;
     RequantConst rq_q, rq_k, rq_v, rq_s, rq_c, rq_o;
     ISoftmaxSpec softmax;  // coefficients and n_levels (shape ignored)
 };
 Algorithm attention(const AttentionSpec &spec);
+// Weights (and biases) of `attention(spec)`: Wqkv + Wo (+ bqkv + bo).
+int64_t attention_parameters(const AttentionSpec &spec);
 
 // A Llama-style decoder block as one algorithm (one memory plan for the block):
 //   xn1 = iRMSNorm(x, norm_w[0])                                  (D = 2^norm_log2d)

@@ -29,6 +29,13 @@
 /* mm_i8_4x4.S, assembled for the same MM_K/MM_N: 4 rows of A times `tiles`
    4-column tiles of B^T starting at bt, results from c on. */
 void mm_i8_4rows(const int8_t *a, const int8_t *bt, int32_t *c, uint32_t tiles);
+/* mm_i8_4x5.S: the same with 5-column tiles. */
+void mm_i8_4x5_rows(const int8_t *a, const int8_t *bt, int32_t *c, uint32_t tiles);
+
+/* Column split for the 4x5 kernel: N5 columns in 5-wide tiles, the rest
+   (a multiple of 4) in 4x4 tiles. */
+#define N4_REST ((MM_N % 5 == 0) ? 0 : (MM_N % 5 == 4) ? 4 : (MM_N % 5 == 3) ? 8 : (MM_N % 5 == 2) ? 12 : 16)
+#define N5 (MM_N - N4_REST)
 
 static int8_t A[MM_M][LDA] HL_L1_BSS __attribute__((aligned(4)));
 static int8_t BT[MM_N][LDB] HL_L1_BSS __attribute__((aligned(4)));
@@ -85,12 +92,25 @@ static void tile_4x2(unsigned row, unsigned col) {
 }
 
 static int use_4x2 HL_L1_BSS;
+static int use_4x5 HL_L1_BSS;
+
+static void run_tiles5(unsigned row, unsigned t0, unsigned t1) {
+    if (t1 <= t0) return;
+    mm_i8_4x5_rows(&A[row][0], &BT[5 * t0][0], &C[row][5 * t0], t1 - t0);
+}
 
 static void worker(void *arg) {
     unsigned me = hl_core_id(), n = hl_team_size();
     unsigned tiles = MM_N / 4, blocks = MM_M / 4;
     for (int i = 0; i < HALYARD_PERF_COUNTERS; i++) perf[me][i] = hl_perf_read((enum hl_perf_counter)i);
     for (unsigned b = me; b < blocks; b += n) {
+        if (use_4x5) {
+            unsigned tiles5 = N5 / 5, start = (me * 2) % tiles5;
+            run_tiles5(4 * b, start, tiles5);
+            run_tiles5(4 * b, 0, start);
+            if (N4_REST) mm_i8_4rows(&A[4 * b][0], &BT[N5][0], &C[4 * b][N5], N4_REST / 4);
+            continue;
+        }
         if (use_4x2) {
             unsigned pairs = MM_N / 2, start = (me * 4) % pairs;
             for (unsigned t = 0; t < pairs; t++) tile_4x2(4 * b, 2 * ((start + t) % pairs));
@@ -122,7 +142,7 @@ static int run(unsigned cores) {
     uint32_t macs = (uint32_t)MM_M * MM_N * MM_K;
     uint32_t mpc100 = (uint32_t)((uint64_t)macs * 100 / cycles);
     hl_printf("matmul %dx%dx%d int8, %s kernel, %u core(s): %lu cycles, %lu.%02lu MAC/cycle (peak %u)%s\n", MM_M,
-              MM_N, MM_K, use_4x2 ? "4x2 C+Xpulp" : "4x4 asm", cores, cycles, mpc100 / 100, mpc100 % 100,
+              MM_N, MM_K, use_4x2 ? "4x2 C+Xpulp" : use_4x5 ? "4x5 asm" : "4x4 asm", cores, cycles, mpc100 / 100, mpc100 % 100,
               4 * cores, bad ? " WRONG RESULT" : "");
     uint32_t sum[HALYARD_PERF_COUNTERS] = {0};
     for (unsigned c = 0; c < cores; c++)
@@ -148,6 +168,10 @@ int main(void) {
         }
     int bad = run(1);
     bad += run(HALYARD_CORES);
+    use_4x5 = 1;
+    bad += run(1);
+    bad += run(HALYARD_CORES);
+    use_4x5 = 0;
     use_4x2 = 1;
     bad += run(1);
     bad += run(HALYARD_CORES);

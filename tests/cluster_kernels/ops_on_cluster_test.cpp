@@ -168,3 +168,16 @@ TEST(OpsOnCluster, GemmMicroKernel4x2L1StagedOutput) {
               kGemmKernel4x2 + "stage B L1 at root\nstage A L1 at Y m_o\nstage Y L1 at Y m_o\n"},
              rng);
 }
+
+// One attention head per core: Q and K^T tiles staged per head (double
+// buffering falls back to single transfers where the head loop has one
+// iteration per core), scores written back per head.
+TEST(OpsOnCluster, MatMulHeadsStagedPerCoreWithKernel) {
+    std::mt19937 rng(test_seed() + 12);
+    run_case({"mha_scores", "matmul", {{"a_shape", "8x12x16"}, {"b_shape", "8x10x16"}, {"trans_b", "1"}},
+              "tile Y m 4\ntile Y n 2\norder Y b0 m_o n_o m_i n_i\ncompute_at acc Y n_o\nmemory acc reg\n"
+              "tile acc m 4\ntile acc n 2\norder acc b0 m_o n_o k m_i n_i\nunroll acc m_i\nunroll acc n_i\n"
+              "kernel acc gemm_int8_sdotp_4x2\nparallel Y b0\n"
+              "stage A L1 at Y b0 double_buffer\nstage B L1 at Y b0 double_buffer\nstage Y L1 at Y b0\n"},
+             rng);
+}

@@ -165,6 +165,7 @@ private:
     std::map<std::string, Staged> staged_;
     std::set<std::string> handled_;  // double-buffered at their loop
     std::string only_;               // when set, rewrite only this buffer's copy
+    std::set<std::string> failed_;   // could not be double-buffered
 
     bool dma_able(const Staged &st) const { return st.info.level == MemLevel::L1; }
 
@@ -193,7 +194,9 @@ private:
         // visited, so the single-buffered rewrite leaves their copy alone.
         std::vector<std::string> here;
         for (auto &[buffer, st] : staged_) {
-            if (st.info.double_buffer && dma_able(st) && !handled_.count(buffer) &&
+            // While falling back to single buffering (only_), claim nothing new.
+            if (only_.empty() && st.info.double_buffer && dma_able(st) && !handled_.count(buffer) &&
+                !failed_.count(buffer) &&
                 loop_matches(op->name, st.consumer_func, st.info.loop)) {
                 here.push_back(buffer);
                 handled_.insert(buffer);
@@ -205,9 +208,16 @@ private:
             if (db.defined()) {
                 result = replace_loop(result, op->name, db);
             } else {
-                handled_.erase(buffer);  // fall back to a single-buffered transfer
+                // Fall back to a single-buffered transfer of this buffer only
+                // (the body; revisiting the loop itself would claim it again).
+                handled_.erase(buffer);
+                failed_.insert(buffer);
                 only_ = buffer;
-                result = mutate(result);
+                if (const For *f = result.as<For>()) {
+                    result = For::make(f->name, f->min, f->extent, f->for_type, f->device_api, mutate(f->body));
+                } else {
+                    result = mutate(result);
+                }
                 only_.clear();
             }
         }

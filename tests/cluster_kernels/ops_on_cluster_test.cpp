@@ -51,7 +51,14 @@ void run_case(const ClusterCase &c, std::mt19937 &rng) {
         expected = halyard_ref::gemm(in.at("A"), in.at("B"), in.count("C") ? &in.at("C") : nullptr, 1, 1,
                                      flag("trans_a"), flag("trans_b"), flag("requant") ? &rq : nullptr);
     } else if (c.family == "matmul") {
-        expected = halyard_ref::matmul(in.at("A"), in.at("B"), flag("requant") ? &rq : nullptr);
+        halyard_ref::Tensor b = in.at("B");
+        if (flag("trans_b")) {
+            std::vector<int64_t> perm;
+            for (int64_t d = 0; d < b.rank(); d++) perm.push_back(d);
+            std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+            b = halyard_ref::transpose(b, perm);
+        }
+        expected = halyard_ref::matmul(in.at("A"), b, flag("requant") ? &rq : nullptr);
     } else if (c.family == "requant_shift") {
         expected = halyard_ref::requant_shift(in.at("x"), ref_requant(in, p));
     } else {

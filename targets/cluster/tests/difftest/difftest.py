@@ -105,6 +105,11 @@ _start:
 # putc(a0): clobbers t5/t6 only
 putc:
   li t6, OUT_ADDR
+#ifdef UART_16550
+1:lbu t5, 5(t6)                  # LSR: wait for THR empty
+  andi t5, t5, 0x20
+  beqz t5, 1b
+#endif
   sb a0, 0(t6)
   ret
 
@@ -271,19 +276,25 @@ def main():
         subprocess.run([args.cc] + flags + ['-include', 'halyard_target_params.h',
                         '-DOUT_ADDR=HALYARD_SIM_STDOUT', '-DEXIT_ADDR=HALYARD_SIM_EXIT', '-DEXIT_VALUE=0',
                         base + '.S', '-T', args.ld_script, '-L', args.ld_dir, '-o', sim_elf], check=True)
-        subprocess.run([args.cc] + flags + ['-DOUT_ADDR=0x10000000', '-DEXIT_ADDR=0x100000', '-DEXIT_VALUE=0x5555',
+        subprocess.run([args.cc] + flags + ['-DOUT_ADDR=0x10000000', '-DUART_16550', '-DEXIT_ADDR=0x100000', '-DEXIT_VALUE=0x5555',
                         base + '.S', '-T', os.path.join(args.work, 'qemu.ld'), '-o', qemu_elf], check=True)
         sim = subprocess.run([args.sim, '--quiet', '--max-cycles', '50000000', sim_elf],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
         qemu = subprocess.run([args.qemu, '-M', 'virt', '-bios', 'none', '-nographic', '-monitor', 'none',
                                '-serial', 'stdio', '-kernel', qemu_elf],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+        for name, r in (('sim', sim), ('qemu', qemu)):
+            with open('%s.%s.out' % (base, name), 'w') as f:
+                f.write(r.stdout)
+            with open('%s.%s.err' % (base, name), 'w') as f:
+                f.write('exit %d\n%s' % (r.returncode, r.stderr))
         if sim.returncode != 0:
             print('halyard-sim failed on %s (code %d): %s' % (sim_elf, sim.returncode, sim.stderr))
             return 1
         a, b = sim.stdout.splitlines(), qemu.stdout.replace('\r', '').splitlines()
         if len(a) != count or len(b) != count:
-            print('%s: expected %d lines, sim printed %d, qemu %d' % (base, count, len(a), len(b)))
+            print('%s: expected %d lines, sim printed %d, qemu %d (exit %d); outputs in %s.{sim,qemu}.{out,err}' %
+                  (base, count, len(a), len(b), qemu.returncode, base, base))
             print('qemu stderr:', qemu.stderr[:2000])
             return 1
         for i, (x, y) in enumerate(zip(a, b)):

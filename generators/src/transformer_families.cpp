@@ -362,7 +362,7 @@ AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
                 s.past = p.integer("past", 0, 1 << 16);
                 s.causal = p.boolean("causal");
                 s.bias = family == "attention" && p.boolean("bias");
-                s.fused_qk = p.boolean("fused_qk");
+                s.fused_qk = family != "kv_cache_update" && p.boolean("fused_qk");
                 s.rq_q = rq_const(p, "attention", "rq_q");
                 s.rq_k = rq_const(p, "attention", "rq_k");
                 s.rq_v = rq_const(p, "attention", "rq_v");
@@ -452,6 +452,27 @@ GeneratorFamily encoder_block_family() {
             }};
 }
 
+GeneratorFamily kv_cache_update_family() {
+    std::vector<GeneratorParam> params = attention_params();
+    params.erase(std::remove_if(params.begin(), params.end(), [](const GeneratorParam &g) { return g.name == "fused_qk"; }),
+                 params.end());
+    std::vector<GeneratorParam> more = {{"weight_cols", "0", "columns of the packed weight W (0: (H + 2 Hkv) Dh)"},
+                                        {"rmsnorm", "0", "apply iRMSNorm(x, norm_w) first (the decoder block's input)"},
+                                        {"norm_log2d", "16", "log2 of the iRMSNorm's D"}};
+    params.insert(params.end(), more.begin(), more.end());
+    return {"kv_cache_update",
+            "KV-cache update: the new tokens' requantized K and V appended to the cache [2, Hkv, past + S, Dh]",
+            params, [](const ParamMap &p) {
+                KvCacheUpdateSpec s;
+                s.attn = attention_spec(p, "kv_cache_update");
+                s.attn.bias = p.boolean("bias");
+                s.weight_cols = p.integer("weight_cols", 0, 1 << 20);
+                s.rmsnorm = p.boolean("rmsnorm");
+                s.norm_log2d = p.integer("norm_log2d", 0, 31);
+                return kv_cache_update(s);
+            }};
+}
+
 }  // namespace
 
 std::vector<GeneratorFamily> transformer_families() {
@@ -459,7 +480,7 @@ std::vector<GeneratorFamily> transformer_families() {
             igelu_family(),    isilu_family(),   ihardswish_family(),       true_integer_div_family(),
             inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),
             embedding_family(), rope_family(),      attention_family(),        decoder_block_family(),
-            encoder_block_family()};
+            encoder_block_family(), kv_cache_update_family()};
 }
 
 }  // namespace halyard

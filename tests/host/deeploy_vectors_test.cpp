@@ -1,5 +1,6 @@
 // Deeploy's own test vectors (Kernels/Integer/{GEMM, MatMul, Add, Softmax,
-// RMSNorm, Hardswish, TrueIntegerDiv, Concat, iNoNorm}) run through
+// RMSNorm, Hardswish, TrueIntegerDiv, Concat, iNoNorm}, and the microLlama
+// models) run through
 // Halyard: each ONNX node (Gemm, MatMul, Add, Mul, iHardswish, iGELU fused with a
 // following RequantShift; the Transformer ops; standalone RequantShift;
 // TrueIntegerDiv folded into its RequantShift as Deeploy's

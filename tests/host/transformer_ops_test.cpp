@@ -1229,3 +1229,51 @@ TEST(TransformerOps, EncoderBlockMemoryPeak) {
               << dfl.arenas.l2_bytes << " B\n";
     EXPECT_LT(dfl.arenas.l1_bytes + dfl.arenas.l2_bytes, lbl.arenas.l1_bytes + lbl.arenas.l2_bytes);
 }
+
+// ---------------------------------------------------------------- KV-cache update
+
+TEST(TransformerOps, KvCacheUpdateBitExact) {
+    std::mt19937 rng(test_seed() + 60);
+    int cases = 0;
+    for (int iter = 0; iter < 10; iter++) {
+        AttnCase c = random_attn_case(rng);
+        const bool norm = iter % 2;
+        const int QKV = (c.H + 2 * c.Hkv) * c.Dh, cols = QKV + (iter % 3 == 0 ? pick(rng, {1, 7, 32}) : 0);
+        auto p = attn_params(c);
+        p.erase("fused_qk");
+        p["weight_cols"] = std::to_string(cols);
+        p["rmsnorm"] = norm ? "1" : "0";
+        p["norm_log2d"] = "16";
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            const int64_t n = num_elements(t.shape);
+            if (t.name == "norm_w") return random_buffer(r, t.type, n, 1 << 18, 1 << 22);
+            if (t.type == ElemType::Int32) return random_buffer(r, t.type, n, -(1 << 12), 1 << 12);
+            return random_buffer(r, t.type, n);
+        };
+        auto ref = [&](const RefInputs &in) {
+            const int64_t E = c.E, S = c.S, T = c.past, Hkv = c.Hkv, Dh = c.Dh;
+            Tensor xn = norm ? halyard_ref::irmsnorm(in.at("x"), in.at("norm_w"), 16, 256) : in.at("x");
+            Tensor out({2, Hkv, T + S, Dh});
+            for (int w = 0; w < 2; w++) {
+                const int64_t c0 = int64_t(c.H) * Dh + w * Hkv * Dh, n = Hkv * Dh;
+                Tensor Wc({E, n}), bc({n});
+                for (int64_t r = 0; r < E; r++)
+                    for (int64_t k = 0; k < n; k++) Wc.data[size_t(r * n + k)] = in.at("W").data[size_t(r * cols + c0 + k)];
+                if (c.bias)
+                    for (int64_t k = 0; k < n; k++) bc.data[size_t(k)] = in.at("bqkv").data[size_t(c0 + k)];
+                auto rq = ref_rq(c.rq[1 + w]);
+                Tensor fresh = halyard_ref::gemm(xn, Wc, c.bias ? &bc : nullptr, 1, 1, false, false, &rq);  // [S, Hkv*Dh]
+                for (int64_t h = 0; h < Hkv; h++)
+                    for (int64_t t = 0; t < T + S; t++)
+                        for (int64_t d = 0; d < Dh; d++)
+                            out.data[size_t(((w * Hkv + h) * (T + S) + t) * Dh + d)] =
+                                t < T ? in.at("kv_cache").data[size_t(((w * Hkv + h) * T + t) * Dh + d)]
+                                      : fresh.data[size_t((t - T) * n + h * Dh + d)];
+            }
+            return out;
+        };
+        ASSERT_TRUE(run_op_case("kv_cache_update", p, nullptr, fill, ref, rng, "kvupdate" + std::to_string(iter)));
+        cases++;
+    }
+    RecordProperty("cases", cases);
+}

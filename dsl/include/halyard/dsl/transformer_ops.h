@@ -216,6 +216,23 @@ struct AttentionSpec {
     ISoftmaxSpec softmax;  // coefficients and n_levels (shape ignored)
 };
 Algorithm attention(const AttentionSpec &spec);
+// The KV-cache update of a decode (or prefill) step: the new tokens' keys and
+// values appended to the cache, out [2, Hkv, past + S, Dh] int8:
+//   out[0] = concat(kv_cache[0], rq_k(xn Wk + bk)), out[1] = concat(kv_cache[1], rq_v(xn Wv + bv))
+// with xn = x, or iRMSNorm(x, norm_w) (D = 2^norm_log2d) when `rmsnorm` (the
+// decoder block's attention input). The K and V weights are read from the
+// packed matrix W [E, weight_cols] at columns H*Dh and (H+Hkv)*Dh, so the
+// attention's Wqkv (weight_cols = (H + 2 Hkv) Dh) or the decoder block's W_in
+// (weight_cols = (H + 2 Hkv) Dh + 2F) is passed as is. Inputs: x, W, [bqkv],
+// [norm_w [E] int32], [kv_cache].
+struct KvCacheUpdateSpec {
+    AttentionSpec attn;    // S, E, H, Hkv, Dh, past, bias, rq_k, rq_v
+    int weight_cols = 0;   // 0: (H + 2 Hkv) Dh
+    bool rmsnorm = false;
+    int norm_log2d = 16;
+};
+Algorithm kv_cache_update(const KvCacheUpdateSpec &spec);
+
 // Weights (and biases) of `attention(spec)`: Wqkv + Wo (+ bqkv + bo).
 int64_t attention_parameters(const AttentionSpec &spec);
 

@@ -86,4 +86,57 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
     *c31 = s31;
 }
 
+/* gemm_int8_sdotp_1x4: for k in [0, n): c[0][j] += a_0[k] * b_j[k], j < 4 —
+ * one activation row against four weight rows (decode-step GEMV). Per step
+ * of 4: 5 word loads feed 4 pv.sdotsp.b (16 MACs) in a hardware loop. */
+static inline void hy_gemm_s8_1x4(const int8_t *a0, const int8_t *b0, const int8_t *b1, const int8_t *b2,
+                                  const int8_t *b3, int32_t n, int32_t *c00, int32_t *c01, int32_t *c02,
+                                  int32_t *c03) {
+    int32_t s00 = *c00, s01 = *c01, s02 = *c02, s03 = *c03;
+    int32_t k = 0;
+#if HL_XPULP_NATIVE
+    const uint32_t misaligned = ((uint32_t)(uintptr_t)a0 | (uint32_t)(uintptr_t)b0 | (uint32_t)(uintptr_t)b1 |
+                                 (uint32_t)(uintptr_t)b2 | (uint32_t)(uintptr_t)b3) & 3u;
+    const int32_t steps = n >> 2;
+    if (!misaligned && steps > 0) {
+        __asm__ volatile(
+            HL_LP_STARTI(0, 1f)
+            HL_LP_ENDI(0, 2f)
+            HL_LP_COUNT(0, "%[steps]")
+            "1:\n\t"
+            ".insn i 0x0B, 2, t0, 4(%[a0])\n\t"
+            ".insn i 0x0B, 2, t1, 4(%[b0])\n\t"
+            ".insn i 0x0B, 2, t2, 4(%[b1])\n\t"
+            ".insn i 0x0B, 2, t3, 4(%[b2])\n\t"
+            ".insn i 0x0B, 2, t4, 4(%[b3])\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s00], t0, t1\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s01], t0, t2\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s02], t0, t3\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s03], t0, t4\n\t"
+            "2:\n\t"
+            : [a0] "+r"(a0), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [s00] "+r"(s00),
+              [s01] "+r"(s01), [s02] "+r"(s02), [s03] "+r"(s03)
+            : [steps] "r"(steps)
+            : "t0", "t1", "t2", "t3", "t4", "memory");
+        k = steps << 2;
+        a0 -= k;
+        b0 -= k;
+        b1 -= k;
+        b2 -= k;
+        b3 -= k;
+    }
+#endif
+    for (; k < n; k++) {
+        const int32_t x0 = a0[k];
+        s00 += x0 * b0[k];
+        s01 += x0 * b1[k];
+        s02 += x0 * b2[k];
+        s03 += x0 * b3[k];
+    }
+    *c00 = s00;
+    *c01 = s01;
+    *c02 = s02;
+    *c03 = s03;
+}
+
 #endif

@@ -60,8 +60,21 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     const int64_t l1_budget = target.l1_size() / 4;  // leave room for tiles, stacks, other layers
     // Small layers or K not a multiple of 4 (misaligned rows run the kernel's
     // scalar path): DMA set-up and per-tile overhead outweigh the gain.
-    if (M < 4 || N < 8 || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
     Schedule s;
+    if (M < 4 && N >= 4 * target.cores() && K % 4 == 0 && algo.macs >= 8192) {
+        // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each
+        // core's weight block by DMA, the activation row once.
+        const int block = ((N + target.cores() - 1) / target.cores() + 3) / 4 * 4;
+        s.tile("Y", "n", block).tile("Y", "n_i", 4);
+        s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
+        s.tile("acc", "n", 4).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
+        s.kernel("acc", "gemm_int8_sdotp_1x4");
+        s.parallel("Y", "n_o");
+        s.stage_input("A", MemLevel::L1, "root", "", false);
+        s.stage_input("B", MemLevel::L1, "Y", "n_o", false);
+        return s;
+    }
+    if (M < 4 || N < 8 || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
     if ((M + 3) / 4 >= target.cores()) {
         s.tile("Y", "m", 4).tile("Y", "n", 2).order("Y", {"m_o", "n_o", "m_i", "n_i"});
         kernel_tile(s, "n_o", {});

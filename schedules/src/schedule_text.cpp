@@ -120,6 +120,10 @@ const std::vector<MicroKernelInfo> &micro_kernels() {
          "int32 acc[m][n] += sum_k int8 A[m][k] * int8 B[k][n], 4x2 register block, 4 MACs per pv.sdotsp.b",
          "xpulpv2",
          {"gemm", "matmul"}},
+        {"gemm_int8_sdotp_1x4",
+         "int32 acc[0][n] += sum_k int8 A[0][k] * int8 B[n][k], 1x4 block (one row against 4 weight rows, decode GEMV)",
+         "xpulpv2",
+         {"gemm", "matmul"}},
     };
     return kernels;
 }

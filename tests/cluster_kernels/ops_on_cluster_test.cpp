@@ -188,3 +188,19 @@ TEST(OpsOnCluster, MatMulHeadsStagedPerCoreWithKernel) {
               "stage A L1 at Y b0 double_buffer\nstage B L1 at Y b0 double_buffer\nstage Y L1 at Y b0\n"},
              rng);
 }
+
+// Decode-step GEMV: the cluster default (1x4 kernel, weight rows over cores),
+// and the kernel at an awkward shape (K % 4 != 0: scalar tail, misaligned rows).
+TEST(OpsOnCluster, GemvDefaultSchedule1x4Kernel) {
+    std::mt19937 rng(test_seed() + 13);
+    run_case({"gemv_default", "gemm", {{"M", "1"}, {"N", "256"}, {"K", "64"}, {"trans_b", "1"}}, ""}, rng);
+}
+
+TEST(OpsOnCluster, GemvKernel1x4Awkward) {
+    std::mt19937 rng(test_seed() + 14);
+    run_case({"gemv_awkward", "gemm",
+              {{"M", "1"}, {"N", "37"}, {"K", "41"}, {"trans_b", "1"}, {"bias", "37"}, {"requant", "1"}, {"log2d", "6"}},
+              "tile Y n 4\ncompute_at acc Y n_o\nmemory acc reg\ntile acc n 4\norder acc m n_o k n_i\n"
+              "unroll acc n_i\nkernel acc gemm_int8_sdotp_1x4\nparallel Y n_o\n"},
+             rng);
+}

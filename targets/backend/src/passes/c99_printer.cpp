@@ -266,7 +266,8 @@ private:
             if (!l) throw UserError("C99 backend: address_of a non-load");
             result_ = "(&" + id(l->name) + "[" + expr(l->index) + "])";
         } else if (op->call_type == Call::Extern &&
-                   (op->name == "hl_dma_2d" || op->name == "hl_dma_wait" || op->name == "hy_gemm_s8_4x2")) {
+                   (op->name == "hl_dma_2d" || op->name == "hl_dma_wait" || op->name == "hy_gemm_s8_4x2" ||
+                    op->name == "hy_gemm_s8_1x4")) {
             if (!cluster_runtime_) throw UserError("C99 backend: " + op->name + " needs the cluster runtime");
             std::string args;
             for (size_t i = 0; i < a.size(); i++) args += (i ? ", " : "") + arg((int)i);

@@ -118,11 +118,13 @@ private:
             if (!loop_matches(op->name, func, k_loop)) continue;
             seen.insert(func);
             std::string why;
-            Stmt call = try_4x2(op, &why);
+            const int R = kernel == "gemm_int8_sdotp_1x4" ? 1 : 4, C = kernel == "gemm_int8_sdotp_1x4" ? 4 : 2;
+            Stmt call = try_tile(op, R, C, &why);
             if (call.defined()) {
                 report_->kernels_used.insert(kernel);
-                report_->lines.push_back(display_name(op->name) + ": " + kernel + " (checked: 8 int8 MACs per k over " +
-                                         "4 A rows x 2 B rows, unit stride)");
+                report_->lines.push_back(display_name(op->name) + ": " + kernel + " (checked: " +
+                                         std::to_string(R * C) + " int8 MACs per k over " + std::to_string(R) +
+                                         " A row(s) x " + std::to_string(C) + " B rows, unit stride)");
                 return call;
             }
             report_->lines.push_back(display_name(op->name) + ": plain loop kept for " + kernel + " (" + why + ")");
@@ -130,33 +132,36 @@ private:
         return IRMutator::visit(op);
     }
 
-    Stmt try_4x2(const For *loop, std::string *why) {
+    // The k loop's body must be the R*C accumulations of an R x C tile.
+    Stmt try_tile(const For *loop, int R, int C, std::string *why) {
         if (loop->for_type != ForType::Serial) {
             *why = "the k loop is not serial";
             return Stmt();
         }
         std::vector<Stmt> stmts;
         flatten(loop->body, &stmts);
-        if (stmts.size() != 8) {
-            *why = "the k loop body has " + std::to_string(stmts.size()) +
-                   " statements; the 4x2 kernel needs the 8 accumulations of a 4x2 tile (tile and unroll m by 4, n by 2)";
+        const size_t n = size_t(R * C);
+        if (stmts.size() != n) {
+            *why = "the k loop body has " + std::to_string(stmts.size()) + " statements; the kernel needs the " +
+                   std::to_string(n) + " accumulations of a " + std::to_string(R) + "x" + std::to_string(C) +
+                   " tile (tile and unroll m by " + std::to_string(R) + ", n by " + std::to_string(C) + ")";
             return Stmt();
         }
-        std::vector<Mac> macs(8);
-        for (size_t i = 0; i < 8; i++) {
+        std::vector<Mac> macs(n);
+        for (size_t i = 0; i < n; i++) {
             if (!match_mac(stmts[i], loop, &macs[i], why)) return Stmt();
         }
         const std::string acc = macs[0].acc, a = macs[0].a, b = macs[0].b;
         std::vector<Expr> a_rows, b_rows, seen_c;
-        Expr c[4][2];
+        Expr c[4][4];
         for (const auto &m : macs) {
             if (m.acc != acc || m.a != a || m.b != b) {
                 *why = "the accumulations use different buffers";
                 return Stmt();
             }
             int i = index_of(a_rows, m.a_base), j = index_of(b_rows, m.b_base);
-            if (a_rows.size() > 4 || b_rows.size() > 2) {
-                *why = "the tile is not 4 A rows x 2 B rows";
+            if ((int)a_rows.size() > R || (int)b_rows.size() > C) {
+                *why = "the tile is not " + std::to_string(R) + " A rows x " + std::to_string(C) + " B rows";
                 return Stmt();
             }
             if (c[i][j].defined()) {
@@ -172,18 +177,19 @@ private:
             }
             seen_c.push_back(m.c);
         }
-        if (a_rows.size() != 4 || b_rows.size() != 2) {
-            *why = "the tile is not 4 A rows x 2 B rows";
+        if ((int)a_rows.size() != R || (int)b_rows.size() != C) {
+            *why = "the tile is not " + std::to_string(R) + " A rows x " + std::to_string(C) + " B rows";
             return Stmt();
         }
         std::vector<Expr> args;
         for (const Expr &r : a_rows) args.push_back(address(a, Int(8), r));
         for (const Expr &r : b_rows) args.push_back(address(b, Int(8), r));
         args.push_back(loop->extent);
-        for (int i = 0; i < 4; i++) {
-            for (int j = 0; j < 2; j++) args.push_back(address(acc, Int(32), c[i][j]));
+        for (int i = 0; i < R; i++) {
+            for (int j = 0; j < C; j++) args.push_back(address(acc, Int(32), c[i][j]));
         }
-        return Evaluate::make(Call::make(Int(32), "hy_gemm_s8_4x2", args, Call::Extern));
+        const std::string fn = "hy_gemm_s8_" + std::to_string(R) + "x" + std::to_string(C);
+        return Evaluate::make(Call::make(Int(32), fn, args, Call::Extern));
     }
 };
 

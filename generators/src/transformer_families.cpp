@@ -352,29 +352,29 @@ std::vector<GeneratorParam> attention_params() {
              {"log2", "255", "iSoftmax log2"}};
 }
 
+// The attention parameters shared by attention, the blocks and kv_cache_update.
 AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
-                AttentionSpec s;
-                s.S = p.integer("S", 1, 1 << 16);
-                s.E = p.integer("E", 1, 1 << 16);
-                s.H = p.integer("H", 1, 1 << 10);
-                s.Hkv = p.integer("Hkv", 1, 1 << 10);
-                s.Dh = p.integer("Dh", 1, 1 << 12);
-                s.past = p.integer("past", 0, 1 << 16);
-                s.causal = p.boolean("causal");
-                s.bias = family == "attention" && p.boolean("bias");
-                s.fused_qk = family != "kv_cache_update" && p.boolean("fused_qk");
-                s.rq_q = rq_const(p, "attention", "rq_q");
-                s.rq_k = rq_const(p, "attention", "rq_k");
-                s.rq_v = rq_const(p, "attention", "rq_v");
-                s.rq_s = rq_const(p, "attention", "rq_s");
-                s.rq_c = rq_const(p, "attention", "rq_c");
-                s.rq_o = rq_const(p, "attention", "rq_o");
-                s.softmax.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
-                s.softmax.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);
-                s.softmax.coeffC = p.int64("coeffC", -kInt32Max, kInt32Max);
-                s.softmax.log2 = p.int64("log2", 1, 32767);
-                (void)family;
-                return s;
+    AttentionSpec s;
+    s.S = p.integer("S", 1, 1 << 16);
+    s.E = p.integer("E", 1, 1 << 16);
+    s.H = p.integer("H", 1, 1 << 10);
+    s.Hkv = p.integer("Hkv", 1, 1 << 10);
+    s.Dh = p.integer("Dh", 1, 1 << 12);
+    s.past = p.integer("past", 0, 1 << 16);
+    s.causal = p.boolean("causal");
+    s.bias = family == "attention" && p.boolean("bias");
+    s.fused_qk = family != "kv_cache_update" && p.boolean("fused_qk");
+    s.rq_q = rq_const(p, family, "rq_q");
+    s.rq_k = rq_const(p, family, "rq_k");
+    s.rq_v = rq_const(p, family, "rq_v");
+    s.rq_s = rq_const(p, family, "rq_s");
+    s.rq_c = rq_const(p, family, "rq_c");
+    s.rq_o = rq_const(p, family, "rq_o");
+    s.softmax.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
+    s.softmax.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);
+    s.softmax.coeffC = p.int64("coeffC", -kInt32Max, kInt32Max);
+    s.softmax.log2 = p.int64("log2", 1, 32767);
+    return s;
 }
 
 GeneratorFamily attention_family() {

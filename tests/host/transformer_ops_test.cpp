@@ -823,7 +823,7 @@ int bits_of(int64_t v) {
 AttnCase random_attn_case(std::mt19937 &rng) {
     AttnCase c;
     c.H = pick(rng, {1, 2, 3, 4});
-    c.Hkv = pick(rng, {1, c.H}) == 1 && c.H % 1 == 0 ? 1 : c.H;
+    c.Hkv = rng() % 2 ? 1 : c.H;  // one shared KV head (multi-query) or one per query head
     if (c.H == 4 && rng() % 2) c.Hkv = 2;
     c.S = pick(rng, {1, 2, 3, 5, 9});
     c.E = pick(rng, {3, 8, 13, 16, 24});

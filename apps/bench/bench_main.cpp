@@ -11,7 +11,7 @@
 //   (c) Halyard, 1 core, operands in L2
 //   (d) Halyard, 8 cores, operands in L2
 //   (e) Halyard, 8 cores, L1 tiles by DMA (double-buffered where the tile loop
-//       allows), output tiles written back by DMA
+//       allows), output tiles written back by DMA, Xpulp micro-kernels
 // Shapes are M x K x N (M rows of activations, K reduction, N outputs).
 #include <fstream>
 #include <iomanip>
@@ -73,10 +73,11 @@ std::string schedule_for(const Layer &l, const std::string &config) {
         return s.str();
     }
     if (l.M < 4) {
-        // GEMV: no 4-row tile; split the outputs over cores, weights by DMA.
+        // GEMV: no 4-row tile. (e) is the cluster default schedule (1x4 kernel,
+        // weight rows over cores, DMA); (c)/(d) split the outputs, plain loops.
+        if (l1) return "";
         s << "tile Y n 32\nparallel Y n_o\ncompute_at acc Y n_i\nmemory acc reg\n";
         if (!par) s.str("tile Y n 32\ncompute_at acc Y n_i\nmemory acc reg\n");
-        if (l1) s << "stage A L1 at root\nstage B L1 at Y n_o double_buffer\n";
         return s.str();
     }
     if (l.M / 4 >= 8) {
@@ -173,8 +174,10 @@ Row run_row(const Layer &l, const std::string &config, std::mt19937 &rng) {
         } else if (config == "b") {
             return run_halide_row(l, name, a, b, expected, row);
         } else {
-            Schedule s = Schedule::parse(schedule_for(l, config), name);
-            lib = run_generator(l.family(), l.params(), TargetDescription::named("cluster"), &s, name);
+            const std::string text = schedule_for(l, config);  // "" = the cluster default schedule
+            Schedule s = Schedule::parse(text, name);
+            lib = run_generator(l.family(), l.params(), TargetDescription::named("cluster"), text.empty() ? nullptr : &s,
+                                name);
             row.l1_bytes = lib.arenas.l1_bytes;
             for (const char *key : {"DMA", "micro-kernel", "written"}) {
                 (void)key;

@@ -46,6 +46,15 @@ void check_attention(const std::string &op, const AttentionSpec &spec) {
                            {"rq_s", spec.rq_s}, {"rq_c", spec.rq_c}, {"rq_o", spec.rq_o}}) {
         check_rq(op, name, rq);
     }
+    if (spec.rope) {
+        if (spec.fused_qk || spec.bias) throw UserError(op + ": RoPE attention supports neither fused_qk nor biases");
+        if (Dh % 2) throw UserError(op + ": RoPE needs an even head width, not Dh=" + std::to_string(Dh));
+        if (spec.rope_positions < T + S || spec.rope_positions < 2) {
+            throw UserError(op + ": rope_positions=" + std::to_string(spec.rope_positions) +
+                            " must cover the positions 0..past+S-1 (past+S=" + std::to_string(T + S) + ") and be >= 2");
+        }
+        if (spec.rope_frac_bits < 1 || spec.rope_frac_bits > 14) throw UserError(op + ": rope_frac_bits outside 1..14");
+    }
     if (spec.fused_qk && (spec.past > 0 || spec.bias)) {
         throw UserError(op + ": fused-weight attention (fused_qk) supports neither a KV cache (past=" +
                         std::to_string(spec.past) + ") nor biases");
@@ -81,6 +90,10 @@ Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vecto
     // Fused-weight self-attention: Q is x Wqk[h] (E wide) and the keys are x itself.
     const int qk_width = spec.fused_qk ? E : Dh;
     Func Q = projection(0, H, qk_width, spec.rq_q, "q_acc", "Q");
+    if (spec.rope) {
+        Q = rope_heads(Q, "Q_rope", Dh, T, spec.rope_positions, spec.rope_frac_bits, spec.rope_interleaved,
+                       *io.rope_tables);
+    }
     Func Knew, Vnew;
     if (spec.fused_qk) {
         Knew = Func("K");
@@ -88,6 +101,10 @@ Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vecto
         Vnew = projection(H * E, Hkv, Dh, spec.rq_v, "v_acc", "V");
     } else {
         Knew = projection(H * Dh, Hkv, Dh, spec.rq_k, "k_acc", "K");
+        if (spec.rope) {
+            Knew = rope_heads(Knew, "K_rope", Dh, T, spec.rope_positions, spec.rope_frac_bits, spec.rope_interleaved,
+                              *io.rope_tables);
+        }
         Vnew = projection((H + Hkv) * Dh, Hkv, Dh, spec.rq_v, "v_acc", "V");
     }
 
@@ -147,6 +164,33 @@ Func attention_body(const AttentionSpec &spec, const AttentionIO &io, std::vecto
     return y_acc;
 }
 
+
+Func rope_heads(Func f, const std::string &name, int Dh, int pos0, int positions, int frac_bits, bool interleaved,
+                const ImageParam &tables) {
+    Var d("d"), s("s"), h("h");
+    const int half = Dh / 2;
+    Expr first, i, partner;
+    if (interleaved) {
+        first = d % 2 == 0;
+        i = d / 2;
+        partner = select(first, d + 1, d - 1);
+    } else {
+        first = d < half;
+        i = select(first, d, d - half);
+        partner = select(first, d + half, d - half);
+    }
+    i = clamp(i, 0, half - 1);
+    partner = clamp(partner, 0, Dh - 1);
+    Expr p = clamp(s + pos0, 0, positions - 1);
+    Expr self = cast<int32_t>(f(d, s, h)), other = cast<int32_t>(f(partner, s, h));
+    Expr c = cast<int32_t>(tables(i, p, 0)), sn = cast<int32_t>(tables(i, p, 1));
+    Expr v = select(first, self * c - other * sn, other * sn + self * c);
+    v = (v + (1 << (frac_bits - 1))) >> frac_bits;
+    Func out(name);
+    out(d, s, h) = cast<int8_t>(clamp(v, -128, 127));
+    return out;
+}
+
 }  // namespace detail
 
 int64_t attention_parameters(const AttentionSpec &spec) {
@@ -172,6 +216,7 @@ Algorithm attention(const AttentionSpec &spec) {
         a.inputs.push_back(make_input("bo", ElemType::Int32, {E}));
     }
     if (T > 0) a.inputs.push_back(make_input("kv_cache", ElemType::Int8, {2, Hkv, T, Dh}));
+    if (spec.rope) a.inputs.push_back(make_input("rope_tables", ElemType::Int16, {2, spec.rope_positions, Dh / 2}));
     auto in = [&](const std::string &n) { return a.find_input(n)->param; };
     AttentionIO io;
     io.x = Func("x_in");
@@ -186,6 +231,7 @@ Algorithm attention(const AttentionSpec &spec) {
         io.bo = in("bo");
     }
     if (T > 0) io.kv_cache = in("kv_cache");
+    if (spec.rope) io.rope_tables = in("rope_tables");
     std::vector<Stage> stages;
     Func y_acc = attention_body(spec, io, stages);
     Func Y("Y");

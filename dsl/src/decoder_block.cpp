@@ -58,6 +58,7 @@ Algorithm decoder_block(const DecoderSpec &spec) {
     a.inputs.push_back(make_input("W_out", ElemType::Int8, {H * Dh + F, E}));
     a.inputs.push_back(make_input("norm_w", ElemType::Int32, {2, E}));
     if (T > 0) a.inputs.push_back(make_input("kv_cache", ElemType::Int8, {2, Hkv, T, Dh}));
+    if (at.rope) a.inputs.push_back(make_input("rope_tables", ElemType::Int16, {2, at.rope_positions, Dh / 2}));
     auto in = [&](const std::string &n) { return a.find_input(n)->param; };
     const ImageParam X = in("x"), Win = in("W_in"), Wout = in("W_out"), NW = in("norm_w");
 
@@ -73,6 +74,7 @@ Algorithm decoder_block(const DecoderSpec &spec) {
     io.Wqkv = Win;
     io.Wo = Wout;
     if (T > 0) io.kv_cache = in("kv_cache");
+    if (at.rope) io.rope_tables = in("rope_tables");
     Func y_acc = attention_body(at, io, stages);
     Func hres("resid");
     hres(e, s) = rq_const(cast<int32_t>(X(e, s)) + cast<int32_t>(rq_const(y_acc(e, s), at.rq_o)), spec.rq_r1);

@@ -42,6 +42,7 @@ Algorithm encoder_block(const EncoderSpec &spec) {
     const std::string op = "encoder_block";
     const AttentionSpec &at = spec.attn;
     check_attention(op, at);
+    if (at.rope) throw UserError(op + ": the encoder block has no RoPE (use learned or table position embeddings)");
     if (at.fused_qk) throw UserError(op + ": fused-weight attention (fused_qk) is for the attention generator only");
     if (at.bias) throw UserError(op + ": the encoder block's attention has no biases (bias=0)");
     const int S = at.S, E = at.E, H = at.H, Hkv = at.Hkv, Dh = at.Dh, T = at.past, F = spec.F;

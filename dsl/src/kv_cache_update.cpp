@@ -28,6 +28,7 @@ Algorithm kv_cache_update(const KvCacheUpdateSpec &spec) {
     if (at.bias) a.inputs.push_back(make_input("bqkv", ElemType::Int32, {QKV}));
     if (spec.rmsnorm) a.inputs.push_back(make_input("norm_w", ElemType::Int32, {E}));
     if (T > 0) a.inputs.push_back(make_input("kv_cache", ElemType::Int8, {2, Hkv, T, Dh}));
+    if (at.rope) a.inputs.push_back(make_input("rope_tables", ElemType::Int16, {2, at.rope_positions, Dh / 2}));
     auto in = [&](const std::string &n) { return a.find_input(n)->param; };
     const ImageParam X = in("x"), W = in("W");
 
@@ -62,8 +63,15 @@ Algorithm kv_cache_update(const KvCacheUpdateSpec &spec) {
     fresh(d, s, h, w) = select(w == 0, rq_const(acc(d, s, h, w), at.rq_k), rq_const(acc(d, s, h, w), at.rq_v));
     stages.push_back(make_stage("kv_acc", acc, {"w", "h", "s", "d"}, {2, Hkv, S, Dh}, "e", r, E));
     stages.push_back(make_stage("kv_new", fresh, {"w", "h", "s", "d"}, {2, Hkv, S, Dh}));
+    Func keys("keys");
+    keys(d, s, h) = fresh(d, s, h, 0);
+    if (at.rope) {
+        keys = rope_heads(keys, "K_rope", Dh, T, at.rope_positions, at.rope_frac_bits, at.rope_interleaved,
+                          in("rope_tables"));
+    }
     Func Y("Y");
-    Expr v = fresh(d, clamp(t - T, 0, S - 1), h, w);
+    const Expr tn = clamp(t - T, 0, S - 1);
+    Expr v = select(w == 0, keys(d, tn, h), fresh(d, tn, h, 1));
     if (T > 0) v = select(t < T, in("kv_cache")(d, clamp(t, 0, T - 1), h, w), v);
     Y(d, t, h, w) = v;
     stages.push_back(make_stage("Y", Y, {"w", "h", "t", "d"}, {2, Hkv, T + S, Dh}));

@@ -61,8 +61,12 @@ struct AttentionIO {
     Halide::Func x;
     Halide::ImageParam Wqkv, Wo;
     int wo_row0 = 0;
-    std::optional<Halide::ImageParam> bqkv, bo, kv_cache;
+    std::optional<Halide::ImageParam> bqkv, bo, kv_cache, rope_tables;
 };
+// Integer RoPE of the int8 head vectors f(d, s, h) (d < Dh) at position
+// pos0 + s, with tables [2, P, Dh/2] (an inlined Func).
+Halide::Func rope_heads(Halide::Func f, const std::string &name, int Dh, int pos0, int positions, int frac_bits,
+                        bool interleaved, const Halide::ImageParam &tables);
 void check_attention(const std::string &op, const AttentionSpec &spec);
 // Appends the attention stages (q_acc ... ctx, y_acc) and returns y_acc(e, s),
 // the int32 output-projection accumulator (before rq_o).

@@ -340,6 +340,10 @@ std::vector<GeneratorParam> attention_params() {
              {"causal", "1", "mask keys after each query's position"},
              {"bias", "0", "int32 biases bq, bk, bv, bo"},
              {"fused_qk", "0", "fused-weight self-attention: one [E, E] query-key weight per head (no cache, no bias)"},
+             {"rope", "0", "integer RoPE on Q and K (input rope_tables [2, rope_positions, Dh/2] int16)"},
+             {"rope_positions", "0", "rows of the RoPE tables (>= past + S; 0: past + S)"},
+             {"rope_frac_bits", "14", "fraction bits of the RoPE tables"},
+             {"rope_interleaved", "0", "RoPE pairs (2i, 2i+1) instead of (i, i + Dh/2)"},
              {"rq_q", "1,0,8", "Q requantization mul,add,log2d"},
              {"rq_k", "1,0,8", "K requantization"},
              {"rq_v", "1,0,8", "V requantization"},
@@ -364,6 +368,11 @@ AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
     s.causal = p.boolean("causal");
     s.bias = family == "attention" && p.boolean("bias");
     s.fused_qk = family != "kv_cache_update" && p.boolean("fused_qk");
+    s.rope = p.boolean("rope");
+    s.rope_positions = p.integer("rope_positions", 0, 1 << 20);
+    if (s.rope_positions == 0) s.rope_positions = s.past + s.S;
+    s.rope_frac_bits = p.integer("rope_frac_bits", 1, 14);
+    s.rope_interleaved = p.boolean("rope_interleaved");
     s.rq_q = rq_const(p, family, "rq_q");
     s.rq_k = rq_const(p, family, "rq_k");
     s.rq_v = rq_const(p, family, "rq_v");

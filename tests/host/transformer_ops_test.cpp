@@ -739,6 +739,9 @@ struct AttnCase {
     bool causal, bias;
     RequantConst rq[6];  // q, k, v, s, c, o
     bool fused = false;  // fused-weight self-attention
+    bool rope = false;   // integer RoPE on Q and K
+    int rope_P = 0, rope_F = 14;
+    bool rope_inter = false;
 };
 
 std::map<std::string, std::string> attn_params(const AttnCase &c) {
@@ -749,7 +752,39 @@ std::map<std::string, std::string> attn_params(const AttnCase &c) {
             {"Hkv", std::to_string(c.Hkv)},     {"Dh", std::to_string(c.Dh)},     {"past", std::to_string(c.past)},
             {"causal", c.causal ? "1" : "0"},   {"bias", c.bias ? "1" : "0"},     {"rq_q", r(c.rq[0])},
             {"rq_k", r(c.rq[1])},               {"rq_v", r(c.rq[2])},             {"rq_s", r(c.rq[3])},
-            {"rq_c", r(c.rq[4])},               {"rq_o", r(c.rq[5])},             {"fused_qk", c.fused ? "1" : "0"}};
+            {"rq_c", r(c.rq[4])},               {"rq_o", r(c.rq[5])},             {"fused_qk", c.fused ? "1" : "0"},
+            {"rope", c.rope ? "1" : "0"},       {"rope_positions", std::to_string(c.rope_P)},
+            {"rope_frac_bits", std::to_string(c.rope_F)},                     {"rope_interleaved", c.rope_inter ? "1" : "0"}};
+}
+
+// Integer RoPE (reference) of each head's Dh columns of p [S, heads*Dh] at positions pos0 + s.
+Tensor rope_cols(const Tensor &p, int heads, int Dh, int pos0, const Tensor &tables, int F, bool inter) {
+    const int64_t S = p.dim(0), P = tables.dim(1), half = Dh / 2;
+    Tensor cs({P, half}, std::vector<int64_t>(tables.data.begin(), tables.data.begin() + P * half));
+    Tensor sn({P, half}, std::vector<int64_t>(tables.data.begin() + P * half, tables.data.end()));
+    Tensor pos({S});
+    for (int64_t s = 0; s < S; s++) pos.data[size_t(s)] = pos0 + s;
+    Tensor out = p;
+    for (int h = 0; h < heads; h++) {
+        Tensor q({S, Dh});
+        for (int64_t s = 0; s < S; s++)
+            for (int d = 0; d < Dh; d++) q.data[size_t(s * Dh + d)] = p.data[size_t(s * heads * Dh + h * Dh + d)];
+        Tensor r = halyard_ref::rope(q, pos, cs, sn, F, inter);
+        for (int64_t s = 0; s < S; s++)
+            for (int d = 0; d < Dh; d++) out.data[size_t(s * heads * Dh + h * Dh + d)] = r.data[size_t(s * Dh + d)];
+    }
+    return out;
+}
+
+// Real RoPE tables [2, P, Dh/2] (cos, sin) for the "rope_tables" input.
+TypedBuffer rope_table_buffer(const TensorType &t, int P, int Dh, int F) {
+    RopeTables tb = rope_tables(P, Dh, 10000.0, F);
+    TypedBuffer b(t.type, num_elements(t.shape));
+    for (size_t i = 0; i < tb.cos.size(); i++) {
+        b.set(int64_t(i), tb.cos[i]);
+        b.set(int64_t(i + tb.cos.size()), tb.sin[i]);
+    }
+    return b;
 }
 
 halyard_ref::RequantParams ref_rq(const RequantConst &q) {
@@ -784,6 +819,10 @@ Tensor ref_attention(const RefInputs &in, const AttnCase &c) {
     Tensor Qp = proj(0, int64_t(H) * qk, c.rq[0]);
     Tensor Kp = c.fused ? in.at("x") : proj(int64_t(H) * Dh, int64_t(c.Hkv) * Dh, c.rq[1]);
     Tensor Vp = proj(int64_t(H) * qk + (c.fused ? 0 : int64_t(c.Hkv) * Dh), int64_t(c.Hkv) * Dh, c.rq[2]);
+    if (c.rope) {
+        Qp = rope_cols(Qp, H, Dh, T, in.at("rope_tables"), c.rope_F, c.rope_inter);
+        Kp = rope_cols(Kp, c.Hkv, Dh, T, in.at("rope_tables"), c.rope_F, c.rope_inter);
+    }
     auto kv = [&](const Tensor &p, int which, int hk, int j, int d) {
         return j < T ? in.at("kv_cache").data[((size_t(which) * c.Hkv + hk) * T + j) * Dh + d]
                      : p.data[size_t(j - T) * c.Hkv * Dh + hk * Dh + d];
@@ -831,6 +870,13 @@ AttnCase random_attn_case(std::mt19937 &rng) {
     c.past = pick(rng, {0, 0, 1, 5, 16});
     c.causal = rng() % 4 != 0;
     c.bias = rng() % 2;
+    if (c.Dh % 2 == 0 && rng() % 3 == 0) {  // Llama-style: RoPE, no biases
+        c.rope = true;
+        c.bias = false;
+        c.rope_P = c.past + c.S + pick(rng, {0, 3});
+        c.rope_F = (int)uniform(rng, 8, 14);
+        c.rope_inter = rng() % 2;
+    }
     auto rq = [&](int64_t typical) {
         RequantConst q;
         q.mul = (int32_t)uniform(rng, 1, 16);
@@ -848,6 +894,17 @@ AttnCase random_attn_case(std::mt19937 &rng) {
     return c;
 }
 
+// Make `c` a RoPE case (so every test covers RoPE at least once).
+void force_rope(AttnCase &c, std::mt19937 &rng) {
+    if (c.Dh % 2) c.Dh = 4;
+    c.rope = true;
+    c.bias = false;
+    c.fused = false;
+    c.rope_P = c.past + c.S + 1;
+    c.rope_F = (int)uniform(rng, 8, 14);
+    c.rope_inter = rng() % 2;
+}
+
 // Depth-first: the attention map computed one query row at a time, inside
 // the context stage's row loop, in L1 (never the whole [H, S, L] map).
 Schedule depth_first_attention() {
@@ -863,9 +920,11 @@ TEST(TransformerOps, AttentionBitExact) {
     int cases = 0, degenerate = 0;
     for (int iter = 0; iter < 12; iter++) {
         AttnCase c = random_attn_case(rng);
+        if (iter == 1 || iter == 2) force_rope(c, rng);
         auto p = attn_params(c);
         auto fill = [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
+            if (t.name == "rope_tables") return rope_table_buffer(t, c.rope_P, c.Dh, c.rope_F);
             if (t.type == ElemType::Int32) return random_buffer(r, t.type, n, -(1 << 12), 1 << 12);
             return random_buffer(r, t.type, n);
         };
@@ -894,6 +953,8 @@ TEST(TransformerOps, FusedWeightAttention) {
         c.fused = true;
         c.past = 0;
         c.bias = false;
+        c.rope = false;
+        c.rope_P = 0;
         c.rq[0].log2d = std::max(0, bits_of(int64_t(std::sqrt(double(c.E))) * 128 * 128 * c.rq[0].mul) - 7);
         c.rq[3].log2d = std::max(0, bits_of(int64_t(std::sqrt(double(c.E))) * 128 * 128 * c.rq[3].mul) - 7);
         auto p = attn_params(c);
@@ -1003,6 +1064,7 @@ Tensor ref_decoder(const RefInputs &in, const DecoderCase &c) {
     Tensor xn1 = halyard_ref::irmsnorm(x, norm_w(0), c.norm_log2d, 256);
     RefInputs ain = {{"x", xn1}, {"Wqkv", cols(0, QKV)}, {"Wo", rows(0, HD)}};
     if (c.a.past > 0) ain["kv_cache"] = in.at("kv_cache");
+    if (c.a.rope) ain["rope_tables"] = in.at("rope_tables");
     AttnCase ac = c.a;
     ac.bias = false;
     Tensor attn = ref_attention(ain, ac);
@@ -1027,6 +1089,7 @@ TEST(TransformerOps, DecoderBlockBitExact) {
     for (int iter = 0; iter < 8; iter++) {
         DecoderCase c;
         c.a = random_attn_case(rng);
+        if (iter == 1 || iter == 2) force_rope(c.a, rng);
         c.a.bias = false;
         c.a.causal = true;
         c.F = pick(rng, {1, 5, 16, 33});
@@ -1050,6 +1113,7 @@ TEST(TransformerOps, DecoderBlockBitExact) {
         auto fill = [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
             if (t.name == "norm_w") return random_buffer(r, t.type, n, 1 << 18, 1 << 22);  // ~4..64 x 2^16
+            if (t.name == "rope_tables") return rope_table_buffer(t, c.a.rope_P, c.a.Dh, c.a.rope_F);
             return random_buffer(r, t.type, n);
         };
         auto ref = [&](const RefInputs &in) {
@@ -1165,6 +1229,8 @@ TEST(TransformerOps, EncoderBlockBitExact) {
         EncoderCase c;
         c.a = random_attn_case(rng);
         c.a.bias = false;
+        c.a.rope = false;
+        c.a.rope_P = 0;
         c.a.causal = iter % 3 == 2;
         c.F = pick(rng, {1, 5, 16, 33});
         c.gelu_b = -uniform(rng, 10, 120);
@@ -1237,6 +1303,7 @@ TEST(TransformerOps, KvCacheUpdateBitExact) {
     int cases = 0;
     for (int iter = 0; iter < 10; iter++) {
         AttnCase c = random_attn_case(rng);
+        if (iter == 1 || iter == 2) force_rope(c, rng);
         const bool norm = iter % 2;
         const int QKV = (c.H + 2 * c.Hkv) * c.Dh, cols = QKV + (iter % 3 == 0 ? pick(rng, {1, 7, 32}) : 0);
         auto p = attn_params(c);
@@ -1247,6 +1314,7 @@ TEST(TransformerOps, KvCacheUpdateBitExact) {
         auto fill = [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
             if (t.name == "norm_w") return random_buffer(r, t.type, n, 1 << 18, 1 << 22);
+            if (t.name == "rope_tables") return rope_table_buffer(t, c.rope_P, c.Dh, c.rope_F);
             if (t.type == ElemType::Int32) return random_buffer(r, t.type, n, -(1 << 12), 1 << 12);
             return random_buffer(r, t.type, n);
         };
@@ -1263,6 +1331,7 @@ TEST(TransformerOps, KvCacheUpdateBitExact) {
                     for (int64_t k = 0; k < n; k++) bc.data[size_t(k)] = in.at("bqkv").data[size_t(c0 + k)];
                 auto rq = ref_rq(c.rq[1 + w]);
                 Tensor fresh = halyard_ref::gemm(xn, Wc, c.bias ? &bc : nullptr, 1, 1, false, false, &rq);  // [S, Hkv*Dh]
+                if (c.rope && w == 0) fresh = rope_cols(fresh, int(Hkv), int(Dh), int(T), in.at("rope_tables"), c.rope_F, c.rope_inter);
                 for (int64_t h = 0; h < Hkv; h++)
                     for (int64_t t = 0; t < T + S; t++)
                         for (int64_t d = 0; d < Dh; d++)

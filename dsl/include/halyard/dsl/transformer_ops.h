@@ -212,6 +212,14 @@ struct AttentionSpec {
     // Wqk_{H-1}, then V) and scores[h,i,j] = rq_s(rq_q(x_i Wqk_h) . x_j); rq_k
     // is unused. No KV cache, no biases.
     bool fused_qk = false;
+    // Integer RoPE (as `rope`) on Q and on the new K rows after their
+    // requantization, at absolute positions past + s; the cache holds rotated
+    // keys. Input rope_tables [2, rope_positions, Dh/2] int16 (cos, sin in
+    // Q`rope_frac_bits`, see rope_tables()); rope_positions >= past + S. No biases.
+    bool rope = false;
+    int rope_positions = 0;
+    int rope_frac_bits = 14;
+    bool rope_interleaved = false;
     RequantConst rq_q, rq_k, rq_v, rq_s, rq_c, rq_o;
     ISoftmaxSpec softmax;  // coefficients and n_levels (shape ignored)
 };
@@ -223,8 +231,9 @@ Algorithm attention(const AttentionSpec &spec);
 // decoder block's attention input). The K and V weights are read from the
 // packed matrix W [E, weight_cols] at columns H*Dh and (H+Hkv)*Dh, so the
 // attention's Wqkv (weight_cols = (H + 2 Hkv) Dh) or the decoder block's W_in
-// (weight_cols = (H + 2 Hkv) Dh + 2F) is passed as is. Inputs: x, W, [bqkv],
-// [norm_w [E] int32], [kv_cache].
+// (weight_cols = (H + 2 Hkv) Dh + 2F) is passed as is. With attn.rope the new
+// keys are rotated (positions past..past+S-1). Inputs: x, W, [bqkv],
+// [norm_w [E] int32], [kv_cache], [rope_tables].
 struct KvCacheUpdateSpec {
     AttentionSpec attn;    // S, E, H, Hkv, Dh, past, bias, rq_k, rq_v
     int weight_cols = 0;   // 0: (H + 2 Hkv) Dh
@@ -245,7 +254,8 @@ int64_t attention_parameters(const AttentionSpec &spec);
 //   Y   = rq_r2(h + rq_d(m Wd))
 // Inputs: x [S, E] int8; W_in [E, (H + 2 Hkv) Dh + 2F] int8 (Q | K | V | Wg | Wu
 // columns); W_out [H Dh + F, E] int8 (Wo rows, then Wd rows); norm_w [2, E]
-// int32; kv_cache [2, Hkv, past, Dh] when attn.past > 0. Output Y [S, E] int8.
+// int32; kv_cache [2, Hkv, past, Dh] when attn.past > 0; rope_tables when
+// attn.rope. Output Y [S, E] int8.
 struct DecoderSpec {
     AttentionSpec attn;
     int F = 256;

@@ -56,7 +56,7 @@ Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shap
     return make_stage(name, f, ax.row_names(), row_shape, "b", r, bits);
 }
 
-void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &rq, const Shape &shape) {
+void add_op_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &rq, const Shape &shape) {
     rq.validate(op);
     for (const Shape *s : {&rq.mul_shape, &rq.add_shape}) {
         if (broadcast_shapes(shape, *s, op + " requantization") != shape) {

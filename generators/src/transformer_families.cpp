@@ -289,6 +289,19 @@ GeneratorFamily transpose_family() {
             }};
 }
 
+GeneratorFamily reshape_family() {
+    return {"reshape",
+            "Materialized reshape (row-major order kept); in a dense layout a consumer can read X reshaped instead",
+            {{"shape", "16x64", "shape of X"}, {"out_shape", "1024", "shape of Y (same element count)"}, {"type", "int8", "element type"}},
+            [](const ParamMap &p) {
+                ReshapeSpec s;
+                s.shape = p.shape("shape");
+                s.out_shape = p.shape("out_shape");
+                s.type = p.elem_type("type");
+                return reshape(s);
+            }};
+}
+
 GeneratorFamily embedding_family() {
     return {"embedding",
             "Embedding lookup: Y[t, :] = table[clamp(ids[t]), :], table [vocab, dim], int32 ids",
@@ -487,7 +500,7 @@ GeneratorFamily kv_cache_update_family() {
 std::vector<GeneratorFamily> transformer_families() {
     return {isoftmax_family(), itamax_family(),  irmsnorm_family(),         ilayernorm_family(),
             igelu_family(),    isilu_family(),   ihardswish_family(),       true_integer_div_family(),
-            inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),
+            inonorm_family(),  mul_family(),     concat_family(),           transpose_family(),       reshape_family(),
             embedding_family(), rope_family(),      attention_family(),        decoder_block_family(),
             encoder_block_family(), kv_cache_update_family()};
 }

@@ -465,6 +465,39 @@ TEST(TransformerOps, TransposeBitExact) {
     RecordProperty("cases", cases);
 }
 
+TEST(TransformerOps, ReshapeBitExact) {
+    std::mt19937 rng(test_seed() + 14);
+    int cases = 0;
+    for (int iter = 0; iter < 8; iter++) {
+        auto shape = random_shape(rng);
+        // A random regrouping of the same elements: factor the count into up to 4 dims.
+        int64_t n = 1;
+        for (int d : shape) n *= d;
+        std::vector<int> out;
+        int64_t rest = n;
+        for (int k = 0; k < 3 && rest > 1; k++) {
+            std::vector<int> divisors;
+            for (int dv = 1; dv <= rest && dv <= 65; dv++) {
+                if (rest % dv == 0) divisors.push_back(dv);
+            }
+            int dv = pick(rng, divisors);
+            out.push_back(dv);
+            rest /= dv;
+        }
+        out.push_back((int)rest);
+        std::shuffle(out.begin(), out.end(), rng);
+        std::string type = iter % 3 == 0 ? "int32" : "int8";
+        std::map<std::string, std::string> p = {{"shape", sh(shape)}, {"out_shape", sh(out)}, {"type", type}};
+        auto fill = [&](const TensorType &t, std::mt19937 &r) { return random_buffer(r, t.type, num_elements(t.shape)); };
+        auto ref = [&](const RefInputs &in) {
+            return halyard_ref::reshape(in.at("X"), std::vector<int64_t>(out.begin(), out.end()));
+        };
+        ASSERT_TRUE(run_op_case("reshape", p, nullptr, fill, ref, rng, "reshape" + std::to_string(iter)));
+        cases++;
+    }
+    RecordProperty("cases", cases);
+}
+
 TEST(TransformerOps, EmbeddingBitExact) {
     std::mt19937 rng(test_seed() + 12);
     int cases = 0;

@@ -148,6 +148,17 @@ struct TransposeSpec {
 };
 Algorithm transpose(const TransposeSpec &spec);
 
+// Materialized reshape (ONNX Reshape): the same elements in row-major order
+// under `out_shape`. In a dense layout a reshape moves no data, so a consumer
+// normally just reads X with the new shape; this copy is for schedules that
+// want the result in its own buffer.
+struct ReshapeSpec {
+    Shape shape{16, 64};
+    Shape out_shape{1024};
+    ElemType type = ElemType::Int8;
+};
+Algorithm reshape(const ReshapeSpec &spec);
+
 // Embedding lookup: Y[t, :] = table[clamp(ids[t], 0, vocab-1), :]; table
 // [vocab, dim] (int8), ids [tokens] int32. Out-of-range ids are clamped.
 struct EmbeddingSpec {

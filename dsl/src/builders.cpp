@@ -1,5 +1,7 @@
 #include "builders.h"
 
+#include "halyard/dsl/ops.h"
+
 #include <algorithm>
 
 namespace halyard::detail {
@@ -17,6 +19,18 @@ void check_shape(const std::string &op, const std::string &tensor, const Shape &
     if (num_elements(s) > (int64_t(1) << 28)) {
         throw UserError(op + ": tensor " + tensor + " of shape " + shape_str(s) + " is too large");
     }
+}
+
+void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &p, const Shape &out_shape) {
+    p.validate(op);
+    for (const Shape *s : {&p.mul_shape, &p.add_shape}) {
+        if (broadcast_shapes(out_shape, *s, op + " requantization") != out_shape) {
+            throw UserError(op + ": requantization mul/add shape " + shape_str(*s) + " does not broadcast to the output " +
+                            shape_str(out_shape));
+        }
+    }
+    a.inputs.push_back(make_input("mul", ElemType::Int32, p.mul_shape));
+    a.inputs.push_back(make_input("add", ElemType::Int32, p.add_shape));
 }
 
 InputTensor make_input(const std::string &name, ElemType type, const Shape &shape) {

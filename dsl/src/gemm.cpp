@@ -39,18 +39,7 @@ Algorithm gemm(const GemmSpec &spec) {
         }
         a.inputs.push_back(make_input("C", ElemType::Int32, c));
     }
-    if (spec.requant) {
-        spec.requant->validate(op);
-        for (const Shape *s : {&spec.requant->mul_shape, &spec.requant->add_shape}) {
-            if (broadcast_shapes(Shape{M, N}, *s, op + " requantization") != Shape{M, N}) {
-                throw UserError(op + ": requantization mul/add shape " + shape_str(*s) +
-                                " does not broadcast to the output [" + std::to_string(M) + ", " +
-                                std::to_string(N) + "]");
-            }
-        }
-        a.inputs.push_back(make_input("mul", ElemType::Int32, spec.requant->mul_shape));
-        a.inputs.push_back(make_input("add", ElemType::Int32, spec.requant->add_shape));
-    }
+    if (spec.requant) add_requant_inputs(a, op, *spec.requant, Shape{M, N});
 
     Var m("m"), n("n");
     RDom r(0, K, "k");

@@ -40,17 +40,7 @@ Algorithm matmul(const MatMulSpec &spec) {
     a.op = op;
     a.inputs.push_back(make_input("A", spec.a_type, spec.a_shape));
     a.inputs.push_back(make_input("B", spec.b_type, spec.b_shape));
-    if (spec.requant) {
-        spec.requant->validate(op);
-        for (const Shape *s : {&spec.requant->mul_shape, &spec.requant->add_shape}) {
-            if (broadcast_shapes(out_shape, *s, op + " requantization") != out_shape) {
-                throw UserError(op + ": requantization mul/add shape " + shape_str(*s) +
-                                " does not broadcast to the output " + shape_str(out_shape));
-            }
-        }
-        a.inputs.push_back(make_input("mul", ElemType::Int32, spec.requant->mul_shape));
-        a.inputs.push_back(make_input("add", ElemType::Int32, spec.requant->add_shape));
-    }
+    if (spec.requant) add_requant_inputs(a, op, *spec.requant, out_shape);
 
     // Loops, outermost first: b0, b1, ..., m, n; reduction k.
     std::vector<std::string> names;

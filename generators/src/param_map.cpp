@@ -24,21 +24,7 @@ void ParamMap::bad(const std::string &key, const std::string &why) const {
 
 const std::string &ParamMap::str(const std::string &key) const { return values_.at(key); }
 
-int ParamMap::integer(const std::string &key, int lo, int hi) const {
-    const std::string &s = str(key);
-    long v = 0;
-    try {
-        size_t used = 0;
-        v = std::stol(s, &used, 0);
-        if (used != s.size()) bad(key, "not an integer");
-    } catch (const UserError &) {
-        throw;
-    } catch (...) {
-        bad(key, "not an integer");
-    }
-    if (v < lo || v > hi) bad(key, "must be in " + std::to_string(lo) + ".." + std::to_string(hi));
-    return (int)v;
-}
+int ParamMap::integer(const std::string &key, int lo, int hi) const { return (int)int64(key, lo, hi); }
 
 int64_t ParamMap::int64(const std::string &key, int64_t lo, int64_t hi) const {
     const std::string &s = str(key);

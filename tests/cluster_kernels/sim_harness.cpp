@@ -33,13 +33,10 @@ std::string flags_string() {
     return s;
 }
 
-}  // namespace
-
-SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
-                      const std::string &out_c_type, const std::vector<int64_t> &expected, uint64_t max_cycles) {
-    SimRun r;
-    std::string dir = scratch_dir();
-    write_library(lib, dir);
+// The test program: inputs and expected output embedded, the library called
+// between two cycle-timer reads, mismatches counted and returned.
+std::string main_source(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
+                            const std::string &out_c_type, const std::vector<int64_t> &expected) {
     std::ostringstream m;
     m << "#include \"halyard_rt.h\"\n#include \"" << lib.name << ".h\"\n";
     std::string call = lib.name + "(";
@@ -58,7 +55,17 @@ SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<Si
       << " (unsigned)(HL_DMA_BYTES - bytes0), bad, first);\n"
       << "    if (first >= 0) printf(\"out[%d]=%d expected %d\\n\", first, (int)out[first], (int)expected[first]);\n"
       << "    return bad > 100 ? 100 : bad;\n}\n";
-    std::ofstream(dir + "/main.c") << m.str();
+    return m.str();
+}
+
+}  // namespace
+
+SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
+                      const std::string &out_c_type, const std::vector<int64_t> &expected, uint64_t max_cycles) {
+    SimRun r;
+    std::string dir = scratch_dir();
+    write_library(lib, dir);
+    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
     std::string ld = HALYARD_RV32_LDFLAGS;
     for (char &c : ld) {
         if (c == ';') c = ' ';
@@ -88,29 +95,6 @@ namespace halyard_test {
 
 namespace {
 
-// main.c for run_on_cluster_cxx: the same program run_on_cluster writes.
-std::string cxx_main_source(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
-                            const std::string &out_c_type, const std::vector<int64_t> &expected) {
-    std::ostringstream m;
-    m << "#include \"halyard_rt.h\"\n#include \"" << lib.name << ".h\"\n";
-    std::string call = lib.name + "(";
-    for (size_t i = 0; i < inputs.size(); i++) {
-        emit_array(m, "static ", inputs[i].c_type, "in" + std::to_string(i), inputs[i].values);
-        call += "in" + std::to_string(i) + ", ";
-    }
-    emit_array(m, "static const ", out_c_type, "expected", expected);
-    m << "static " << out_c_type << " out[" << std::max<size_t>(expected.size(), 1) << "];\n"
-      << "int main(void) {\n"
-      << "    uint64_t t0, t1;\n    uint32_t bytes0 = HL_DMA_BYTES;\n    int bad = 0, first = -1, i;\n"
-      << "    t0 = hl_cycles();\n    " << call << "out);\n    t1 = hl_cycles();\n"
-      << "    for (i = 0; i < " << expected.size() << "; i++) {\n"
-      << "        if (out[i] != expected[i]) { if (first < 0) first = i; bad++; }\n    }\n"
-      << "    printf(\"halyard-result cycles=%u dma_bytes=%u mismatches=%d first=%d\\n\", (unsigned)(t1 - t0),"
-      << " (unsigned)(HL_DMA_BYTES - bytes0), bad, first);\n"
-      << "    if (first >= 0) printf(\"out[%d]=%d expected %d\\n\", first, (int)out[first], (int)expected[first]);\n"
-      << "    return bad > 100 ? 100 : bad;\n}\n";
-    return m.str();
-}
 
 }  // namespace
 
@@ -121,7 +105,7 @@ SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vecto
     SimRun r;
     std::string dir = scratch_dir();
     write_library(lib, dir);
-    std::ofstream(dir + "/main.c") << cxx_main_source(lib, inputs, out_c_type, expected);
+    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
     // The rv32 g++ sits next to the rv32 gcc.
     std::string cxx = HALYARD_RV32_CC;
     if (cxx.size() >= 3 && cxx.compare(cxx.size() - 3, 3, "gcc") == 0) cxx.replace(cxx.size() - 3, 3, "g++");

@@ -48,6 +48,17 @@ void kernel_tile(Schedule &s, const std::string &at_loop, const std::vector<std:
 // enough of them (weights in L1 once, activation rows double-buffered, output
 // rows written back by DMA); otherwise columns of 8 over the cores (activations
 // in L1 once, weight blocks double-buffered).
+// Small per-channel tensors (bias, requantization mul/add) are read for every
+// output: copy them into L1 once instead of paying the L2 latency each time.
+void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
+    for (const auto &in : algo.inputs) {
+        const std::string &n = in.type.name;
+        if ((n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096) {
+            s.stage_input(n, MemLevel::L1, "root", "", false);
+        }
+    }
+}
+
 std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
     if (target.cores() < 2 || !target.has_extension("xpulpv2") || !algo.operands_k_contiguous ||
@@ -72,6 +83,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         s.parallel("Y", "n_o");
         s.stage_input("A", MemLevel::L1, "root", "", false);
         s.stage_input("B", MemLevel::L1, "Y", "n_o", false);
+        stage_epilogue_inputs(s, algo);
         return s;
     }
     if (M < 4 || N < 8 || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
@@ -82,6 +94,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         if (int64_t(N) * K <= l1_budget) s.stage_input("B", MemLevel::L1, "root", "", false);
         s.stage_input("A", MemLevel::L1, "Y", "m_o", true);
         s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
+        stage_epilogue_inputs(s, algo);
     } else {
         s.tile("Y", "n", 8).tile("Y", "n_i", 2).tile("Y", "m", 4);
         s.order("Y", {"n_o", "m_o", "n_i_o", "m_i", "n_i_i"});
@@ -89,6 +102,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         s.parallel("Y", "n_o");
         if (int64_t(M) * K <= l1_budget) s.stage_input("A", MemLevel::L1, "root", "", false);
         s.stage_input("B", MemLevel::L1, "Y", "n_o", true);
+        stage_epilogue_inputs(s, algo);
     }
     return s;
 }

@@ -26,7 +26,7 @@ Algorithm poly_activation(const std::string &op, const Shape &shape, ElemType in
     Algorithm a;
     a.op = op;
     a.inputs.push_back(make_input("x", input_type, shape));
-    if (rq) add_op_requant_inputs(a, op, *rq, shape);
+    if (rq) add_requant_inputs(a, op, *rq, shape);
     AxisVars ax(shape.size());
     Expr x = cast<int32_t>(a.inputs[0].param(ax.halide()));
     // (Unsigned inputs: no x < 0 test, which strict C compilers flag as always false.)

@@ -27,7 +27,7 @@ Algorithm ihardswish(const IHardswishSpec &spec) {
     Algorithm a;
     a.op = op;
     a.inputs.push_back(make_input("x", spec.input_type, spec.shape));
-    if (spec.requant) add_op_requant_inputs(a, op, *spec.requant, spec.shape);
+    if (spec.requant) add_requant_inputs(a, op, *spec.requant, spec.shape);
     AxisVars ax(spec.shape.size());
     Expr x = cast<int32_t>(a.inputs[0].param(ax.halide()));
     Expr v = x * (clamp(x + (int32_t)spec.three, 0, (int32_t)spec.six) * (int32_t)spec.one_over_six);

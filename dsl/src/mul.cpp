@@ -20,7 +20,7 @@ Algorithm mul(const MulSpec &spec) {
     a.op = op;
     a.inputs.push_back(make_input("A", spec.a.type, spec.a.shape));
     a.inputs.push_back(make_input("B", spec.b.type, spec.b.shape));
-    if (spec.requant) add_op_requant_inputs(a, op, *spec.requant, out_shape);
+    if (spec.requant) add_requant_inputs(a, op, *spec.requant, out_shape);
     AxisVars ax(out_shape.size());
     Expr v = cast<int32_t>(broadcast_read(a.inputs[0], ax.coords)) * cast<int32_t>(broadcast_read(a.inputs[1], ax.coords));
     if (spec.output_type && *spec.output_type != ElemType::Int32) {

@@ -56,18 +56,6 @@ Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shap
     return make_stage(name, f, ax.row_names(), row_shape, "b", r, bits);
 }
 
-void add_op_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &rq, const Shape &shape) {
-    rq.validate(op);
-    for (const Shape *s : {&rq.mul_shape, &rq.add_shape}) {
-        if (broadcast_shapes(shape, *s, op + " requantization") != shape) {
-            throw UserError(op + ": requantization mul/add shape " + shape_str(*s) +
-                            " does not broadcast to the output " + shape_str(shape));
-        }
-    }
-    a.inputs.push_back(make_input("mul", ElemType::Int32, rq.mul_shape));
-    a.inputs.push_back(make_input("add", ElemType::Int32, rq.add_shape));
-}
-
 void finish_elementwise(Algorithm &a, const std::string &op, Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq) {
     (void)op;

@@ -39,9 +39,6 @@ void check_type(const std::string &op, const std::string &tensor, ElemType t, st
 // steps of an RDom update, loop "b"): a stage `name` over the row loops.
 Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shape, Halide::Expr v, int bits);
 
-// Requant mul/add inputs for an elementwise op whose output has `shape`.
-void add_op_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &rq, const Shape &shape);
-
 // Output stage Y of an elementwise op: int32 `v`, requantized when `rq`.
 void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq);

@@ -42,7 +42,7 @@ Algorithm true_integer_div(const TrueIntegerDivSpec &spec) {
     Algorithm a;
     a.op = op;
     a.inputs.push_back(make_input("x", spec.input_type, spec.shape));
-    if (spec.requant) add_op_requant_inputs(a, op, *spec.requant, spec.shape);
+    if (spec.requant) add_requant_inputs(a, op, *spec.requant, spec.shape);
     AxisVars ax(spec.shape.size());
     Expr x = cast<int64_t>(a.inputs[0].param(ax.halide()));
     // Halide's division rounds toward -infinity for a positive divisor: floor.

@@ -354,7 +354,7 @@ std::vector<GeneratorParam> attention_params() {
              {"bias", "0", "int32 biases bq, bk, bv, bo"},
              {"fused_qk", "0", "fused-weight self-attention: one [E, E] query-key weight per head (no cache, no bias)"},
              {"rope", "0", "integer RoPE on Q and K (input rope_tables [2, rope_positions, Dh/2] int16)"},
-             {"rope_positions", "0", "rows of the RoPE tables (>= past + S; 0: past + S)"},
+             {"rope_positions", "0", "rows of the RoPE tables (>= past + S, >= 2; 0: max(2, past + S))"},
              {"rope_frac_bits", "14", "fraction bits of the RoPE tables"},
              {"rope_interleaved", "0", "RoPE pairs (2i, 2i+1) instead of (i, i + Dh/2)"},
              {"rq_q", "1,0,8", "Q requantization mul,add,log2d"},
@@ -383,7 +383,7 @@ AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
     s.fused_qk = family != "kv_cache_update" && p.boolean("fused_qk");
     s.rope = p.boolean("rope");
     s.rope_positions = p.integer("rope_positions", 0, 1 << 20);
-    if (s.rope_positions == 0) s.rope_positions = s.past + s.S;
+    if (s.rope_positions == 0) s.rope_positions = std::max(2, s.past + s.S);
     s.rope_frac_bits = p.integer("rope_frac_bits", 1, 14);
     s.rope_interleaved = p.boolean("rope_interleaved");
     s.rq_q = rq_const(p, family, "rq_q");

@@ -236,8 +236,12 @@ void activation_cases(const std::string &family, uint32_t seed, int iters,
         p["in_type"] = in_type;
         RequantChoice rq;
         if (iter % 2) {
-            rq = choose_requant(rng, max_abs(p, in_type), rng() % 2 ? "1" : std::to_string(shape.back()), "1", rng() % 3 != 0);
+            const int64_t m = max_abs(p, in_type);
+            rq = choose_requant(rng, m, rng() % 2 ? "1" : std::to_string(shape.back()), "1", rng() % 3 != 0);
             p.insert(rq.params.begin(), rq.params.end());
+            // y * mul + add + rounding must fit int32 (as in Deeploy's kernels).
+            const int64_t room = (int64_t(1) << 31) - 1 - m * rq.mul_max - (int64_t(1) << std::stoi(rq.params.at("log2d")));
+            rq.add_max = std::max<int64_t>(0, std::min(rq.add_max, room));
         }
         auto fill = [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
@@ -906,7 +910,7 @@ AttnCase random_attn_case(std::mt19937 &rng) {
     if (c.Dh % 2 == 0 && rng() % 3 == 0) {  // Llama-style: RoPE, no biases
         c.rope = true;
         c.bias = false;
-        c.rope_P = c.past + c.S + pick(rng, {0, 3});
+        c.rope_P = std::max(2, c.past + c.S + pick(rng, {0, 3}));
         c.rope_F = (int)uniform(rng, 8, 14);
         c.rope_inter = rng() % 2;
     }

@@ -398,10 +398,8 @@ TEST(DeeployVectors, iNoNorm) { run_case("iNoNorm"); }
 TEST(DeeployVectors, microLlama1) { run_case("microLlama/INT8/microLlama1", true, data_root() + "/Models"); }
 TEST(DeeployVectors, microLlama2) { run_case("microLlama/INT8/microLlama2", true, data_root() + "/Models"); }
 TEST(DeeployVectors, microLlama16) { run_case("microLlama/INT8/microLlama16", true, data_root() + "/Models"); }
-// Disabled: a score x V MatMul there has K = 1 ([1,16,1,1] x [1,16,1,4]) and
-// matmul's default host schedule fails on it ("In schedule for acc.update(0),
-// could not find var k$x to reorder"); reported to the MatMul owner.
-TEST(DeeployVectors, DISABLED_microLlama1_parallel) {
+// Has a score x V MatMul with K = 1 ([1,16,1,1] x [1,16,1,4]).
+TEST(DeeployVectors, microLlama1_parallel) {
     run_case("microLlama/INT8/microLlama1_parallel", true, data_root() + "/Models");
 }
 TEST(DeeployVectors, microLlama2_parallel) {

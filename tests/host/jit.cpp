@@ -80,6 +80,19 @@ int JitKernel::call(const std::vector<void *> &a) const {
     case 5: return reinterpret_cast<int (*)(P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4]);
     case 6: return reinterpret_cast<int (*)(P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5]);
     case 7: return reinterpret_cast<int (*)(P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 8: return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    case 9:
+        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+                                                                         a[8]);
+    case 10:
+        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6],
+                                                                            a[7], a[8], a[9]);
+    case 11:
+        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5],
+                                                                               a[6], a[7], a[8], a[9], a[10]);
+    case 12:
+        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5],
+                                                                                  a[6], a[7], a[8], a[9], a[10], a[11]);
     }
     throw std::runtime_error("unsupported argument count " + std::to_string(a.size()));
 }

@@ -34,6 +34,9 @@ struct StageState {
     std::map<std::string, int> extent;    // loop -> extent (upper bound for split tails)
     std::map<std::string, bool> exact;    // loop extent is exact (no tail)
     std::map<std::string, std::string> halide_name;  // loop -> Halide Var/RVar name
+    // Reduction loops of extent 1 (and loops split from them): Halide drops
+    // them, so directives naming them are kept in the bookkeeping only.
+    std::set<std::string> absent;
     bool has_update() const { return !reduction.empty(); }
 };
 
@@ -57,6 +60,7 @@ public:
                 st.extent[l] = s.extents.at(l);
                 st.exact[l] = true;
                 st.halide_name[l] = s.rdom[(int)i].name();
+                if (st.extent[l] == 1) st.absent.insert(l);
             }
             states_[s.name] = st;
             plan_.placement[s.name] = (&s == &algo_.stages.back()) ? "root (output)" : "root";
@@ -147,6 +151,10 @@ private:
     }
 
     Halide::LoopLevel loop_level(const StageState &st, const std::string &loop) const {
+        if (st.absent.count(loop)) {
+            fail("loop " + loop + " of stage " + st.stage->name +
+                 " is a reduction of extent 1, which does not exist after lowering; place the stage at another loop");
+        }
         VarOrRVar v = loop_var(st, loop);
         return v.is_rvar ? Halide::LoopLevel(st.stage->func, v.rvar) : Halide::LoopLevel(st.stage->func, v.var);
     }
@@ -170,15 +178,21 @@ private:
         }
         const std::string o = loop + "_o", i = loop + "_i";
         const bool red = st.reduction.count(loop) != 0;
+        const bool absent = st.absent.count(loop) != 0;
         VarOrRVar old_v = loop_var(st, loop);
-        halide([&] {
-            if (red) {
-                st.stage->func.update().split(old_v.rvar, RVar(o), RVar(i), factor, Halide::TailStrategy::GuardWithIf);
-            } else {
-                st.stage->func.split(old_v.var, Var(o), Var(i), factor);
-                if (st.has_update()) st.stage->func.update().split(old_v.var, Var(o), Var(i), factor);
-            }
-        });
+        if (absent) {
+            st.absent.insert(o);
+            st.absent.insert(i);
+        } else {
+            halide([&] {
+                if (red) {
+                    st.stage->func.update().split(old_v.rvar, RVar(o), RVar(i), factor, Halide::TailStrategy::GuardWithIf);
+                } else {
+                    st.stage->func.split(old_v.var, Var(o), Var(i), factor);
+                    if (st.has_update()) st.stage->func.update().split(old_v.var, Var(o), Var(i), factor);
+                }
+            });
+        }
         auto replace = [&](std::vector<std::string> &v) {
             auto it = std::find(v.begin(), v.end(), loop);
             if (it == v.end()) return;
@@ -212,6 +226,7 @@ private:
         std::vector<VarOrRVar> inner_first_all, inner_first_pure;
         std::vector<std::string> pure_order;
         for (auto it = loops.rbegin(); it != loops.rend(); ++it) {
+            if (st.absent.count(*it)) continue;
             inner_first_all.push_back(loop_var(st, *it));
             if (!st.reduction.count(*it)) inner_first_pure.push_back(loop_var(st, *it));
         }
@@ -221,7 +236,7 @@ private:
         halide([&] {
             if (st.has_update()) {
                 if (inner_first_pure.size() > 1) st.stage->func.reorder(inner_first_pure);
-                st.stage->func.update().reorder(inner_first_all);
+                if (inner_first_all.size() > 1) st.stage->func.update().reorder(inner_first_all);
             } else if (inner_first_all.size() > 1) {
                 st.stage->func.reorder(inner_first_all);
             }
@@ -429,6 +444,7 @@ private:
             fail("loop " + loop + " of stage " + st.stage->name + " has extent " + std::to_string(st.extent[loop]) +
                  "; unrolling is limited to 64");
         }
+        if (st.absent.count(loop)) return;  // extent 1: nothing to unroll
         halide([&] {
             if (st.reduction.count(loop)) {
                 st.stage->func.update().unroll(loop_var(st, loop).rvar);

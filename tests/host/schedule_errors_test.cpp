@@ -209,3 +209,15 @@ TEST(GeneratorParams, BadParametersAreNamed) {
         EXPECT_NE(std::string(e.what()).find("unknown generator 'softmaxx'"), std::string::npos);
     }
 }
+
+TEST(ScheduleFile, ReductionOfExtentOneKeepsItsLoopNames) {
+    // Halide drops a reduction loop of extent 1; a schedule written for any K
+    // (tiling and ordering k) still applies, and placing a stage at it is refused.
+    Schedule s;
+    s.tile("acc", "k", 1).compute_root("acc").order("acc", {"m", "n", "k_o", "k_i"}).unroll("acc", "k_i");
+    EXPECT_EQ(error_of("gemm", {{"M", "3"}, {"N", "5"}, {"K", "1"}}, s), "(no error)");
+    Schedule bad;
+    bad.compute_at("acc", "Y", "m").stage_input("B", MemLevel::L1, "acc", "k", false);
+    std::string e = error_of("gemm", {{"M", "3"}, {"N", "5"}, {"K", "1"}}, bad);
+    EXPECT_NE(e.find("loop k of stage acc is a reduction of extent 1"), std::string::npos) << e;
+}

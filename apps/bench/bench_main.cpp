@@ -179,9 +179,6 @@ Row run_row(const Layer &l, const std::string &config, std::mt19937 &rng) {
             lib = run_generator(l.family(), l.params(), TargetDescription::named("cluster"), text.empty() ? nullptr : &s,
                                 name);
             row.l1_bytes = lib.arenas.l1_bytes;
-            for (const char *key : {"DMA", "micro-kernel", "written"}) {
-                (void)key;
-            }
         }
     } catch (const UserError &e) {
         row.note = e.what();

@@ -12,9 +12,7 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     const Stage &out = algo.output_stage();
     const int n_extent = out.extents.at("n");
     const std::string inner = out.pure_loops.back();  // "n"
-    // Halide drops a reduction of extent 1, so K = 1 has no k loop to order.
-    const int64_t k_extent = algo.find_stage("acc")->extents.at("k");
-    if (n_extent >= 4 && k_extent > 1) {
+    if (n_extent >= 4) {
         s.tile("Y", "n", 4);
         s.compute_at("acc", "Y", "n_o");
         s.tile("acc", "n", 4);

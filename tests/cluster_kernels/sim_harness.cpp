@@ -58,24 +58,24 @@ std::string main_source(const halyard::GeneratedLibrary &lib, const std::vector<
     return m.str();
 }
 
-}  // namespace
+std::string cluster_includes(const std::string &dir) {
+    return std::string(" -I") + HALYARD_CLUSTER_RUNTIME_DIR + "/include -I" + HALYARD_CLUSTER_GEN_DIR + " -I" +
+           HALYARD_KERNELS_INCLUDE_DIR + " -I'" + dir + "'";
+}
 
-SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
-                      const std::string &out_c_type, const std::vector<int64_t> &expected, uint64_t max_cycles) {
-    SimRun r;
-    std::string dir = scratch_dir();
-    write_library(lib, dir);
-    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
+// Link main.c, the library and `objects` with the cluster runtime, run the
+// program on the model and read back its exit code and figures into `r`.
+void link_and_simulate(const std::string &dir, const halyard::GeneratedLibrary &lib, const std::string &objects,
+                       uint64_t max_cycles, SimRun &r) {
     std::string ld = HALYARD_RV32_LDFLAGS;
     for (char &c : ld) {
         if (c == ';') c = ' ';
     }
-    auto cc = run_command(std::string(HALYARD_RV32_CC) + " " + flags_string() + " -I" + HALYARD_CLUSTER_RUNTIME_DIR +
-                          "/include -I" + HALYARD_CLUSTER_GEN_DIR + " -I" + HALYARD_KERNELS_INCLUDE_DIR + " -I'" + dir + "' '" + dir + "/main.c' '" + dir +
-                          "/" + lib.name + ".c' " + ld + " " + HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o '" + dir +
-                          "/prog.elf'");
-    r.log = cc.log;
-    if (!cc.ok) return r;
+    auto cc = run_command(std::string(HALYARD_RV32_CC) + " " + flags_string() + cluster_includes(dir) + " '" + dir +
+                          "/main.c' '" + dir + "/" + lib.name + ".c'" + objects + " " + ld + " " +
+                          HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o '" + dir + "/prog.elf'");
+    r.log += cc.log;
+    if (!cc.ok) return;
     auto sim = run_command(std::string(HALYARD_SIM_EXE) + " --max-cycles " + std::to_string(max_cycles) + " '" + dir +
                            "/prog.elf'; echo \"halyard-exit=$?\"");
     r.log += sim.log;
@@ -86,17 +86,20 @@ SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<Si
         r.dma_bytes = std::stoull(mm[2]);
     }
     r.ok = r.exit_code == 0 && sim.log.find("mismatches=0") != std::string::npos;
+}
+
+}  // namespace
+
+SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
+                      const std::string &out_c_type, const std::vector<int64_t> &expected, uint64_t max_cycles) {
+    SimRun r;
+    std::string dir = scratch_dir();
+    write_library(lib, dir);
+    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
+    link_and_simulate(dir, lib, "", max_cycles, r);
     return r;
 }
 
-}  // namespace halyard_test
-
-namespace halyard_test {
-
-namespace {
-
-
-}  // namespace
 
 SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vector<ExtraFile> &files,
                           const std::string &cxx_flags, const std::vector<SimInput> &inputs,
@@ -109,8 +112,7 @@ SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vecto
     // The rv32 g++ sits next to the rv32 gcc.
     std::string cxx = HALYARD_RV32_CC;
     if (cxx.size() >= 3 && cxx.compare(cxx.size() - 3, 3, "gcc") == 0) cxx.replace(cxx.size() - 3, 3, "g++");
-    const std::string includes = std::string(" -I") + HALYARD_CLUSTER_RUNTIME_DIR + "/include -I" +
-                                 HALYARD_CLUSTER_GEN_DIR + " -I" + HALYARD_KERNELS_INCLUDE_DIR + " -I'" + dir + "'";
+    const std::string includes = cluster_includes(dir);
     std::string objects;
     for (const auto &f : files) {
         const std::string path = dir + "/" + f.path;
@@ -124,25 +126,7 @@ SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vecto
         if (!c.ok) return r;
         objects += " '" + obj + "'";
     }
-    std::string ld = HALYARD_RV32_LDFLAGS;
-    for (char &c : ld) {
-        if (c == ';') c = ' ';
-    }
-    auto cc = run_command(std::string(HALYARD_RV32_CC) + " " + flags_string() + includes + " '" + dir + "/main.c' '" +
-                          dir + "/" + lib.name + ".c'" + objects + " " + ld + " " + HALYARD_CLUSTER_RUNTIME_LIB +
-                          " -lgcc -o '" + dir + "/prog.elf'");
-    r.log += cc.log;
-    if (!cc.ok) return r;
-    auto sim = run_command(std::string(HALYARD_SIM_EXE) + " --max-cycles " + std::to_string(max_cycles) + " '" + dir +
-                           "/prog.elf'; echo \"halyard-exit=$?\"");
-    r.log += sim.log;
-    std::smatch mm;
-    if (std::regex_search(sim.log, mm, std::regex("halyard-exit=(\\d+)"))) r.exit_code = std::stoi(mm[1]);
-    if (std::regex_search(sim.log, mm, std::regex("cycles=(\\d+) dma_bytes=(\\d+)"))) {
-        r.cycles = std::stoull(mm[1]);
-        r.dma_bytes = std::stoull(mm[2]);
-    }
-    r.ok = r.exit_code == 0 && sim.log.find("mismatches=0") != std::string::npos;
+    link_and_simulate(dir, lib, objects, max_cycles, r);
     return r;
 }
 

@@ -33,3 +33,16 @@ void check_shape(const std::string &op, const std::string &tensor, const Shape &
 void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &p, const Shape &out_shape);
 
 }  // namespace halyard::detail
+
+namespace halyard {
+struct ReduceSpec;
+}
+
+namespace halyard::detail {
+
+// ReduceSum (mean = false) or ReduceMean with Deeploy's rounding (mean =
+// true) of `spec`, under the op name `op` (reduce_sum, reduce_mean,
+// integer_mean share it; defined in reduce.cpp).
+Algorithm reduce_op(const std::string &op, const ReduceSpec &spec, bool mean);
+
+}  // namespace halyard::detail

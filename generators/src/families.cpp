@@ -113,7 +113,7 @@ const std::vector<GeneratorFamily> &generator_families() {
     // Each file of families contributes a list (see families.h).
     static const std::vector<GeneratorFamily> families = [] {
         std::vector<GeneratorFamily> all;
-        for (auto list : {core_op_families(), transformer_families()}) all.insert(all.end(), list.begin(), list.end());
+        for (auto list : {core_op_families(), transformer_families(), data_op_families()}) all.insert(all.end(), list.begin(), list.end());
         return all;
     }();
     return families;
@@ -129,10 +129,11 @@ const GeneratorFamily &find_generator(const std::string &name) {
 }
 
 GeneratedLibrary run_generator(const std::string &family, const std::map<std::string, std::string> &params,
-                               const TargetDescription &target, const Schedule *schedule, const std::string &name) {
+                               const TargetDescription &target, const Schedule *schedule, const std::string &name,
+                               const LibraryOptions &options) {
     const GeneratorFamily &f = find_generator(family);
     ParamMap p(family, f.params, params);
-    return generate_library(f.build(p), schedule, target, name);
+    return generate_library(f.build(p), schedule, target, name, options);
 }
 
 }  // namespace halyard

@@ -1,4 +1,6 @@
 // One default schedule per (op, target), chosen from the algorithm's shapes.
+#include <algorithm>
+
 #include "halyard/schedule.h"
 
 namespace halyard {
@@ -68,7 +70,8 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     }
     const int M = out.extents.at("m"), N = out.extents.at("n");
     const int64_t K = algo.find_stage("acc")->extents.at("k");
-    const int64_t l1_budget = target.l1_size() / 4;  // leave room for tiles, stacks, other layers
+    // Leave room for tiles, stacks, other layers; never more than the data budget.
+    const int64_t l1_budget = std::min(target.l1_size() / 4, target.l1_data_budget());
     // Small layers or K not a multiple of 4 (misaligned rows run the kernel's
     // scalar path): DMA set-up and per-tile overhead outweigh the gain.
     Schedule s;

@@ -55,6 +55,7 @@ std::vector<GeneratorParam> requant_params();
 
 // Family + parameters + target (+ optional schedule) -> library.
 GeneratedLibrary run_generator(const std::string &family, const std::map<std::string, std::string> &params,
-                               const TargetDescription &target, const Schedule *schedule, const std::string &name);
+                               const TargetDescription &target, const Schedule *schedule, const std::string &name,
+                               const LibraryOptions &options = {});
 
 }  // namespace halyard

@@ -102,7 +102,7 @@ std::string make_header(const Algorithm &algo, const std::string &name, const st
 }  // namespace
 
 GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan, const TargetDescription &target,
-                                 const std::string &name) {
+                                 const std::string &name, const LibraryOptions &options) {
     std::ostringstream log;
     log << "Halyard library " << name << " for target " << target.name() << "\n\n"
         << algo.describe() << "\nSchedule plan:\n" << plan.describe() << "\nLowering:\n";
@@ -154,7 +154,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     for (const auto &l : kernels.lines) log << "    " << l << "\n";
 
     // 8. Print C99 (parallel loops become hl_fork tasks on the cluster).
-    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, !kernels.kernels_used.empty());
+    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, !kernels.kernels_used.empty(), options);
     log << "  print_c99: " << std::count(c.source.begin(), c.source.end(), '\n') << " lines\n";
 
     LoopNestOutline outline(arenas);
@@ -178,7 +178,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
 }
 
 GeneratedLibrary generate_library(Algorithm algo, const Schedule *schedule, const TargetDescription &target,
-                                  const std::string &name) {
+                                  const std::string &name, const LibraryOptions &options) {
     for (char c : name) {
         if (!(std::isalnum((unsigned char)c) || c == '_') || std::isdigit((unsigned char)name[0])) {
             throw UserError("library name '" + name + "' must be a C identifier");
@@ -186,7 +186,7 @@ GeneratedLibrary generate_library(Algorithm algo, const Schedule *schedule, cons
     }
     Schedule chosen = schedule ? *schedule : default_schedule(algo, target);
     SchedulePlan plan = apply_schedule(algo, chosen, target);
-    GeneratedLibrary lib = compile_library(algo, plan, target, name);
+    GeneratedLibrary lib = compile_library(algo, plan, target, name, options);
     lib.report = "Schedule:\n" + chosen.to_text() + "\n" + lib.report;
     return lib;
 }

@@ -1,5 +1,6 @@
 #include "halyard/target_description.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -53,6 +54,21 @@ TargetDescription TargetDescription::load(const std::string &path) {
         }
     }
     if (t.cores() < 1) throw TargetError("target description " + path + ": 'cores' must be >= 1");
+    return t;
+}
+
+int64_t TargetDescription::l1_data_budget() const {
+    const int64_t stack = has("stack.size") ? get_int("stack.size") : 0;
+    const int64_t for_data = l1_size() - cores() * stack;
+    return has("l1.budget") ? std::min(for_data, get_int("l1.budget")) : for_data;
+}
+
+TargetDescription TargetDescription::with(const std::string &key, const std::string &value) const {
+    TargetDescription t = *this;
+    if (!t.has(key)) t.order_.push_back(key);
+    t.values_[key] = value;
+    t.where_[key] = "override";
+    t.source_ = source_ + " + " + key + "=" + value;
     return t;
 }
 

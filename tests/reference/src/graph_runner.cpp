@@ -81,6 +81,90 @@ int64_t scalar(const OnnxNode &n, const Tensor &t, const std::string &what) {
     return t.data[0];
 }
 
+// An integer-list parameter that newer opsets pass as input `i` (a constant)
+// and older ones as attribute `attr` (ints, or a single int); `dflt` if neither.
+std::vector<int64_t> list_param(const OnnxNode &n, const std::map<std::string, Tensor> &values, size_t i,
+                                const std::string &attr, const std::vector<int64_t> &dflt = {}) {
+    if (has_input(n, i)) return input(n, values, i).data;
+    const auto *a = n.find_attr(attr);
+    if (!a) return dflt;
+    if (a->kind == halyard::io::AttrKind::Int) return {a->i};
+    if (a->kind == halyard::io::AttrKind::Tensor && a->tensor) return a->tensor->values;
+    return n.attr_ints(attr);
+}
+
+// ONNX Squeeze / Unsqueeze / Flatten as pure reshapes.
+Tensor squeeze(const OnnxNode &n, const Tensor &x, std::vector<int64_t> axes) {
+    const int64_t r = x.rank();
+    std::vector<bool> drop(size_t(r), false);
+    if (axes.empty()) {
+        for (int64_t d = 0; d < r; ++d) drop[size_t(d)] = x.shape[size_t(d)] == 1;
+    }
+    for (int64_t a : axes) {
+        const int64_t d = a < 0 ? a + r : a;
+        if (d < 0 || d >= r || x.shape[size_t(d)] != 1)
+            throw std::invalid_argument(n.label() + ": cannot squeeze axis " + std::to_string(a) + " of " + x.shape_str());
+        drop[size_t(d)] = true;
+    }
+    std::vector<int64_t> s;
+    for (int64_t d = 0; d < r; ++d)
+        if (!drop[size_t(d)]) s.push_back(x.shape[size_t(d)]);
+    return Tensor(s, x.data);
+}
+
+Tensor unsqueeze(const OnnxNode &n, const Tensor &x, const std::vector<int64_t> &axes) {
+    const int64_t r = x.rank() + int64_t(axes.size());
+    std::vector<bool> ins(size_t(r), false);
+    for (int64_t a : axes) {
+        const int64_t d = a < 0 ? a + r : a;
+        if (d < 0 || d >= r || ins[size_t(d)])
+            throw std::invalid_argument(n.label() + ": bad unsqueeze axis " + std::to_string(a) + " for " + x.shape_str());
+        ins[size_t(d)] = true;
+    }
+    std::vector<int64_t> s;
+    for (int64_t d = 0, k = 0; d < r; ++d) s.push_back(ins[size_t(d)] ? 1 : x.shape[size_t(k++)]);
+    return Tensor(s, x.data);
+}
+
+Tensor flatten(const OnnxNode &n, const Tensor &x) {
+    int64_t axis = n.attr_int("axis", 1);
+    if (axis < 0) axis += x.rank();
+    if (axis < 0 || axis > x.rank()) throw std::invalid_argument(n.label() + ": bad flatten axis for " + x.shape_str());
+    int64_t a = 1, b = 1;
+    for (int64_t d = 0; d < x.rank(); ++d) (d < axis ? a : b) *= x.shape[size_t(d)];
+    return Tensor({a, b}, x.data);
+}
+
+// ONNX Pad: pads (input 1 or attribute), constant value (input 2 or the float
+// attribute `value`), optional axes (input 3, opset 18); constant mode only.
+Tensor pad_node(const OnnxNode &n, const std::map<std::string, Tensor> &values) {
+    const Tensor &x = input(n, values, 0);
+    const std::string mode = n.attr_string("mode", "constant");
+    if (mode != "constant") throw Unsupported(n.label() + ": Pad mode '" + mode + "' is not modelled");
+    std::vector<int64_t> pads = list_param(n, values, 1, "pads");
+    int64_t value = 0;
+    if (has_input(n, 2)) {
+        value = scalar(n, input(n, values, 2), "constant_value");
+    } else if (n.has_attr("value")) {
+        const double v = n.attr_float("value");
+        if (v != double(int64_t(v))) throw Unsupported(n.label() + ": non-integer pad value");
+        value = int64_t(v);
+    }
+    if (has_input(n, 3)) {  // pads only for the listed axes
+        const std::vector<int64_t> axes = input(n, values, 3).data;
+        const int64_t r = x.rank();
+        if (pads.size() != 2 * axes.size()) throw std::invalid_argument(n.label() + ": pads/axes length mismatch");
+        std::vector<int64_t> full(size_t(2 * r), 0);
+        for (size_t i = 0; i < axes.size(); ++i) {
+            const int64_t d = axes[i] < 0 ? axes[i] + r : axes[i];
+            full[size_t(d)] = pads[i];
+            full[size_t(d + r)] = pads[i + axes.size()];
+        }
+        pads = full;
+    }
+    return pad(x, pads, value);
+}
+
 }  // namespace
 
 void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tensor> &values) {
@@ -160,6 +244,35 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
     } else if (op == "IntegerDiv") {
         out(integer_div(input(n, values, 0), input(n, values, 1), n.attr_int("Delta"), n.attr_int("eps"),
                         n.attr_int("eta")));
+    } else if (op == "Sub") {
+        out(sub(input(n, values, 0), input(n, values, 1)));
+    } else if (op == "ReduceSum" || op == "ReduceMean" || op == "IntegerMean") {
+        // axes: input 1 (ReduceSum-13, ReduceMean-18) or attribute; keepdims default 1.
+        const std::vector<int64_t> axes = list_param(n, values, 1, "axes");
+        const bool keepdims = n.attr_int("keepdims", 1) != 0;
+        if (axes.empty() && n.attr_int("noop_with_empty_axes", 0) != 0) {
+            out(input(n, values, 0));
+        } else if (op == "ReduceSum") {
+            out(reduce_sum(input(n, values, 0), axes, keepdims));
+        } else {
+            out(reduce_mean(input(n, values, 0), axes, keepdims));
+        }
+    } else if (op == "Slice") {
+        // opset >= 10: inputs (data, starts, ends, axes?, steps?); before: attributes.
+        const std::vector<int64_t> starts = list_param(n, values, 1, "starts"), ends = list_param(n, values, 2, "ends");
+        out(slice(input(n, values, 0), starts, ends, list_param(n, values, 3, "axes"), list_param(n, values, 4, "steps")));
+    } else if (op == "Pad") {
+        out(pad_node(n, values));
+    } else if (op == "Gather") {
+        out(gather(input(n, values, 0), input(n, values, 1), n.attr_int("axis", 0)));
+    } else if (op == "Identity") {
+        out(input(n, values, 0));
+    } else if (op == "Squeeze") {
+        out(squeeze(n, input(n, values, 0), list_param(n, values, 1, "axes")));
+    } else if (op == "Unsqueeze") {
+        out(unsqueeze(n, input(n, values, 0), list_param(n, values, 1, "axes")));
+    } else if (op == "Flatten") {
+        out(flatten(n, input(n, values, 0)));
     } else if (op == "iNoNorm") {
         out(inonorm(input(n, values, 0), input(n, values, 1), input(n, values, 2), n.attr_int("mul"),
                     log2_exact(n.attr_int("D"), n.label()), n.attr_int("n_levels")));

@@ -37,14 +37,25 @@ struct GeneratedLibrary {
     ArenaPlan arenas;
 };
 
+// How a library is printed, beyond the schedule and the target.
+struct LibraryOptions {
+    // Symbols of arenas the library shares with others that run one after
+    // another (a network's kernels): when set, the library declares
+    // `extern int64_t <symbol>[];` and places its L1 / L2 buffers there
+    // instead of in an arena of its own. The program defines the symbol, sized
+    // for its largest user (GeneratedLibrary::arenas says how much each needs).
+    std::string shared_l1_arena;
+    std::string shared_l2_arena;
+};
+
 // Lower `algo` (already scheduled: `plan` came from apply_schedule) for
 // `target` and print the library. Throws UserError for anything the user can
 // fix (e.g. L1 overflow), naming the buffers and sizes.
 GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan, const TargetDescription &target,
-                                 const std::string &name);
+                                 const std::string &name, const LibraryOptions &options = {});
 
 // Convenience: algorithm + schedule (default when null) + target -> library.
 GeneratedLibrary generate_library(Algorithm algo, const Schedule *schedule, const TargetDescription &target,
-                                  const std::string &name);
+                                  const std::string &name, const LibraryOptions &options = {});
 
 }  // namespace halyard

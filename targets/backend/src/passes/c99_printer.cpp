@@ -451,13 +451,13 @@ private:
         if (b->level == MemLevel::Reg) {
             out << pad() << t << " " << id(op->name) << "[" << b->bytes / op->type.bytes() << "];\n";
         } else {
-            const char *arena = b->level == MemLevel::L1 ? "halyard_l1_arena" : "halyard_l2_arena";
+            const char *arena = b->level == MemLevel::L1 ? "HALYARD_L1_ARENA" : "HALYARD_L2_ARENA";
             std::string where = std::to_string(b->offset);
             if (b->per_core > 1) {
                 if (core_var_.empty()) throw UserError("C99 backend: per-core buffer " + op->name + " outside its task");
                 where += " + " + core_var_ + " * " + std::to_string(b->slot_bytes());
             }
-            out << pad() << t << " *const " << id(op->name) << " = (" << t << " *)(" << arena << ".bytes + " << where
+            out << pad() << t << " *const " << id(op->name) << " = (" << t << " *)(" << arena << " + " << where
                 << ");  /* " << mem_level_name(b->level) << ", " << b->bytes << " B"
                 << (b->copies > 1 ? " x2 slots" : "") << (b->per_core > 1 ? ", one per core" : "") << " */\n";
         }
@@ -504,7 +504,7 @@ std::string upper(std::string s) {
 
 PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, const Algorithm &algo,
                    const ArenaPlan &arenas, const TargetDescription &target, const std::string &name,
-                   bool uses_kernels) {
+                   bool uses_kernels, const LibraryOptions &options) {
     std::map<std::string, Type> pointer_types;
     std::set<std::string> const_buffers;
     for (const auto &a : args) {
@@ -542,14 +542,21 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
     // HALYARD_L2_DATA let a target place them in its memory sections.
     src << "#ifndef HALYARD_L1_DATA\n#define HALYARD_L1_DATA\n#endif\n"
         << "#ifndef HALYARD_L2_DATA\n#define HALYARD_L2_DATA\n#endif\n";
-    if (arenas.l1_bytes > 0) {
-        src << "static HALYARD_L1_DATA union { int64_t align; uint8_t bytes[" << arenas.l1_bytes
-            << "]; } halyard_l1_arena;\n";
-    }
-    if (arenas.l2_bytes > 0) {
-        src << "static HALYARD_L2_DATA union { int64_t align; uint8_t bytes[" << arenas.l2_bytes
-            << "]; } halyard_l2_arena;\n";
-    }
+    // An arena of its own, or one shared with the other kernels of a program.
+    auto arena = [&](const char *level, int64_t bytes, const std::string &shared, const char *section) {
+        if (bytes <= 0) return;
+        if (shared.empty()) {
+            src << "static " << section << " union { int64_t align; uint8_t bytes[" << bytes << "]; } halyard_"
+                << level << "_arena;\n#define HALYARD_" << (level[1] == '1' ? "L1" : "L2") << "_ARENA halyard_" << level
+                << "_arena.bytes\n";
+        } else {
+            src << "/* " << bytes << " B of the program's shared " << level << " arena " << shared << " */\n"
+                << "extern int64_t " << shared << "[];\n#define HALYARD_" << (level[1] == '1' ? "L1" : "L2")
+                << "_ARENA ((uint8_t *)" << shared << ")\n";
+        }
+    };
+    arena("l1", arenas.l1_bytes, options.shared_l1_arena, "HALYARD_L1_DATA");
+    arena("l2", arenas.l2_bytes, options.shared_l2_arena, "HALYARD_L2_DATA");
     p.stmt(body);
     // An input the computation never reads (e.g. a 1-row table) must not
     // trip -Wunused-parameter.

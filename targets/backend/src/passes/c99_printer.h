@@ -15,6 +15,6 @@ struct PrintedC {
 
 PrintedC print_c99(const Halide::Internal::Stmt &body, const std::vector<Halide::Internal::LoweredArgument> &args,
                    const Algorithm &algo, const ArenaPlan &arenas, const TargetDescription &target,
-                   const std::string &name, bool uses_kernels = false);
+                   const std::string &name, bool uses_kernels = false, const LibraryOptions &options = {});
 
 }  // namespace halyard

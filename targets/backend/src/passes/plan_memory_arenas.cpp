@@ -109,14 +109,18 @@ ArenaPlan plan_memory_arenas(const Stmt &s, const SchedulePlan &plan, const Targ
     ArenaPlanner planner(plan, op, already_doubled, extra_levels);
     s.accept(&planner);
     ArenaPlan &p = planner.result;
-    // L1 also holds the cores' stacks (the runtime puts them there).
+    // L1 also holds the cores' stacks (the runtime puts them there); a
+    // network compiled with an L1 budget (`l1.budget`) gets less.
     const int64_t stack = target.has("stack.size") ? target.get_int("stack.size") : 0;
-    const int64_t l1_for_data = target.l1_size() - target.cores() * stack;
+    const int64_t l1_for_data = target.l1_data_budget();
     if (p.l1_bytes > l1_for_data) {
+        const std::string why = target.has("l1.budget") && l1_for_data < target.l1_size() - target.cores() * stack
+                                    ? "the L1 budget l1.budget = " + target.get("l1.budget")
+                                    : "L1 " + std::to_string(target.l1_size()) + " minus " +
+                                          std::to_string(target.cores()) + " x " + std::to_string(stack) + " stack";
         throw UserError("op " + op + ": the schedule needs " + std::to_string(p.l1_bytes) + " bytes of L1 but target " +
-                        target.name() + " has " + std::to_string(l1_for_data) + " for data (L1 " +
-                        std::to_string(target.l1_size()) + " minus " + std::to_string(target.cores()) + " x " +
-                        std::to_string(stack) + " stack); L1 buffers: " + list_buffers(p, MemLevel::L1));
+                        target.name() + " has " + std::to_string(l1_for_data) + " for data (" + why +
+                        "); L1 buffers: " + list_buffers(p, MemLevel::L1));
     }
     if (p.l2_bytes > target.l2_size()) {
         throw UserError("op " + op + ": the schedule needs " + std::to_string(p.l2_bytes) + " bytes of L2 arena but target " +

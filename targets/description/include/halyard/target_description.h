@@ -37,6 +37,14 @@ public:
     int64_t l1_size() const { return get_int("l1.size"); }
     int64_t l2_size() const { return get_int("l2.size"); }
     bool is_host() const { return get("isa") == "host"; }
+    // Bytes of L1 generated code may use for data: L1 minus the cores'
+    // stacks, or less when the optional key `l1.budget` says so (a network
+    // compiled with `--l1 BYTES`).
+    int64_t l1_data_budget() const;
+
+    // A copy with `key` set to `value` (added when absent), e.g. an L1 budget
+    // for one compilation. The source becomes "<source> + key=value".
+    TargetDescription with(const std::string &key, const std::string &value) const;
 
     // Every key in file order after includes/overrides are applied.
     const std::vector<std::string> &keys() const { return order_; }

@@ -1,4 +1,4 @@
-// Runs an ONNX graph loaded by halyard_io node by node with the reference ops.
+// Runs an ONNX graph loaded by halyard_frontend node by node with the reference ops.
 // Used by the Deeploy-vector tests; also usable by generator tests as an oracle.
 #pragma once
 

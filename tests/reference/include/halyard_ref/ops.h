@@ -140,4 +140,32 @@ Tensor true_integer_div(const Tensor &x, int64_t y, int64_t Delta, int64_t eps, 
 Tensor inonorm(const Tensor &x, const Tensor &weight, const Tensor &bias, int64_t mul, int64_t log2D,
                int64_t n_levels);
 
+// ----------------------------------------------- Data and reduction ops
+// (src/data_ops.cpp; Deeploy files and formulas in docs/transformer-ops.md.)
+
+// y = a - b (numpy broadcasting). With `rq`: y = RequantShift(a - b).
+Tensor sub(const Tensor &a, const Tensor &b, const RequantParams *rq = nullptr);
+
+// ONNX ReduceSum over `axes` (negative allowed; empty = every axis), keepdims
+// as ONNX (a full reduction without keepdims gives a rank-0 tensor).
+Tensor reduce_sum(const Tensor &x, const std::vector<int64_t> &axes, bool keepdims);
+
+// Deeploy's integer ReduceMean (and IntegerMean), L = number of reduced elements:
+//   keepdims:                 trunc_div(sum + sgn(sum) * (L >> 1), L), sgn(0) = +1
+//   !keepdims, L = 2^s, s>0:  (sum + 2^(s-1)) >> s
+//   !keepdims, otherwise:     trunc_div(sum + sgn(sum) * (L >> 1), L)
+Tensor reduce_mean(const Tensor &x, const std::vector<int64_t> &axes, bool keepdims);
+
+// ONNX Slice: starts/ends/axes/steps as in opset 10+ (axes empty = 0..n-1,
+// steps empty = 1); negative values count from the end, then clamping.
+Tensor slice(const Tensor &x, const std::vector<int64_t> &starts, const std::vector<int64_t> &ends,
+             const std::vector<int64_t> &axes = {}, const std::vector<int64_t> &steps = {});
+
+// ONNX Pad, constant mode: pads = [begins..., ends...] (2*rank values, >= 0).
+Tensor pad(const Tensor &x, const std::vector<int64_t> &pads, int64_t value);
+
+// ONNX Gather on `axis` (negative allowed): out shape = x.shape[:axis] +
+// indices.shape + x.shape[axis+1:]; negative indices count from the end.
+Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
+
 }  // namespace halyard_ref

@@ -78,3 +78,18 @@ NpzFile load_npz(const std::string &path);
 std::vector<uint8_t> read_file_bytes(const std::string &path);
 
 }  // namespace halyard::io
+
+namespace halyard::io {
+
+// Writing (Halyard makes test folders of its own, e.g. rescaled models):
+// an array of `dtype` (an integer type or Float32/Float64) holding `values`
+// in row-major order. FormatError when a value does not fit the dtype.
+NpyArray make_npy(const std::string &name, DType dtype, const std::vector<int64_t> &shape,
+                  const std::vector<int64_t> &values);
+// A .npy v1.0 image / a .npz archive (entries stored, CRC-32 set) as numpy writes them.
+std::vector<uint8_t> serialize_npy(const NpyArray &a);
+std::vector<uint8_t> serialize_npz(const NpzFile &f);
+// Write `f` to `path`; FormatError naming the path when it cannot be written.
+void write_npz(const std::string &path, const NpzFile &f);
+
+}  // namespace halyard::io

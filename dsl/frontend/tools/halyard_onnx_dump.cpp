@@ -1,4 +1,4 @@
-// halyard-onnx-dump: print what halyard_io reads from Deeploy test cases.
+// halyard-onnx-dump: print what halyard_frontend reads from Deeploy test cases.
 //
 //   halyard-onnx-dump PATH...
 //

@@ -1,0 +1,84 @@
+// Halyard's network graph: what the front end makes of a quantized ONNX model
+// (Deeploy's integer dialect) and what the network compiler's rewrites and
+// back end work on. Nodes keep their ONNX op type and attributes; tensors
+// carry shapes, and constants their values. Element types are not in the file
+// (Deeploy's exporters declare everything float32): the network compiler
+// infers them from the producers, as Deeploy's type checkers do.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "halyard/io/onnx_graph.h"
+
+namespace halyard::frontend {
+
+enum class TensorRole { Input, Constant, Intermediate };
+
+struct GraphTensor {
+    std::string name;
+    TensorRole role = TensorRole::Intermediate;
+    std::vector<int64_t> shape;      // known for inputs and constants; set for the rest by the compiler
+    bool shape_known = false;
+    std::vector<int64_t> values;     // constants only, row-major
+    bool is_output = false;          // a graph output
+
+    int64_t num_elements() const;
+    std::string shape_str() const;   // "[1,16,4]"
+};
+
+// A RequantShift merged into the node that produces its input (Deeploy's
+// *RequantMergePass): mul/add name constant tensors, div is a power of two.
+struct FusedRequant {
+    std::string mul, add;
+    int64_t div = 1;
+    int64_t n_levels = 256;
+    bool is_signed = true;
+    std::string from;                // label of the RequantShift node
+};
+
+struct GraphNode : io::OnnxNode {
+    std::optional<FusedRequant> requant;  // epilogue fused by fuse_requant
+    std::string bias;                     // a constant bias Add fused into a MatMul (fuse_bias)
+    std::vector<std::string> merged;      // labels of the nodes rewrites folded into this one
+};
+
+struct Graph {
+    std::string path;                     // the ONNX file, for messages
+    std::string name;
+    std::map<std::string, GraphTensor> tensors;
+    std::vector<std::string> inputs;      // graph inputs that are not constants, file order
+    std::vector<std::string> outputs;     // graph outputs, file order
+    std::vector<GraphNode> nodes;         // topological order
+    std::vector<std::string> log;         // one line per thing the front end and the rewrites did
+
+    bool has_tensor(const std::string &n) const { return tensors.count(n) != 0; }
+    GraphTensor &tensor(const std::string &n);              // internal error when absent
+    const GraphTensor &tensor(const std::string &n) const;
+    bool is_constant(const std::string &n) const;
+    bool is_output(const std::string &n) const;
+    // Indices of the nodes reading `tensor` (each node once).
+    std::vector<size_t> consumers(const std::string &tensor) const;
+    // Index of the node writing `tensor`, or -1 (inputs, constants).
+    int producer(const std::string &tensor) const;
+    // Drop nodes whose index is in `dead` and constants nothing reads any more.
+    void remove_nodes(const std::set<size_t> &dead);
+};
+
+struct ImportOptions {
+    // Op types the back end can compile. Every other node is listed in one
+    // FormatError (file, node, op type), not only the first.
+    std::set<std::string> supported_ops;
+};
+
+// Read `path` (ONNX), sort nodes topologically (Deeploy's graphs are not always
+// in order), bind Constant nodes as constant tensors and check that every
+// node's inputs exist. Throws io::FormatError naming the file, node and field.
+Graph import_onnx(const std::string &path, const ImportOptions &options);
+Graph import_onnx(const io::OnnxGraph &onnx, const ImportOptions &options);
+
+}  // namespace halyard::frontend

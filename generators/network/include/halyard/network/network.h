@@ -1,0 +1,88 @@
+// Halyard's network compiler: a Deeploy-dialect ONNX graph (through the front
+// end, dsl/frontend) becomes one program: a kernel library per distinct
+// (fused) node, a whole-network static memory plan, and network.c/.h with one
+// entry point `<name>_run(inputs..., outputs...)` (plain C99, no heap).
+//
+//   import (dsl/frontend)  ->  rewrites (src/passes, one per file)
+//   -> lower each node to a generator family (src/lower_ops.cpp)
+//   -> schedule + generate each kernel (default, or --schedules DIR)
+//   -> plan memory (src/plan_memory.cpp)  ->  print network.c/.h (src/emit_network.cpp)
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "halyard/backend.h"
+#include "halyard/frontend/graph.h"
+
+namespace halyard::network {
+
+struct NetworkOptions {
+    std::string name = "network";            // C prefix: <name>_run, <name>.h
+    std::string target = "cluster";          // target description name, or a path to a .target file
+    int cores = 0;                           // 0: the target's
+    std::optional<int64_t> l1_budget;        // bytes of L1 for data (default: L1 minus stacks)
+    std::string schedules_dir;               // schedule files chosen per node name or op (see README)
+    std::map<std::string, ElemType> input_types;  // element type per graph input (default int8)
+    bool fuse = true;                        // Deeploy's merges (off: one kernel per node)
+};
+
+// One call of a kernel in the program.
+struct NodeStep {
+    std::string node;        // label of the (fused) node
+    std::string op;          // its op type, with "+requant" / "+bias" when fused
+    std::string kernel;      // library name, "" for a view
+    std::string family;
+    std::string params;      // "key=value ..."
+    std::vector<std::string> args;   // tensor names in entry-point order (output last)
+    std::string schedule;    // "default" or the file it came from
+    int64_t macs = 0;
+};
+
+struct TensorPlacement {
+    std::string name;
+    std::string where;       // "input 0", "output 1", "arena+1024", "const", "view of x"
+    int64_t bytes = 0;
+    ElemType type = ElemType::Int8;
+    std::vector<int64_t> shape;
+    int first = -1, last = -1;  // steps it is live (arena tensors)
+};
+
+struct NetworkProgram {
+    std::string name;
+    std::vector<GeneratedLibrary> kernels;   // distinct kernels (shared between identical nodes)
+    std::string source;                      // <name>.c
+    std::string header;                      // <name>.h
+    std::string report;                      // <name>.report.txt
+    std::vector<NodeStep> steps;
+    std::vector<TensorPlacement> tensors;
+    struct Io {
+        std::string tensor, c_name;
+        ElemType type;
+        std::vector<int64_t> shape;
+    };
+    std::vector<Io> inputs, outputs;         // entry-point order: inputs, then outputs
+    int64_t arena_bytes = 0;                 // activations, planned (peak)
+    int64_t arena_naive_bytes = 0;           // every activation its own buffer
+    int64_t const_bytes = 0;                 // weights and other constants
+    int64_t l1_bytes = 0;                    // the shared L1 region (largest kernel)
+    int64_t l2_scratch_bytes = 0;            // the shared L2 scratch (largest kernel)
+    int64_t dma_bytes_per_run = 0;           // from the kernel reports
+};
+
+// Compile an imported graph. Throws UserError (naming the file, node, op,
+// tensor and sizes) for anything the model or the options get wrong.
+NetworkProgram compile_network(frontend::Graph graph, const NetworkOptions &options);
+
+// The op types compile_network accepts (for frontend::ImportOptions).
+std::set<std::string> supported_op_types();
+
+// Import + compile in one step.
+NetworkProgram compile_onnx(const std::string &onnx_path, const NetworkOptions &options);
+
+// Write <dir>/<name>.c/.h/.report.txt and every kernel's .c/.h/.report.txt.
+void write_program(const NetworkProgram &program, const std::string &dir);
+
+}  // namespace halyard::network

@@ -1,0 +1,494 @@
+// The network compiler's driver: rewrites, lowering of every node to a kernel
+// (types and shapes inferred through the op builders), kernel generation with
+// sharing, the memory plan, and the program text.
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "emit_network.h"
+#include "halyard/generator.h"
+#include "halyard/network/network.h"
+#include "lower_ops.h"
+#include "passes/passes.h"
+#include "plan_memory.h"
+
+namespace halyard::network {
+
+using frontend::Graph;
+using frontend::GraphNode;
+using frontend::TensorRole;
+
+std::set<std::string> supported_op_types() {
+    std::set<std::string> s;
+    for (const auto &[op, fn] : op_lowerings()) s.insert(op);
+    return s;
+}
+
+namespace {
+
+bool file_exists(const std::string &p) {
+    struct stat st;
+    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+TargetDescription make_target(const NetworkOptions &o) {
+    TargetDescription t = o.target.find('/') != std::string::npos || o.target.find(".target") != std::string::npos
+                              ? TargetDescription::load(o.target)
+                              : TargetDescription::named(o.target);
+    if (o.cores != 0) {
+        if (o.cores < 1 || o.cores > t.cores()) {
+            throw UserError("--cores " + std::to_string(o.cores) + ": target " + t.name() + " has " +
+                            std::to_string(t.cores()) + " cores (use 1.." + std::to_string(t.cores()) + ")");
+        }
+        t = t.with("cores", std::to_string(o.cores));
+    }
+    if (o.l1_budget) {
+        const int64_t most = t.l1_data_budget();
+        if (*o.l1_budget < 0 || *o.l1_budget > most) {
+            throw UserError("--l1 " + std::to_string(*o.l1_budget) + ": target " + t.name() + " has " +
+                            std::to_string(most) + " bytes of L1 for data (L1 " + std::to_string(t.l1_size()) +
+                            " minus the cores' stacks); give 0.." + std::to_string(most));
+        }
+        t = t.with("l1.budget", std::to_string(*o.l1_budget));
+    }
+    return t;
+}
+
+std::string describe(const std::map<std::string, std::string> &p) {
+    std::string s;
+    for (const auto &[k, v] : p) s += (s.empty() ? "" : " ") + k + "=" + v;
+    return s;
+}
+
+bool fits(ElemType t, const std::vector<int64_t> &v) {
+    return std::all_of(v.begin(), v.end(), [&](int64_t x) { return x >= elem_min(t) && x <= elem_max(t); });
+}
+
+// Lossless widening of a graph input (its C type is ours to choose).
+bool widens(ElemType from, ElemType to) { return elem_min(to) <= elem_min(from) && elem_max(to) >= elem_max(from); }
+
+// The default schedule without its L1 staging: operands stay in L2. Used
+// when a default schedule does not fit the L1 budget.
+Schedule without_staging(const Schedule &s) {
+    std::string text;
+    for (const auto &d : s.directives()) {
+        if (d.verb != "stage") text += d.str() + "\n";
+    }
+    return Schedule::parse(text, "default schedule without L1 staging");
+}
+
+int64_t dma_bytes_of(const std::string &report) {
+    const std::string key = "DMA transfers per call: ";
+    auto at = report.find(key);
+    if (at == std::string::npos) return 0;
+    auto open = report.find('(', at);
+    return open == std::string::npos ? 0 : std::stoll(report.substr(open + 1));
+}
+
+struct Step {
+    size_t node;
+    Lowered lowered;
+    int kernel = -1;
+    std::vector<std::string> arg_tensors;   // algorithm inputs then output
+    std::vector<ElemType> arg_types;
+};
+
+}  // namespace
+
+NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
+    for (char ch : opt.name) {
+        if (!(std::isalnum((unsigned char)ch) || ch == '_') || std::isdigit((unsigned char)opt.name[0])) {
+            throw UserError("network name '" + opt.name + "' must be a C identifier");
+        }
+    }
+    const TargetDescription target = make_target(opt);
+    NetworkProgram prog;
+    prog.name = opt.name;
+
+    // 1. Graph rewrites, each logging what it did. Empty Concat inputs are
+    //    always dropped (no kernel takes an empty tensor); the merges of nodes
+    //    into one kernel (Deeploy's) are optional.
+    drop_empty_concat_inputs(g);
+    if (opt.fuse) {
+        merge_true_integer_div(g);
+        fold_transpose_into_matmul(g);
+        fuse_bias(g);
+        fuse_requant(g);
+    }
+
+    // 2. Element types of the graph inputs.
+    LowerContext ctx(g);
+    for (const auto &[name, type] : opt.input_types) {
+        if (std::find(g.inputs.begin(), g.inputs.end(), name) == g.inputs.end()) {
+            std::string names;
+            for (const auto &i : g.inputs) names += (names.empty() ? "" : ", ") + i;
+            throw UserError(g.path + ": an input type is given for '" + name + "', which is not a graph input (inputs: " +
+                            names + ")");
+        }
+    }
+    for (const auto &i : g.inputs) {
+        auto it = opt.input_types.find(i);
+        ctx.types[i] = it == opt.input_types.end() ? ElemType::Int8 : it->second;
+        if (it == opt.input_types.end()) g.log.push_back("types: graph input '" + i + "' taken as int8 (no type given)");
+    }
+
+    // 3. Lower every node in order: a view, or a kernel (shared between
+    //    identical nodes). Output shapes and types come from the algorithm.
+    std::vector<Step> steps;
+    std::map<std::string, int> kernel_by_key;
+    std::map<std::string, std::string> view_of;     // tensor -> tensor it aliases
+    std::set<std::string> bound_inputs;             // graph inputs a kernel already reads with their type
+    const LibraryOptions lib_opts{opt.name + "_l1_arena", opt.name + "_l2_scratch"};
+    for (size_t ni = 0; ni < g.nodes.size(); ni++) {
+        const GraphNode &n = g.nodes[ni];
+        auto lo = op_lowerings().find(n.op_type);
+        if (lo == op_lowerings().end()) throw std::logic_error("internal: " + n.label() + " passed import unsupported");
+        if (n.outputs.size() != 1) {
+            throw UserError(g.path + ": " + n.label() + ": has " + std::to_string(n.outputs.size()) +
+                            " outputs; Halyard's ops have one");
+        }
+        Lowered l;
+        try {
+            l = lo->second(n, ctx);
+        } catch (const io::FormatError &e) {
+            throw UserError(e.what());
+        }
+        auto &out = g.tensor(n.outputs[0]);
+        if (l.is_view) {
+            out.shape = l.out_shape;
+            out.shape_known = true;
+            ctx.types[out.name] = ctx.type(l.view_of);
+            view_of[out.name] = l.view_of;
+            g.log.push_back("views: " + n.label() + " reads '" + l.view_of + "' as " + out.shape_str() + " (no copy)");
+            continue;
+        }
+        Step st;
+        st.node = ni;
+        const GeneratorFamily &fam = find_generator(l.family);
+        Algorithm algo;
+        const std::string what = g.path + ": " + n.label() + " (kernel " + l.family + " " + describe(l.params) + ")";
+        try {
+            algo = fam.build(ParamMap(l.family, fam.params, l.params));
+        } catch (const UserError &e) {
+            throw UserError(what + ": " + e.what());
+        }
+        for (const auto &ai : algo.inputs) {
+            auto a = l.args.find(ai.type.name);
+            if (a == l.args.end()) throw std::logic_error("internal: " + what + ": no tensor bound to input " + ai.type.name);
+            const std::string &tn = a->second;
+            const auto &gt = g.tensor(tn);
+            if (gt.num_elements() != num_elements(ai.type.shape)) {
+                throw UserError(what + ": input " + ai.type.name + " '" + tn + "' has " + std::to_string(gt.num_elements()) +
+                                " elements " + gt.shape_str() + " but the kernel reads " + shape_str(ai.type.shape));
+            }
+            if (gt.role == TensorRole::Constant) {
+                if (!fits(ai.type.type, gt.values)) {
+                    throw UserError(what + ": constant '" + tn + "' has values outside " + elem_type_name(ai.type.type) +
+                                    ", the type of kernel input " + ai.type.name);
+                }
+            } else {
+                const ElemType have = ctx.type(tn);
+                if (have != ai.type.type) {
+                    const bool input = gt.role == TensorRole::Input && !bound_inputs.count(tn) &&
+                                       !opt.input_types.count(tn) && widens(have, ai.type.type);
+                    if (!input) {
+                        throw UserError(what + ": input " + ai.type.name + " '" + tn + "' is " + elem_type_name(have) +
+                                        " but the kernel reads " + elem_type_name(ai.type.type));
+                    }
+                    ctx.types[tn] = ai.type.type;
+                    g.log.push_back("types: graph input '" + tn + "' widened to " +
+                                    std::string(elem_type_name(ai.type.type)) + " for " + n.label());
+                }
+                if (gt.role == TensorRole::Input) bound_inputs.insert(tn);
+            }
+            st.arg_tensors.push_back(tn);
+            st.arg_types.push_back(ai.type.type);
+        }
+        out.shape = l.out_shape.empty() ? std::vector<int64_t>(algo.output.shape.begin(), algo.output.shape.end())
+                                        : l.out_shape;
+        out.shape_known = true;
+        if (out.num_elements() != num_elements(algo.output.shape)) {
+            throw std::logic_error("internal: " + what + ": output shape " + out.shape_str() + " vs kernel " +
+                                   shape_str(algo.output.shape));
+        }
+        ctx.types[out.name] = algo.output.type;
+        st.arg_tensors.push_back(out.name);
+        st.arg_types.push_back(algo.output.type);
+
+        const std::string key = l.family + " " + describe(l.params);
+        auto k = kernel_by_key.find(key);
+        if (k == kernel_by_key.end()) {
+            const std::string lib_name = opt.name + "_k" + std::to_string(prog.kernels.size()) + "_" + l.family;
+            std::string sched_file;
+            if (!opt.schedules_dir.empty()) {
+                for (const auto &cand : {opt.schedules_dir + "/" + n.name + ".sched", opt.schedules_dir + "/" + l.family + ".sched"}) {
+                    if (file_exists(cand)) {
+                        sched_file = cand;
+                        break;
+                    }
+                }
+            }
+            GeneratedLibrary lib;
+            std::string sched_note = "default";
+            try {
+                if (!sched_file.empty()) {
+                    Schedule s = Schedule::load(sched_file);
+                    lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
+                    sched_note = sched_file;
+                } else {
+                    try {
+                        lib = run_generator(l.family, l.params, target, nullptr, lib_name, lib_opts);
+                    } catch (const UserError &e) {
+                        if (std::string(e.what()).find("bytes of L1") == std::string::npos) throw;
+                        Algorithm a2 = fam.build(ParamMap(l.family, fam.params, l.params));
+                        Schedule s = without_staging(default_schedule(a2, target));
+                        lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
+                        sched_note = "default without L1 staging (the staged tiles need more than the L1 budget)";
+                    }
+                }
+            } catch (const UserError &e) {
+                throw UserError(what + (sched_file.empty() ? "" : " with schedule " + sched_file) + ": " + e.what());
+            }
+            lib.report = "Network " + opt.name + ": first used by " + n.label() + "; schedule: " + sched_note + "\n\n" +
+                         lib.report;
+            kernel_by_key[key] = (int)prog.kernels.size();
+            prog.kernels.push_back(std::move(lib));
+            k = kernel_by_key.find(key);
+        }
+        st.kernel = k->second;
+        st.lowered = l;
+        steps.push_back(std::move(st));
+    }
+
+    // 4. Storage. Graph inputs/outputs are entry-point arguments, constants
+    //    const arrays, every other tensor an arena slot (views share their
+    //    root's bytes).
+    std::function<std::string(const std::string &)> root = [&](const std::string &t) {
+        auto it = view_of.find(t);
+        return it == view_of.end() ? t : root(it->second);
+    };
+    std::set<std::string> taken = {opt.name + "_run", opt.name + "_arena"};
+    for (const auto &i : g.inputs) {
+        prog.inputs.push_back({i, c_identifier(i, taken), ctx.types.at(i), g.tensor(i).shape});
+    }
+    for (const auto &o : g.outputs) {
+        if (!ctx.types.count(o)) throw UserError(g.path + ": graph output '" + o + "' is a constant; nothing to compute");
+        prog.outputs.push_back({o, c_identifier(o, taken), ctx.types.at(o), g.tensor(o).shape});
+    }
+    std::map<std::string, Location> loc;   // roots
+    for (size_t i = 0; i < g.inputs.size(); i++) loc[g.inputs[i]] = {Location::Arg, (int)i, 0, ""};
+    std::vector<OutputCopy> copies;
+    const auto bytes_of = [&](const std::string &t) { return g.tensor(t).num_elements() * elem_bytes(ctx.types.at(t)); };
+    for (size_t o = 0; o < g.outputs.size(); o++) {
+        const std::string &name = g.outputs[o];
+        const std::string r = root(name);
+        const Location here{Location::Arg, (int)(g.inputs.size() + o), 0, ""};
+        const bool root_free = r != name && !loc.count(r) && !g.is_output(r) && g.tensor(r).role == TensorRole::Intermediate;
+        if (r == name && !loc.count(name)) {
+            loc[name] = here;
+        } else if (root_free) {
+            loc[r] = here;   // the producer writes straight into the output
+        } else {
+            copies.push_back({Location{}, (int)o, bytes_of(name)});
+            copies.back().from.symbol = r;  // resolved below
+        }
+    }
+    std::vector<LiveTensor> live;
+    std::map<std::string, size_t> live_index;
+    for (size_t s = 0; s < steps.size(); s++) {
+        for (size_t a = 0; a < steps[s].arg_tensors.size(); a++) {
+            const std::string r = root(steps[s].arg_tensors[a]);
+            if (loc.count(r) || g.tensor(r).role == TensorRole::Constant) continue;
+            auto it = live_index.find(r);
+            if (it == live_index.end()) {
+                live_index[r] = live.size();
+                live.push_back({r, bytes_of(r), (int)s, (int)s, -1});
+            } else {
+                live[it->second].last = (int)s;
+            }
+        }
+    }
+    for (auto &c : copies) {
+        auto it = live_index.find(c.from.symbol);
+        if (it != live_index.end()) live[it->second].last = (int)steps.size();
+    }
+    const ArenaLayout layout = plan_arena(live);
+    for (const auto &t : live) loc[t.name] = {Location::Arena, -1, t.offset, ""};
+    prog.arena_bytes = layout.peak;
+    prog.arena_naive_bytes = layout.naive;
+
+    // 5. The program: constants typed per use, one call per step.
+    ProgramModel m;
+    m.name = opt.name;
+    m.cluster = target.has("runtime") && target.get("runtime") == "halyard_rt";
+    std::map<std::pair<std::string, ElemType>, std::string> const_symbol;
+    auto constant = [&](const std::string &t, ElemType type) {
+        auto key = std::make_pair(t, type);
+        auto it = const_symbol.find(key);
+        if (it != const_symbol.end()) return it->second;
+        const std::string sym = opt.name + "_c" + std::to_string(m.constants.size());
+        m.constants.push_back({sym, type, g.tensor(t).values, t});
+        prog.const_bytes += (int64_t)g.tensor(t).values.size() * elem_bytes(type);
+        return const_symbol[key] = sym;
+    };
+    for (auto &c : copies) {
+        const std::string r = c.from.symbol;
+        if (g.tensor(r).role == TensorRole::Constant) c.from = {Location::Const, -1, 0, constant(r, ctx.type(r))};
+        else c.from = loc.at(r);
+    }
+    m.copies = copies;
+    for (size_t s = 0; s < steps.size(); s++) {
+        const Step &st = steps[s];
+        const GraphNode &n = g.nodes[st.node];
+        KernelCallC call;
+        call.kernel = prog.kernels[st.kernel].name;
+        NodeStep ns;
+        ns.node = n.label();
+        ns.op = st.lowered.op;
+        ns.kernel = call.kernel;
+        ns.family = st.lowered.family;
+        ns.params = describe(st.lowered.params);
+        auto rep = prog.kernels[st.kernel].report;
+        ns.schedule = rep.substr(rep.find("schedule: ") + 10, rep.find('\n') - rep.find("schedule: ") - 10);
+        std::string comment = n.label() + " -> " + call.kernel;
+        for (size_t a = 0; a < st.arg_tensors.size(); a++) {
+            const std::string &tn = st.arg_tensors[a];
+            const std::string r = root(tn);
+            CallArg ca;
+            ca.type = st.arg_types[a];
+            ca.is_output = a + 1 == st.arg_tensors.size();
+            ca.loc = g.tensor(r).role == TensorRole::Constant ? Location{Location::Const, -1, 0, constant(r, ca.type)}
+                                                               : loc.at(r);
+            call.args.push_back(ca);
+            ns.args.push_back(tn);
+        }
+        call.comment = comment;
+        for (const auto &mname : n.merged) call.comment += "; merged " + mname;
+        for (auto &ch : call.comment) {
+            if (ch == '*' || ch == '/') ch = '_';  // keep the C comment closed
+        }
+        m.calls.push_back(call);
+        m.step_names.push_back(n.name.empty() ? n.label() : n.name);
+        prog.steps.push_back(ns);
+    }
+    for (const auto &k : prog.kernels) {
+        prog.l1_bytes = std::max(prog.l1_bytes, k.arenas.l1_bytes);
+        prog.l2_scratch_bytes = std::max(prog.l2_scratch_bytes, k.arenas.l2_bytes);
+    }
+    for (const auto &st : steps) prog.dma_bytes_per_run += dma_bytes_of(prog.kernels[st.kernel].report);
+
+    // 6. Does it fit? Data in L2: constants, activations, kernel scratch, and
+    //    the caller's inputs and outputs (code comes on top).
+    int64_t io_bytes = 0;
+    for (const auto &io : prog.inputs) io_bytes += bytes_of(io.tensor);
+    for (const auto &io : prog.outputs) io_bytes += bytes_of(io.tensor);
+    const int64_t l2_data = prog.const_bytes + prog.arena_bytes + prog.l2_scratch_bytes + io_bytes;
+    if (l2_data > target.l2_size()) {
+        std::vector<const LiveTensor *> big;
+        for (const auto &t : live) {
+            if (t.first <= layout.peak_step && layout.peak_step <= t.last) big.push_back(&t);
+        }
+        std::sort(big.begin(), big.end(), [](const LiveTensor *a, const LiveTensor *b) { return a->bytes > b->bytes; });
+        std::ostringstream msg;
+        msg << g.path << ": the network needs " << l2_data << " bytes of L2 data but target " << target.name() << " has "
+            << target.l2_size() << " (constants " << prog.const_bytes << ", activations " << prog.arena_bytes
+            << " planned, kernel scratch " << prog.l2_scratch_bytes << ", inputs/outputs " << io_bytes
+            << "); largest live tensors at call " << layout.peak_step << ":";
+        for (size_t i = 0; i < std::min<size_t>(big.size(), 5); i++) msg << " '" << big[i]->name << "' " << big[i]->bytes << " B";
+        std::vector<std::pair<int64_t, std::string>> consts;
+        for (const auto &c : m.constants) consts.push_back({(int64_t)c.values.size() * elem_bytes(c.type), c.tensor});
+        std::sort(consts.rbegin(), consts.rend());
+        msg << "; largest constants:";
+        for (size_t i = 0; i < std::min<size_t>(consts.size(), 3); i++) msg << " '" << consts[i].second << "' " << consts[i].first << " B";
+        throw UserError(msg.str());
+    }
+
+    // Placements for the report.
+    for (const auto &[name, t] : g.tensors) {
+        if (t.role == TensorRole::Constant || !ctx.types.count(name)) continue;
+        TensorPlacement p;
+        p.name = name;
+        p.type = ctx.types.at(name);
+        p.shape = t.shape;
+        p.bytes = bytes_of(name);
+        const std::string r = root(name);
+        if (r != name) p.where = "view of '" + r + "'";
+        else if (loc.count(r) && loc.at(r).kind == Location::Arg) {
+            const int a = loc.at(r).arg, ni = (int)prog.inputs.size();
+            p.where = a < ni ? "input " + std::to_string(a) : "output " + std::to_string(a - ni);
+        } else if (loc.count(r)) {
+            p.where = "arena+" + std::to_string(loc.at(r).offset);
+            p.first = live[live_index.at(r)].first;
+            p.last = live[live_index.at(r)].last;
+        } else {
+            p.where = "unused";
+        }
+        prog.tensors.push_back(p);
+    }
+
+    emit_network(m, prog);
+
+    std::ostringstream r;
+    r << "Halyard network " << opt.name << " from " << g.path << " for target " << target.name() << " ("
+      << target.cores() << " cores"
+      << (opt.l1_budget ? ", L1 budget " + std::to_string(*opt.l1_budget) + " B" : std::string()) << ")\n\n"
+      << "Front end and rewrites:\n";
+    for (const auto &line : g.log) r << "  " << line << "\n";
+    r << "\nMemory:\n  activation arena " << prog.arena_bytes << " B planned (" << prog.arena_naive_bytes
+      << " B without reuse; peak live " << layout.peak_live << " B at call " << layout.peak_step << ")\n"
+      << "  constants " << prog.const_bytes << " B, shared L1 region " << prog.l1_bytes << " B, shared L2 scratch "
+      << prog.l2_scratch_bytes << " B, inputs/outputs " << io_bytes << " B\n"
+      << "  L2 data total " << l2_data << " of " << target.l2_size() << " B\n"
+      << "  DMA per run (kernel reports, upper bound) " << prog.dma_bytes_per_run << " B\n";
+    r << "\nCalls (" << prog.steps.size() << ", " << prog.kernels.size() << " distinct kernels):\n";
+    for (size_t s = 0; s < prog.steps.size(); s++) {
+        const auto &ns = prog.steps[s];
+        r << "  [" << s << "] " << ns.node << " as " << ns.op << " -> " << ns.kernel << " (" << ns.family << " " << ns.params
+          << "; schedule " << ns.schedule << ")\n      args:";
+        for (const auto &a : ns.args) {
+            const std::string rt = root(a);
+            r << " " << a << "@";
+            if (g.tensor(rt).role == TensorRole::Constant) r << "const";
+            else if (loc.at(rt).kind == Location::Arg) r << "arg" << loc.at(rt).arg;
+            else r << "arena+" << loc.at(rt).offset;
+        }
+        r << "\n";
+    }
+    r << "\nTensors:\n";
+    for (const auto &p : prog.tensors) {
+        r << "  " << p.name << ": " << elem_type_name(p.type) << "[";
+        for (size_t i = 0; i < p.shape.size(); i++) r << (i ? "," : "") << p.shape[i];
+        r << "] " << p.bytes << " B, " << p.where;
+        if (p.first >= 0) r << ", live calls " << p.first << ".." << p.last;
+        r << "\n";
+    }
+    prog.report = r.str();
+    return prog;
+}
+
+NetworkProgram compile_onnx(const std::string &onnx_path, const NetworkOptions &options) {
+    frontend::ImportOptions io;
+    io.supported_ops = supported_op_types();
+    return compile_network(frontend::import_onnx(onnx_path, io), options);
+}
+
+void write_program(const NetworkProgram &p, const std::string &dir) {
+    auto write = [&](const std::string &file, const std::string &text) {
+        std::ofstream f(dir + "/" + file);
+        f << text;
+        if (!f) throw UserError("cannot write " + dir + "/" + file);
+    };
+    write(p.name + ".c", p.source);
+    write(p.name + ".h", p.header);
+    write(p.name + ".report.txt", p.report);
+    for (const auto &k : p.kernels) {
+        write(k.name + ".c", k.c_source);
+        write(k.name + ".h", k.header);
+        write(k.name + ".report.txt", k.report);
+    }
+}
+
+}  // namespace halyard::network

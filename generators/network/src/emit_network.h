@@ -1,0 +1,60 @@
+// Printing network.c / network.h from the compiled model.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "halyard/network/network.h"
+
+namespace halyard::network {
+
+// Where the bytes of a tensor are, as C.
+struct Location {
+    enum Kind { Arg, Arena, Const } kind = Arena;
+    int arg = -1;             // Arg: index into inputs then outputs
+    int64_t offset = 0;       // Arena
+    std::string symbol;       // Const
+};
+
+struct ConstArray {
+    std::string symbol;
+    ElemType type;
+    std::vector<int64_t> values;
+    std::string tensor;
+};
+
+struct CallArg {
+    Location loc;
+    ElemType type;
+    bool is_output = false;
+};
+
+struct KernelCallC {
+    std::string kernel;       // library name
+    std::vector<CallArg> args;
+    std::string comment;
+};
+
+struct OutputCopy {           // graph outputs that alias another tensor's bytes
+    Location from;
+    int to_output = 0;
+    int64_t bytes = 0;
+};
+
+struct ProgramModel {
+    std::string name;
+    bool cluster = false;
+    std::vector<ConstArray> constants;
+    std::vector<KernelCallC> calls;
+    std::vector<OutputCopy> copies;
+    std::vector<std::string> step_names;   // one per call
+};
+
+// Fills program.source and program.header.
+void emit_network(const ProgramModel &m, NetworkProgram &program);
+
+// "x.9" -> "x_9"; unique within `taken`.
+std::string c_identifier(const std::string &name, std::set<std::string> &taken);
+
+}  // namespace halyard::network

@@ -1,0 +1,33 @@
+// The network compiler's graph rewrites, in the order compile_network runs
+// them (one per file). Each logs one line per change into graph.log.
+#pragma once
+
+#include "halyard/frontend/graph.h"
+
+namespace halyard::network {
+
+// Deeploy's MergeTrueIntegerDivRequantShiftPass: a TrueIntegerDiv whose only
+// reader is a per-tensor RequantShift with add == 0 becomes part of that
+// RequantShift (mul' = mul * floor(Delta*eta / (y*eta + eps)) * 256,
+// div' = div * 256); the division is never materialized.
+void merge_true_integer_div(frontend::Graph &g);
+
+// Deeploy's SkipEmptyConcatPass: Concat inputs with no elements (an empty KV
+// cache) are dropped; a Concat left with one input becomes an Identity view.
+void drop_empty_concat_inputs(frontend::Graph &g);
+
+// A Transpose swapping the last two axes whose only reader is a MatMul's B
+// operand is folded into the MatMul (it reads B as [..., N, K]: trans_b).
+void fold_transpose_into_matmul(frontend::Graph &g);
+
+// MatMul with a constant 2-D weight followed by an Add of a constant bias
+// (per output column or scalar) becomes one GEMM with bias (Deeploy's
+// MatMulAddMergePass).
+void fuse_bias(frontend::Graph &g);
+
+// A RequantShift whose input comes from a Gemm/MatMul/Add/Mul/iHardswish/
+// iGELU/TrueIntegerDiv that nothing else reads is fused into that node's
+// epilogue (Deeploy's *RequantMergePass family).
+void fuse_requant(frontend::Graph &g);
+
+}  // namespace halyard::network

@@ -1,0 +1,46 @@
+// Building and running generated code: the host C compiler, or the RISC-V
+// toolchain + cluster runtime + the Verilator model (halyard-sim). Shared by
+// halyard-run, the benchmark harness and the tests; the paths are the build's.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace halyard::harness {
+
+struct CommandResult {
+    bool ok = false;       // exit status 0
+    int status = -1;       // the command's exit status
+    std::string log;       // stdout + stderr
+};
+
+// Run a shell command, capturing stdout and stderr.
+CommandResult run_command(const std::string &cmd);
+
+// A fresh directory under $TMPDIR/halyard-XXXXXX (removed at process exit
+// unless HALYARD_KEEP_TEST_FILES is set).
+std::string scratch_dir();
+
+// Quote for /bin/sh.
+std::string shell_quote(const std::string &s);
+
+// True when this build has the cluster model and the RISC-V toolchain.
+bool have_cluster();
+// The simulator's path ("" without the cluster).
+std::string simulator();
+
+// Compile and link C sources into a cluster program (runtime, linker script,
+// kernel headers and `include_dirs` on the include path).
+CommandResult build_cluster_program(const std::vector<std::string> &sources, const std::vector<std::string> &include_dirs,
+                                    const std::string &elf, const std::string &extra_flags = "");
+
+// Run an ELF on the Verilator model; the log is the program's output plus
+// the simulator's, `status` its exit status (the program's exit code).
+CommandResult simulate(const std::string &elf, uint64_t max_cycles, const std::string &extra_args = "");
+
+// Compile C sources with the host compiler (strict C99) into an executable.
+CommandResult build_host_program(const std::vector<std::string> &sources, const std::vector<std::string> &include_dirs,
+                                 const std::string &exe);
+
+}  // namespace halyard::harness

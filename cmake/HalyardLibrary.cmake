@@ -19,6 +19,7 @@
 # HALYARD_TARGETS_DIR (where host.target etc. live); both are set by the build
 # tree and by find_package(Halyard).
 include_guard(GLOBAL)
+set(_HALYARD_LIBRARY_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 set(HALYARD_RISCV_CC "riscv64-unknown-elf-gcc" CACHE STRING "C compiler for rv32/cluster Halyard libraries")
 set(HALYARD_RISCV_AR "riscv64-unknown-elf-ar" CACHE STRING "Archiver for rv32/cluster Halyard libraries")
@@ -136,4 +137,107 @@ function(halyard_add_library name)
     endif()
     set_property(TARGET ${name} PROPERTY HALYARD_REPORT "${out}/${fn}.report.txt")
     set_property(TARGET ${name} PROPERTY HALYARD_SOURCE "${out}/${fn}.c")
+endfunction()
+
+# halyard_add_network(): a whole Deeploy-dialect ONNX model as one static
+# library (<name>.h declares `int <name>_run(inputs..., outputs...)`), made by
+# halyard-deploy (generators/network) at build time.
+#
+#   halyard_add_network(<name>
+#       MODEL <file.onnx>
+#       [TARGET host|cluster|<file>]       # default: host
+#       [CORES <n>] [L1 <bytes>]           # cluster: cores used, L1 budget for data
+#       [SCHEDULES <dir>]                  # <node name>.sched / <family>.sched
+#       [INPUT_TYPES name=type ...]        # default int8
+#       [NO_FUSION])
+#
+# Creates an IMPORTED static library <name>; <name>.report.txt beside its
+# header lists the rewrites, the kernels, the memory plan and every call.
+function(halyard_add_network name)
+    cmake_parse_arguments(ARG "NO_FUSION" "MODEL;TARGET;CORES;L1;SCHEDULES" "INPUT_TYPES" ${ARGN})
+    if(ARG_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "halyard_add_network(${name}): unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
+    endif()
+    if(NOT ARG_MODEL)
+        message(FATAL_ERROR "halyard_add_network(${name}): MODEL is required")
+    endif()
+    get_filename_component(model "${ARG_MODEL}" ABSOLUTE)
+    if(NOT EXISTS "${model}")
+        message(FATAL_ERROR "halyard_add_network(${name}): MODEL ${model} does not exist")
+    endif()
+    if(NOT TARGET Halyard::deploy)
+        message(FATAL_ERROR "halyard_add_network(${name}): Halyard::deploy is not defined; use find_package(Halyard)")
+    endif()
+    if(NOT ARG_TARGET)
+        set(ARG_TARGET host)
+    endif()
+    if(ARG_TARGET MATCHES "\\.target$")
+        get_filename_component(target_file "${ARG_TARGET}" ABSOLUTE)
+    else()
+        set(target_file "${HALYARD_TARGETS_DIR}/${ARG_TARGET}.target")
+    endif()
+    if(NOT EXISTS "${target_file}")
+        message(FATAL_ERROR "halyard_add_network(${name}): unknown target '${ARG_TARGET}' (no ${target_file})")
+    endif()
+    _halyard_target_value("${target_file}" isa isa)
+    _halyard_target_value("${target_file}" runtime runtime)
+    set(args --name ${name} --target "${target_file}")
+    if(ARG_CORES)
+        list(APPEND args --cores ${ARG_CORES})
+    endif()
+    if(ARG_L1)
+        list(APPEND args --l1 ${ARG_L1})
+    endif()
+    if(ARG_SCHEDULES)
+        get_filename_component(sched "${ARG_SCHEDULES}" ABSOLUTE)
+        list(APPEND args --schedules "${sched}")
+    endif()
+    foreach(t IN LISTS ARG_INPUT_TYPES)
+        list(APPEND args --input-type ${t})
+    endforeach()
+    if(ARG_NO_FUSION)
+        list(APPEND args --no-fusion)
+    endif()
+    set(out "${CMAKE_CURRENT_BINARY_DIR}/${name}.halyard")
+    file(MAKE_DIRECTORY "${out}")
+    if(isa STREQUAL "host")
+        set(cc "${CMAKE_C_COMPILER}")
+        set(ar "${CMAKE_AR}")
+        set(cflags -std=c99 -O2)
+    else()
+        set(cc "${HALYARD_RISCV_CC}")
+        set(ar "${HALYARD_RISCV_AR}")
+        set(cflags ${HALYARD_RISCV_CFLAGS})
+        if(runtime STREQUAL "halyard_rt")
+            if(NOT HALYARD_CLUSTER_INCLUDE_DIRS)
+                message(FATAL_ERROR "halyard_add_network(${name}): target ${ARG_TARGET} needs the cluster runtime "
+                                    "headers (HALYARD_CLUSTER_INCLUDE_DIRS); build Halyard with HALYARD_BUILD_CLUSTER=ON")
+            endif()
+            set(cflags ${HALYARD_CLUSTER_CFLAGS})
+            foreach(dir IN LISTS HALYARD_CLUSTER_INCLUDE_DIRS)
+                list(APPEND cflags "-I${dir}")
+            endforeach()
+        endif()
+    endif()
+    string(REPLACE ";" " " cflags_str "${cflags}")
+    # The kernels' file names are known only after generation: one command
+    # generates, then compiles every .c of the output directory.
+    add_custom_command(
+        OUTPUT "${out}/lib${name}.a" "${out}/${name}.h" "${out}/${name}.report.txt"
+        COMMAND ${CMAKE_COMMAND} -E rm -rf "${out}"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${out}"
+        COMMAND Halyard::deploy "${model}" --out "${out}" ${args}
+        COMMAND ${CMAKE_COMMAND} -DDIR=${out} -DCC=${cc} -DAR=${ar} "-DCFLAGS=${cflags_str}" -DLIB=${out}/lib${name}.a
+                -P "${_HALYARD_LIBRARY_CMAKE_DIR}/HalyardArchive.cmake"
+        DEPENDS Halyard::deploy "${model}" "${target_file}"
+        COMMENT "Compiling network ${name} (${ARG_MODEL}, ${ARG_TARGET}) with halyard-deploy"
+        VERBATIM)
+    add_custom_target(${name}_archive ALL DEPENDS "${out}/lib${name}.a")
+    if(runtime STREQUAL "halyard_rt" AND TARGET halyard_cluster_generated)
+        add_dependencies(${name}_archive halyard_cluster_generated)
+    endif()
+    add_library(${name} STATIC IMPORTED GLOBAL)
+    set_target_properties(${name} PROPERTIES IMPORTED_LOCATION "${out}/lib${name}.a" INTERFACE_INCLUDE_DIRECTORIES "${out}")
+    add_dependencies(${name} ${name}_archive)
+    set_property(TARGET ${name} PROPERTY HALYARD_REPORT "${out}/${name}.report.txt")
 endfunction()

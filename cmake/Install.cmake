@@ -1,5 +1,6 @@
 # Installs what an outside project needs for find_package(Halyard): the
-# generator tool, the target descriptions, and halyard_add_library().
+# generator and network tools, the target descriptions, halyard_add_library()
+# and halyard_add_network().
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
@@ -7,7 +8,8 @@ set(HALYARD_INSTALL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Halyard)
 set(HALYARD_INSTALL_TARGETS_DIR ${CMAKE_INSTALL_DATADIR}/halyard/targets)
 
 set_target_properties(halyard-generate PROPERTIES EXPORT_NAME generate)
-install(TARGETS halyard-generate EXPORT HalyardTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+set_target_properties(halyard-deploy PROPERTIES EXPORT_NAME deploy)
+install(TARGETS halyard-generate halyard-deploy EXPORT HalyardTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT HalyardTargets NAMESPACE Halyard:: DESTINATION ${HALYARD_INSTALL_CMAKE_DIR})
 file(GLOB halyard_target_files ${HALYARD_TARGETS_SOURCE_DIR}/*.target)
 install(FILES ${halyard_target_files} DESTINATION ${HALYARD_INSTALL_TARGETS_DIR})
@@ -24,7 +26,7 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/HalyardConfig.cmake.in
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/HalyardConfigVersion.cmake
     VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/HalyardConfig.cmake ${CMAKE_BINARY_DIR}/HalyardConfigVersion.cmake
-    ${CMAKE_CURRENT_LIST_DIR}/HalyardLibrary.cmake
+    ${CMAKE_CURRENT_LIST_DIR}/HalyardLibrary.cmake ${CMAKE_CURRENT_LIST_DIR}/HalyardArchive.cmake
     DESTINATION ${HALYARD_INSTALL_CMAKE_DIR})
 
 # The cluster runtime's headers, the target parameters rendered for C and the

@@ -120,9 +120,8 @@ Graph import_onnx(const io::OnnxGraph &onnx, const ImportOptions &options) {
     }
     for (const auto &o : onnx.outputs) g.outputs.push_back(o.name);
 
-    // Constant nodes become constant tensors; the rest is sorted topologically
-    // (Kahn, keeping file order among ready nodes).
-    std::vector<const io::OnnxNode *> pending;
+    // Constant nodes become constant tensors. The reader has sorted the nodes
+    // topologically and checked every input is produced.
     for (const auto &n : onnx.nodes) {
         if (n.op_type == "Constant") {
             if (n.outputs.size() != 1) throw io::FormatError(g.path + ": " + n.label() + ": expected one output");
@@ -130,41 +129,18 @@ Graph import_onnx(const io::OnnxGraph &onnx, const ImportOptions &options) {
             t.name = n.outputs[0];
             g.tensors[t.name] = t;
             g.log.push_back("import: " + n.label() + " bound as constant " + t.name + " " + t.shape_str());
-        } else {
-            pending.push_back(&n);
+            continue;
         }
-    }
-    std::set<std::string> available;
-    for (const auto &[name, t] : g.tensors) available.insert(name);
-    available.insert("");  // omitted optional inputs
-    bool reordered = false;
-    while (!pending.empty()) {
-        auto ready = std::find_if(pending.begin(), pending.end(), [&](const io::OnnxNode *n) {
-            return std::all_of(n->inputs.begin(), n->inputs.end(), [&](const std::string &i) { return available.count(i); });
-        });
-        if (ready == pending.end()) {
-            const io::OnnxNode *n = pending.front();
-            for (const auto &i : n->inputs) {
-                if (!available.count(i)) {
-                    throw io::FormatError(g.path + ": " + n->label() + ": input '" + i +
-                                          "' is neither a graph input, a constant nor produced by a node "
-                                          "(or the graph has a cycle)");
-                }
-            }
-        }
-        reordered = reordered || ready != pending.begin();
         GraphNode node;
-        static_cast<io::OnnxNode &>(node) = **ready;
+        static_cast<io::OnnxNode &>(node) = n;
         for (const auto &o : node.outputs) {
-            available.insert(o);
             GraphTensor t;
             t.name = o;
             g.tensors[o] = t;
         }
         g.nodes.push_back(std::move(node));
-        pending.erase(ready);
     }
-    if (reordered) g.log.push_back("import: nodes were not in topological order; sorted");
+    if (onnx.reordered) g.log.push_back("import: the file lists nodes out of topological order; sorted");
     for (const auto &o : g.outputs) {
         if (!g.has_tensor(o)) throw io::FormatError(g.path + ": graph output '" + o + "' is never produced");
         g.tensor(o).is_output = true;

@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -360,6 +361,33 @@ const OnnxValueInfo *OnnxGraph::find_value_info(const std::string &n) const {
     return nullptr;
 }
 
+namespace {
+// Kahn's algorithm, keeping file order among the nodes that are ready; a
+// cycle is a FormatError naming a node on it.
+void sort_topologically(OnnxGraph &g) {
+    std::set<std::string> ready;
+    for (const auto &v : g.inputs) ready.insert(v.name);
+    for (const auto &v : g.declared_inputs) ready.insert(v);
+    for (const auto &kv : g.initializers) ready.insert(kv.first);
+    ready.insert("");
+    std::vector<OnnxNode> pending = std::move(g.nodes), sorted;
+    g.nodes.clear();
+    while (!pending.empty()) {
+        auto it = std::find_if(pending.begin(), pending.end(), [&](const OnnxNode &n) {
+            return std::all_of(n.inputs.begin(), n.inputs.end(), [&](const std::string &i) { return ready.count(i) != 0; });
+        });
+        if (it == pending.end()) {
+            throw FormatError(g.path + ": " + pending.front().label() + ": its inputs depend on its own output (the graph has a cycle)");
+        }
+        g.reordered = g.reordered || it != pending.begin();
+        for (const auto &o : it->outputs) ready.insert(o);
+        sorted.push_back(std::move(*it));
+        pending.erase(it);
+    }
+    g.nodes = std::move(sorted);
+}
+}  // namespace
+
 OnnxGraph parse_onnx(const std::vector<uint8_t> &bytes, const std::string &path) {
     if (bytes.empty()) fail(path, "empty file, not an ONNX model");
     if (bytes.size() > size_t(std::numeric_limits<int>::max()))
@@ -394,6 +422,11 @@ OnnxGraph parse_onnx(const std::vector<uint8_t> &bytes, const std::string &path)
     std::set<std::string> defined;
     for (const auto &v : g.inputs) defined.insert(v.name);
     for (const auto &kv : g.initializers) defined.insert(kv.first);
+    // Every node output, wherever the node stands: some exporters list nodes
+    // out of topological order (they are sorted below).
+    for (const auto &np : gp.node())
+        for (const auto &o : np.output())
+            if (!o.empty()) defined.insert(o);
 
     for (int ni = 0; ni < gp.node_size(); ++ni) {
         const onnx::NodeProto &np = gp.node(ni);
@@ -457,12 +490,11 @@ OnnxGraph parse_onnx(const std::vector<uint8_t> &bytes, const std::string &path)
             if (in.empty()) continue;
             if (!defined.count(in))
                 fail(ctx, "input " + std::to_string(k) + " '" + in +
-                              "' is not a graph input, an initializer or an output of an earlier node");
+                              "' is not a graph input, an initializer or an output of any node");
         }
-        for (const auto &out : node.outputs)
-            if (!out.empty()) defined.insert(out);
         g.nodes.push_back(std::move(node));
     }
+    sort_topologically(g);
     for (const auto &o : g.outputs)
         if (!defined.count(o.name)) fail(path, "graph output '" + o.name + "' is not produced by any node or input");
     return g;

@@ -4,6 +4,7 @@
 // (the narrowest type holding them), then build, run and compare.
 #include "halyard/network/runner.h"
 
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -64,12 +65,14 @@ RunResult run_test_folder(const RunOptions &o) {
         throw UserError("--target " + o.target + ": halyard-run runs on host or cluster");
     }
     const std::string onnx = o.dir + "/network.onnx", in_npz = o.dir + "/inputs.npz", out_npz = o.dir + "/outputs.npz";
+    if (o.make_expected && o.target != "host") throw UserError("making outputs.npz runs on the host (--target host)");
     for (const auto &f : {onnx, in_npz, out_npz}) {
+        if (o.make_expected && f == out_npz) continue;
         if (!exists(f)) throw UserError(o.dir + ": not a Deeploy test folder: " + f + " is missing");
     }
     const io::OnnxGraph onnx_graph = io::load_onnx(onnx);
     const io::NpzFile inputs = io::load_npz(in_npz);
-    const io::NpzFile outputs = io::load_npz(out_npz);
+    const io::NpzFile outputs = o.make_expected ? io::NpzFile{} : io::load_npz(out_npz);
     frontend::ImportOptions imp;
     imp.supported_ops = supported_op_types();
     frontend::Graph g = frontend::import_onnx(onnx_graph, imp);
@@ -122,14 +125,14 @@ RunResult run_test_folder(const RunOptions &o) {
         input_values[names[i]] = v;
         r.input_types.push_back(names[i] + ": " + elem_type_name(e) + t.shape_str() + " (from " + a.name + " in inputs.npz)");
     }
-    if (outputs.arrays.size() != g.outputs.size()) {
+    if (!o.make_expected && outputs.arrays.size() != g.outputs.size()) {
         throw UserError(out_npz + ": " + std::to_string(outputs.arrays.size()) + " arrays for the " +
                         std::to_string(g.outputs.size()) + " outputs of " + onnx);
     }
     r.program = compile_network(g, no);
     const NetworkProgram &p = r.program;
     std::vector<std::vector<int64_t>> expected;
-    for (size_t k = 0; k < p.outputs.size(); k++) {
+    for (size_t k = 0; k < p.outputs.size() && !o.make_expected; k++) {
         const auto &a = outputs.arrays[k];
         expected.push_back(a.to_int64());
         if ((int64_t)expected.back().size() != count(p.outputs[k].shape)) {
@@ -151,7 +154,9 @@ RunResult run_test_folder(const RunOptions &o) {
         emit_array(m, "static const ", p.inputs[i].type, "in" + std::to_string(i), input_values.at(p.inputs[i].tensor));
         call += (i ? ", " : "") + std::string("in") + std::to_string(i);
     }
+    if (o.make_expected) expected.resize(p.outputs.size());
     for (size_t k = 0; k < p.outputs.size(); k++) {
+        if (o.make_expected) expected[k].assign(count(p.outputs[k].shape), 0);
         emit_array(m, "static const ", ElemType::Int32, "want" + std::to_string(k), expected[k]);
         m << "static " << c_type_name(p.outputs[k].type) << " out" << k << "[" << std::max<int64_t>(count(p.outputs[k].shape), 1)
           << "];\n";
@@ -168,6 +173,14 @@ RunResult run_test_folder(const RunOptions &o) {
           << "            if (errors == 0) printf(\"halyard-first-mismatch output " << k
           << " index %ld got %ld expected %ld\\n\", i, (long)out" << k << "[i], (long)want" << k << "[i]);\n"
           << "            errors++;\n        }\n    }\n    total += " << expected[k].size() << ";\n";
+    }
+    if (o.make_expected) {
+        m << "    {\n        FILE *f = fopen(\"outputs.bin\", \"wb\");\n        if (!f) return 3;\n";
+        for (size_t k = 0; k < p.outputs.size(); k++) {
+            m << "        for (i = 0; i < " << expected[k].size() << "; i++) { int32_t v = out" << k
+              << "[i]; fwrite(&v, 4, 1, f); }\n";
+        }
+        m << "        fclose(f);\n        errors = 0;\n    }\n";
     }
     m << "    for (i = 0; i < NETWORK_NUM_CALLS; i++) printf(\"halyard-call %ld %lu\\n\", i, (unsigned long)network_call_cycles[i]);\n";
     if (cluster) m << "    printf(\"halyard-cycles %lu\\n\", (unsigned long)(t1 - t0));\n";
@@ -186,7 +199,7 @@ RunResult run_test_folder(const RunOptions &o) {
         auto b = harness::build_host_program(sources, {r.work_dir}, r.work_dir + "/network");
         r.log += b.log;
         if (!b.ok) throw std::runtime_error("building the host program in " + r.work_dir + " failed:\n" + b.log);
-        run = harness::run_command(harness::shell_quote(r.work_dir + "/network"));
+        run = harness::run_command("cd " + harness::shell_quote(r.work_dir) + " && ./network");
     }
     r.log += run.log;
     std::smatch mm;
@@ -200,6 +213,23 @@ RunResult run_test_folder(const RunOptions &o) {
     if (std::regex_search(run.log, mm, std::regex("halyard-first-mismatch output (\\d+) index (\\d+) got (-?\\d+) expected (-?\\d+)"))) {
         r.first_mismatch = "output '" + p.outputs[std::stoul(mm[1])].tensor + "' [" + mm[2].str() + "]: got " + mm[3].str() +
                            ", expected " + mm[4].str();
+    }
+    if (o.make_expected) {
+        const auto bytes = io::read_file_bytes(r.work_dir + "/outputs.bin");
+        io::NpzFile out;
+        size_t at = 0;
+        for (size_t k = 0; k < p.outputs.size(); k++) {
+            std::vector<int64_t> v(expected[k].size());
+            for (auto &x : v) {
+                int32_t w;
+                std::memcpy(&w, bytes.data() + at, 4);
+                at += 4;
+                x = w;
+            }
+            out.arrays.push_back(io::make_npy("arr_" + std::to_string(k), io::DType::Int64, p.outputs[k].shape, v));
+        }
+        io::write_npz(out_npz, out);
+        r.first_mismatch.clear();
     }
     std::regex call_re("halyard-call (\\d+) (\\d+)");
     for (auto it = std::sregex_iterator(run.log.begin(), run.log.end(), call_re); it != std::sregex_iterator(); ++it) {

@@ -75,9 +75,10 @@ struct ImportOptions {
     std::set<std::string> supported_ops;
 };
 
-// Read `path` (ONNX), sort nodes topologically (Deeploy's graphs are not always
-// in order), bind Constant nodes as constant tensors and check that every
-// node's inputs exist. Throws io::FormatError naming the file, node and field.
+// Read `path` (ONNX; the reader sorts nodes topologically, as some exporters
+// list them out of order), bind Constant nodes as constant tensors, and list
+// every node the back end cannot compile. Throws io::FormatError naming the
+// file, node and field.
 Graph import_onnx(const std::string &path, const ImportOptions &options);
 Graph import_onnx(const io::OnnxGraph &onnx, const ImportOptions &options);
 

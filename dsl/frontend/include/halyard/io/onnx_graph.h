@@ -99,7 +99,8 @@ struct OnnxGraph {
     std::vector<OnnxValueInfo> outputs;
     std::vector<OnnxValueInfo> value_infos;         // intermediate shapes, if the file has them
     std::map<std::string, OnnxTensor> initializers;
-    std::vector<OnnxNode> nodes;                    // in file (topological) order
+    std::vector<OnnxNode> nodes;                    // topological order (file order where it already was)
+    bool reordered = false;                         // the file listed nodes out of topological order
 
     bool is_initializer(const std::string &n) const { return initializers.count(n) != 0; }
     // FormatError "<path>: no initializer named 'x'" when absent.
@@ -111,8 +112,9 @@ struct OnnxGraph {
 // Parse a model. Checks: protobuf parses, a graph is present, every node has an
 // op type, every attribute has a known kind and consistent payload, every
 // tensor's payload matches its shape and dtype (external data is rejected),
-// every node input is produced earlier (graph input, initializer or previous
-// node output) and every graph output is produced.
+// every node input is produced (graph input, initializer or a node output),
+// the graph has no cycle, and every graph output is produced. Nodes are
+// sorted topologically (OnnxNode::index keeps the file position).
 OnnxGraph load_onnx(const std::string &path);
 OnnxGraph parse_onnx(const std::vector<uint8_t> &bytes, const std::string &path);
 

@@ -21,6 +21,10 @@ struct RunOptions {
     std::string schedules_dir;
     std::string work_dir;                // where the program is written ("" : a scratch directory)
     uint64_t max_cycles = 4000000000ull;
+    // Make DIR/outputs.npz instead of checking it: the network runs on the
+    // host (target host only) and its outputs are written, int64 like
+    // Deeploy's. For folders Halyard makes itself (apps/networks).
+    bool make_expected = false;
     bool fuse = true;                    // merge nodes into fused kernels (see NetworkOptions)
 };
 

@@ -1,0 +1,23 @@
+# cmake -DDIR=... -DCC=... -DAR=... -DCFLAGS="..." -DLIB=... -P HalyardArchive.cmake
+# Compiles every .c in DIR (a network's program and its kernels) and archives
+# the objects into LIB. Used by halyard_add_network().
+file(GLOB sources "${DIR}/*.c")
+if(NOT sources)
+    message(FATAL_ERROR "HalyardArchive: no C sources in ${DIR}")
+endif()
+separate_arguments(flags UNIX_COMMAND "${CFLAGS}")
+set(objects)
+foreach(src IN LISTS sources)
+    get_filename_component(stem "${src}" NAME_WE)
+    set(obj "${DIR}/${stem}.o")
+    execute_process(COMMAND ${CC} ${flags} -I${DIR} -c ${src} -o ${obj} RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "HalyardArchive: compiling ${src} failed")
+    endif()
+    list(APPEND objects ${obj})
+endforeach()
+file(REMOVE "${LIB}")
+execute_process(COMMAND ${AR} rcs ${LIB} ${objects} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "HalyardArchive: ${AR} failed for ${LIB}")
+endif()

@@ -1,8 +1,9 @@
 // halyard-bench: runs a fixed set of Transformer layers on the Verilator
 // model of the cluster and writes bench.md, bench.csv and bench.json:
 // cycles, MAC/cycle, utilization of the 32 MAC/cycle peak, L1 peak, DMA bytes.
-// Every row's output is checked bit-exactly against the reference; a row that
-// does not match is reported as FAIL and the tool exits non-zero.
+// Every row's output is checked bit-exactly against a plain loop in this file
+// (run_row's `expected`); a row that does not match is reported as FAIL and
+// the tool exits non-zero.
 //
 // Rows per layer, all on the same model in the same run:
 //   (a) a plainly written C loop nest, -O3, 1 core (what a user writes by hand)
@@ -22,12 +23,11 @@
 #include "halide_baseline.h"
 #include "halyard/dsl/ops.h"
 #include "halyard/generator.h"
-#include "jit.h"
-#include "sim_harness.h"
-#include "tensors.h"
+#include "halyard/harness/buffers.h"
+#include "halyard/harness/cluster_run.h"
 
 using namespace halyard;
-using namespace halyard_test;
+using namespace halyard::harness;
 
 namespace {
 
@@ -262,6 +262,9 @@ int main(int argc, char **argv) {
              << (i + 1 < rows.size() ? "," : "") << "\n";
     }
     json << "]\n";
+    md.close();  // flushed before it is read back
+    csv.close();
+    json.close();
     std::ifstream back(out_dir + "/bench.md");
     std::cout << back.rdbuf();
     return all_ok ? 0 : 1;

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "jit.h"
+#include "halyard/harness/harness.h"
 
 namespace halyard_bench {
 
@@ -163,7 +163,7 @@ HalideBaseline halide_baseline(const Algorithm &algo, const std::string &name) {
     Target t(Target::NoOS, Target::RISCV, 32, {Target::NoRuntime, Target::NoAsserts, Target::NoBoundsQuery});
     std::vector<Argument> args;
     for (const auto &in : algo.inputs) args.push_back(in.param);
-    const std::string dir = halyard_test::scratch_dir();
+    const std::string dir = halyard::harness::scratch_dir();
     const std::string stem = dir + "/" + halide_name;
     try {
         Pipeline(algo.output_stage().func)

@@ -11,7 +11,7 @@
 
 #include "halyard/backend.h"
 #include "halyard/dsl/algorithm.h"
-#include "sim_harness.h"
+#include "halyard/harness/cluster_run.h"
 
 namespace halyard_bench {
 
@@ -21,11 +21,11 @@ struct HalideBaseline {
     // implementation is C++, in `files`).
     halyard::GeneratedLibrary lib;
     // <name>_halide.cpp/.h (Halide's output, unmodified) and <name>_glue.cpp.
-    std::vector<halyard_test::ExtraFile> files;
+    std::vector<halyard::harness::ExtraFile> files;
     // Flags for the rv32 g++ on top of the cluster's (see halide_baseline.cpp);
     // they name a directory of four one-line C++ headers Halide's output
     // includes (the rv32 toolchain has no libstdc++), written next to
-    // Halide's output in the test scratch directory.
+    // Halide's output in a scratch directory.
     std::string cxx_flags;
     std::string schedule;  // one line, for the report
 };

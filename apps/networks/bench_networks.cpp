@@ -59,6 +59,7 @@ std::string resized(const std::string &data, const std::string &out, const std::
 int main(int argc, char **argv) {
     std::string data = HALYARD_DATA_DIR "/deeploy-tests", out = "bench-networks", only;
     bool quick = false;
+    std::cout << std::unitbuf;  // progress lines as they happen (runs take minutes)
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -72,8 +73,26 @@ int main(int argc, char **argv) {
         else if (a == "--out") out = value();
         else if (a == "--only") only = value();
         else if (a == "--quick") quick = true;
-        else {
-            std::cerr << "usage: halyard-bench-networks [--data DEEPLOY_TESTS_DIR] [--out DIR] [--only NAME] [--quick]\n";
+        else if (a == "--make") {
+            // --make NAME FROM (kv|seq) N: only make the resized folder OUT/NAME.
+            if (i + 4 >= argc) {
+                std::cerr << "--make NAME FROM kv|seq N\n";
+                return 2;
+            }
+            const std::string name = argv[i + 1], from = argv[i + 2], what = argv[i + 3];
+            const int64_t n = std::stoll(argv[i + 4]);
+            apps::ResizeSpec spec{what == "kv" ? n : -1, what == "seq" ? n : -1, 1};
+            try {
+                if (system(("mkdir -p '" + out + "'").c_str()) != 0) throw std::runtime_error("cannot create " + out);
+                std::cout << resized(data, out, name, from, spec) << "\n";
+            } catch (const std::exception &e) {
+                std::cerr << "halyard-bench-networks: " << e.what() << "\n";
+                return 2;
+            }
+            return 0;
+        } else {
+            std::cerr << "usage: halyard-bench-networks [--data DEEPLOY_TESTS_DIR] [--out DIR] [--only NAME] [--quick]\n"
+                         "       halyard-bench-networks [--data DIR] --out DIR --make NAME FROM kv|seq N   (only make a folder)\n";
             return 2;
         }
     }

@@ -1,7 +1,5 @@
 // Generator families for the data and reduction ops (dsl/include/halyard/dsl/data_ops.h):
 // sub, reduce_sum, reduce_mean, integer_mean, itapartialmax, slice, pad, gather.
-#include <sstream>
-
 #include "families.h"
 #include "halyard/dsl/data_ops.h"
 
@@ -9,62 +7,10 @@ namespace halyard {
 
 namespace {
 
-[[noreturn]] void bad_param(const std::string &family, const std::string &key, const std::string &value,
-                            const std::string &why) {
-    throw UserError("generator " + family + ": parameter " + key + "=" + value + ": " + why);
-}
-
-// "0,2,-1" (or "0x2x-1") -> {0, 2, -1}; "default" -> {}.
-std::vector<int64_t> int64_list(const ParamMap &p, const std::string &family, const std::string &key) {
-    std::string s = p.str(key);
-    std::vector<int64_t> out;
-    if (s == "default") return out;
-    for (char &c : s) {
-        if (c == ',' || c == 'x') c = ' ';
-    }
-    std::istringstream in(s);
-    std::string w;
-    while (in >> w) {
-        try {
-            size_t used = 0;
-            long long v = std::stoll(w, &used, 10);
-            if (used != w.size()) throw 0;
-            out.push_back(v);
-        } catch (...) {
-            bad_param(family, key, p.str(key), "expected integers like 0,2,-1");
-        }
-    }
-    if (out.empty()) bad_param(family, key, p.str(key), "expected at least one integer");
-    return out;
-}
-
-std::vector<int> int_list(const ParamMap &p, const std::string &family, const std::string &key, int64_t lo, int64_t hi) {
-    std::vector<int> out;
-    for (int64_t v : int64_list(p, family, key)) {
-        if (v < lo || v > hi) {
-            bad_param(family, key, p.str(key), "values must be in " + std::to_string(lo) + ".." + std::to_string(hi));
-        }
-        out.push_back((int)v);
-    }
-    return out;
-}
-
 GeneratorFamily sub_family() {
     return {"sub",
             "Y = A - B elementwise with numpy broadcasting (Deeploy Sub); int32, saturated or requantized",
-            with_requant({{"a_shape", "16", "shape of A"},
-                          {"b_shape", "16", "shape of B"},
-                          {"a_type", "int8", "element type of A"},
-                          {"b_type", "int8", "element type of B"},
-                          {"out_type", "int32", "output type without requant (saturating when narrower)"}}),
-            [](const ParamMap &p) {
-                SubSpec s;
-                s.a = {"A", p.elem_type("a_type"), p.shape("a_shape")};
-                s.b = {"B", p.elem_type("b_type"), p.shape("b_shape")};
-                s.requant = p.requant();
-                if (!s.requant) s.output_type = p.elem_type("out_type");
-                return sub(s);
-            }};
+            elementwise_params(), [](const ParamMap &p) { return sub(elementwise_spec<SubSpec>(p)); }};
 }
 
 std::vector<GeneratorParam> reduce_params() {
@@ -74,29 +20,29 @@ std::vector<GeneratorParam> reduce_params() {
             {"keepdims", "1", "keep the reduced axes with extent 1"}};
 }
 
-ReduceSpec reduce_spec(const ParamMap &p, const std::string &family) {
+ReduceSpec reduce_spec(const ParamMap &p) {
     ReduceSpec s;
     s.shape = p.shape("shape");
     s.type = p.elem_type("in_type");
-    s.axes = int_list(p, family, "axes", -64, 63);
+    s.axes = p.int_list("axes", -64, 63);
     s.keepdims = p.boolean("keepdims");
     return s;
 }
 
 GeneratorFamily reduce_sum_family() {
     return {"reduce_sum", "Deeploy ReduceSum over axes: int32 sum, keepdims as ONNX", reduce_params(),
-            [](const ParamMap &p) { return reduce_sum(reduce_spec(p, "reduce_sum")); }};
+            [](const ParamMap &p) { return reduce_sum(reduce_spec(p)); }};
 }
 
 GeneratorFamily reduce_mean_family() {
     return {"reduce_mean",
             "Deeploy ReduceMean over axes: int32 sum, rounded integer mean in X's type (Deeploy's rounding)",
-            reduce_params(), [](const ParamMap &p) { return reduce_mean(reduce_spec(p, "reduce_mean")); }};
+            reduce_params(), [](const ParamMap &p) { return reduce_mean(reduce_spec(p)); }};
 }
 
 GeneratorFamily integer_mean_family() {
     return {"integer_mean", "QuantLib IntegerMean (Deeploy maps it to ReduceMean): rounded integer mean over axes",
-            reduce_params(), [](const ParamMap &p) { return integer_mean(reduce_spec(p, "integer_mean")); }};
+            reduce_params(), [](const ParamMap &p) { return integer_mean(reduce_spec(p)); }};
 }
 
 GeneratorFamily itapartialmax_family() {
@@ -127,10 +73,10 @@ GeneratorFamily slice_family() {
                 SliceSpec s;
                 s.shape = p.shape("shape");
                 s.type = p.elem_type("type");
-                s.starts = int64_list(p, "slice", "starts");
-                s.ends = int64_list(p, "slice", "ends");
-                s.axes = int64_list(p, "slice", "axes");
-                s.steps = int64_list(p, "slice", "steps");
+                s.starts = p.int64_list("starts");
+                s.ends = p.int64_list("ends");
+                s.axes = p.int64_list("axes");
+                s.steps = p.int64_list("steps");
                 return slice(s);
             }};
 }
@@ -147,7 +93,7 @@ GeneratorFamily pad_family() {
                 PadSpec s;
                 s.shape = p.shape("shape");
                 s.type = p.elem_type("type");
-                s.pads = int_list(p, "pad", "pads", -(int64_t(1) << 28), int64_t(1) << 28);
+                s.pads = p.int_list("pads", -(int64_t(1) << 28), int64_t(1) << 28);
                 s.value = p.int64("value", INT32_MIN, INT32_MAX);
                 s.mode = p.str("mode");
                 return pad(s);
@@ -167,7 +113,7 @@ GeneratorFamily gather_family() {
                 s.shape = p.shape("shape");
                 s.type = p.elem_type("type");
                 s.axis = p.integer("axis", -64, 63);
-                s.indices = int64_list(p, "gather", "indices");
+                s.indices = p.int64_list("indices");
                 if (p.str("indices_shape") != "scalar") s.indices_shape = p.shape("indices_shape");
                 return gather(s);
             }};

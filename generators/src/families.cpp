@@ -9,6 +9,14 @@ std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p) {
     return p;
 }
 
+std::vector<GeneratorParam> elementwise_params() {
+    return with_requant({{"a_shape", "16", "shape of A"},
+                         {"b_shape", "16", "shape of B"},
+                         {"a_type", "int8", "element type of A"},
+                         {"b_type", "int8", "element type of B"},
+                         {"out_type", "int32", "output type without requant (saturating when narrower)"}});
+}
+
 namespace {
 
 GeneratorFamily requant_shift_family() {
@@ -87,20 +95,8 @@ GeneratorFamily matmul_family() {
 
 GeneratorFamily add_family() {
     return {"add",
-            "Y = A + B elementwise with numpy broadcasting; int32, saturated or requantized",
-            with_requant({{"a_shape", "16", "shape of A"},
-                          {"b_shape", "16", "shape of B"},
-                          {"a_type", "int8", "element type of A"},
-                          {"b_type", "int8", "element type of B"},
-                          {"out_type", "int32", "output type without requant (saturating when narrower)"}}),
-            [](const ParamMap &p) {
-                AddSpec s;
-                s.a = {"A", p.elem_type("a_type"), p.shape("a_shape")};
-                s.b = {"B", p.elem_type("b_type"), p.shape("b_shape")};
-                s.requant = p.requant();
-                if (!s.requant) s.output_type = p.elem_type("out_type");
-                return add(s);
-            }};
+            "Y = A + B elementwise with numpy broadcasting; int32, saturated or requantized", elementwise_params(),
+            [](const ParamMap &p) { return add(elementwise_spec<AddSpec>(p)); }};
 }
 
 }  // namespace

@@ -17,4 +17,18 @@ std::vector<GeneratorFamily> data_op_families();
 // `p` plus the shared requantization parameters.
 std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p);
 
+// A binary elementwise op with numpy broadcasting (add, sub): a_shape,
+// b_shape, a_type, b_type, out_type and the requantization parameters...
+std::vector<GeneratorParam> elementwise_params();
+// ...read into a spec with AddSpec's fields (a, b, requant, output_type).
+template <typename Spec>
+Spec elementwise_spec(const ParamMap &p) {
+    Spec s;
+    s.a = {"A", p.elem_type("a_type"), p.shape("a_shape")};
+    s.b = {"B", p.elem_type("b_type"), p.shape("b_shape")};
+    s.requant = p.requant();
+    if (!s.requant) s.output_type = p.elem_type("out_type");
+    return s;
+}
+
 }  // namespace halyard

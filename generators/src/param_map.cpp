@@ -49,8 +49,11 @@ bool ParamMap::boolean(const std::string &key) const {
     bad(key, "expected 0/1 or true/false");
 }
 
-Shape ParamMap::shape(const std::string &key) const {
-    std::string s = str(key);
+namespace {
+
+// "16x64" or "16,64" -> {16, 64}; nullopt when a dimension is not a positive
+// integer, {} when there is none.
+std::optional<Shape> parse_dims(std::string s) {
     for (char &c : s) {
         if (c == 'x' || c == ',') c = ' ';
     }
@@ -61,19 +64,73 @@ Shape ParamMap::shape(const std::string &key) const {
         try {
             size_t used = 0;
             int d = std::stoi(w, &used);
-            if (used != w.size() || d < 1) throw 0;
+            if (used != w.size() || d < 1) return std::nullopt;
             out.push_back(d);
         } catch (...) {
-            bad(key, "expected a shape like 16x64 with positive dimensions");
+            return std::nullopt;
         }
     }
-    if (out.empty()) bad(key, "expected a shape like 16x64");
     return out;
+}
+
+}  // namespace
+
+Shape ParamMap::shape(const std::string &key) const {
+    std::optional<Shape> out = parse_dims(str(key));
+    if (!out) bad(key, "expected a shape like 16x64 with positive dimensions");
+    if (out->empty()) bad(key, "expected a shape like 16x64");
+    return *out;
 }
 
 std::optional<Shape> ParamMap::optional_shape(const std::string &key) const {
     if (str(key) == "none") return std::nullopt;
     return shape(key);
+}
+
+std::vector<int64_t> ParamMap::int64_list(const std::string &key) const {
+    std::string s = str(key);
+    std::vector<int64_t> out;
+    if (s == "default") return out;
+    for (char &c : s) {
+        if (c == ',' || c == 'x') c = ' ';
+    }
+    std::istringstream in(s);
+    std::string w;
+    while (in >> w) {
+        try {
+            size_t used = 0;
+            long long v = std::stoll(w, &used, 10);
+            if (used != w.size()) throw 0;
+            out.push_back(v);
+        } catch (...) {
+            bad(key, "expected integers like 0,2,-1");
+        }
+    }
+    if (out.empty()) bad(key, "expected at least one integer");
+    return out;
+}
+
+std::vector<int> ParamMap::int_list(const std::string &key, int64_t lo, int64_t hi) const {
+    std::vector<int> out;
+    for (int64_t v : int64_list(key)) {
+        if (v < lo || v > hi) bad(key, "values must be in " + std::to_string(lo) + ".." + std::to_string(hi));
+        out.push_back((int)v);
+    }
+    return out;
+}
+
+std::vector<Shape> ParamMap::shape_list(const std::string &key) const {
+    std::vector<Shape> out;
+    std::istringstream in(str(key));
+    std::string item;
+    while (std::getline(in, item, '+')) {
+        std::optional<Shape> shape = parse_dims(item);
+        if (!shape) bad(key, "expected shapes like 1x16x16x64+1x16x8x64 with positive dimensions");
+        if (shape->empty()) bad(key, "empty shape in the list");
+        out.push_back(*shape);
+    }
+    if (out.empty()) bad(key, "expected at least one shape");
+    return out;
 }
 
 ElemType ParamMap::elem_type(const std::string &key) const {

@@ -1,7 +1,6 @@
 // Generator families for the Transformer layer ops (integer softmaxes, norms,
 // activations, Mul, data movement, SiLU and RoPE).
 #include <algorithm>
-#include <sstream>
 
 #include "families.h"
 #include "halyard/dsl/transformer_ops.h"
@@ -9,63 +8,6 @@
 namespace halyard {
 
 namespace {
-
-[[noreturn]] void bad_param(const std::string &family, const std::string &key, const std::string &value,
-                            const std::string &why) {
-    throw UserError("generator " + family + ": parameter " + key + "=" + value + ": " + why);
-}
-
-// "1x16x16x64+1x16x8x64" -> two shapes.
-std::vector<Shape> shape_list(const ParamMap &p, const std::string &family, const std::string &key) {
-    std::vector<Shape> out;
-    std::string s = p.str(key), item;
-    std::istringstream in(s);
-    while (std::getline(in, item, '+')) {
-        Shape shape;
-        std::string w;
-        for (char &c : item) {
-            if (c == 'x' || c == ',') c = ' ';
-        }
-        std::istringstream words(item);
-        while (words >> w) {
-            try {
-                size_t used = 0;
-                int d = std::stoi(w, &used);
-                if (used != w.size() || d < 1) throw 0;
-                shape.push_back(d);
-            } catch (...) {
-                bad_param(family, key, s, "expected shapes like 1x16x16x64+1x16x8x64 with positive dimensions");
-            }
-        }
-        if (shape.empty()) bad_param(family, key, s, "empty shape in the list");
-        out.push_back(shape);
-    }
-    if (out.empty()) bad_param(family, key, s, "expected at least one shape");
-    return out;
-}
-
-// "0,2,1,3" or "0x2x1x3" -> {0, 2, 1, 3}; "default" -> {} (reverse).
-std::vector<int> int_list(const ParamMap &p, const std::string &family, const std::string &key) {
-    std::string s = p.str(key);
-    std::vector<int> out;
-    if (s == "default") return out;
-    for (char &c : s) {
-        if (c == 'x' || c == ',') c = ' ';
-    }
-    std::istringstream in(s);
-    std::string w;
-    while (in >> w) {
-        try {
-            size_t used = 0;
-            int v = std::stoi(w, &used);
-            if (used != w.size()) throw 0;
-            out.push_back(v);
-        } catch (...) {
-            bad_param(family, key, p.str(key), "expected integers like 0,2,1,3");
-        }
-    }
-    return out;
-}
 
 const int64_t kInt32Max = (int64_t(1) << 31) - 1;
 
@@ -267,7 +209,7 @@ GeneratorFamily concat_family() {
              {"type", "int8", "element type of every tensor"}},
             [](const ParamMap &p) {
                 ConcatSpec s;
-                s.shapes = shape_list(p, "concat", "shapes");
+                s.shapes = p.shape_list("shapes");
                 s.axis = p.integer("axis", -64, 63);
                 s.type = p.elem_type("type");
                 return concat(s);
@@ -283,7 +225,7 @@ GeneratorFamily transpose_family() {
             [](const ParamMap &p) {
                 TransposeSpec s;
                 s.shape = p.shape("shape");
-                s.perm = int_list(p, "transpose", "perm");
+                s.perm = p.int_list("perm");
                 s.type = p.elem_type("type");
                 return transpose(s);
             }};
@@ -337,9 +279,9 @@ GeneratorFamily rope_family() {
 }
 
 // "mul,add,log2d" -> RequantConst.
-RequantConst rq_const(const ParamMap &p, const std::string &family, const std::string &key) {
-    std::vector<int> v = int_list(p, family, key);
-    if (v.size() != 3 || v[2] < 0 || v[2] > 31) bad_param(family, key, p.str(key), "expected mul,add,log2d with log2d in 0..31");
+RequantConst rq_const(const ParamMap &p, const std::string &key) {
+    std::vector<int> v = p.int_list(key);
+    if (v.size() != 3 || v[2] < 0 || v[2] > 31) p.bad(key, "expected mul,add,log2d with log2d in 0..31");
     return RequantConst{v[0], v[1], v[2]};
 }
 
@@ -386,12 +328,12 @@ AttentionSpec attention_spec(const ParamMap &p, const std::string &family) {
     if (s.rope_positions == 0) s.rope_positions = std::max(2, s.past + s.S);
     s.rope_frac_bits = p.integer("rope_frac_bits", 1, 14);
     s.rope_interleaved = p.boolean("rope_interleaved");
-    s.rq_q = rq_const(p, family, "rq_q");
-    s.rq_k = rq_const(p, family, "rq_k");
-    s.rq_v = rq_const(p, family, "rq_v");
-    s.rq_s = rq_const(p, family, "rq_s");
-    s.rq_c = rq_const(p, family, "rq_c");
-    s.rq_o = rq_const(p, family, "rq_o");
+    s.rq_q = rq_const(p, "rq_q");
+    s.rq_k = rq_const(p, "rq_k");
+    s.rq_v = rq_const(p, "rq_v");
+    s.rq_s = rq_const(p, "rq_s");
+    s.rq_c = rq_const(p, "rq_c");
+    s.rq_o = rq_const(p, "rq_o");
     s.softmax.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
     s.softmax.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);
     s.softmax.coeffC = p.int64("coeffC", -kInt32Max, kInt32Max);
@@ -405,21 +347,26 @@ GeneratorFamily attention_family() {
             attention_params(), [](const ParamMap &p) { return attention(attention_spec(p, "attention")); }};
 }
 
-GeneratorFamily decoder_block_family() {
+// A block's parameters: attention's without `bias`, then `more`.
+std::vector<GeneratorParam> block_params(const std::vector<GeneratorParam> &more) {
     std::vector<GeneratorParam> params = attention_params();
     params.erase(std::remove_if(params.begin(), params.end(), [](const GeneratorParam &g) { return g.name == "bias"; }),
                  params.end());
-    std::vector<GeneratorParam> more = {{"F", "256", "FFN hidden width"},
-                                        {"norm_log2d", "16", "log2 of both iRMSNorms' D"},
-                                        {"silu_b", "-70", "iSiLU b (one = b^2)"},
-                                        {"rq_r1", "1,0,1", "attention residual requantization"},
-                                        {"rq_g", "1,0,8", "gate projection requantization"},
-                                        {"rq_u", "1,0,8", "up projection requantization"},
-                                        {"rq_sl", "1,0,12", "iSiLU output requantization"},
-                                        {"rq_m", "1,0,7", "gate x up requantization"},
-                                        {"rq_d", "1,0,9", "down projection requantization"},
-                                        {"rq_r2", "1,0,1", "FFN residual requantization"}};
     params.insert(params.end(), more.begin(), more.end());
+    return params;
+}
+
+GeneratorFamily decoder_block_family() {
+    std::vector<GeneratorParam> params = block_params({{"F", "256", "FFN hidden width"},
+                                                      {"norm_log2d", "16", "log2 of both iRMSNorms' D"},
+                                                      {"silu_b", "-70", "iSiLU b (one = b^2)"},
+                                                      {"rq_r1", "1,0,1", "attention residual requantization"},
+                                                      {"rq_g", "1,0,8", "gate projection requantization"},
+                                                      {"rq_u", "1,0,8", "up projection requantization"},
+                                                      {"rq_sl", "1,0,12", "iSiLU output requantization"},
+                                                      {"rq_m", "1,0,7", "gate x up requantization"},
+                                                      {"rq_d", "1,0,9", "down projection requantization"},
+                                                      {"rq_r2", "1,0,1", "FFN residual requantization"}});
     return {"decoder_block",
             "Llama-style decoder block: iRMSNorm, attention (GQA, KV cache), residual, iRMSNorm, gated iSiLU FFN, residual",
             params, [](const ParamMap &p) {
@@ -428,34 +375,30 @@ GeneratorFamily decoder_block_family() {
                 s.F = p.integer("F", 1, 1 << 16);
                 s.norm_log2d = p.integer("norm_log2d", 0, 31);
                 s.silu_b = p.int64("silu_b", -4000, -1);
-                s.rq_r1 = rq_const(p, "decoder_block", "rq_r1");
-                s.rq_g = rq_const(p, "decoder_block", "rq_g");
-                s.rq_u = rq_const(p, "decoder_block", "rq_u");
-                s.rq_sl = rq_const(p, "decoder_block", "rq_sl");
-                s.rq_m = rq_const(p, "decoder_block", "rq_m");
-                s.rq_d = rq_const(p, "decoder_block", "rq_d");
-                s.rq_r2 = rq_const(p, "decoder_block", "rq_r2");
+                s.rq_r1 = rq_const(p, "rq_r1");
+                s.rq_g = rq_const(p, "rq_g");
+                s.rq_u = rq_const(p, "rq_u");
+                s.rq_sl = rq_const(p, "rq_sl");
+                s.rq_m = rq_const(p, "rq_m");
+                s.rq_d = rq_const(p, "rq_d");
+                s.rq_r2 = rq_const(p, "rq_r2");
                 return decoder_block(s);
             }};
 }
 
 GeneratorFamily encoder_block_family() {
-    std::vector<GeneratorParam> params = attention_params();
-    params.erase(std::remove_if(params.begin(), params.end(), [](const GeneratorParam &g) { return g.name == "bias"; }),
-                 params.end());
+    std::vector<GeneratorParam> params = block_params({{"F", "256", "FFN hidden width"},
+                                                      {"norm_log2d", "16", "log2 of both iLayerNorms' D"},
+                                                      {"gelu_b", "-41", "iGELU b"},
+                                                      {"gelu_one", "1773", "iGELU one"},
+                                                      {"rq_r1", "1,0,1", "attention residual requantization"},
+                                                      {"rq_up", "1,0,8", "FFN up projection requantization"},
+                                                      {"rq_gl", "1,0,11", "iGELU output requantization"},
+                                                      {"rq_d", "1,0,9", "FFN down projection requantization"},
+                                                      {"rq_r2", "1,0,1", "FFN residual requantization"}});
     for (auto &g : params) {
         if (g.name == "causal") g.default_value = "0";
     }
-    std::vector<GeneratorParam> more = {{"F", "256", "FFN hidden width"},
-                                        {"norm_log2d", "16", "log2 of both iLayerNorms' D"},
-                                        {"gelu_b", "-41", "iGELU b"},
-                                        {"gelu_one", "1773", "iGELU one"},
-                                        {"rq_r1", "1,0,1", "attention residual requantization"},
-                                        {"rq_up", "1,0,8", "FFN up projection requantization"},
-                                        {"rq_gl", "1,0,11", "iGELU output requantization"},
-                                        {"rq_d", "1,0,9", "FFN down projection requantization"},
-                                        {"rq_r2", "1,0,1", "FFN residual requantization"}};
-    params.insert(params.end(), more.begin(), more.end());
     return {"encoder_block",
             "pre-norm encoder block: iLayerNorm, attention, residual, iLayerNorm, iGELU FFN, residual",
             params, [](const ParamMap &p) {
@@ -465,11 +408,11 @@ GeneratorFamily encoder_block_family() {
                 s.norm_log2d = p.integer("norm_log2d", 0, 31);
                 s.gelu_b = p.int64("gelu_b", -32768, -1);
                 s.gelu_one = p.int64("gelu_one", 0, int64_t(1) << 30);
-                s.rq_r1 = rq_const(p, "encoder_block", "rq_r1");
-                s.rq_up = rq_const(p, "encoder_block", "rq_up");
-                s.rq_gl = rq_const(p, "encoder_block", "rq_gl");
-                s.rq_d = rq_const(p, "encoder_block", "rq_d");
-                s.rq_r2 = rq_const(p, "encoder_block", "rq_r2");
+                s.rq_r1 = rq_const(p, "rq_r1");
+                s.rq_up = rq_const(p, "rq_up");
+                s.rq_gl = rq_const(p, "rq_gl");
+                s.rq_d = rq_const(p, "rq_d");
+                s.rq_r2 = rq_const(p, "rq_r2");
                 return encoder_block(s);
             }};
 }

@@ -7,6 +7,19 @@ namespace halyard {
 
 namespace {
 
+// The outermost pure loop of `out` with at least one iteration per core (batch
+// axes of extent 1, as in [1, heads, rows, cols], are skipped); "" if none.
+// The innermost loop only for 1-D outputs (row-wise ops reduce along it).
+std::string loop_with_work_for_every_core(const Stage &out, const TargetDescription &target) {
+    if (target.cores() < 2) return "";
+    const size_t n = out.pure_loops.size();
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 == n && n > 1) break;
+        if (out.extents.at(out.pure_loops[i]) >= target.cores()) return out.pure_loops[i];
+    }
+    return "";
+}
+
 // GEMM-like ops (gemm, matmul): accumulate each output tile in core-local
 // registers, reduction loop innermost.
 Schedule reduction_default(const Algorithm &algo, const TargetDescription &target) {
@@ -28,9 +41,9 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
         s.compute_at("acc", "Y", inner);
     }
     s.memory("acc", MemLevel::Reg);
-    if (target.cores() > 1 && out.extents.at(out.pure_loops.front()) >= target.cores()) {
-        s.parallel("Y", out.pure_loops.front());
-    }
+    // The tiled n loop is split (n_o, n_i); m and the batch loops keep their names.
+    const std::string par = loop_with_work_for_every_core(out, target);
+    if (!par.empty() && !(par == inner && n_extent >= 4)) s.parallel("Y", par);
     return s;
 }
 
@@ -117,11 +130,21 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         if (auto s = cluster_kernel_default(algo, target)) return *s;
         return reduction_default(algo, target);
     }
-    // Elementwise ops: one loop nest in the output's own order.
+    // Elementwise and row-wise ops: one loop nest in the output's own order,
+    // split over the cores at the outermost loop with work for every core
+    // (batch axes of extent 1, as in [1, heads, rows, cols], are skipped).
     Schedule s;
     const Stage &out = algo.output_stage();
-    if (target.cores() > 1 && out.extents.at(out.pure_loops.front()) >= target.cores()) {
-        s.parallel(out.name, out.pure_loops.front());
+    const std::string par = loop_with_work_for_every_core(out, target);
+    if (!par.empty()) {
+        s.parallel(out.name, par);
+        // Row-wise ops (softmax, norms): each core computes the row statistics
+        // (max, sums) of its own rows, inside its share of the loop.
+        for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
+            const Stage &st = algo.stages[i];
+            const auto &loops = st.pure_loops;
+            if (std::find(loops.begin(), loops.end(), par) != loops.end()) s.compute_at(st.name, out.name, par);
+        }
     }
     return s;
 }

@@ -8,11 +8,12 @@
 #include <random>
 
 #include "halyard/generator.h"
-#include "jit.h"
-#include "sim_harness.h"
+#include "halyard/harness/cluster_run.h"
+#include "halyard/harness/jit.h"
 #include "tensors.h"
 
 using namespace halyard;
+using namespace halyard::harness;
 using namespace halyard_test;
 
 namespace {

@@ -7,10 +7,11 @@
 #include <random>
 
 #include "halyard/generator.h"
+#include "halyard/harness/cluster_run.h"
 #include "op_harness.h"
-#include "sim_harness.h"
 
 using namespace halyard;
+using namespace halyard::harness;
 using namespace halyard_test;
 
 namespace {

@@ -10,10 +10,17 @@
 #include <gtest/gtest.h>
 
 #include "halyard/generator.h"
-#include "jit.h"
+#include "halyard/harness/harness.h"
+#include "halyard/harness/jit.h"
 #include "tensors.h"
 
 namespace halyard_test {
+
+// The product harness (targets/harness) the tests build and run code with.
+using halyard::harness::JitKernel;
+using halyard::harness::run_command;
+using halyard::harness::scratch_dir;
+using halyard::harness::write_library;
 
 using RefInputs = std::map<std::string, halyard_ref::Tensor>;
 using FillFn = std::function<TypedBuffer(const halyard::TensorType &, std::mt19937 &)>;

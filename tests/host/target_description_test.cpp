@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "halyard/harness/harness.h"
 #include "halyard/target_description.h"
-#include "jit.h"
 
 using namespace halyard;
 
@@ -32,7 +32,7 @@ TEST(TargetDescription, RenderingsCarryTheSameNumbers) {
 }
 
 TEST(TargetDescription, MalformedFilesAreNamed) {
-    std::string dir = halyard_test::scratch_dir();
+    std::string dir = halyard::harness::scratch_dir();
     auto write = [&](const std::string &name, const std::string &text) {
         std::ofstream(dir + "/" + name) << text;
         return dir + "/" + name;

@@ -3,6 +3,7 @@
 // static library (.c/.h compiled to .a) through the backend.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -30,12 +31,20 @@ public:
     bool boolean(const std::string &key) const;
     Shape shape(const std::string &key) const;           // "16x64" or "16,64"
     std::optional<Shape> optional_shape(const std::string &key) const;  // "none" -> nullopt
+    // "0,2,-1" (or "0x2x-1") -> {0, 2, -1}, at least one value; "default" -> {}.
+    std::vector<int64_t> int64_list(const std::string &key) const;
+    // int64_list with every value in lo..hi.
+    std::vector<int> int_list(const std::string &key, int64_t lo = INT32_MIN, int64_t hi = INT32_MAX) const;
+    // "1x16x16x64+1x16x8x64" -> two shapes (positive dimensions), at least one.
+    std::vector<Shape> shape_list(const std::string &key) const;
     ElemType elem_type(const std::string &key) const;
     // requant=1 plus mul_shape, add_shape, log2d, n_levels, signed, rounding.
     std::optional<RequantParams> requant() const;
 
-private:
+    // Throws UserError "generator <family>: parameter <key>=<value>: <why>".
     [[noreturn]] void bad(const std::string &key, const std::string &why) const;
+
+private:
     std::string family_;
     std::map<std::string, std::string> values_;
 };

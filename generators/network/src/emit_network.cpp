@@ -145,6 +145,10 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
         }
         return o.str();
     };
+    c << "#ifdef HALYARD_NETWORK_CHECKS\n/* Defined by a test program (halyard-run --activations): sees each call's\n"
+      << " * output before later calls reuse its bytes. */\nvoid " << p.name << "_after_call(int call, const void *output);\n"
+      << "#define AFTER_CALL(i, out) " << p.name << "_after_call((i), (const void *)(out))\n#else\n"
+      << "#define AFTER_CALL(i, out) ((void)0)\n#endif\n\n";
     c << prototype(p) << " {\n    uint32_t t0 = HALYARD_NET_TIMER(), t1 = t0;\n";
     for (const auto &io : p.inputs) c << "    (void)" << io.c_name << ";\n";
     for (size_t i = 0; i < m.calls.size(); i++) {
@@ -152,7 +156,8 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
         c << "    /* " << k.comment << " */\n    if (" << k.kernel << "(";
         for (size_t j = 0; j < k.args.size(); j++) c << (j ? ", " : "") << where(k.args[j]);
         c << ") != 0) return " << i + 1 << ";\n"
-          << "    t1 = HALYARD_NET_TIMER();\n    " << p.name << "_call_cycles[" << i << "] = t1 - t0;\n    t0 = t1;\n";
+          << "    t1 = HALYARD_NET_TIMER();\n    " << p.name << "_call_cycles[" << i << "] = t1 - t0;\n"
+          << "    AFTER_CALL(" << i << ", " << where(k.args.back()) << ");\n    t0 = HALYARD_NET_TIMER();\n";
     }
     for (const auto &cp : m.copies) {
         CallArg from{cp.from, ElemType::UInt8, false};

@@ -5,7 +5,10 @@
 #include "halyard/network/runner.h"
 
 #include <cstring>
+#include <cctype>
 #include <fstream>
+#include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 #include <sys/stat.h>
@@ -56,6 +59,33 @@ void emit_array(std::ostream &os, const std::string &qual, ElemType t, const std
     }
     if (v.empty()) os << "0";
     os << "};\n";
+}
+
+// Deeploy names activations.npz entries after the PyTorch module whose output
+// they are ("layers_0_self_attn__ql_replaced__integerize_signed_act_pass_1");
+// the module's constants carry the same path ("layers.0.self_attn._QL_..._1.mul").
+// A kernel's output is named by its requantization multiplier, else its
+// weight, else its bias (the last op of a fused chain).
+std::string activation_key(const std::vector<std::string> &args) {
+    for (const char *suffix : {".mul", ".weight", ".bias"}) {
+        const std::string sfx = suffix;
+        for (size_t i = 0; i + 1 < args.size(); i++) {
+            const std::string &a = args[i];
+            if (a.size() > sfx.size() && a.compare(a.size() - sfx.size(), sfx.size(), sfx) == 0) {
+                std::string key = a.substr(0, a.size() - sfx.size());
+                for (char &c : key) c = c == '.' ? '_' : (char)std::tolower((unsigned char)c);
+                return key;
+            }
+        }
+    }
+    return "";
+}
+
+const TensorPlacement &placement(const NetworkProgram &p, const std::string &tensor) {
+    for (const auto &t : p.tensors) {
+        if (t.name == tensor) return t;
+    }
+    throw std::logic_error("internal: no placement for tensor '" + tensor + "'");
 }
 
 }  // namespace
@@ -141,6 +171,34 @@ RunResult run_test_folder(const RunOptions &o) {
         }
     }
 
+    // Intermediate checks: activations.npz entries matched to kernel outputs.
+    std::vector<std::pair<size_t, const io::NpyArray *>> checks;
+    io::NpzFile acts;
+    if (o.activations) {
+        const std::string path = o.dir + "/activations.npz";
+        if (!exists(path)) throw UserError("--activations: " + path + " is missing");
+        acts = io::load_npz(path);
+        r.activation_entries = acts.arrays.size();
+        std::map<std::string, const io::NpyArray *> by_name;
+        for (const auto &a : acts.arrays) by_name[a.name] = &a;
+        // A module's constants can be shared by several nodes (deduplicated
+        // initializers): only a name that one kernel call reads identifies it.
+        std::map<std::string, int> uses;
+        for (const auto &st : p.steps) uses[activation_key(st.args)]++;
+        for (size_t s = 0; s < p.steps.size(); s++) {
+            const std::string key = activation_key(p.steps[s].args);
+            auto it = by_name.find(key);
+            if (key.empty() || it == by_name.end() || uses[key] != 1) continue;
+            if (it->second->num_elements() != count(placement(p, p.steps[s].args.back()).shape)) continue;
+            checks.push_back({s, it->second});
+            r.activations.push_back({key, s, 0});
+        }
+        if (checks.empty()) {
+            throw UserError("--activations: none of the " + std::to_string(acts.arrays.size()) + " entries of " + path +
+                            " matches a tensor the program computes (nothing would be compared)");
+        }
+    }
+
     // The test program: inputs and expected outputs embedded.
     r.work_dir = o.work_dir.empty() ? harness::scratch_dir() : o.work_dir;
     harness::run_command("mkdir -p " + harness::shell_quote(r.work_dir));
@@ -163,6 +221,21 @@ RunResult run_test_folder(const RunOptions &o) {
         call += (p.inputs.empty() && k == 0 ? "" : ", ") + std::string("out") + std::to_string(k);
     }
     call += ")";
+    if (!checks.empty()) {
+        for (size_t c = 0; c < checks.size(); c++) {
+            emit_array(m, "static const ", ElemType::Int32, "act" + std::to_string(c), checks[c].second->to_int64());
+        }
+        m << "static long act_errors[" << checks.size() << "];\n"
+          << "void network_after_call(int call, const void *output) {\n    long i;\n    switch (call) {\n";
+        for (size_t c = 0; c < checks.size(); c++) {
+            const size_t s = checks[c].first;
+            const char *ct = c_type_name(placement(p, p.steps[s].args.back()).type);
+            m << "    case " << s << ":\n        for (i = 0; i < " << checks[c].second->num_elements() << "; i++)\n"
+              << "            act_errors[" << c << "] += (int32_t)((const " << ct << " *)output)[i] != act" << c << "[i];\n"
+              << "        break;\n";
+        }
+        m << "    default: break;\n    }\n}\n";
+    }
     m << "\nint main(void) {\n    long errors = 0, total = 0, i;\n    int rc;\n";
     m << (cluster ? "    uint64_t t0 = hl_cycles();\n" : "") << "    rc = " << call << ";\n"
       << (cluster ? "    uint64_t t1 = hl_cycles();\n" : "")
@@ -184,6 +257,9 @@ RunResult run_test_folder(const RunOptions &o) {
     }
     m << "    for (i = 0; i < NETWORK_NUM_CALLS; i++) printf(\"halyard-call %ld %lu\\n\", i, (unsigned long)network_call_cycles[i]);\n";
     if (cluster) m << "    printf(\"halyard-cycles %lu\\n\", (unsigned long)(t1 - t0));\n";
+    for (size_t c = 0; c < checks.size(); c++) {
+        m << "    printf(\"halyard-activation " << c << " %ld\\n\", act_errors[" << c << "]);\n";
+    }
     m << "    printf(\"Errors: %ld out of %ld\\n\", errors, total);\n    return errors ? 1 : 0;\n}\n";
     std::ofstream(r.work_dir + "/main.c") << m.str();
 
@@ -191,12 +267,14 @@ RunResult run_test_folder(const RunOptions &o) {
     for (const auto &k : p.kernels) sources.push_back(r.work_dir + "/" + k.name + ".c");
     harness::CommandResult run;
     if (cluster) {
-        auto b = harness::build_cluster_program(sources, {r.work_dir}, r.work_dir + "/network.elf");
+        auto b = harness::build_cluster_program(sources, {r.work_dir}, r.work_dir + "/network.elf",
+                                                checks.empty() ? "" : "-DHALYARD_NETWORK_CHECKS");
         r.log += b.log;
         if (!b.ok) throw std::runtime_error("building the cluster program in " + r.work_dir + " failed:\n" + b.log);
         run = harness::simulate(r.work_dir + "/network.elf", o.max_cycles);
     } else {
-        auto b = harness::build_host_program(sources, {r.work_dir}, r.work_dir + "/network");
+        auto b = harness::build_host_program(sources, {r.work_dir}, r.work_dir + "/network",
+                                             checks.empty() ? "" : "-DHALYARD_NETWORK_CHECKS");
         r.log += b.log;
         if (!b.ok) throw std::runtime_error("building the host program in " + r.work_dir + " failed:\n" + b.log);
         run = harness::run_command("cd " + harness::shell_quote(r.work_dir) + " && ./network");
@@ -230,6 +308,11 @@ RunResult run_test_folder(const RunOptions &o) {
         }
         io::write_npz(out_npz, out);
         r.first_mismatch.clear();
+    }
+    std::regex act_re("halyard-activation (\\d+) (\\d+)");
+    for (auto it = std::sregex_iterator(run.log.begin(), run.log.end(), act_re); it != std::sregex_iterator(); ++it) {
+        const size_t c = std::stoul((*it)[1]);
+        if (c < r.activations.size()) r.activations[c].errors = std::stoll((*it)[2]);
     }
     std::regex call_re("halyard-call (\\d+) (\\d+)");
     for (auto it = std::sregex_iterator(run.log.begin(), run.log.end(), call_re); it != std::sregex_iterator(); ++it) {

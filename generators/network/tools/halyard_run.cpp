@@ -1,5 +1,5 @@
 // halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json out.json]
-//             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet]
+//             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet] [--make-expected]
 // Deploys a Deeploy test folder (network.onnx, inputs.npz, outputs.npz) and
 // checks it: see include/halyard/network/runner.h.
 #include <cstring>
@@ -16,6 +16,8 @@ namespace {
 void usage(std::ostream &os) {
     os << "usage: halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json FILE]\n"
           "                   [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet]\n"
+          "                   [--activations]     (also compare intermediate tensors with DIR/activations.npz)\n"
+          "                   [--make-expected]   (host: write DIR/outputs.npz from this run instead of checking)\n"
           "Compiles DIR/network.onnx with Halyard, runs it on the host or on the Verilator model of the\n"
           "cluster (default) with DIR/inputs.npz, and compares every output with DIR/outputs.npz.\n";
 }
@@ -55,6 +57,8 @@ int main(int argc, char **argv) {
             else if (a == "--work") o.work_dir = value();
             else if (a == "--max-cycles") o.max_cycles = (uint64_t)number(a, value());
             else if (a == "--no-fusion") o.fuse = false;
+            else if (a == "--make-expected") o.make_expected = true;
+            else if (a == "--activations") o.activations = true;
             else if (a == "--quiet") quiet = true;
             else if (!a.empty() && a[0] == '-') throw UserError("unknown option " + a);
             else if (o.dir.empty()) o.dir = a;
@@ -81,6 +85,17 @@ int main(int argc, char **argv) {
             }
         }
         if (!r.first_mismatch.empty()) std::cout << "  first mismatch: " << r.first_mismatch << "\n";
+        int64_t act_errors = 0;
+        if (o.activations) {
+            for (const auto &a : r.activations) {
+                act_errors += a.errors;
+                if (a.errors || !quiet) {
+                    std::cout << "  activation " << a.name << " (call " << a.call << "): " << a.errors << " mismatches\n";
+                }
+            }
+            std::cout << "Activations: matched " << r.activations.size() << " of " << r.activation_entries
+                      << " entries of activations.npz, " << act_errors << " mismatching elements\n";
+        }
         if (o.target == "cluster") std::cout << "Cycles: " << r.cycles << "\n";
         std::cout << "Program: " << r.work_dir << "\n";
         std::cout << "Errors: " << r.errors << " out of " << r.total << "\n";
@@ -89,7 +104,7 @@ int main(int argc, char **argv) {
             f << network::to_json(r, o);
             if (!f) throw UserError("--json " + json + ": cannot write the file");
         }
-        return r.errors == 0 ? 0 : 1;
+        return r.errors == 0 && act_errors == 0 ? 0 : 1;
     } catch (const std::exception &e) {
         std::cerr << "halyard-run: " << e.what() << "\n";
         return 2;

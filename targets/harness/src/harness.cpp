@@ -81,22 +81,43 @@ std::string files(const std::vector<std::string> &f) {
     for (const auto &x : f) s += " " + shell_quote(x);
     return s;
 }
+// What cluster programs include: runtime, target parameters, kernels, then
+// the caller's directories.
+std::vector<std::string> cluster_include_dirs(const std::vector<std::string> &include_dirs) {
+    std::vector<std::string> inc = {HALYARD_CLUSTER_RUNTIME_DIR "/include", HALYARD_CLUSTER_GEN_DIR,
+                                    HALYARD_KERNELS_INCLUDE_DIR};
+    inc.insert(inc.end(), include_dirs.begin(), include_dirs.end());
+    return inc;
+}
+CommandResult no_cluster() {
+    CommandResult r;
+    r.log = "this build of Halyard has no cluster model (configure with -DHALYARD_BUILD_CLUSTER=ON and the "
+            "RISC-V toolchain)";
+    return r;
+}
+// The host C compiler with the strict C99 flags generated code must pass.
+std::string host_cc() {
+    const char *cc = std::getenv("CC");
+    return std::string(cc ? cc : "cc") + " -std=c99 -pedantic -Wall -Wextra -Werror -O2";
+}
 }  // namespace
 
 CommandResult build_cluster_program(const std::vector<std::string> &sources, const std::vector<std::string> &include_dirs,
                                     const std::string &elf, const std::string &extra_flags) {
-    if (!have_cluster()) {
-        CommandResult r;
-        r.log = "this build of Halyard has no cluster model (configure with -DHALYARD_BUILD_CLUSTER=ON and the "
-                "RISC-V toolchain)";
-        return r;
-    }
-    std::vector<std::string> inc = {HALYARD_CLUSTER_RUNTIME_DIR "/include", HALYARD_CLUSTER_GEN_DIR,
-                                    HALYARD_KERNELS_INCLUDE_DIR};
-    inc.insert(inc.end(), include_dirs.begin(), include_dirs.end());
-    return run_command(std::string(HALYARD_RV32_CC) + " " + HALYARD_RV32_FLAGS + " " + extra_flags + includes(inc) +
-                       files(sources) + " " + HALYARD_RV32_LDFLAGS + " " + HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o " +
-                       shell_quote(elf));
+    if (!have_cluster()) return no_cluster();
+    return run_command(std::string(HALYARD_RV32_CC) + " " + HALYARD_RV32_FLAGS + " " + extra_flags +
+                       includes(cluster_include_dirs(include_dirs)) + files(sources) + " " + HALYARD_RV32_LDFLAGS + " " +
+                       HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o " + shell_quote(elf));
+}
+
+CommandResult compile_cluster_cxx(const std::string &source, const std::vector<std::string> &include_dirs,
+                                  const std::string &object, const std::string &extra_flags) {
+    if (!have_cluster()) return no_cluster();
+    // The rv32 g++ sits next to the rv32 gcc.
+    std::string cxx = HALYARD_RV32_CC;
+    if (cxx.size() >= 3 && cxx.compare(cxx.size() - 3, 3, "gcc") == 0) cxx.replace(cxx.size() - 3, 3, "g++");
+    return run_command(cxx + " " + HALYARD_RV32_FLAGS + " " + extra_flags + includes(cluster_include_dirs(include_dirs)) +
+                       " -c " + shell_quote(source) + " -o " + shell_quote(object));
 }
 
 CommandResult simulate(const std::string &elf, uint64_t max_cycles, const std::string &extra_args) {
@@ -110,10 +131,14 @@ CommandResult simulate(const std::string &elf, uint64_t max_cycles, const std::s
 }
 
 CommandResult build_host_program(const std::vector<std::string> &sources, const std::vector<std::string> &include_dirs,
-                                 const std::string &exe) {
-    const char *cc = std::getenv("CC");
-    return run_command(std::string(cc ? cc : "cc") + " -std=c99 -pedantic -Wall -Wextra -Werror -O2" +
-                       includes(include_dirs) + files(sources) + " -o " + shell_quote(exe));
+                                 const std::string &exe, const std::string &extra_flags) {
+    return run_command(host_cc() + " " + extra_flags + includes(include_dirs) + files(sources) + " -o " + shell_quote(exe));
+}
+
+CommandResult build_host_shared_library(const std::vector<std::string> &sources,
+                                        const std::vector<std::string> &include_dirs, const std::string &so) {
+    return run_command(host_cc() + " -fPIC -shared" + includes(include_dirs) + files(sources) + " -o " +
+                       shell_quote(so));
 }
 
 }  // namespace halyard::harness

@@ -25,6 +25,10 @@ struct RunOptions {
     // host (target host only) and its outputs are written, int64 like
     // Deeploy's. For folders Halyard makes itself (apps/networks).
     bool make_expected = false;
+    // Also compare intermediate tensors with DIR/activations.npz (matched by
+    // the module name of the constants each kernel reads, Deeploy's naming);
+    // matching nothing is an error.
+    bool activations = false;
     bool fuse = true;                    // merge nodes into fused kernels (see NetworkOptions)
 };
 
@@ -42,7 +46,14 @@ struct RunResult {
     std::string first_mismatch;          // "output 'x' [12]: got 3, expected 4"
     std::string work_dir;
     std::string log;                     // build + run output
-    std::vector<std::string> input_types;  // "name: int8[1,64] (inferred from inputs.npz)"
+    std::vector<std::string> input_types;
+    struct Activation {
+        std::string name;          // entry of activations.npz
+        size_t call = 0;           // the kernel call whose output it is
+        int64_t errors = 0;
+    };
+    std::vector<Activation> activations;   // matched entries (with --activations)
+    size_t activation_entries = 0;         // entries in activations.npz  // "name: int8[1,64] (inferred from inputs.npz)"
 };
 
 // Throws UserError / io::FormatError (a bad folder, model or vectors) and

@@ -39,8 +39,18 @@ CommandResult build_cluster_program(const std::vector<std::string> &sources, con
 // the simulator's, `status` its exit status (the program's exit code).
 CommandResult simulate(const std::string &elf, uint64_t max_cycles, const std::string &extra_args = "");
 
-// Compile C sources with the host compiler (strict C99) into an executable.
+// Compile one C++ source with the RISC-V g++ (next to the cluster's gcc) and
+// the cluster flags, then `extra_flags`, into an object for
+// build_cluster_program; the include path is build_cluster_program's.
+CommandResult compile_cluster_cxx(const std::string &source, const std::vector<std::string> &include_dirs,
+                                  const std::string &object, const std::string &extra_flags = "");
+
+// Compile C sources with the host compiler ($CC or cc; strict C99:
+// -std=c99 -pedantic -Wall -Wextra -Werror -O2, then `extra_flags`) into an executable.
 CommandResult build_host_program(const std::vector<std::string> &sources, const std::vector<std::string> &include_dirs,
-                                 const std::string &exe);
+                                 const std::string &exe, const std::string &extra_flags = "");
+// The same, into a shared object (-fPIC -shared) to dlopen.
+CommandResult build_host_shared_library(const std::vector<std::string> &sources,
+                                        const std::vector<std::string> &include_dirs, const std::string &so);
 
 }  // namespace halyard::harness

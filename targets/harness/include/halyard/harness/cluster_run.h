@@ -1,16 +1,17 @@
-// Test support: run a generated library on the Verilator model of the cluster.
-// The program embeds the inputs and the reference's expected output, calls the
-// library between two cycle-timer reads, compares, prints the figures and
-// exits with the number of mismatching elements.
+// Running a generated library on the Verilator model of the cluster. The
+// program embeds the inputs and the expected output, calls the library
+// between two cycle-timer reads, compares, prints the figures and exits with
+// the number of mismatching elements (at most 100). Built with
+// build_cluster_program and run with simulate (harness.h).
 #pragma once
 
-#include <map>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "halyard/backend.h"
-#include "halyard_ref/ops.h"
 
-namespace halyard_test {
+namespace halyard::harness {
 
 struct SimRun {
     bool ok = false;            // built, ran, exited 0 (bit-exact)
@@ -39,12 +40,13 @@ struct ExtraFile {
 
 // Like run_on_cluster, for a library implemented (partly) in C++, e.g.
 // Halide's compile_to_c output plus glue: `files` are written into the build
-// directory, each one ending in ".cpp" is compiled with the rv32 g++ (the
-// cluster flags, then `cxx_flags`) and linked with main.c, lib.c_source and
-// the cluster runtime. `lib.header` declares the C entry point main.c calls.
+// directory, each one ending in ".cpp" is compiled with the rv32 g++
+// (compile_cluster_cxx: the cluster flags, then `cxx_flags`) and linked with
+// main.c, lib.c_source and the cluster runtime. `lib.header` declares the C
+// entry point main.c calls.
 SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vector<ExtraFile> &files,
                           const std::string &cxx_flags, const std::vector<SimInput> &inputs,
                           const std::string &out_c_type, const std::vector<int64_t> &expected,
                           uint64_t max_cycles = 200000000);
 
-}  // namespace halyard_test
+}  // namespace halyard::harness

@@ -1,13 +1,16 @@
-#include "sim_harness.h"
+#include "halyard/harness/cluster_run.h"
 
+#include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
-#include "jit.h"
+#include "halyard/harness/harness.h"
+#include "halyard/harness/jit.h"
 
-namespace halyard_test {
+namespace halyard::harness {
 
 namespace {
 
@@ -25,18 +28,10 @@ void emit_array(std::ostream &os, const std::string &qual, const std::string &ty
     os << "};\n";
 }
 
-std::string flags_string() {
-    std::string s = HALYARD_RV32_FLAGS;
-    for (char &c : s) {
-        if (c == ';') c = ' ';
-    }
-    return s;
-}
-
-// The test program: inputs and expected output embedded, the library called
+// The program: inputs and expected output embedded, the library called
 // between two cycle-timer reads, mismatches counted and returned.
 std::string main_source(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
-                            const std::string &out_c_type, const std::vector<int64_t> &expected) {
+                        const std::string &out_c_type, const std::vector<int64_t> &expected) {
     std::ostringstream m;
     m << "#include \"halyard_rt.h\"\n#include \"" << lib.name << ".h\"\n";
     std::string call = lib.name + "(";
@@ -58,29 +53,29 @@ std::string main_source(const halyard::GeneratedLibrary &lib, const std::vector<
     return m.str();
 }
 
-std::string cluster_includes(const std::string &dir) {
-    return std::string(" -I") + HALYARD_CLUSTER_RUNTIME_DIR + "/include -I" + HALYARD_CLUSTER_GEN_DIR + " -I" +
-           HALYARD_KERNELS_INCLUDE_DIR + " -I'" + dir + "'";
+// A scratch directory holding the library and main.c.
+std::string prepare(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
+                    const std::string &out_c_type, const std::vector<int64_t> &expected) {
+    const std::string dir = scratch_dir();
+    write_library(lib, dir);
+    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
+    return dir;
 }
 
 // Link main.c, the library and `objects` with the cluster runtime, run the
 // program on the model and read back its exit code and figures into `r`.
-void link_and_simulate(const std::string &dir, const halyard::GeneratedLibrary &lib, const std::string &objects,
-                       uint64_t max_cycles, SimRun &r) {
-    std::string ld = HALYARD_RV32_LDFLAGS;
-    for (char &c : ld) {
-        if (c == ';') c = ' ';
-    }
-    auto cc = run_command(std::string(HALYARD_RV32_CC) + " " + flags_string() + cluster_includes(dir) + " '" + dir +
-                          "/main.c' '" + dir + "/" + lib.name + ".c'" + objects + " " + ld + " " +
-                          HALYARD_CLUSTER_RUNTIME_LIB + " -lgcc -o '" + dir + "/prog.elf'");
+void link_and_simulate(const std::string &dir, const halyard::GeneratedLibrary &lib,
+                       const std::vector<std::string> &objects, uint64_t max_cycles, SimRun &r) {
+    std::vector<std::string> sources = {dir + "/main.c", dir + "/" + lib.name + ".c"};
+    sources.insert(sources.end(), objects.begin(), objects.end());
+    const std::string elf = dir + "/prog.elf";
+    auto cc = build_cluster_program(sources, {dir}, elf);
     r.log += cc.log;
     if (!cc.ok) return;
-    auto sim = run_command(std::string(HALYARD_SIM_EXE) + " --max-cycles " + std::to_string(max_cycles) + " '" + dir +
-                           "/prog.elf'; echo \"halyard-exit=$?\"");
+    auto sim = simulate(elf, max_cycles);
     r.log += sim.log;
+    r.exit_code = sim.status;
     std::smatch mm;
-    if (std::regex_search(sim.log, mm, std::regex("halyard-exit=(\\d+)"))) r.exit_code = std::stoi(mm[1]);
     if (std::regex_search(sim.log, mm, std::regex("cycles=(\\d+) dma_bytes=(\\d+)"))) {
         r.cycles = std::stoull(mm[1]);
         r.dma_bytes = std::stoull(mm[2]);
@@ -93,41 +88,31 @@ void link_and_simulate(const std::string &dir, const halyard::GeneratedLibrary &
 SimRun run_on_cluster(const halyard::GeneratedLibrary &lib, const std::vector<SimInput> &inputs,
                       const std::string &out_c_type, const std::vector<int64_t> &expected, uint64_t max_cycles) {
     SimRun r;
-    std::string dir = scratch_dir();
-    write_library(lib, dir);
-    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
-    link_and_simulate(dir, lib, "", max_cycles, r);
+    const std::string dir = prepare(lib, inputs, out_c_type, expected);
+    link_and_simulate(dir, lib, {}, max_cycles, r);
     return r;
 }
-
 
 SimRun run_on_cluster_cxx(const halyard::GeneratedLibrary &lib, const std::vector<ExtraFile> &files,
                           const std::string &cxx_flags, const std::vector<SimInput> &inputs,
                           const std::string &out_c_type, const std::vector<int64_t> &expected,
                           uint64_t max_cycles) {
     SimRun r;
-    std::string dir = scratch_dir();
-    write_library(lib, dir);
-    std::ofstream(dir + "/main.c") << main_source(lib, inputs, out_c_type, expected);
-    // The rv32 g++ sits next to the rv32 gcc.
-    std::string cxx = HALYARD_RV32_CC;
-    if (cxx.size() >= 3 && cxx.compare(cxx.size() - 3, 3, "gcc") == 0) cxx.replace(cxx.size() - 3, 3, "g++");
-    const std::string includes = cluster_includes(dir);
-    std::string objects;
+    const std::string dir = prepare(lib, inputs, out_c_type, expected);
+    std::vector<std::string> objects;
     for (const auto &f : files) {
         const std::string path = dir + "/" + f.path;
         std::filesystem::create_directories(std::filesystem::path(path).parent_path());
         std::ofstream(path) << f.text;
         if (f.path.size() < 4 || f.path.compare(f.path.size() - 4, 4, ".cpp") != 0) continue;
         const std::string obj = path.substr(0, path.size() - 4) + ".o";
-        auto c = run_command(cxx + " " + flags_string() + " " + cxx_flags + includes + " -c '" + path + "' -o '" + obj +
-                             "'");
+        auto c = compile_cluster_cxx(path, {dir}, obj, cxx_flags);
         r.log += c.log;
         if (!c.ok) return r;
-        objects += " '" + obj + "'";
+        objects.push_back(obj);
     }
     link_and_simulate(dir, lib, objects, max_cycles, r);
     return r;
 }
 
-}  // namespace halyard_test
+}  // namespace halyard::harness

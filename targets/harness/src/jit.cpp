@@ -1,40 +1,13 @@
-#include "jit.h"
+#include "halyard/harness/jit.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
-namespace halyard_test {
+#include "halyard/harness/harness.h"
 
-std::string scratch_dir() {
-    static std::string root;
-    if (root.empty()) {
-        const char *tmp = std::getenv("TMPDIR");
-        std::string templ = std::string(tmp ? tmp : "/tmp") + "/halyard-test-XXXXXX";
-        std::vector<char> buf(templ.begin(), templ.end());
-        buf.push_back('\0');
-        if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-        root = buf.data();
-        static struct Cleanup {
-            ~Cleanup() {
-                if (!root.empty() && !std::getenv("HALYARD_KEEP_TEST_FILES")) {
-                    std::string cmd = "rm -rf '" + root + "'";
-                    if (std::system(cmd.c_str()) != 0) {
-                    }
-                }
-            }
-        } cleanup;
-    }
-    static int counter = 0;
-    std::string dir = root + "/" + std::to_string(counter++);
-    run_command("mkdir -p '" + dir + "'");
-    return dir;
-}
+namespace halyard::harness {
 
 void write_library(const halyard::GeneratedLibrary &lib, const std::string &dir) {
     std::ofstream(dir + "/" + lib.name + ".c") << lib.c_source;
@@ -42,24 +15,11 @@ void write_library(const halyard::GeneratedLibrary &lib, const std::string &dir)
     std::ofstream(dir + "/" + lib.name + ".report.txt") << lib.report;
 }
 
-CompileResult run_command(const std::string &cmd) {
-    CompileResult r;
-    FILE *p = popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.log.append(buf.data(), n);
-    r.ok = pclose(p) == 0;
-    return r;
-}
-
 JitKernel::JitKernel(const halyard::GeneratedLibrary &lib) {
-    std::string dir = scratch_dir();
+    const std::string dir = scratch_dir();
     write_library(lib, dir);
-    const char *cc = std::getenv("CC");
-    std::string so = dir + "/lib" + lib.name + ".so";
-    auto r = run_command(std::string(cc ? cc : "cc") + " -std=c99 -pedantic -Wall -Wextra -Werror -O2 -fPIC -shared -o '" +
-                         so + "' '" + dir + "/" + lib.name + ".c'");
+    const std::string so = dir + "/lib" + lib.name + ".so";
+    auto r = build_host_shared_library({dir + "/" + lib.name + ".c"}, {}, so);
     if (!r.ok) throw std::runtime_error("generated C for " + lib.name + " does not compile:\n" + r.log);
     handle_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle_) throw std::runtime_error(std::string("dlopen: ") + dlerror());
@@ -97,4 +57,4 @@ int JitKernel::call(const std::vector<void *> &a) const {
     throw std::runtime_error("unsupported argument count " + std::to_string(a.size()));
 }
 
-}  // namespace halyard_test
+}  // namespace halyard::harness

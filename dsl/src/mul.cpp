@@ -14,26 +14,7 @@ Algorithm mul(const MulSpec &spec) {
     for (const TensorType *t : {&spec.a, &spec.b}) {
         check_type(op, t == &spec.a ? "A" : "B", t->type, {ElemType::Int8, ElemType::UInt8, ElemType::Int16});
     }
-    Shape out_shape = broadcast_shapes(spec.a.shape, spec.b.shape, op);
-    if (spec.requant && spec.output_type) throw UserError(op + ": give either requant or output_type, not both");
-    Algorithm a;
-    a.op = op;
-    a.inputs.push_back(make_input("A", spec.a.type, spec.a.shape));
-    a.inputs.push_back(make_input("B", spec.b.type, spec.b.shape));
-    if (spec.requant) add_requant_inputs(a, op, *spec.requant, out_shape);
-    AxisVars ax(out_shape.size());
-    Expr v = cast<int32_t>(broadcast_read(a.inputs[0], ax.coords)) * cast<int32_t>(broadcast_read(a.inputs[1], ax.coords));
-    if (spec.output_type && *spec.output_type != ElemType::Int32) {
-        ElemType t = *spec.output_type;
-        Func y("Y");
-        y(ax.halide()) = cast(halide_type(t), clamp(v, (int32_t)elem_min(t), (int32_t)elem_max(t)));
-        a.output = {"Y", t, out_shape};
-        fix_output_shape(y, out_shape);
-        a.stages.push_back(make_stage("Y", y, ax.names, out_shape));
-        return a;
-    }
-    finish_elementwise(a, op, v, ax, out_shape, spec.requant);
-    return a;
+    return binary_elementwise(op, spec.a, spec.b, spec.requant, spec.output_type, [](Expr x, Expr y) { return x * y; });
 }
 
 }  // namespace halyard

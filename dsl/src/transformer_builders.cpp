@@ -83,4 +83,29 @@ Expr isoftmax_exp(Expr x, Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coe
     return cast<uint32_t>(cast<uint64_t>(poly) >> cast<uint64_t>(z));
 }
 
+Algorithm binary_elementwise(const std::string &op, const TensorType &A, const TensorType &B,
+                             const std::optional<RequantParams> &requant, const std::optional<ElemType> &output_type,
+                             const std::function<Expr(Expr, Expr)> &f) {
+    Shape out_shape = broadcast_shapes(A.shape, B.shape, op);
+    if (requant && output_type) throw UserError(op + ": give either requant or output_type, not both");
+    Algorithm a;
+    a.op = op;
+    a.inputs.push_back(make_input("A", A.type, A.shape));
+    a.inputs.push_back(make_input("B", B.type, B.shape));
+    if (requant) add_requant_inputs(a, op, *requant, out_shape);
+    AxisVars ax(out_shape.size());
+    Expr v = f(cast<int32_t>(broadcast_read(a.inputs[0], ax.coords)), cast<int32_t>(broadcast_read(a.inputs[1], ax.coords)));
+    if (output_type && *output_type != ElemType::Int32) {
+        ElemType t = *output_type;
+        Func y("Y");
+        y(ax.halide()) = cast(halide_type(t), clamp(v, (int32_t)elem_min(t), (int32_t)elem_max(t)));
+        a.output = {"Y", t, out_shape};
+        fix_output_shape(y, out_shape);
+        a.stages.push_back(make_stage("Y", y, ax.names, out_shape));
+        return a;
+    }
+    finish_elementwise(a, op, v, ax, out_shape, requant);
+    return a;
+}
+
 }  // namespace halyard::detail

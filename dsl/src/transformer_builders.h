@@ -2,6 +2,8 @@
 // stage records, the integer square root. Internal to dsl/.
 #pragma once
 
+#include <functional>
+
 #include "builders.h"
 #include "halyard/dsl/transformer_ops.h"
 
@@ -42,6 +44,12 @@ Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shap
 // Output stage Y of an elementwise op: int32 `v`, requantized when `rq`.
 void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq);
+
+// Y = f(A, B) elementwise with numpy broadcasting on int32 values: int32
+// out, saturated to `output_type`, or requantized (mul, sub).
+Algorithm binary_elementwise(const std::string &op, const TensorType &A, const TensorType &B,
+                             const std::optional<RequantParams> &requant, const std::optional<ElemType> &output_type,
+                             const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &f);
 
 // Deeploy's iSoftmax exp of one element: `x` and `xmax` int32 Exprs
 // (x <= xmax), result uint32 (int8/int16 narrowing and wrap-around as in C).

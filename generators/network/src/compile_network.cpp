@@ -139,6 +139,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     //    identical nodes). Output shapes and types come from the algorithm.
     std::vector<Step> steps;
     std::map<std::string, int> kernel_by_key;
+    std::vector<std::string> kernel_schedule;       // per kernel: where its schedule came from
     std::map<std::string, std::string> view_of;     // tensor -> tensor it aliases
     std::set<std::string> bound_inputs;             // graph inputs a kernel already reads with their type
     const LibraryOptions lib_opts{opt.name + "_l1_arena", opt.name + "_l2_scratch"};
@@ -241,8 +242,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                 } else {
                     try {
                         lib = run_generator(l.family, l.params, target, nullptr, lib_name, lib_opts);
-                    } catch (const UserError &e) {
-                        if (std::string(e.what()).find("bytes of L1") == std::string::npos) throw;
+                    } catch (const MemoryOverflowError &) {
                         Algorithm a2 = fam.build(ParamMap(l.family, fam.params, l.params));
                         Schedule s = without_staging(default_schedule(a2, target));
                         lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
@@ -256,6 +256,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                          lib.report;
             kernel_by_key[key] = (int)prog.kernels.size();
             prog.kernels.push_back(std::move(lib));
+            kernel_schedule.push_back(sched_note);
             k = kernel_by_key.find(key);
         }
         st.kernel = k->second;
@@ -351,8 +352,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         ns.kernel = call.kernel;
         ns.family = st.lowered.family;
         ns.params = describe(st.lowered.params);
-        auto rep = prog.kernels[st.kernel].report;
-        ns.schedule = rep.substr(rep.find("schedule: ") + 10, rep.find('\n') - rep.find("schedule: ") - 10);
+        ns.schedule = kernel_schedule[st.kernel];
         std::string comment = n.label() + " -> " + call.kernel;
         for (size_t a = 0; a < st.arg_tensors.size(); a++) {
             const std::string &tn = st.arg_tensors[a];

@@ -37,6 +37,14 @@ struct GeneratedLibrary {
     ArenaPlan arenas;
 };
 
+// The schedule's buffers do not fit a memory level (L1 budget or L2). A
+// UserError; its own type so a caller (the network compiler) can fall back
+// to a schedule that needs less.
+struct MemoryOverflowError : UserError {
+    using UserError::UserError;
+    MemLevel level = MemLevel::L1;
+};
+
 // How a library is printed, beyond the schedule and the target.
 struct LibraryOptions {
     // Symbols of arenas the library shares with others that run one after

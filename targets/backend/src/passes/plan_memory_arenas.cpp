@@ -118,7 +118,7 @@ ArenaPlan plan_memory_arenas(const Stmt &s, const SchedulePlan &plan, const Targ
                                     ? "the L1 budget l1.budget = " + target.get("l1.budget")
                                     : "L1 " + std::to_string(target.l1_size()) + " minus " +
                                           std::to_string(target.cores()) + " x " + std::to_string(stack) + " stack";
-        throw UserError("op " + op + ": the schedule needs " + std::to_string(p.l1_bytes) + " bytes of L1 but target " +
+        throw MemoryOverflowError("op " + op + ": the schedule needs " + std::to_string(p.l1_bytes) + " bytes of L1 but target " +
                         target.name() + " has " + std::to_string(l1_for_data) + " for data (" + why +
                         "); L1 buffers: " + list_buffers(p, MemLevel::L1));
     }

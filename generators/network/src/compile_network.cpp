@@ -70,14 +70,24 @@ bool fits(ElemType t, const std::vector<int64_t> &v) {
 // Lossless widening of a graph input (its C type is ours to choose).
 bool widens(ElemType from, ElemType to) { return elem_min(to) <= elem_min(from) && elem_max(to) >= elem_max(from); }
 
-// The default schedule without its L1 staging: operands stay in L2. Used
-// when a default schedule does not fit the L1 budget.
-Schedule without_staging(const Schedule &s) {
+// `s` without the `stage` directive of the largest tensor it stages into L1
+// (that tensor is then read from L2); nullopt when nothing is staged. Used to
+// fit a default schedule into the L1 budget one tensor at a time.
+std::optional<std::pair<Schedule, std::string>> without_largest_staging(const Schedule &s, const Algorithm &algo) {
+    auto bytes = [&](const std::string &t) -> int64_t {
+        if (const InputTensor *in = algo.find_input(t)) return in->type.bytes();
+        return t == algo.output.name ? algo.output.bytes() : 0;
+    };
+    const Directive *largest = nullptr;
+    for (const auto &d : s.directives()) {
+        if (d.verb == "stage" && !d.args.empty() && (!largest || bytes(d.args[0]) > bytes(largest->args[0]))) largest = &d;
+    }
+    if (!largest) return std::nullopt;
     std::string text;
     for (const auto &d : s.directives()) {
-        if (d.verb != "stage") text += d.str() + "\n";
+        if (&d != largest) text += d.str() + "\n";
     }
-    return Schedule::parse(text, "default schedule without L1 staging");
+    return std::make_pair(Schedule::parse(text, "default schedule, " + largest->args[0] + " left in L2"), largest->args[0]);
 }
 
 int64_t dma_bytes_of(const std::string &report) {
@@ -240,13 +250,26 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                     lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
                     sched_note = sched_file;
                 } else {
-                    try {
-                        lib = run_generator(l.family, l.params, target, nullptr, lib_name, lib_opts);
-                    } catch (const MemoryOverflowError &) {
-                        Algorithm a2 = fam.build(ParamMap(l.family, fam.params, l.params));
-                        Schedule s = without_staging(default_schedule(a2, target));
-                        lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
-                        sched_note = "default without L1 staging (the staged tiles need more than the L1 budget)";
+                    // The default; when its staged tiles exceed the L1 budget,
+                    // leave the largest staged tensor in L2 and retry.
+                    Algorithm a2 = fam.build(ParamMap(l.family, fam.params, l.params));
+                    Schedule s = default_schedule(a2, target);
+                    std::vector<std::string> left_in_l2;
+                    for (;;) {
+                        try {
+                            lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
+                            break;
+                        } catch (const MemoryOverflowError &) {
+                            auto smaller = without_largest_staging(s, a2);
+                            if (!smaller) throw;
+                            s = smaller->first;
+                            left_in_l2.push_back(smaller->second);
+                        }
+                    }
+                    if (!left_in_l2.empty()) {
+                        sched_note = "default with";
+                        for (const auto &t : left_in_l2) sched_note += " " + t;
+                        sched_note += " read from L2 (staging it exceeds the L1 budget)";
                     }
                 }
             } catch (const UserError &e) {

@@ -1,0 +1,194 @@
+// Each op the network compiler maps, as a small graph in both of its ONNX
+// forms (attributes in older opsets, constant inputs in newer ones), through
+// halyard-run on the host (and on the cluster model when the build has it),
+// bit-exact against the independent reference's graph runner
+// (tests/reference). Shapes are awkward (odd, prime, 4-D with batch 1).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <random>
+
+#include "halyard/harness/harness.h"
+#include "halyard/io/npz.h"
+#include "halyard/network/runner.h"
+#include "halyard_ref/graph_runner.h"
+#include "model_builder.h"
+
+using namespace halyard;
+using halyard_test::ModelBuilder;
+
+namespace {
+
+uint32_t seed() {
+    const char *s = std::getenv("HALYARD_TEST_SEED");
+    return s ? (uint32_t)std::strtoul(s, nullptr, 0) : 20261201u;
+}
+
+// Runs `b` (graph input "x" of `shape`, random int8 values) through the
+// reference and through halyard-run on `target`; returns the result.
+network::RunResult run_case(const ModelBuilder &b, const std::vector<int64_t> &shape, const std::string &target) {
+    std::mt19937 rng(seed());
+    std::uniform_int_distribution<int> v(-128, 127);
+    int64_t n = 1;
+    for (auto d : shape) n *= d;
+    std::vector<int64_t> x(n);
+    for (auto &e : x) e = v(rng);
+    x[0] = -128;  // the type is int8 whatever the draw
+    const std::string bytes = b.bytes();
+    const io::OnnxGraph g = io::parse_onnx(std::vector<uint8_t>(bytes.begin(), bytes.end()), "case.onnx");
+    auto values = halyard_ref::run_graph(g, {{"x", halyard_ref::Tensor(shape, x)}});
+    const std::string dir = harness::scratch_dir();
+    std::ofstream(dir + "/network.onnx", std::ios::binary) << bytes;
+    io::NpzFile in, out;
+    in.arrays.push_back(io::make_npy("arr_0", io::DType::Int64, shape, x));
+    for (size_t k = 0; k < g.outputs.size(); k++) {
+        const auto &t = values.at(g.outputs[k].name);
+        out.arrays.push_back(io::make_npy("arr_" + std::to_string(k), io::DType::Int64, t.shape, t.data));
+    }
+    io::write_npz(dir + "/inputs.npz", in);
+    io::write_npz(dir + "/outputs.npz", out);
+    network::RunOptions o;
+    o.dir = dir;
+    o.target = target;
+    return network::run_test_folder(o);
+}
+
+void check(const std::string &what, const std::function<ModelBuilder()> &make, const std::vector<int64_t> &shape) {
+    SCOPED_TRACE(what + " (seed " + std::to_string(seed()) + ")");
+    std::vector<std::string> targets = {"host"};
+    if (harness::have_cluster()) targets.push_back("cluster");
+    for (const auto &t : targets) {
+        network::RunResult r = run_case(make(), shape, t);
+        EXPECT_EQ(r.errors, 0) << t << ": " << r.first_mismatch;
+        EXPECT_GT(r.total, 0);
+        EXPECT_GE(r.program.steps.size(), 1u);
+    }
+}
+
+// x -> <node> -> y
+ModelBuilder one_node(const std::vector<int64_t> &shape, const std::string &op, std::vector<std::string> inputs,
+                      const std::function<void(ModelBuilder &, onnx::NodeProto *)> &configure) {
+    ModelBuilder b;
+    b.input("x", shape).output("y");
+    inputs.insert(inputs.begin(), "x");
+    auto *n = b.node(op, op + "_0", inputs, {"y"});
+    configure(b, n);
+    return b;
+}
+
+}  // namespace
+
+TEST(NetworkOps, SubWithBroadcastAndFusedRequant) {
+    check("Sub", [] {
+        ModelBuilder b = one_node({1, 3, 7, 5}, "Sub", {"c"}, [](ModelBuilder &m, onnx::NodeProto *) {
+            m.constant("c", {5}, {3, -7, 100, -128, 0});
+        });
+        return b;
+    }, {1, 3, 7, 5});
+    check("Sub + RequantShift", [] {
+        ModelBuilder b;
+        b.input("x", {2, 9}).output("y");
+        b.constant("c", {1, 9}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+        b.node("Sub", "sub", {"x", "c"}, {"d"});
+        b.requant("rq", "d", "y", 7, -3, 4);
+        return b;
+    }, {2, 9});
+}
+
+TEST(NetworkOps, ReduceSumAndMeanInBothForms) {
+    check("ReduceSum axes attribute", [] {
+        return one_node({1, 5, 7}, "ReduceSum", {}, [](ModelBuilder &, onnx::NodeProto *n) { ModelBuilder::ints(n, "axes", {-1}); });
+    }, {1, 5, 7});
+    check("ReduceSum axes input, keepdims 0", [] {
+        return one_node({3, 4, 5}, "ReduceSum", {"axes"}, [](ModelBuilder &m, onnx::NodeProto *n) {
+            m.constant_i64("axes", {0, 2});
+            ModelBuilder::attr(n, "keepdims", 0);
+        });
+    }, {3, 4, 5});
+    check("ReduceMean keepdims 1", [] {
+        return one_node({1, 6, 5, 3}, "ReduceMean", {}, [](ModelBuilder &, onnx::NodeProto *n) { ModelBuilder::ints(n, "axes", {1, 2}); });
+    }, {1, 6, 5, 3});
+    check("ReduceMean keepdims 0, power-of-two count", [] {
+        return one_node({7, 8}, "ReduceMean", {}, [](ModelBuilder &, onnx::NodeProto *n) {
+            ModelBuilder::ints(n, "axes", {1});
+            ModelBuilder::attr(n, "keepdims", 0);
+        });
+    }, {7, 8});
+    check("IntegerMean", [] {
+        return one_node({1, 4, 11}, "IntegerMean", {}, [](ModelBuilder &, onnx::NodeProto *n) {
+            ModelBuilder::ints(n, "axes", {2});
+            ModelBuilder::attr(n, "keepdims", 0);
+        });
+    }, {1, 4, 11});
+}
+
+TEST(NetworkOps, ITAPartialMax) {
+    check("ITAPartialMax", [] {
+        return one_node({1, 3, 13, 16}, "ITAPartialMax", {}, [](ModelBuilder &, onnx::NodeProto *n) {
+            ModelBuilder::attr(n, "group_width", 4);
+            ModelBuilder::attr(n, "n_levels", 256);
+        });
+    }, {1, 3, 13, 16});
+}
+
+TEST(NetworkOps, SliceInBothForms) {
+    check("Slice inputs with steps", [] {
+        return one_node({1, 9, 7}, "Slice", {"s", "e", "a", "st"}, [](ModelBuilder &m, onnx::NodeProto *) {
+            m.constant_i64("s", {1, -6});
+            m.constant_i64("e", {8, 1000});
+            m.constant_i64("a", {1, 2});
+            m.constant_i64("st", {2, 1});
+        });
+    }, {1, 9, 7});
+    check("Slice attributes", [] {
+        return one_node({5, 6}, "Slice", {}, [](ModelBuilder &, onnx::NodeProto *n) {
+            ModelBuilder::ints(n, "starts", {1});
+            ModelBuilder::ints(n, "ends", {4});
+            ModelBuilder::ints(n, "axes", {0});
+        });
+    }, {5, 6});
+}
+
+TEST(NetworkOps, PadInBothForms) {
+    check("Pad inputs", [] {
+        return one_node({1, 3, 5, 4}, "Pad", {"p", "v"}, [](ModelBuilder &m, onnx::NodeProto *) {
+            m.constant_i64("p", {0, 0, 1, 2, 0, 1, 0, 3});
+            m.constant("v", {}, {-5});
+        });
+    }, {1, 3, 5, 4});
+    check("Pad attributes", [] {
+        return one_node({3, 7}, "Pad", {}, [](ModelBuilder &, onnx::NodeProto *n) {
+            ModelBuilder::ints(n, "pads", {2, 0, 1, 1});
+            ModelBuilder::str(n, "mode", "constant");
+        });
+    }, {3, 7});
+}
+
+TEST(NetworkOps, GatherWithConstantIndices) {
+    check("Gather indices [3]", [] {
+        return one_node({4, 6, 5}, "Gather", {"i"}, [](ModelBuilder &m, onnx::NodeProto *n) {
+            m.constant_i64("i", {5, 0, -1});
+            ModelBuilder::attr(n, "axis", 1);
+        });
+    }, {4, 6, 5});
+    check("Gather scalar index", [] {
+        return one_node({7, 3}, "Gather", {"i"}, [](ModelBuilder &m, onnx::NodeProto *) { m.constant_i64_shaped("i", {}, {2}); });
+    }, {7, 3});
+}
+
+// Views: no kernel of their own; the RequantShift behind them reads the bytes.
+TEST(NetworkOps, SqueezeUnsqueezeFlattenAreViews) {
+    check("Unsqueeze -> Squeeze -> Flatten -> RequantShift", [] {
+        ModelBuilder b;
+        b.input("x", {3, 1, 5}).output("y");
+        auto *u = b.node("Unsqueeze", "u", {"x"}, {"a"});
+        ModelBuilder::ints(u, "axes", {0});
+        b.constant_i64("sq_axes", {2});
+        b.node("Squeeze", "s", {"a", "sq_axes"}, {"c"});
+        auto *f = b.node("Flatten", "f", {"c"}, {"d"});
+        ModelBuilder::attr(f, "axis", 1);
+        b.requant("rq", "d", "y", 5, 2, 8);
+        return b;
+    }, {3, 1, 5});
+}

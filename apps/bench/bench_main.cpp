@@ -14,6 +14,7 @@
 //   (e) Halyard, 8 cores, L1 tiles by DMA (double-buffered where the tile loop
 //       allows), output tiles written back by DMA, Xpulp micro-kernels
 // Shapes are M x K x N (M rows of activations, K reduction, N outputs).
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -218,11 +219,30 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (configs.find_first_not_of("abcde") != std::string::npos || configs.empty()) {
+        std::cerr << "halyard-bench: --rows " << configs << ": give letters from abcde\n";
+        return 2;
+    }
+    // Fail before minutes of simulation, not after: the output files must be writable.
+    for (const char *f : {"bench.md", "bench.csv", "bench.json"}) {
+        std::ofstream probe(out_dir + "/" + f, std::ios::app);
+        if (!probe) {
+            std::cerr << "halyard-bench: --out " << out_dir << ": cannot write " << out_dir << "/" << f
+                      << " (does the directory exist?)\n";
+            return 2;
+        }
+    }
     const std::vector<Layer> layers = {
         {"gemm_64x64x64", 0, 64, 64, 64},       {"gemm_128x256x64", 0, 128, 256, 64},
         {"ffn_up_16x64x256", 0, 16, 64, 256},   {"ffn_down_16x256x64", 0, 16, 256, 64},
         {"gemv_1x64x256", 0, 1, 64, 256},       {"mha_scores_8h_64x16x64", 8, 64, 16, 64},
     };
+    if (!only.empty() && std::none_of(layers.begin(), layers.end(), [&](const Layer &l) { return l.name == only; })) {
+        std::cerr << "halyard-bench: --only " << only << ": no such layer (layers:";
+        for (const auto &l : layers) std::cerr << " " << l.name;
+        std::cerr << ")\n";
+        return 2;
+    }
     std::mt19937 rng(20261121);
     std::vector<Row> rows;
     bool all_ok = true;

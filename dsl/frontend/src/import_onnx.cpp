@@ -1,6 +1,7 @@
 // ONNX model -> Halyard network graph: constants bound, nodes in topological
 // order, unsupported nodes reported all at once.
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 #include <stdexcept>
 
@@ -74,6 +75,19 @@ void Graph::remove_nodes(const std::set<size_t> &dead) {
     for (auto it = tensors.begin(); it != tensors.end();) {
         it = live.count(it->first) ? std::next(it) : tensors.erase(it);
     }
+}
+
+std::string deeploy_activation_name(const std::vector<std::string> &inputs) {
+    for (const std::string sfx : {".mul", ".weight", ".bias"}) {
+        for (const auto &a : inputs) {
+            if (a.size() > sfx.size() && a.compare(a.size() - sfx.size(), sfx.size(), sfx) == 0) {
+                std::string key = a.substr(0, a.size() - sfx.size());
+                for (char &c : key) c = c == '.' ? '_' : (char)std::tolower((unsigned char)c);
+                return key;
+            }
+        }
+    }
+    return "";
 }
 
 namespace {

@@ -61,26 +61,6 @@ void emit_array(std::ostream &os, const std::string &qual, ElemType t, const std
     os << "};\n";
 }
 
-// Deeploy names activations.npz entries after the PyTorch module whose output
-// they are ("layers_0_self_attn__ql_replaced__integerize_signed_act_pass_1");
-// the module's constants carry the same path ("layers.0.self_attn._QL_..._1.mul").
-// A kernel's output is named by its requantization multiplier, else its
-// weight, else its bias (the last op of a fused chain).
-std::string activation_key(const std::vector<std::string> &args) {
-    for (const char *suffix : {".mul", ".weight", ".bias"}) {
-        const std::string sfx = suffix;
-        for (size_t i = 0; i + 1 < args.size(); i++) {
-            const std::string &a = args[i];
-            if (a.size() > sfx.size() && a.compare(a.size() - sfx.size(), sfx.size(), sfx) == 0) {
-                std::string key = a.substr(0, a.size() - sfx.size());
-                for (char &c : key) c = c == '.' ? '_' : (char)std::tolower((unsigned char)c);
-                return key;
-            }
-        }
-    }
-    return "";
-}
-
 const TensorPlacement &placement(const NetworkProgram &p, const std::string &tensor) {
     for (const auto &t : p.tensors) {
         if (t.name == tensor) return t;
@@ -184,6 +164,9 @@ RunResult run_test_folder(const RunOptions &o) {
         // A module's constants can be shared by several nodes (deduplicated
         // initializers): only a name that one kernel call reads identifies it.
         std::map<std::string, int> uses;
+        auto activation_key = [](const std::vector<std::string> &args) {
+            return frontend::deeploy_activation_name(std::vector<std::string>(args.begin(), args.end() - 1));
+        };
         for (const auto &st : p.steps) uses[activation_key(st.args)]++;
         for (size_t s = 0; s < p.steps.size(); s++) {
             const std::string key = activation_key(p.steps[s].args);

@@ -36,6 +36,12 @@ constexpr int kExitFatal = 101;
 constexpr int kExitHang = 102;
 constexpr int kExitTimeout = 103;
 constexpr int kExitUsage = 104;
+// A program's exit code that a process status cannot carry (it keeps only the
+// low 8 bits: code 256 would read as 0, a pass). The full value is printed
+// and in the JSON report.
+constexpr int kExitCodeTooWide = 105;
+
+int process_status(int code) { return code >= 0 && code <= 255 ? code : kExitCodeTooWide; }
 constexpr int kNumPerf = HALYARD_PERF_COUNTERS;
 constexpr uint64_t kHangCycles = 20000;
 
@@ -338,6 +344,10 @@ int main(int argc, char **argv) {
     if (!quiet)
         std::fprintf(stderr, "halyard-sim: %s code %d after %llu cycles (%.2f s, %.0f cycles/s)\n", reason.c_str(),
                      exit_code, (unsigned long long)cycle, secs, secs > 0 ? cycle / secs : 0.0);
+    if (process_status(exit_code) != exit_code) {  // even with --quiet: the status alone would mislead
+        std::fprintf(stderr, "halyard-sim: exit code %d does not fit a process status; exiting with %d\n", exit_code,
+                     kExitCodeTooWide);
+    }
 
     if (!json_path.empty()) {
         std::ofstream js(json_path);
@@ -355,5 +365,5 @@ int main(int argc, char **argv) {
         }
         js << "  ]\n}\n";
     }
-    return exit_code;
+    return process_status(exit_code);
 }

@@ -69,6 +69,15 @@ struct Graph {
     void remove_nodes(const std::set<size_t> &dead);
 };
 
+// Deeploy's activations.npz names an intermediate tensor after the PyTorch
+// (QuantLib) module that produced it ("layers_0_self_attn__ql_replaced__
+// integerize_signed_act_pass_1"); that module's constants carry the same path
+// ("layers.0.self_attn._QL_REPLACED__INTEGERIZE_SIGNED_ACT_PASS_1.mul"). The
+// name for the output of a node (or fused chain) reading `inputs`: from its
+// requantization multiplier, else its weight, else its bias; "" when none.
+// A name more than one node yields (shared constants) identifies none of them.
+std::string deeploy_activation_name(const std::vector<std::string> &inputs);
+
 struct ImportOptions {
     // Op types the back end can compile. Every other node is listed in one
     // FormatError (file, node, op type), not only the first.

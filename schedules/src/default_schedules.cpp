@@ -43,7 +43,12 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     s.memory("acc", MemLevel::Reg);
     // The tiled n loop is split (n_o, n_i); m and the batch loops keep their names.
     const std::string par = loop_with_work_for_every_core(out, target);
-    if (!par.empty() && !(par == inner && n_extent >= 4)) s.parallel("Y", par);
+    if (!par.empty() && !(par == inner && n_extent >= 4)) {
+        s.parallel("Y", par);
+    } else if (target.cores() > 1 && n_extent >= 4 * target.cores()) {
+        // A GEMV (one row): the 4-column tiles over the cores.
+        s.parallel("Y", "n_o");
+    }
     return s;
 }
 

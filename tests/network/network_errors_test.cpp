@@ -228,8 +228,8 @@ TEST(NetworkErrors, RequantDivMustBeAPowerOfTwo) {
 TEST(NetworkProgram, MemoryPlanReusesBytes) {
     ModelBuilder b;
     b.input("x", {16, 16}).output("y");
-    b.requant("r0", "x", "a", 1, 0, 1).requant("r1", "a", "b", 1, 0, 1).requant("r2", "b", "c", 1, 0, 1);
-    b.requant("r3", "c", "d", 1, 0, 1).requant("r4", "d", "y", 1, 0, 1);
+    b.requant("r0", "x", "a", 1, 1, 1).requant("r1", "a", "b", 1, 1, 1).requant("r2", "b", "c", 1, 1, 1);
+    b.requant("r3", "c", "d", 1, 1, 1).requant("r4", "d", "y", 1, 1, 1);
     network::NetworkProgram p = network::compile_onnx(model_file(b), host());
     EXPECT_EQ(p.steps.size(), 5u);
     EXPECT_EQ(p.arena_naive_bytes, 4 * 256);
@@ -302,4 +302,28 @@ TEST(NetworkProgram, MatMulBiasRequantIsOneKernel) {
     r = network::run_test_folder(o);
     EXPECT_EQ(r.errors, 0) << r.first_mismatch;
     EXPECT_EQ(r.program.steps.size(), 3u);
+}
+
+// RequantShift with mul == div and add 0 on an int8 input is exactly the
+// identity: a view (no kernel), here a copy into the graph output.
+TEST(NetworkProgram, IdentityRequantShiftIsAView) {
+    ModelBuilder b;
+    b.input("x", {3, 7}).output("y");
+    b.requant("rescale", "x", "y", 65536, 0, 65536);
+    std::vector<int64_t> x(21);
+    for (int i = 0; i < 21; i++) x[i] = i * 12 - 128;
+    const std::string dir = folder(b, {{{3, 7}, x}}, {{{3, 7}, x}});
+    network::RunOptions o;
+    o.dir = dir;
+    o.target = "host";
+    network::RunResult r = network::run_test_folder(o);
+    EXPECT_EQ(r.errors, 0) << r.first_mismatch;
+    EXPECT_EQ(r.program.steps.size(), 0u);
+    EXPECT_NE(r.program.report.find("identity: mul == div"), std::string::npos);
+    // Unsigned output on a signed input is not the identity: a kernel.
+    ModelBuilder u;
+    u.input("x", {3, 7}).output("y");
+    u.requant("rescale", "x", "y", 65536, 0, 65536, /*signed=*/false);
+    network::NetworkProgram p = network::compile_onnx(model_file(u), host());
+    EXPECT_EQ(p.steps.size(), 1u);
 }

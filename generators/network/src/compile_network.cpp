@@ -131,6 +131,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
 
     // 2. Element types of the graph inputs.
     LowerContext ctx(g);
+    ctx.fold_identities = opt.fuse;
     for (const auto &[name, type] : opt.input_types) {
         if (std::find(g.inputs.begin(), g.inputs.end(), name) == g.inputs.end()) {
             std::string names;
@@ -173,7 +174,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             out.shape_known = true;
             ctx.types[out.name] = ctx.type(l.view_of);
             view_of[out.name] = l.view_of;
-            g.log.push_back("views: " + n.label() + " reads '" + l.view_of + "' as " + out.shape_str() + " (no copy)");
+            g.log.push_back("views: " + n.label() + (l.op == n.op_type ? "" : " [" + l.op + "]") + " reads '" + l.view_of +
+                            "' as " + out.shape_str() + " (no copy)");
             continue;
         }
         Step st;

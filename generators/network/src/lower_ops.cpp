@@ -228,7 +228,33 @@ OpLowering binary(const std::string &family, const std::string &op) {
     };
 }
 
+Lowered view(const GraphNode &n, LowerContext &c, std::vector<int64_t> shape);
+
+// A RequantShift with mul == div, add == 0 on an input whose type is its
+// output type computes (x * 2^k + 2^(k-1)) >> k = x for every integer x:
+// Deeploy's graphs put such rescales on the KV caches. It moves no data.
+bool is_identity_requant(const GraphNode &n, const LowerContext &c) {
+    const std::string &x = n.inputs.at(0), &mul = n.inputs.at(1), &add = n.inputs.at(2);
+    if (!c.graph.is_constant(mul) || !c.graph.is_constant(add) || c.graph.is_constant(x)) return false;
+    const int64_t div = n.attr_int("div");
+    const int64_t levels = n.has_attr("n_levels") ? n.attr_int("n_levels") : n.attr_int("n_levels_out");
+    const bool is_signed = n.attr_int("signed") != 0;
+    const ElemType in_type = c.type(x);
+    const ElemType out_type = levels == 256 ? (is_signed ? ElemType::Int8 : ElemType::UInt8) : ElemType::Int32;
+    if (levels != 256 || in_type != out_type || div <= 0 || (div & (div - 1)) != 0) return false;
+    for (auto v : c.values(mul))
+        if (v != div) return false;
+    for (auto v : c.values(add))
+        if (v != 0) return false;
+    return true;
+}
+
 Lowered lower_requant_shift(const GraphNode &n, LowerContext &c) {
+    if (n.inputs.size() == 3 && c.fold_identities && is_identity_requant(n, c)) {
+        Lowered v = view(n, c, c.shape(n.inputs[0]));
+        v.op = "RequantShift (identity: mul == div, add 0)";
+        return v;
+    }
     Lowered l;
     l.family = "requant_shift";
     l.op = "RequantShift";

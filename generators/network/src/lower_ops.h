@@ -21,6 +21,7 @@ public:
     explicit LowerContext(frontend::Graph &g) : graph(g) {}
     frontend::Graph &graph;
     std::map<std::string, ElemType> types;   // activations and inputs
+    bool fold_identities = true;             // an exact identity RequantShift becomes a view
 
     const std::vector<int64_t> &shape(const std::string &t) const;
     // The element type of a tensor: inferred for activations and inputs; for

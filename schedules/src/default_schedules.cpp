@@ -63,7 +63,8 @@ void kernel_tile(Schedule &s, const std::string &at_loop, const std::vector<std:
     s.kernel("acc", "gemm_int8_sdotp_4x2");
 }
 
-// On a multi-core target with the Xpulp kernel: the schedule the benchmark
+// On a target with the Xpulp kernels (any core count; one core runs every
+// tile itself): the schedule the benchmark
 // harness (apps/bench) measured best. Rows of 4 over the cores when there are
 // enough of them (weights in L1 once, activation rows double-buffered, output
 // rows written back by DMA); otherwise columns of 8 over the cores (activations
@@ -81,7 +82,7 @@ void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
 
 std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
-    if (target.cores() < 2 || !target.has_extension("xpulpv2") || !algo.operands_k_contiguous ||
+    if (!target.has_extension("xpulpv2") || !algo.operands_k_contiguous ||
         out.pure_loops.size() != 2 || algo.inputs[0].type.type != ElemType::Int8 ||
         algo.inputs[1].type.type != ElemType::Int8) {
         return std::nullopt;
@@ -101,7 +102,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
         s.tile("acc", "n", 4).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
         s.kernel("acc", "gemm_int8_sdotp_1x4");
-        s.parallel("Y", "n_o");
+        if (target.cores() > 1) s.parallel("Y", "n_o");
         s.stage_input("A", MemLevel::L1, "root", "", false);
         s.stage_input("B", MemLevel::L1, "Y", "n_o", false);
         stage_epilogue_inputs(s, algo);
@@ -111,7 +112,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     if ((M + 3) / 4 >= target.cores()) {
         s.tile("Y", "m", 4).tile("Y", "n", 2).order("Y", {"m_o", "n_o", "m_i", "n_i"});
         kernel_tile(s, "n_o", {});
-        s.parallel("Y", "m_o");
+        if (target.cores() > 1) s.parallel("Y", "m_o");
         if (int64_t(N) * K <= l1_budget) s.stage_input("B", MemLevel::L1, "root", "", false);
         s.stage_input("A", MemLevel::L1, "Y", "m_o", true);
         s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
@@ -120,7 +121,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         s.tile("Y", "n", 8).tile("Y", "n_i", 2).tile("Y", "m", 4);
         s.order("Y", {"n_o", "m_o", "n_i_o", "m_i", "n_i_i"});
         kernel_tile(s, "n_i_o", {});
-        s.parallel("Y", "n_o");
+        if (target.cores() > 1) s.parallel("Y", "n_o");
         if (int64_t(M) * K <= l1_budget) s.stage_input("A", MemLevel::L1, "root", "", false);
         s.stage_input("B", MemLevel::L1, "Y", "n_o", true);
         stage_epilogue_inputs(s, algo);

@@ -68,12 +68,7 @@ Algorithm gather(const GatherSpec &spec) {
         else if (d == axis) in[d] = sel;
         else in[d] = ax.vars[d - 1 + ki];
     }
-    std::vector<Expr> args(in.rbegin(), in.rend());
-    Func y("Y");
-    y(ax.halide()) = a.inputs[0].param(args);
-    a.output = {"Y", spec.type, out_shape};
-    fix_output_shape(y, out_shape);
-    a.stages.push_back(make_stage("Y", y, ax.names, out_shape));
+    finish_copy(a, spec.type, ax, in, out_shape);
     return a;
 }
 

@@ -85,12 +85,7 @@ Algorithm slice(const SliceSpec &spec) {
         if (first[d] != 0) v = v + (int32_t)first[d];
         in[d] = v;
     }
-    std::vector<Expr> args(in.rbegin(), in.rend());
-    Func y("Y");
-    y(ax.halide()) = a.inputs[0].param(args);
-    a.output = {"Y", spec.type, out_shape};
-    fix_output_shape(y, out_shape);
-    a.stages.push_back(make_stage("Y", y, ax.names, out_shape));
+    finish_copy(a, spec.type, ax, in, out_shape);
     return a;
 }
 

@@ -108,4 +108,14 @@ Algorithm binary_elementwise(const std::string &op, const TensorType &A, const T
     return a;
 }
 
+void finish_copy(Algorithm &a, ElemType type, const AxisVars &ax, const std::vector<Expr> &in_coords,
+                 const Shape &out_shape) {
+    std::vector<Expr> args(in_coords.rbegin(), in_coords.rend());  // Halide: innermost first
+    Func y("Y");
+    y(ax.halide()) = a.inputs[0].param(args);
+    a.output = {"Y", type, out_shape};
+    fix_output_shape(y, out_shape);
+    a.stages.push_back(make_stage("Y", y, ax.names, out_shape));
+}
+
 }  // namespace halyard::detail

@@ -45,6 +45,11 @@ Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shap
 void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq);
 
+// Data movement: Y(out coords) = X(in_coords), in_coords outermost first
+// (Halide Exprs of ax's vars); the output stage of transpose, slice, gather.
+void finish_copy(Algorithm &a, ElemType type, const AxisVars &ax, const std::vector<Halide::Expr> &in_coords,
+                 const Shape &out_shape);
+
 // Y = f(A, B) elementwise with numpy broadcasting on int32 values: int32
 // out, saturated to `output_type`, or requantized (mul, sub).
 Algorithm binary_elementwise(const std::string &op, const TensorType &A, const TensorType &B,

@@ -35,12 +35,7 @@ Algorithm transpose(const TransposeSpec &spec) {
     AxisVars ax(rank);
     std::vector<Expr> in_coords(rank);
     for (int i = 0; i < rank; i++) in_coords[perm[i]] = ax.vars[i];
-    std::vector<Expr> args(in_coords.rbegin(), in_coords.rend());
-    Func y("Y");
-    y(ax.halide()) = a.inputs[0].param(args);
-    a.output = {"Y", spec.type, out_shape};
-    fix_output_shape(y, out_shape);
-    a.stages.push_back(make_stage("Y", y, ax.names, out_shape));
+    finish_copy(a, spec.type, ax, in_coords, out_shape);
     return a;
 }
 

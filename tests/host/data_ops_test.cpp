@@ -61,24 +61,6 @@ TypedBuffer fill_any(const TensorType &t, std::mt19937 &r) {
     return random_buffer(r, t.type, n);
 }
 
-// Generate, compile and run a family on given input tensors; returns the output.
-Tensor run_kernel(const std::string &family, const std::map<std::string, std::string> &params,
-                  const std::map<std::string, Tensor> &inputs, const std::string &lib_name) {
-    const GeneratorFamily &f = find_generator(family);
-    Algorithm algo = f.build(ParamMap(family, f.params, params));
-    GeneratedLibrary lib = run_generator(family, params, TargetDescription::named("host"), nullptr, lib_name);
-    JitKernel kernel(lib);
-    std::vector<TypedBuffer> buffers;
-    std::vector<void *> ptrs;
-    for (const auto &t : algo.inputs) {
-        buffers.push_back(from_ref(inputs.at(t.type.name), t.type.type));
-        ptrs.push_back(buffers.back().data());
-    }
-    TypedBuffer out(algo.output.type, num_elements(algo.output.shape));
-    ptrs.push_back(out.data());
-    EXPECT_EQ(kernel.call(ptrs), 0);
-    return to_ref(out, algo.output.shape);
-}
 
 std::string msg(const std::function<void()> &f) {
     try {

@@ -116,4 +116,24 @@ inline halyard_ref::RequantParams ref_requant(const RefInputs &in, const std::ma
     return rq;
 }
 
+// Generate, compile and run a family on given input tensors; returns the output.
+inline halyard_ref::Tensor run_kernel(const std::string &family, const std::map<std::string, std::string> &params,
+                  const std::map<std::string, halyard_ref::Tensor> &inputs, const std::string &lib_name) {
+    using namespace halyard;
+    const GeneratorFamily &f = find_generator(family);
+    Algorithm algo = f.build(ParamMap(family, f.params, params));
+    GeneratedLibrary lib = run_generator(family, params, TargetDescription::named("host"), nullptr, lib_name);
+    JitKernel kernel(lib);
+    std::vector<TypedBuffer> buffers;
+    std::vector<void *> ptrs;
+    for (const auto &t : algo.inputs) {
+        buffers.push_back(from_ref(inputs.at(t.type.name), t.type.type));
+        ptrs.push_back(buffers.back().data());
+    }
+    TypedBuffer out(algo.output.type, num_elements(algo.output.shape));
+    ptrs.push_back(out.data());
+    EXPECT_EQ(kernel.call(ptrs), 0);
+    return to_ref(out, algo.output.shape);
+}
+
 }  // namespace halyard_test

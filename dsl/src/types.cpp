@@ -73,6 +73,13 @@ int64_t elem_max(ElemType t) {
     return 0;
 }
 
+ElemType narrowest_elem_type(int64_t lo, int64_t hi, bool allow_unsigned) {
+    if (lo >= -128 && hi <= 127) return ElemType::Int8;
+    if (allow_unsigned && lo >= 0 && hi <= 255) return ElemType::UInt8;
+    if (lo >= -32768 && hi <= 32767) return ElemType::Int16;
+    return ElemType::Int32;
+}
+
 std::string shape_str(const Shape &s) {
     std::ostringstream os;
     os << "[";

@@ -34,10 +34,7 @@ ElemType LowerContext::type(const std::string &t, bool allow_unsigned) const {
         lo = std::min(lo, v);
         hi = std::max(hi, v);
     }
-    if (lo >= -128 && hi <= 127) return ElemType::Int8;
-    if (allow_unsigned && lo >= 0 && hi <= 255) return ElemType::UInt8;
-    if (lo >= -32768 && hi <= 32767) return ElemType::Int16;
-    return ElemType::Int32;
+    return narrowest_elem_type(lo, hi, allow_unsigned);
 }
 
 const std::vector<int64_t> &LowerContext::values(const std::string &t) const {
@@ -332,10 +329,7 @@ Lowered lower_concat(const GraphNode &n, LowerContext &c) {
         hi = std::max(hi, elem_max(e));
         l.args["X" + std::to_string(k)] = x;
     }
-    const ElemType e = lo >= -128 && hi <= 127  ? ElemType::Int8
-                       : lo >= 0 && hi <= 255   ? ElemType::UInt8
-                       : lo >= -32768 && hi <= 32767 ? ElemType::Int16
-                                                     : ElemType::Int32;
+    const ElemType e = narrowest_elem_type(lo, hi);
     l.params = {{"shapes", shapes}, {"axis", int_attr(n, "axis")}, {"type", t(e)}};
     return l;
 }

@@ -32,10 +32,7 @@ ElemType narrowest(const std::vector<int64_t> &v) {
         lo = std::min(lo, x);
         hi = std::max(hi, x);
     }
-    if (lo >= -128 && hi <= 127) return ElemType::Int8;
-    if (lo >= 0 && hi <= 255) return ElemType::UInt8;
-    if (lo >= -32768 && hi <= 32767) return ElemType::Int16;
-    return ElemType::Int32;
+    return narrowest_elem_type(lo, hi);
 }
 
 std::string shape_str(const std::vector<int64_t> &s) {

@@ -26,6 +26,9 @@ ElemType parse_elem_type(const std::string &name);  // throws UserError
 int elem_bytes(ElemType t);
 int64_t elem_min(ElemType t);
 int64_t elem_max(ElemType t);
+// The narrowest type holding [lo, hi]: int8, then uint8 (when allow_unsigned),
+// int16, int32 (how Deeploy types constants and test inputs).
+ElemType narrowest_elem_type(int64_t lo, int64_t hi, bool allow_unsigned = true);
 
 // Shapes are written outermost-first (numpy order) and are dense row-major.
 // (Halide's dimension 0 is the innermost, so dimension d of a Halide buffer is

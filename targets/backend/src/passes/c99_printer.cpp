@@ -184,10 +184,34 @@ private:
     void visit(const Add *op) override { result_ = arith(op->type, expr(op->a), "+", expr(op->b)); }
     void visit(const Sub *op) override { result_ = arith(op->type, expr(op->a), "-", expr(op->b)); }
     void visit(const Mul *op) override { result_ = arith(op->type, expr(op->a), "*", expr(op->b)); }
+    // log2 of a constant positive power-of-two divisor, or -1.
+    static int power_of_two(const Expr &b) {
+        const int64_t *v = as_const_int(b);
+        const uint64_t *u = as_const_uint(b);
+        const uint64_t x = v ? (*v > 0 ? (uint64_t)*v : 0) : u ? *u : 0;
+        if (x == 0 || (x & (x - 1)) != 0) return -1;
+        int k = 0;
+        while ((uint64_t(1) << k) < x) k++;
+        return k;
+    }
+    // Halide's division rounds to negative infinity and its modulo is
+    // non-negative: by 2^k these are an arithmetic shift (gcc, the compiler of
+    // every Halyard target, shifts signed values arithmetically) and a mask,
+    // which the requantization epilogues of every kernel use.
     void visit(const Div *op) override {
+        const int k = power_of_two(op->b);
+        if (k >= 0 && op->type.is_int_or_uint()) {
+            result_ = "((" + ctype(op->type) + ")(" + expr(op->a) + " >> " + std::to_string(k) + "))";
+            return;
+        }
         result_ = "hy_div_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
     }
     void visit(const Mod *op) override {
+        const int k = power_of_two(op->b);
+        if (k >= 0 && op->type.is_int_or_uint()) {
+            result_ = "((" + ctype(op->type) + ")(" + expr(op->a) + " & " + std::to_string((uint64_t(1) << k) - 1) + "))";
+            return;
+        }
         result_ = "hy_mod_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
     }
     void visit(const Min *op) override {

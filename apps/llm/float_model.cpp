@@ -92,12 +92,19 @@ void FloatModel::attention(int l, int pos) {
     const int group = c.n_heads / c.n_kv_heads;  // query heads per KV head
     const Checkpoint &w = weights_;
 
+    probe("x", l, x_.data(), dim);
     rmsnorm(xb_.data(), x_.data(), w.rms_att.data() + static_cast<size_t>(l) * dim, dim);
+    probe("xn_att", l, xb_.data(), dim);
     matvec(q_.data(), w.wq.data() + static_cast<size_t>(l) * dim * dim, xb_.data(), dim, dim);
     matvec(k_.data(), w.wk.data() + static_cast<size_t>(l) * kv_dim * dim, xb_.data(), kv_dim, dim);
     matvec(v_.data(), w.wv.data() + static_cast<size_t>(l) * kv_dim * dim, xb_.data(), kv_dim, dim);
+    probe("q", l, q_.data(), dim);
+    probe("k", l, k_.data(), kv_dim);
+    probe("v", l, v_.data(), kv_dim);
     rope(q_.data(), dim, hs, pos);
     rope(k_.data(), kv_dim, hs, pos);
+    probe("q_rot", l, q_.data(), dim);
+    probe("k_rot", l, k_.data(), kv_dim);
 
     float *keys = key_cache_.data() + static_cast<size_t>(l) * c.seq_len * kv_dim;
     float *values = value_cache_.data() + static_cast<size_t>(l) * c.seq_len * kv_dim;
@@ -114,6 +121,7 @@ void FloatModel::attention(int l, int pos) {
             for (int i = 0; i < hs; ++i) score += q[i] * k[i];
             att_[t] = score / sqrt_hs;
         }
+        probe("scores", l, att_.data(), pos + 1);
         softmax_in_place(att_.data(), pos + 1);
         float *out = xb_.data() + h * hs;
         std::memset(out, 0, hs * sizeof(float));
@@ -122,8 +130,11 @@ void FloatModel::attention(int l, int pos) {
             for (int i = 0; i < hs; ++i) out[i] += att_[t] * v[i];
         }
     }
+    probe("ctx", l, xb_.data(), dim);
     matvec(xb2_.data(), w.wo.data() + static_cast<size_t>(l) * dim * dim, xb_.data(), dim, dim);
+    probe("attn_out", l, xb2_.data(), dim);
     for (int i = 0; i < dim; ++i) x_[i] += xb2_[i];
+    probe("h", l, x_.data(), dim);
 }
 
 void FloatModel::ffn(int l) {
@@ -133,15 +144,22 @@ void FloatModel::ffn(int l) {
     const size_t off = static_cast<size_t>(l) * dim * hidden;
 
     rmsnorm(xb_.data(), x_.data(), w.rms_ffn.data() + static_cast<size_t>(l) * dim, dim);
+    probe("xn_ffn", l, xb_.data(), dim);
     matvec(hb_.data(), w.w1.data() + off, xb_.data(), hidden, dim);
     matvec(hb2_.data(), w.w3.data() + off, xb_.data(), hidden, dim);
+    probe("g", l, hb_.data(), hidden);
+    probe("u", l, hb2_.data(), hidden);
     for (int i = 0; i < hidden; ++i) {
         const float g = hb_[i];
         hb_[i] = g * (1.0f / (1.0f + std::exp(-g)));  // SiLU
     }
+    probe("silu", l, hb_.data(), hidden);
     for (int i = 0; i < hidden; ++i) hb_[i] *= hb2_[i];
+    probe("m", l, hb_.data(), hidden);
     matvec(xb_.data(), w.w2.data() + off, hb_.data(), dim, hidden);
+    probe("ffn_out", l, xb_.data(), dim);
     for (int i = 0; i < dim; ++i) x_[i] += xb_[i];
+    probe("x_out", l, x_.data(), dim);
 }
 
 const std::vector<float> &FloatModel::forward(int token, int pos) {
@@ -161,7 +179,9 @@ const std::vector<float> &FloatModel::forward(int token, int pos) {
         ffn(l);
     }
     rmsnorm(x_.data(), x_.data(), weights_.rms_final.data(), c.dim);
+    probe("xn_final", -1, x_.data(), c.dim);
     matvec(logits_.data(), weights_.classifier(), x_.data(), c.vocab_size, c.dim);
+    probe("logits", -1, logits_.data(), c.vocab_size);
     return logits_;
 }
 

@@ -1,6 +1,8 @@
 // Deeploy's iSoftmax (Generic Softmax_s8_s8, I-BERT's integer exp), row-wise
 // over the last axis. The int8/int16 narrowing casts and the uint32
 // wrap-around of Deeploy's C are reproduced exactly (docs/deeploy-semantics.md).
+#include <functional>
+
 #include "transformer_builders.h"
 
 namespace halyard {
@@ -25,17 +27,31 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     Algorithm a;
     a.op = op;
     a.inputs.push_back(make_input("x", ElemType::Int8, shape));
-    const ImageParam &X = a.inputs[0].param;
+    const ImageParam X = a.inputs[0].param;  // a handle: stays valid when inputs grow
     AxisVars ax(shape.size());
     auto rows = ax.row_halide();
     std::vector<Expr> row_args(rows.begin(), rows.end());
     Shape row_shape(shape.begin(), shape.end() - 1);
 
+    // valid(j): entry j of the row takes part (always, without `lengths`).
+    std::function<Expr(const Expr &)> valid = [](const Expr &) { return Halide::Internal::const_true(); };
+    if (spec.lengths) {
+        const Shape &ls = *spec.lengths;
+        if (ls.size() > row_shape.size() || broadcast_shapes(ls, row_shape, op + " lengths") != row_shape) {
+            throw UserError(op + ": lengths shape " + shape_str(ls) + " does not broadcast to the row shape " +
+                            shape_str(row_shape) + " of x " + shape_str(shape));
+        }
+        a.inputs.push_back(make_input("lengths", ElemType::Int32, ls));
+        std::vector<Expr> row_coords(ax.coords.begin(), ax.coords.end() - 1);
+        Expr len = broadcast_read(a.inputs[1], row_coords);
+        valid = [len](const Expr &j) { return j < len; };
+    }
+
     // Row max, starting at INT8_MIN as the C kernel does.
     Func xmax("xmax");
     RDom rj(0, n, "j");
     xmax(rows) = cast<int32_t>(-128);
-    xmax(row_args) = max(xmax(row_args), cast<int32_t>(X(ax.at_last(rj.x))));
+    xmax(row_args) = select(valid(rj.x), max(xmax(row_args), cast<int32_t>(X(ax.at_last(rj.x)))), xmax(row_args));
 
     // exp of element (row, j), an unsigned 32-bit value.
     auto exp_at = [&](const Expr &j) {
@@ -46,11 +62,22 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     Func sum("sum");
     RDom rs(0, n, "j");
     sum(rows) = cast<uint32_t>(0);
-    sum(row_args) = sum(row_args) + exp_at(rs.x);
+    if (spec.lengths) {
+        sum(row_args) = sum(row_args) + select(valid(rs.x), exp_at(rs.x), cast<uint32_t>(0));
+    } else {
+        sum(row_args) = sum(row_args) + exp_at(rs.x);
+    }
 
     Func y("Y");
     Expr e = exp_at(ax.vars.back());
-    y(ax.halide()) = cast<uint8_t>((e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / sum(row_args));
+    Expr p = (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / sum(row_args);
+    if (spec.lengths) {
+        // max(sum, 1): a row with no valid entry divides nothing (C's x / 0 is undefined).
+        p = select(valid(ax.vars.back()), (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) /
+                                              max(sum(row_args), cast<uint32_t>(1)),
+                   cast<uint32_t>(0));
+    }
+    y(ax.halide()) = cast<uint8_t>(p);
     a.output = {"Y", ElemType::UInt8, shape};
     fix_output_shape(y, shape);
 

@@ -19,9 +19,11 @@ GeneratorFamily isoftmax_family() {
              {"coeffB", "345", "polynomial coefficient B"},
              {"coeffC", "62395", "polynomial coefficient C"},
              {"log2", "255", "integer ln(2) in input units"},
-             {"n_levels", "256", "output levels (<= 256)"}},
+             {"n_levels", "256", "output levels (<= 256)"},
+             {"lengths", "none", "shape of an int32 input of valid row lengths (broadcast to the rows; masks j >= L), or none"}},
             [](const ParamMap &p) {
                 ISoftmaxSpec s;
+                if (p.str("lengths") != "none") s.lengths = p.shape("lengths");
                 s.shape = p.shape("shape");
                 s.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
                 s.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);

@@ -121,6 +121,35 @@ TEST(TransformerOps, ISoftmaxBitExact) {
     RecordProperty("cases", cases);
 }
 
+// Halyard's masked iSoftmax: a lengths input per row (or broadcast), values
+// including 0, past-the-end and negative lengths.
+TEST(TransformerOps, ISoftmaxMaskedBitExact) {
+    std::mt19937 rng(test_seed() + 77);
+    int cases = 0;
+    for (int iter = 0; iter < 12; iter++) {
+        auto shape = random_shape(rng);
+        if (shape.size() < 2) shape.insert(shape.begin(), 3);
+        const int64_t n = shape.back();
+        Shape rows(shape.begin(), shape.end() - 1);
+        // Per row, broadcast over the leading rows, or one length for all.
+        Shape ls = iter % 3 == 0 ? Shape{1} : iter % 3 == 1 ? rows : Shape(rows.end() - 1, rows.end());
+        std::map<std::string, std::string> p = {{"shape", sh(shape)}, {"coeffA", "1"}, {"coeffB", "22"},
+                                                {"coeffC", "246"},    {"log2", "16"},  {"n_levels", "256"},
+                                                {"lengths", sh(ls)}};
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            if (t.name != "lengths") return random_buffer(r, t.type, num_elements(t.shape));
+            return random_buffer(r, t.type, num_elements(t.shape), -1, n + 2);
+        };
+        auto ref = [&](const RefInputs &in) {
+            return halyard_ref::isoftmax(in.at("x"), 1, 22, 246, 16, 256, &in.at("lengths"));
+        };
+        auto s = iter % 2 ? row_schedule(shape, {"xmax", "sum"}) : std::nullopt;
+        ASSERT_TRUE(run_op_case("isoftmax", p, s ? &*s : nullptr, fill, ref, rng, "isoftmax_masked" + std::to_string(iter)));
+        cases++;
+    }
+    RecordProperty("cases", cases);
+}
+
 TEST(TransformerOps, ITAMaxBitExact) {
     std::mt19937 rng(test_seed() + 1);
     int cases = 0;

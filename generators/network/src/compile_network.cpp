@@ -1,6 +1,7 @@
 // The network compiler's driver: rewrites, lowering of every node to a kernel
 // (types and shapes inferred through the op builders), kernel generation with
 // sharing, the memory plan, and the program text.
+#include <cstdio>
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -28,6 +29,24 @@ std::set<std::string> supported_op_types() {
 }
 
 namespace {
+
+// FNV-1a over the type and the values: the name of a shared constant, so
+// identical weights in several networks are one symbol.
+std::string content_hash(ElemType type, const std::vector<int64_t> &values) {
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&](uint64_t v) {
+        for (int b = 0; b < 8; b++) {
+            h ^= (v >> (8 * b)) & 0xff;
+            h *= 1099511628211ull;
+        }
+    };
+    mix((uint64_t)type);
+    mix(values.size());
+    for (auto v : values) mix((uint64_t)v);
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)h);
+    return buf;
+}
 
 bool file_exists(const std::string &p) {
     struct stat st;
@@ -153,7 +172,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     std::vector<std::string> kernel_schedule;       // per kernel: where its schedule came from
     std::map<std::string, std::string> view_of;     // tensor -> tensor it aliases
     std::set<std::string> bound_inputs;             // graph inputs a kernel already reads with their type
-    const LibraryOptions lib_opts{opt.name + "_l1_arena", opt.name + "_l2_scratch"};
+    const std::string region = opt.shared_prefix.empty() ? opt.name : opt.shared_prefix;
+    const LibraryOptions lib_opts{region + "_l1_arena", region + "_l2_scratch"};
     for (size_t ni = 0; ni < g.nodes.size(); ni++) {
         const GraphNode &n = g.nodes[ni];
         auto lo = op_lowerings().find(n.op_type);
@@ -349,15 +369,22 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     // 5. The program: constants typed per use, one call per step.
     ProgramModel m;
     m.name = opt.name;
+    m.shared_prefix = opt.shared_prefix;
     m.cluster = target.has("runtime") && target.get("runtime") == "halyard_rt";
     std::map<std::pair<std::string, ElemType>, std::string> const_symbol;
     auto constant = [&](const std::string &t, ElemType type) {
         auto key = std::make_pair(t, type);
         auto it = const_symbol.find(key);
         if (it != const_symbol.end()) return it->second;
-        const std::string sym = opt.name + "_c" + std::to_string(m.constants.size());
-        m.constants.push_back({sym, type, g.tensor(t).values, t});
-        prog.const_bytes += (int64_t)g.tensor(t).values.size() * elem_bytes(type);
+        const std::string sym = opt.shared_prefix.empty() ? opt.name + "_c" + std::to_string(m.constants.size())
+                                                          : opt.shared_prefix + "_c" + content_hash(type, g.tensor(t).values);
+        // Shared constants are named by content: identical tensors are one array.
+        bool emitted = false;
+        for (const auto &k : m.constants) emitted = emitted || k.symbol == sym;
+        if (!emitted) {
+            m.constants.push_back({sym, type, g.tensor(t).values, t});
+            prog.const_bytes += (int64_t)g.tensor(t).values.size() * elem_bytes(type);
+        }
         return const_symbol[key] = sym;
     };
     for (auto &c : copies) {

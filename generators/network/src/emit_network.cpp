@@ -79,6 +79,10 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
       << " * activations live in one static arena of " << p.arena_bytes << " bytes. */\n"
       << prototype(p) << ";\n\n"
       << "#define " << upper(p.name) << "_NUM_CALLS " << m.calls.size() << "\n"
+      << "/* Bytes of the regions (with a shared prefix, the application defines them). */\n"
+      << "#define " << upper(p.name) << "_L1_BYTES " << p.l1_bytes << "\n"
+      << "#define " << upper(p.name) << "_L2_SCRATCH_BYTES " << p.l2_scratch_bytes << "\n"
+      << "#define " << upper(p.name) << "_ARENA_BYTES " << p.arena_bytes << "\n"
       << "/* Cycles of each kernel call in the last run (0 where the target has no timer). */\n"
       << "extern uint32_t " << p.name << "_call_cycles[" << std::max<size_t>(m.calls.size(), 1) << "];\n"
       << "/* The graph node each call computes. */\n"
@@ -97,22 +101,35 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
     } else {
         c << "\n#define HALYARD_NET_L1\n#define HALYARD_NET_L2\n#define HALYARD_NET_TIMER() 0u\n";
     }
-    c << "\n/* Regions the kernels share (they run one after another). */\n";
-    if (p.l1_bytes > 0) {
-        c << "HALYARD_NET_L1 int64_t " << p.name << "_l1_arena[" << (p.l1_bytes + 7) / 8 << "];\n";
-    }
-    if (p.l2_scratch_bytes > 0) {
-        c << "HALYARD_NET_L2 int64_t " << p.name << "_l2_scratch[" << (p.l2_scratch_bytes + 7) / 8 << "];\n";
-    }
-    if (p.arena_bytes > 0) {
-        c << "/* Activations: offsets from the memory plan (" << p.name << ".report.txt). */\n"
-          << "static HALYARD_NET_L2 int64_t " << p.name << "_arena[" << (p.arena_bytes + 7) / 8
-          << "];\n#define ARENA(offset) ((uint8_t *)" << p.name << "_arena + (offset))\n";
+    const bool shared = !m.shared_prefix.empty();
+    if (shared) {
+        const std::string &sp = m.shared_prefix;
+        c << "\n/* Regions shared with the program's other networks, defined by the application\n"
+          << " * (int64_t arrays of at least " << p.l1_bytes << " B in L1, " << p.l2_scratch_bytes << " B and "
+          << p.arena_bytes << " B in L2). */\n"
+          << "extern int64_t " << sp << "_l1_arena[];\nextern int64_t " << sp << "_l2_scratch[];\nextern int64_t " << sp
+          << "_arena[];\n#define ARENA(offset) ((uint8_t *)" << sp << "_arena + (offset))\n"
+          << "#if defined(__GNUC__)\n#define HALYARD_SHARED_CONST __attribute__((weak))\n#else\n"
+          << "#define HALYARD_SHARED_CONST\n#endif\n";
+    } else {
+        c << "\n/* Regions the kernels share (they run one after another). */\n";
+        if (p.l1_bytes > 0) {
+            c << "HALYARD_NET_L1 int64_t " << p.name << "_l1_arena[" << (p.l1_bytes + 7) / 8 << "];\n";
+        }
+        if (p.l2_scratch_bytes > 0) {
+            c << "HALYARD_NET_L2 int64_t " << p.name << "_l2_scratch[" << (p.l2_scratch_bytes + 7) / 8 << "];\n";
+        }
+        if (p.arena_bytes > 0) {
+            c << "/* Activations: offsets from the memory plan (" << p.name << ".report.txt). */\n"
+              << "static HALYARD_NET_L2 int64_t " << p.name << "_arena[" << (p.arena_bytes + 7) / 8
+              << "];\n#define ARENA(offset) ((uint8_t *)" << p.name << "_arena + (offset))\n";
+        }
     }
     c << "\n";
     c << "/* Constants (weights, requantization parameters), typed as their kernels read them. */\n";
     for (const auto &k : m.constants) {
-        c << "static const " << c_type_name(k.type) << " " << k.symbol << "[" << std::max<size_t>(k.values.size(), 1)
+        c << (shared ? "HALYARD_SHARED_CONST const " : "static const ") << c_type_name(k.type) << " " << k.symbol << "["
+          << std::max<size_t>(k.values.size(), 1)
           << "] = { /* " << k.tensor << " */\n";
         for (size_t i = 0; i < k.values.size(); i++) {
             c << (i % 24 == 0 ? "    " : "") << literal(k.type, k.values[i]) << ","

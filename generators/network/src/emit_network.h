@@ -44,6 +44,7 @@ struct OutputCopy {           // graph outputs that alias another tensor's bytes
 
 struct ProgramModel {
     std::string name;
+    std::string shared_prefix;   // NetworkOptions::shared_prefix
     bool cluster = false;
     std::vector<ConstArray> constants;
     std::vector<KernelCallC> calls;

@@ -538,16 +538,85 @@ Lowered lower_pad(const GraphNode &n, LowerContext &c) {
     return l;
 }
 
+// Gather with run-time indices into a constant 2-D table along axis 0: an
+// embedding lookup (token ids -> rows).
+Lowered lower_embedding_gather(const GraphNode &n, LowerContext &c) {
+    Lowered l;
+    l.family = "embedding";
+    l.op = "Gather (embedding)";
+    const std::string &table = in(c, n, 0), &idx = in(c, n, 1);
+    const auto &ts = c.shape(table);
+    if (!c.graph.is_constant(table) || ts.size() != 2 || n.attr_int("axis", 0) != 0) {
+        bad(c, n, "a Gather with run-time indices '" + idx + "' needs a constant 2-D table gathered along axis 0, got " +
+                      (c.graph.is_constant(table) ? "constant " : "run-time ") + c.graph.tensor(table).shape_str() +
+                      " along axis " + std::to_string(n.attr_int("axis", 0)));
+    }
+    const auto &is = c.shape(idx);
+    int64_t tokens = 1;
+    for (auto d : is) tokens *= d;
+    l.params = {{"vocab", std::to_string(ts[0])},
+                {"dim", std::to_string(ts[1])},
+                {"tokens", std::to_string(tokens)},
+                {"table_type", t(c.type(table))}};
+    l.args = {{"table", table}, {"ids", idx}};
+    l.out_shape = is;
+    l.out_shape.push_back(ts[1]);
+    return l;
+}
+
 Lowered lower_gather(const GraphNode &n, LowerContext &c) {
     Lowered l;
     l.family = "gather";
     l.op = "Gather";
     const std::string &x = in(c, n, 0), &idx = in(c, n, 1);
-    if (!c.graph.is_constant(idx)) bad(c, n, "indices '" + idx + "' must be a constant (Deeploy's Gather takes constant indices)");
+    if (!c.graph.is_constant(idx)) return lower_embedding_gather(n, c);
     const auto &is = c.shape(idx);
     l.params = {{"shape", shape_param(c.shape(x))}, {"type", t(c.type(x))}, {"axis", std::to_string(n.attr_int("axis", 0))},
                 {"indices", list_param(c.values(idx))}, {"indices_shape", is.empty() ? "scalar" : shape_param(is)}};
     l.args = {{"X", x}};
+    return l;
+}
+
+// Halyard's iSoftmax with an optional second input: run-time row lengths.
+Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
+    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false);
+    if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
+        const std::string &len = n.inputs[1];
+        l.params["lengths"] = shape_param(c.shape(len));
+        l.args["lengths"] = len;
+        l.op = "iSoftmax (masked)";
+    }
+    return l;
+}
+
+// Halyard's integer RoPE: RoPE(x, pos, cos, sin), attributes frac_bits
+// (default 14) and interleaved (default 0); cos/sin constant [P, D/2] tables.
+Lowered lower_rope(const GraphNode &n, LowerContext &c) {
+    Lowered l;
+    l.family = "rope";
+    l.op = "RoPE";
+    const std::string &x = in(c, n, 0), &pos = in(c, n, 1), &cs = in(c, n, 2), &sn = in(c, n, 3);
+    const auto &xs = c.shape(x);
+    if (xs.size() < 2 || xs.back() % 2 != 0) {
+        bad(c, n, "x " + c.graph.tensor(x).shape_str() + " must be [..., T, D] with D even");
+    }
+    const int64_t T = xs[xs.size() - 2];
+    if (c.graph.tensor(pos).num_elements() != T) {
+        bad(c, n, "pos " + c.graph.tensor(pos).shape_str() + " must hold T = " + std::to_string(T) + " positions");
+    }
+    for (const auto *tab : {&cs, &sn}) {
+        const auto &s = c.shape(*tab);
+        if (!c.graph.is_constant(*tab) || s.size() != 2 || s[1] != xs.back() / 2) {
+            bad(c, n, "table '" + *tab + "' must be a constant [P, " + std::to_string(xs.back() / 2) + "], got " +
+                          c.graph.tensor(*tab).shape_str());
+        }
+    }
+    if (c.shape(cs) != c.shape(sn)) bad(c, n, "cos and sin tables differ in shape");
+    l.params = {{"shape", shape_param(xs)},
+                {"max_positions", std::to_string(c.shape(cs)[0])},
+                {"frac_bits", std::to_string(n.attr_int("frac_bits", 14))},
+                {"interleaved", n.attr_int("interleaved", 0) ? "1" : "0"}};
+    l.args = {{"x", x}, {"pos", pos}, {"cos", cs}, {"sin", sn}};
     return l;
 }
 
@@ -560,10 +629,7 @@ const std::map<std::string, OpLowering> &op_lowerings() {
         {"Add", binary("add", "Add")},
         {"Mul", binary("mul", "Mul")},
         {"RequantShift", lower_requant_shift},
-        {"iSoftmax",
-         [](const GraphNode &n, LowerContext &c) {
-             return unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false);
-         }},
+        {"iSoftmax", lower_isoftmax},
         {"ITAMax", [](const GraphNode &n, LowerContext &c) { return unary(n, c, "itamax", "ITAMax", {"n_levels"}, false); }},
         {"iRMSNorm", lower_norm},
         {"iLayerNorm", lower_norm},
@@ -572,6 +638,8 @@ const std::map<std::string, OpLowering> &op_lowerings() {
              return unary(n, c, "ihardswish", "iHardswish", {"one_over_six", "six", "three"}, true);
          }},
         {"iGELU", [](const GraphNode &n, LowerContext &c) { return unary(n, c, "igelu", "iGELU", {"b", "one"}, true); }},
+        {"iSiLU", [](const GraphNode &n, LowerContext &c) { return unary(n, c, "isilu", "iSiLU", {"b"}, true); }},
+        {"RoPE", lower_rope},
         {"TrueIntegerDiv", lower_true_integer_div},
         {"iNoNorm", lower_inonorm},
         {"Concat", lower_concat},

@@ -42,18 +42,30 @@ int64_t deeploy_isqrt(int64_t number64) {
 }  // namespace
 
 // ------------------------------------------------------------------ iSoftmax
-Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2, int64_t n_levels) {
+Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2, int64_t n_levels,
+                const Tensor *lengths) {
     const std::string op = "iSoftmax";
     if (log2 <= 0) bad(op, "log2 must be > 0");
     const auto [rows, n] = rows_of(x, op);
+    std::vector<int64_t> row_len(static_cast<size_t>(rows), n);
+    if (lengths) {
+        const std::vector<int64_t> row_shape(x.shape.begin(), x.shape.end() - 1);
+        const Tensor lb = broadcast_to(*lengths, row_shape, op + " (lengths " + lengths->shape_str() + ")");
+        for (int64_t r = 0; r < rows; ++r) row_len[size_t(r)] = clip(lb.data[size_t(r)], 0, n);
+    }
     Tensor y(x.shape);
     std::vector<uint32_t> e(static_cast<size_t>(n));
     for (int64_t r = 0; r < rows; ++r) {
         const int64_t *in = x.data.data() + r * n;
+        const int64_t len = row_len[size_t(r)];
+        if (len == 0) {
+            for (int64_t j = 0; j < n; ++j) y.data[size_t(r * n + j)] = 0;
+            continue;
+        }
         int64_t xmax = -128;  // Deeploy starts the max search at INT8_MIN
-        for (int64_t j = 0; j < n; ++j) xmax = std::max(xmax, in[j]);
+        for (int64_t j = 0; j < len; ++j) xmax = std::max(xmax, in[j]);
         uint32_t sum = 0;
-        for (int64_t j = 0; j < n; ++j) {
+        for (int64_t j = 0; j < len; ++j) {
             const int64_t xt = in[j] - xmax;                          // <= 0
             int64_t z = int8_t(-(xt / log2));                           // C truncating division, int8 cast
             z = clip(z, 0, 31);
@@ -65,7 +77,7 @@ Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC,
         }
         if (sum == 0) bad(op, "row " + std::to_string(r) + " sums to zero");
         for (int64_t j = 0; j < n; ++j)
-            y.data[size_t(r * n + j)] = int64_t(uint32_t(e[size_t(j)] * uint32_t(n_levels - 1)) / sum);
+            y.data[size_t(r * n + j)] = j < len ? int64_t(uint32_t(e[size_t(j)] * uint32_t(n_levels - 1)) / sum) : 0;
     }
     return y;
 }

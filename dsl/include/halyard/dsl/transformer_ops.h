@@ -15,10 +15,16 @@ namespace halyard {
 // Deeploy's iSoftmax (I-BERT exp polynomial) over the last axis of an int8
 // tensor; output unsigned in [0, n_levels-1] (uint8 for n_levels <= 256).
 // Stages: xmax (row max), sum (row sum of the exps), Y.
+// With `lengths` (Halyard's extension, docs/transformer-ops.md): an int32
+// input whose shape broadcasts (numpy rules) against the row shape
+// shape[:-1]; in a row of length L only entries j < L count (they take part
+// in max and sum, the rest are 0), so an attention step masks the unused
+// rows of a fixed-size KV cache at run time. A row with L <= 0 is all zeros.
 struct ISoftmaxSpec {
     Shape shape{16, 16};
     int64_t coeffA = 1, coeffB = 345, coeffC = 62395, log2 = 255;
     int64_t n_levels = 256;
+    std::optional<Shape> lengths;
 };
 Algorithm isoftmax(const ISoftmaxSpec &spec);
 

@@ -478,8 +478,11 @@ private:
             const char *arena = b->level == MemLevel::L1 ? "HALYARD_L1_ARENA" : "HALYARD_L2_ARENA";
             std::string where = std::to_string(b->offset);
             if (b->per_core > 1) {
-                if (core_var_.empty()) throw UserError("C99 backend: per-core buffer " + op->name + " outside its task");
-                where += " + " + core_var_ + " * " + std::to_string(b->slot_bytes());
+                // Outside a task (e.g. the tail iteration Halide's loop partitioning
+                // peels off a parallel loop) the code runs on the calling core alone:
+                // it uses that core's slot.
+                where += " + " + (core_var_.empty() ? std::string("(int32_t)hl_core_id()") : core_var_) + " * " +
+                         std::to_string(b->slot_bytes());
             }
             out << pad() << t << " *const " << id(op->name) << " = (" << t << " *)(" << arena << " + " << where
                 << ");  /* " << mem_level_name(b->level) << ", " << b->bytes << " B"
@@ -586,7 +589,16 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
     // trip -Wunused-parameter.
     std::string touch;
     for (const auto &a : args) touch += "    (void)" + p.id(a.name) + ";\n";
-    src << "\n" << p.functions.str() << proto.str() << " {\n" << touch << p.out.str() << "    return 0;\n}\n";
+    // On the cluster the call is a named region of halyard-sim's timeline
+    // (one store at entry and one at exit).
+    std::string region_begin, region_end;
+    if (cluster_runtime) {
+        src << "static const char halyard_region_name[] = \"" << name << "\";\n";
+        region_begin = "    hl_region_begin(halyard_region_name);\n";
+        region_end = "    hl_region_end(halyard_region_name);\n";
+    }
+    src << "\n" << p.functions.str() << proto.str() << " {\n" << touch << region_begin << p.out.str() << region_end
+        << "    return 0;\n}\n";
     return {src.str(), proto.str()};
 }
 

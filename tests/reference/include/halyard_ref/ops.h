@@ -101,7 +101,10 @@ Tensor reshape(const Tensor &x, const std::vector<int64_t> &shape);  // ONNX rul
 // Deeploy's iSoftmax (I-BERT style, Generic target Softmax_s8): over the last
 // axis; coeffA/coeffB/coeffC/log2 from the ONNX node, n_levels of the output.
 // Output is unsigned in [0, n_levels-1].
-Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2, int64_t n_levels);
+// With `lengths` (Halyard's masked form; numpy-broadcast against x.shape[:-1]):
+// only entries j < L of a row count; the rest, and rows with L <= 0, are 0.
+Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2, int64_t n_levels,
+                const Tensor *lengths = nullptr);
 
 // Deeploy's ITAMax (ITA accelerator's integer softmax): over the last axis,
 // int8 in, unsigned n_levels out.

@@ -27,6 +27,14 @@ struct NetworkOptions {
     std::string schedules_dir;               // schedule files chosen per node name or op (see README)
     std::map<std::string, ElemType> input_types;  // element type per graph input (default int8)
     bool fuse = true;                        // Deeploy's merges (off: one kernel per node)
+    // Several networks in one program (e.g. one decode step per KV-cache
+    // length) that never run at the same time: with a prefix P, the network
+    // does not define its regions but uses the application's `P_l1_arena`,
+    // `P_l2_scratch` and `P_arena` (int64_t arrays at least l1_bytes,
+    // l2_scratch_bytes and arena_bytes long, placed in L1 / L2), and its
+    // constants are named by their content (`P_c<hash>`, weak definitions),
+    // so the networks share one copy of every weight.
+    std::string shared_prefix;
 };
 
 // One call of a kernel in the program.

@@ -1,0 +1,274 @@
+// halyard-llm: a llama2.c checkpoint, quantized by Halyard, telling a story
+// token by token on the cluster model (or on the host, the same C).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <string>
+
+#include "halyard/dsl/types.h"
+#include "halyard/harness/harness.h"
+#include "llm/checkpoint.h"
+#include "llm/float_model.h"
+#include "llm/generate.h"
+#include "llm/llm_program.h"
+#include "llm/quality.h"
+#include "llm/quantize.h"
+#include "llm/tokenizer.h"
+
+#ifndef HALYARD_DATA_DIR
+#define HALYARD_DATA_DIR "../shared"
+#endif
+
+namespace {
+
+using namespace halyard::llm;
+
+const std::string kDefaultDir = std::string(HALYARD_DATA_DIR) + "/models/stories260K";
+// Siracusa's maximum cluster clock (0.8 V), the clock of Deeploy's 340 tokens/s
+// (docs/llm.md cites the source).
+constexpr double kDefaultClockMhz = 360.0;
+
+void usage(FILE *out) {
+    std::fprintf(out,
+                 "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
+                 "                   [--target cluster|host] [--cores N] [--clock-mhz F] [--work DIR]\n"
+                 "                   [--quality] [--max-cycles N]\n"
+                 "\n"
+                 "Quantizes a llama2.c model to Halyard's integer dialect (calibrated on a built-in text),\n"
+                 "builds its decode step through the network compiler (one network per KV-cache length),\n"
+                 "and runs the token loop on the Verilator model of the cluster (--target cluster, the\n"
+                 "default) or on the host, printing the story as it is generated, then the figures.\n"
+                 "\n"
+                 "  --checkpoint M.bin  llama2.c checkpoint (default %s/stories260K.bin)\n"
+                 "  --tokenizer T.bin   llama2.c tokenizer.bin (default %s/tok512.bin)\n"
+                 "  --prompt TEXT       text to continue (default \"Once upon a time\"; \"\" starts from BOS)\n"
+                 "  --steps N           tokens to generate after the prompt (default 64)\n"
+                 "  --cores N           cluster cores (default: the target's)\n"
+                 "  --clock-mhz F       clock for tokens/s (default 360, Siracusa's maximum)\n"
+                 "  --work DIR          keep the generated program here (ONNX graphs, C, ELF)\n"
+                 "  --quality           instead of generating: teacher-force a fixed text through the\n"
+                 "                      float reference and the integer model (host build) and print\n"
+                 "                      top-1 agreement and perplexity of both\n"
+                 "  --max-cycles N      simulator limit (default 2e10)\n",
+                 kDefaultDir.c_str(), kDefaultDir.c_str());
+}
+
+long parse_int(const char *opt, const char *v, long lo, long hi) {
+    char *end = nullptr;
+    const long n = std::strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
+        std::fprintf(stderr, "halyard-llm: %s %s is not an integer in [%ld, %ld]\n", opt, v, lo, hi);
+        std::exit(2);
+    }
+    return n;
+}
+
+// Bytes the ELF occupies in memory (its loadable segments).
+int64_t elf_load_bytes(const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto u32 = [&](size_t o) { return o + 4 <= b.size() ? (uint32_t)(b[o] | b[o + 1] << 8 | b[o + 2] << 16 | (uint32_t)b[o + 3] << 24) : 0u; };
+    auto u16 = [&](size_t o) { return o + 2 <= b.size() ? (uint32_t)(b[o] | b[o + 1] << 8) : 0u; };
+    if (b.size() < 52 || std::memcmp(b.data(), "\x7f" "ELF", 4) != 0) return -1;
+    const uint32_t phoff = u32(28), phentsize = u16(42), phnum = u16(44);
+    int64_t total = 0;
+    for (uint32_t i = 0; i < phnum; i++) {
+        const size_t o = phoff + (size_t)i * phentsize;
+        if (u32(o) == 1 /* PT_LOAD */ && (u32(o + 8) >> 24) == 0x1C) total += u32(o + 20);  // L2 at 0x1C00_0000
+    }
+    return total;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::string checkpoint_path = kDefaultDir + "/stories260K.bin";
+    std::string tokenizer_path = kDefaultDir + "/tok512.bin";
+    std::string prompt = "Once upon a time", target = "cluster", work;
+    int steps = 64, cores = 0;
+    double clock_mhz = kDefaultClockMhz;
+    bool quality = false;
+    uint64_t max_cycles = 20000000000ull;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            usage(stdout);
+            return 0;
+        }
+        if (arg == "--quality") {
+            quality = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "halyard-llm: %s needs a value (or unknown option)\n", arg.c_str());
+            usage(stderr);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (arg == "--checkpoint") checkpoint_path = v;
+        else if (arg == "--tokenizer") tokenizer_path = v;
+        else if (arg == "--prompt") prompt = v;
+        else if (arg == "--steps") steps = (int)parse_int("--steps", v, 1, 1 << 20);
+        else if (arg == "--cores") cores = (int)parse_int("--cores", v, 1, 64);
+        else if (arg == "--work") work = v;
+        else if (arg == "--max-cycles") max_cycles = (uint64_t)parse_int("--max-cycles", v, 1, 0x7fffffffffffffffL);
+        else if (arg == "--target") {
+            target = v;
+            if (target != "cluster" && target != "host") {
+                std::fprintf(stderr, "halyard-llm: --target %s is not one of cluster, host\n", v);
+                return 2;
+            }
+        } else if (arg == "--clock-mhz") {
+            char *end = nullptr;
+            clock_mhz = std::strtod(v, &end);
+            if (*v == '\0' || *end != '\0' || !(clock_mhz > 0) || clock_mhz > 100000) {
+                std::fprintf(stderr, "halyard-llm: --clock-mhz %s is not a positive number\n", v);
+                return 2;
+            }
+        } else {
+            std::fprintf(stderr, "halyard-llm: unknown option %s\n", arg.c_str());
+            usage(stderr);
+            return 2;
+        }
+    }
+    try {
+        using clock = std::chrono::steady_clock;
+        const auto t_start = clock::now();
+        Checkpoint ckpt = load_checkpoint(checkpoint_path);
+        const LlmConfig &c = ckpt.config;
+        Tokenizer tok = Tokenizer::load(tokenizer_path, c.vocab_size);
+        const std::vector<int> calib = tok.encode(calibration_text(), true, false);
+        std::vector<int> cal(calib.begin(), calib.begin() + std::min<size_t>(calib.size(), c.seq_len));
+        IntegerModel im = quantize(ckpt, cal);
+        std::fprintf(stderr,
+                     "halyard-llm: %s (dim %d, hidden %d, %d layers, %d heads / %d KV heads, vocab %d), quantized "
+                     "on %zu calibration tokens\n",
+                     checkpoint_path.c_str(), c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size,
+                     cal.size());
+        if (work.empty()) work = halyard::harness::scratch_dir();
+
+        if (quality) {
+            const std::vector<int> text = tok.encode(evaluation_text(), true, false);
+            ProgramOptions po;
+            po.target = "host";
+            const int n = std::min<int>((int)text.size(), std::min(c.seq_len, 257));
+            po.kv_lens = kv_lens_for(n - 1, c.seq_len);
+            LlmProgram prog = build_llm_program(im, po, work);
+            HostModel host(prog);
+            FloatModel fm(ckpt);
+            QualityFigures q = measure_quality(fm, host, im, text, n);
+            std::printf("%s", format_quality(q).c_str());
+            return 0;
+        }
+
+        const std::vector<int> ids = tok.encode(prompt, true, false);
+        const int positions = (int)ids.size() + steps - 1;
+        if (positions > c.seq_len) {
+            std::fprintf(stderr, "halyard-llm: prompt (%zu tokens) + %d steps exceed seq_len %d\n", ids.size(), steps,
+                         c.seq_len);
+            return 2;
+        }
+        ProgramOptions po;
+        po.target = target;
+        po.cores = cores;
+        po.kv_lens = kv_lens_for(positions, c.seq_len);
+        std::string kvs;
+        for (int kv : po.kv_lens) kvs += (kvs.empty() ? "" : ", ") + std::to_string(kv);
+        std::fprintf(stderr, "halyard-llm: building %zu decode networks (KV %s) for the %s in %s\n", po.kv_lens.size(),
+                     kvs.c_str(), target.c_str(), work.c_str());
+        LlmProgram prog = build_llm_program(im, po, work);
+        const double build_s = std::chrono::duration<double>(clock::now() - t_start).count();
+
+        std::printf("%s", prompt.c_str());
+        std::fflush(stdout);
+        int prev = ids.back();
+        auto print_token = [&](int next) {
+            if (next == Tokenizer::kBos) return;
+            std::printf("%s", tok.decode(prev, next).c_str());
+            std::fflush(stdout);
+            prev = next;
+        };
+        std::vector<uint64_t> cycles;
+        std::vector<int> kv_of_step;
+        int generated = 0;
+        if (target == "host") {
+            HostModel host(prog);
+            std::vector<int32_t> logits;
+            int token = ids[0];
+            for (int pos = 0; pos < positions; pos++) {
+                host.step(token, pos, logits);
+                const int next = pos + 1 < (int)ids.size() ? ids[pos + 1] : (int)(std::max_element(logits.begin(), logits.end()) - logits.begin());
+                if (pos + 1 >= (int)ids.size()) {
+                    generated++;
+                    print_token(next);
+                    if (next == Tokenizer::kBos) break;
+                }
+                token = next;
+            }
+            std::printf("\n");
+            std::fprintf(stderr, "halyard-llm: %d tokens on the host (no cycle counts; --target cluster measures)\n",
+                         generated);
+            return 0;
+        }
+        if (!halyard::harness::have_cluster()) {
+            std::fprintf(stderr, "halyard-llm: this build has no cluster model (Verilator, RISC-V gcc)\n");
+            return 1;
+        }
+        const auto t_sim = clock::now();
+        ClusterRun run = run_on_cluster(prog, ids, steps, [&](int pos, int next, uint64_t cyc, int kv) {
+            cycles.push_back(cyc);
+            kv_of_step.push_back(kv);
+            if (pos + 1 >= (int)ids.size()) {
+                generated++;
+                print_token(next);
+            }
+        }, max_cycles);
+        const double sim_s = std::chrono::duration<double>(clock::now() - t_sim).count();
+        std::printf("\n\n");
+        // Figures. Steps 0..prompt-2 only fill the cache with the prompt (prefill,
+        // token by token); the rest produce a token each (decode).
+        const size_t n_prefill = ids.size() - 1;
+        uint64_t pre = 0, dec = 0;
+        for (size_t i = 0; i < cycles.size(); i++) (i < n_prefill ? pre : dec) += cycles[i];
+        const size_t n_dec = cycles.size() - std::min(cycles.size(), n_prefill);
+        const double dec_per_tok = n_dec ? (double)dec / n_dec : 0;
+        std::printf("prompt   %zu tokens, %.0f cycles/token (token by token through the decode networks)\n", ids.size(),
+                    n_prefill ? (double)pre / n_prefill : 0.0);
+        std::printf("decode   %zu tokens, %.0f cycles/token on %s cores", n_dec, dec_per_tok,
+                    cores ? std::to_string(cores).c_str() : "the target's");
+        std::map<int, std::pair<uint64_t, int>> by_kv;
+        for (size_t i = n_prefill; i < cycles.size(); i++) {
+            by_kv[kv_of_step[i]].first += cycles[i];
+            by_kv[kv_of_step[i]].second++;
+        }
+        std::printf(" (");
+        bool first = true;
+        for (const auto &[kv, s] : by_kv) {
+            std::printf("%sKV %d: %.0f", first ? "" : ", ", kv, (double)s.first / s.second);
+            first = false;
+        }
+        std::printf(")\n");
+        if (dec_per_tok > 0) {
+            std::printf("speed    %.1f tokens/s at %.0f MHz (Deeploy on Siracusa: 340 tokens/s; llama2.c on an "
+                        "RP2350: 19 tokens/s)\n",
+                        clock_mhz * 1e6 / dec_per_tok, clock_mhz);
+        }
+        const int64_t elf = elf_load_bytes(prog.dir + "/llm.elf");
+        std::printf("L2       %lld B in all of 2 MiB: weights %lld B, KV cache %lld B (KV %d), activations %lld B, "
+                    "code and the rest %lld B\n",
+                    (long long)elf, (long long)prog.weight_bytes, (long long)prog.kv_cache_bytes, prog.kv_lens.back(),
+                    (long long)(prog.arena_bytes + prog.l2_scratch_bytes),
+                    (long long)(elf - prog.weight_bytes - prog.kv_cache_bytes - prog.arena_bytes - prog.l2_scratch_bytes));
+        std::printf("energy   not modelled yet (issue 14)\n");
+        std::printf("host     build %.1f s, simulation %.1f s (%.0f cycles/s)\n", build_s, sim_s,
+                    sim_s > 0 ? (double)run.total_cycles / sim_s : 0.0);
+        return 0;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "halyard-llm: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,78 @@
+// The quantized model as one program: a decode-step network per KV-cache
+// length (through the network compiler, sharing weights and memory regions),
+// the token loop (runtime/llm_loop.c) and the generated glue (llm_model.h/.c).
+// Built for the cluster (an ELF the Verilator model runs) or the host (a
+// shared object, the same C, for the quality figures and the equality test).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "halyard/network/network.h"
+#include "llm/quantize.h"
+
+namespace halyard::llm {
+
+struct ProgramOptions {
+    std::string target = "cluster";      // cluster or host
+    int cores = 0;                       // 0: the target's
+    std::optional<int64_t> l1_budget;
+    std::vector<int> kv_lens;            // networks to build (ascending); empty: kv_lens_for(seq_len)
+    bool export_onnx = true;             // also keep <dir>/llm_kv<N>.onnx
+};
+
+// Powers of two from 16 up to the first one >= positions (capped at seq_len).
+std::vector<int> kv_lens_for(int positions, int seq_len);
+
+struct LlmProgram {
+    std::string dir;
+    std::string target;
+    std::vector<int> kv_lens;
+    std::vector<network::NetworkProgram> networks;
+    std::vector<std::string> sources;    // C files to compile (networks, kernels, glue, token loop)
+    std::vector<std::string> include_dirs;
+    int64_t weight_bytes = 0;            // shared constants (counted once)
+    int64_t kv_cache_bytes = 0;          // both caches, all layers, at the largest KV length
+    int64_t arena_bytes = 0, l1_bytes = 0, l2_scratch_bytes = 0;
+};
+
+// Writes everything into `dir` (created). Throws UserError / std::runtime_error.
+LlmProgram build_llm_program(const IntegerModel &model, const ProgramOptions &options, const std::string &dir);
+
+// The host build, loaded: the token loop's llm_reset / llm_step / llm_argmax.
+class HostModel {
+public:
+    explicit HostModel(const LlmProgram &program);   // compiles <dir>/libllm.so and loads it
+    ~HostModel();
+    HostModel(const HostModel &) = delete;
+    HostModel &operator=(const HostModel &) = delete;
+    void reset() const;
+    // Throws std::runtime_error when the step fails.
+    void step(int token, int pos, std::vector<int32_t> &logits) const;
+    int vocab() const { return vocab_; }
+
+private:
+    void *handle_ = nullptr;
+    void (*reset_)(void) = nullptr;
+    int (*step_)(int32_t, int32_t, int32_t *) = nullptr;
+    int vocab_ = 0;
+};
+
+// Runs the cluster build on the Verilator model: `prompt` forced, then up to
+// `steps` greedy tokens (BOS ends early). `on_step(pos, next, cycles, kv_len)`
+// sees every step as the simulator prints it.
+struct ClusterRun {
+    std::vector<int> tokens;             // prompt + generated
+    std::vector<uint64_t> cycles;        // per step
+    std::vector<int> kv_len;             // network of each step
+    uint64_t total_cycles = 0;           // sum over the steps
+    std::string log;
+};
+ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &prompt, int steps,
+                          const std::function<void(int pos, int next, uint64_t cycles, int kv_len)> &on_step,
+                          uint64_t max_cycles = 20000000000ull);
+
+}  // namespace halyard::llm

@@ -1,0 +1,75 @@
+/* See llm_loop.h. The KV cache of each layer lives in one buffer laid out
+ * [kv_heads][kv_len][head_size] for the network that runs now; when the
+ * context outgrows it, the rows move to the next network's layout (a few
+ * times per story, so the steps in between copy nothing). */
+#include "llm_loop.h"
+
+#define CACHE_BYTES (LLM_KV_HEADS * LLM_MAX_KV * LLM_HEAD_SIZE)
+
+static LLM_L2 int8_t k_cache[LLM_LAYERS][CACHE_BYTES];
+static LLM_L2 int8_t v_cache[LLM_LAYERS][CACHE_BYTES];
+static LLM_L2 int8_t k_new[LLM_LAYERS][LLM_KV_HEADS * LLM_HEAD_SIZE];
+static LLM_L2 int8_t v_new[LLM_LAYERS][LLM_KV_HEADS * LLM_HEAD_SIZE];
+static int32_t cur_bucket = -1;   /* network whose layout the caches have */
+static int32_t next_pos = 0;
+
+void llm_reset(void) {
+    cur_bucket = -1;
+    next_pos = 0;
+}
+
+int32_t llm_last_kv_len(void) { return cur_bucket < 0 ? 0 : llm_bucket_kv_len[cur_bucket]; }
+
+/* Rows [0, rows) of every head from a [heads][from][hs] layout to [heads][to][hs], to >= from. */
+static void widen(int8_t *c, int32_t from, int32_t to, int32_t rows) {
+    int32_t h, i;
+    for (h = LLM_KV_HEADS - 1; h >= 1; h--) {
+        int8_t *dst = c + (int32_t)h * to * LLM_HEAD_SIZE;
+        const int8_t *src = c + (int32_t)h * from * LLM_HEAD_SIZE;
+        for (i = rows * LLM_HEAD_SIZE - 1; i >= 0; i--) dst[i] = src[i];  /* dst > src: copy from the end */
+    }
+}
+
+int llm_step(int32_t token, int32_t pos, int32_t *logits) {
+    int32_t b = 0, l, h, i;
+    int32_t n_valid = pos + 1;
+    int8_t *kc[LLM_LAYERS], *vc[LLM_LAYERS], *kn[LLM_LAYERS], *vn[LLM_LAYERS];
+    int rc;
+    if (pos != next_pos) return -1;
+    while (b < LLM_NUM_BUCKETS && llm_bucket_kv_len[b] < pos + 1) b++;
+    if (b == LLM_NUM_BUCKETS) return -1;
+    if (cur_bucket >= 0 && b != cur_bucket) {
+        for (l = 0; l < LLM_LAYERS; l++) {
+            widen(k_cache[l], llm_bucket_kv_len[cur_bucket], llm_bucket_kv_len[b], pos);
+            widen(v_cache[l], llm_bucket_kv_len[cur_bucket], llm_bucket_kv_len[b], pos);
+        }
+    }
+    cur_bucket = b;
+    for (l = 0; l < LLM_LAYERS; l++) {
+        kc[l] = k_cache[l];
+        vc[l] = v_cache[l];
+        kn[l] = k_new[l];
+        vn[l] = v_new[l];
+    }
+    rc = llm_run_bucket(b, &token, &pos, &n_valid, kc, vc, logits, kn, vn);
+    if (rc != 0) return rc;
+    /* Append: row pos of every head. */
+    for (l = 0; l < LLM_LAYERS; l++) {
+        const int32_t kv = llm_bucket_kv_len[b];
+        for (h = 0; h < LLM_KV_HEADS; h++) {
+            for (i = 0; i < LLM_HEAD_SIZE; i++) {
+                k_cache[l][(h * kv + pos) * LLM_HEAD_SIZE + i] = k_new[l][h * LLM_HEAD_SIZE + i];
+                v_cache[l][(h * kv + pos) * LLM_HEAD_SIZE + i] = v_new[l][h * LLM_HEAD_SIZE + i];
+            }
+        }
+    }
+    next_pos = pos + 1;
+    return 0;
+}
+
+int32_t llm_argmax(const int32_t *logits) {
+    int32_t best = 0, i;
+    for (i = 1; i < LLM_VOCAB; i++)
+        if (logits[i] > logits[best]) best = i;
+    return best;
+}

@@ -1,0 +1,30 @@
+/* The demo's program on the cluster: the prompt's tokens (llm_prompt.h,
+ * written by halyard-llm) forced, then greedy decoding, one line per step on
+ * stdout for halyard-llm to turn into text:
+ *   halyard-llm-step <pos> <next token> <cycles of the step> <kv length>
+ * Tokenization and printing the text are the only parts on the host side. */
+#include "halyard_rt.h"
+#include "llm_loop.h"
+#include "llm_prompt.h"
+
+static LLM_L2 int32_t logits[LLM_VOCAB];
+
+int main(void) {
+    int32_t pos, token = llm_prompt[0];
+    for (pos = 0; pos < LLM_PROMPT_LEN + LLM_STEPS - 1; pos++) {
+        uint64_t t0 = hl_cycles(), t1;
+        int32_t next;
+        int rc = llm_step(token, pos, logits);
+        t1 = hl_cycles();
+        if (rc != 0) {
+            printf("halyard-llm-error step %ld returned %d\n", (long)pos, rc);
+            return 2;
+        }
+        next = pos + 1 < LLM_PROMPT_LEN ? llm_prompt[pos + 1] : llm_argmax(logits);
+        printf("halyard-llm-step %ld %ld %lu %ld\n", (long)pos, (long)next, (unsigned long)(t1 - t0),
+               (long)llm_last_kv_len());
+        if (pos + 1 >= LLM_PROMPT_LEN && next == LLM_BOS) break; /* BOS ends the story (as llama2.c) */
+        token = next;
+    }
+    return 0;
+}

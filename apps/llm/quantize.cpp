@@ -129,6 +129,9 @@ IntegerModel quantize(const Checkpoint &ckpt, const std::vector<int> &calibratio
     q.config = c;
     q.calibration_tokens = (int)calibration.size();
     const int d = c.dim, hid = c.hidden_dim, kv = c.kv_dim(), hs = c.head_size(), V = c.vocab_size;
+    // Scales cover the calibration maximum: clipping (scale from a fraction
+    // of it) was measured on stories260K and lowered the top-1 agreement
+    // (q/k/v at 0.9: 90.2%, 0.7: 88.3%, against 91.0% unclipped).
     auto S = [&](int layer, const std::string &what) {
         const double s = scale_for(R.get(key(layer, what)));
         q.scales[key(layer, what)] = s;
@@ -163,8 +166,13 @@ IntegerModel quantize(const Checkpoint &ckpt, const std::vector<int> &calibratio
         L.rq_q = gemm_requant(L.wq, sw_q, d, d, s_xn, s_q);
         L.rq_k = gemm_requant(L.wk, sw_k, kv, d, s_xn, s_k);
         L.rq_v = gemm_requant(L.wv, sw_v, kv, d, s_xn, s_v);
-        const double s_s = S(l, "scores");
+        // Scores are int16: their range (|q.k| / sqrt(head) reaches ~240 on
+        // stories260K) at a resolution where the exp polynomial stays accurate
+        // (log2 = ln2 / scale >> 1); int8 would leave log2 at 1.
+        const double s_s = R.get(key(l, "scores")) > 0 ? R.get(key(l, "scores")) / 32767.0 : 1.0;
+        q.scales[key(l, "scores")] = s_s;
         L.rq_scores = requant_for(s_q * s_k / (std::sqrt((double)hs) * s_s), (double)hs * 127 * 127);
+        L.rq_scores.n_levels = 65536;
         // I-BERT's second-order exp on (-ln2, 0]: 0.3585 (p + 1.353)^2 + 0.344.
         L.sm_coeffA = 1;
         L.sm_coeffB = std::max<int64_t>(1, std::llround(1.353 / s_s));

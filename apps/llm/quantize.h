@@ -9,7 +9,7 @@
 //     rounding, clip), with D chosen as large as Deeploy's int32
 //     intermediate allows for the worst-case accumulator;
 //   - iRMSNorm, iSoftmax (I-BERT coefficients for the score scale, masked by
-//     the valid KV length), Halyard's iSiLU and integer RoPE.
+//     the valid KV length, on int16 scores), Halyard's iSiLU and integer RoPE.
 // The residual adds run Deeploy's QuantLib pattern: both summands at one
 // scale (a RequantShift on whichever needs it), Add in int32, RequantShift.
 #pragma once
@@ -38,7 +38,7 @@ struct IntegerLayer {
     // Weights int8 in llama2.c's [out, in] layout (Gemm transB = 1).
     std::vector<int64_t> wq, wk, wv, wo, w1, w2, w3;
     RequantConsts rq_q, rq_k, rq_v;          // projections -> int8
-    RequantConsts rq_scores;                 // q.k -> int8 scores (1/sqrt(head) folded in)
+    RequantConsts rq_scores;                 // q.k -> int16 scores (1/sqrt(head) folded in)
     int64_t sm_coeffA = 1, sm_coeffB = 0, sm_coeffC = 0, sm_log2 = 1;  // iSoftmax for the score scale
     RequantConsts rq_ctx;                    // P.V -> int8
     RequantConsts rq_o;                      // Wo -> the first residual's common scale

@@ -26,7 +26,11 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     const int n = shape.back();
     Algorithm a;
     a.op = op;
-    a.inputs.push_back(make_input("x", ElemType::Int8, shape));
+    if (spec.input_type != ElemType::Int8 && spec.input_type != ElemType::Int16) {
+        throw UserError(op + ": input type " + elem_type_name(spec.input_type) + " is not int8 or int16");
+    }
+    const bool deeploy = spec.input_type == ElemType::Int8;
+    a.inputs.push_back(make_input("x", spec.input_type, shape));
     const ImageParam X = a.inputs[0].param;  // a handle: stays valid when inputs grow
     AxisVars ax(shape.size());
     auto rows = ax.row_halide();
@@ -50,13 +54,13 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     // Row max, starting at INT8_MIN as the C kernel does.
     Func xmax("xmax");
     RDom rj(0, n, "j");
-    xmax(rows) = cast<int32_t>(-128);
+    xmax(rows) = cast<int32_t>(deeploy ? -128 : -32768);
     xmax(row_args) = select(valid(rj.x), max(xmax(row_args), cast<int32_t>(X(ax.at_last(rj.x)))), xmax(row_args));
 
     // exp of element (row, j), an unsigned 32-bit value.
     auto exp_at = [&](const Expr &j) {
         return isoftmax_exp(cast<int32_t>(X(ax.at_last(j))), xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC,
-                            spec.log2);
+                            spec.log2, deeploy);
     };
 
     Func sum("sum");

@@ -72,15 +72,21 @@ void finish_elementwise(Algorithm &a, const std::string &op, Expr v, const AxisV
     a.stages.push_back(make_stage("Y", out, ax.names, shape));
 }
 
-Expr isoftmax_exp(Expr x, Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2) {
+Expr isoftmax_exp(Expr x, Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2,
+                  bool deeploy_casts) {
     Expr xt = x - xmax;  // <= 0
-    Expr z = cast<int32_t>(cast<int8_t>(-div_round_to_zero(xt, (int32_t)log2)));
+    Expr z_raw = -div_round_to_zero(xt, (int32_t)log2);
+    Expr z = z_raw;
+    if (deeploy_casts) z = cast<int32_t>(cast<int8_t>(z));
     z = clamp(z, 0, 31);
-    Expr p = cast<int32_t>(cast<int16_t>(xt + z * (int32_t)log2));
+    Expr p = xt + z * (int32_t)log2;
+    if (deeploy_casts) p = cast<int32_t>(cast<int16_t>(p));
     Expr q = cast<uint32_t>(p + (int32_t)coeffB);
     Expr qq = q * q;  // wraps like Deeploy's int32 product
     Expr poly = cast<int64_t>(cast<int32_t>(cast<uint32_t>((int32_t)coeffA) * qq)) + Expr(coeffC);
-    return cast<uint32_t>(cast<uint64_t>(poly) >> cast<uint64_t>(z));
+    Expr e = cast<uint32_t>(cast<uint64_t>(poly) >> cast<uint64_t>(z));
+    // Without the casts, more than 31 octaves below the max is exp underflow: 0.
+    return deeploy_casts ? e : select(z_raw > 31, cast<uint32_t>(0), e);
 }
 
 Algorithm binary_elementwise(const std::string &op, const TensorType &A, const TensorType &B,

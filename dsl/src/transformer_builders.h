@@ -58,8 +58,10 @@ Algorithm binary_elementwise(const std::string &op, const TensorType &A, const T
 
 // Deeploy's iSoftmax exp of one element: `x` and `xmax` int32 Exprs
 // (x <= xmax), result uint32 (int8/int16 narrowing and wrap-around as in C).
+// `deeploy_casts = false` (Halyard's int16-input form) computes the shift and
+// the remainder in int32 instead: I-BERT's algorithm without the narrowing.
 Halide::Expr isoftmax_exp(Halide::Expr x, Halide::Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC,
-                          int64_t log2);
+                          int64_t log2, bool deeploy_casts = true);
 
 // clip_int8((v * mul + add + 2^(log2d-1)) >> log2d) with constants.
 Halide::Expr rq_const(Halide::Expr v, const RequantConst &rq);

@@ -15,6 +15,7 @@ GeneratorFamily isoftmax_family() {
     return {"isoftmax",
             "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp)",
             {{"shape", "16x16", "shape of x"},
+             {"in_type", "int8", "element type of x: int8 (Deeploy's) or int16 (no narrowing casts)"},
              {"coeffA", "1", "polynomial coefficient A"},
              {"coeffB", "345", "polynomial coefficient B"},
              {"coeffC", "62395", "polynomial coefficient C"},
@@ -24,6 +25,7 @@ GeneratorFamily isoftmax_family() {
             [](const ParamMap &p) {
                 ISoftmaxSpec s;
                 if (p.str("lengths") != "none") s.lengths = p.shape("lengths");
+                s.input_type = p.elem_type("in_type");
                 s.shape = p.shape("shape");
                 s.coeffA = p.int64("coeffA", -kInt32Max, kInt32Max);
                 s.coeffB = p.int64("coeffB", -kInt32Max, kInt32Max);

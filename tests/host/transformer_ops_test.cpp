@@ -133,17 +133,21 @@ TEST(TransformerOps, ISoftmaxMaskedBitExact) {
         Shape rows(shape.begin(), shape.end() - 1);
         // Per row, broadcast over the leading rows, or one length for all.
         Shape ls = iter % 3 == 0 ? Shape{1} : iter % 3 == 1 ? rows : Shape(rows.end() - 1, rows.end());
-        std::map<std::string, std::string> p = {{"shape", sh(shape)}, {"coeffA", "1"}, {"coeffB", "22"},
-                                                {"coeffC", "246"},    {"log2", "16"},  {"n_levels", "256"},
-                                                {"lengths", sh(ls)}};
+        // Odd cases: Halyard's int16 input (coefficients for a score scale of 0.0073).
+        const bool i16 = iter % 2 == 1;
+        const std::array<int64_t, 4> c = i16 ? std::array<int64_t, 4>{1, 185, 17900, 95} : std::array<int64_t, 4>{1, 22, 246, 16};
+        std::map<std::string, std::string> p = {{"shape", sh(shape)},  {"in_type", i16 ? "int16" : "int8"},
+                                                {"coeffA", "1"},       {"coeffB", std::to_string(c[1])},
+                                                {"coeffC", std::to_string(c[2])}, {"log2", std::to_string(c[3])},
+                                                {"n_levels", "256"},   {"lengths", sh(ls)}};
         auto fill = [&](const TensorType &t, std::mt19937 &r) {
             if (t.name != "lengths") return random_buffer(r, t.type, num_elements(t.shape));
             return random_buffer(r, t.type, num_elements(t.shape), -1, n + 2);
         };
         auto ref = [&](const RefInputs &in) {
-            return halyard_ref::isoftmax(in.at("x"), 1, 22, 246, 16, 256, &in.at("lengths"));
+            return halyard_ref::isoftmax(in.at("x"), c[0], c[1], c[2], c[3], 256, &in.at("lengths"), i16);
         };
-        auto s = iter % 2 ? row_schedule(shape, {"xmax", "sum"}) : std::nullopt;
+        auto s = iter % 4 >= 2 ? row_schedule(shape, {"xmax", "sum"}) : std::nullopt;
         ASSERT_TRUE(run_op_case("isoftmax", p, s ? &*s : nullptr, fill, ref, rng, "isoftmax_masked" + std::to_string(iter)));
         cases++;
     }

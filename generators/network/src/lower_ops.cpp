@@ -579,7 +579,7 @@ Lowered lower_gather(const GraphNode &n, LowerContext &c) {
 
 // Halyard's iSoftmax with an optional second input: run-time row lengths.
 Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
-    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false);
+    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, true);
     if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
         const std::string &len = n.inputs[1];
         l.params["lengths"] = shape_param(c.shape(len));

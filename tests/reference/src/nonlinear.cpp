@@ -43,7 +43,7 @@ int64_t deeploy_isqrt(int64_t number64) {
 
 // ------------------------------------------------------------------ iSoftmax
 Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2, int64_t n_levels,
-                const Tensor *lengths) {
+                const Tensor *lengths, bool int16_input) {
     const std::string op = "iSoftmax";
     if (log2 <= 0) bad(op, "log2 must be > 0");
     const auto [rows, n] = rows_of(x, op);
@@ -62,17 +62,19 @@ Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC,
             for (int64_t j = 0; j < n; ++j) y.data[size_t(r * n + j)] = 0;
             continue;
         }
-        int64_t xmax = -128;  // Deeploy starts the max search at INT8_MIN
+        int64_t xmax = int16_input ? -32768 : -128;  // Deeploy starts the max search at INT8_MIN
         for (int64_t j = 0; j < len; ++j) xmax = std::max(xmax, in[j]);
         uint32_t sum = 0;
         for (int64_t j = 0; j < len; ++j) {
             const int64_t xt = in[j] - xmax;                          // <= 0
-            int64_t z = int8_t(-(xt / log2));                           // C truncating division, int8 cast
+            int64_t z = -(xt / log2);                                   // C truncating division
+            const bool underflow = int16_input && z > 31;               // Halyard's int16 form: exp -> 0
+            if (!int16_input) z = int8_t(z);                            // Deeploy's int8 cast
             z = clip(z, 0, 31);
-            const int64_t p = int16_t(xt + z * log2);
+            const int64_t p = int16_input ? xt + z * log2 : int16_t(xt + z * log2);
             const int64_t q = p + coeffB;
             const int64_t poly = int64_t(wrap32(coeffA * wrap32(q * q))) + coeffC;
-            e[size_t(j)] = uint32_t(uint64_t(poly) >> z);
+            e[size_t(j)] = underflow ? 0 : uint32_t(uint64_t(poly) >> z);
             sum += e[size_t(j)];
         }
         if (sum == 0) bad(op, "row " + std::to_string(r) + " sums to zero");

@@ -20,8 +20,12 @@ namespace halyard {
 // shape[:-1]; in a row of length L only entries j < L count (they take part
 // in max and sum, the rest are 0), so an attention step masks the unused
 // rows of a fixed-size KV cache at run time. A row with L <= 0 is all zeros.
+// `input_type` Int16 (Halyard's extension) takes int16 x, for scores whose
+// range needs more than 8 bits at a resolution the exp polynomial can use:
+// the max starts at -32768 and z, p are computed in int32 (no narrowing).
 struct ISoftmaxSpec {
     Shape shape{16, 16};
+    ElemType input_type = ElemType::Int8;
     int64_t coeffA = 1, coeffB = 345, coeffC = 62395, log2 = 255;
     int64_t n_levels = 256;
     std::optional<Shape> lengths;

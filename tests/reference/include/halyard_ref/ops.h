@@ -103,8 +103,9 @@ Tensor reshape(const Tensor &x, const std::vector<int64_t> &shape);  // ONNX rul
 // Output is unsigned in [0, n_levels-1].
 // With `lengths` (Halyard's masked form; numpy-broadcast against x.shape[:-1]):
 // only entries j < L of a row count; the rest, and rows with L <= 0, are 0.
+// `int16_input`: Halyard's int16 form (max from -32768, no narrowing casts).
 Tensor isoftmax(const Tensor &x, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2, int64_t n_levels,
-                const Tensor *lengths = nullptr);
+                const Tensor *lengths = nullptr, bool int16_input = false);
 
 // Deeploy's ITAMax (ITA accelerator's integer softmax): over the last axis,
 // int8 in, unsigned n_levels out.

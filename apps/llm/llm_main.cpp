@@ -1,6 +1,8 @@
 // halyard-llm: a llama2.c checkpoint, quantized by Halyard, telling a story
 // token by token on the cluster model (or on the host, the same C).
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -263,6 +265,26 @@ int main(int argc, char **argv) {
                     (long long)elf, (long long)prog.weight_bytes, (long long)prog.kv_cache_bytes, prog.kv_lens.back(),
                     (long long)(prog.arena_bytes + prog.l2_scratch_bytes),
                     (long long)(elf - prog.weight_bytes - prog.kv_cache_bytes - prog.arena_bytes - prog.l2_scratch_bytes));
+        // The last step by op: node names are "l<layer>.<op>[.<part>]".
+        std::map<std::string, uint64_t> by_op;
+        uint64_t calls_total = 0;
+        for (const auto &[node, cyc] : run.last_step_calls) {
+            std::string op = node.substr(0, node.find(' '));
+            if (op.size() > 1 && op[0] == 'l' && op.find('.') != std::string::npos) op = op.substr(op.find('.') + 1);
+            if (op.find('.') != std::string::npos) op = op.substr(0, op.find('.'));
+            by_op[op] += cyc;
+            calls_total += cyc;
+        }
+        if (calls_total) {
+            std::vector<std::pair<uint64_t, std::string>> sorted;
+            for (const auto &[op, cyc] : by_op) sorted.push_back({cyc, op});
+            std::sort(sorted.rbegin(), sorted.rend());
+            std::printf("profile  last step (KV %d), %zu kernel calls:", kv_of_step.back(), run.last_step_calls.size());
+            for (size_t i = 0; i < std::min<size_t>(sorted.size(), 8); i++) {
+                std::printf(" %s %.0f%%", sorted[i].second.c_str(), 100.0 * sorted[i].first / calls_total);
+            }
+            std::printf("\n");
+        }
         std::printf("energy   not modelled yet (issue 14)\n");
         std::printf("host     build %.1f s, simulation %.1f s (%.0f cycles/s)\n", build_s, sim_s,
                     sim_s > 0 ? (double)run.total_cycles / sim_s : 0.0);

@@ -46,7 +46,10 @@ std::string model_header(const IntegerModel &m, const std::vector<int> &kv_lens)
       << "/* Runs network `bucket`: inputs token, pos, n_valid, the caches; outputs logits, new keys/values. */\n"
       << "int llm_run_bucket(int bucket, const int32_t *token, const int32_t *pos, const int32_t *n_valid,\n"
       << "                   int8_t *const *k_cache, int8_t *const *v_cache, int32_t *logits, int8_t *const *k_new,\n"
-      << "                   int8_t *const *v_new);\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+      << "                   int8_t *const *v_new);\n"
+      << "/* Kernel calls of network `bucket` and, for its last run, each call's name and cycles. */\n"
+      << "int llm_bucket_calls(int bucket);\nconst char *llm_call_name(int bucket, int call);\n"
+      << "uint32_t llm_call_cycles(int bucket, int call);\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
     return h.str();
 }
 
@@ -72,6 +75,17 @@ std::string model_source(const IntegerModel &m, const LlmProgram &p, bool cluste
         s << ");\n";
     }
     s << "    default:\n        return -1;\n    }\n}\n";
+    auto table = [&](const std::string &sig, const std::string &what, const std::string &none) {
+        s << "\n" << sig << " {\n    switch (bucket) {\n";
+        for (size_t i = 0; i < p.kv_lens.size(); i++) {
+            const std::string n = net_name(p.kv_lens[i]), N = "LLM_KV" + std::to_string(p.kv_lens[i]);
+            s << "    case " << i << ":\n        return " << (what.empty() ? N + "_NUM_CALLS" : n + what) << ";\n";
+        }
+        s << "    default:\n        return " << none << ";\n    }\n}\n";
+    };
+    table("int llm_bucket_calls(int bucket)", "", "0");
+    table("const char *llm_call_name(int bucket, int call)", "_call_names[call]", "\"\"");
+    table("uint32_t llm_call_cycles(int bucket, int call)", "_call_cycles[call]", "0");
     return s.str();
 }
 
@@ -117,7 +131,11 @@ LlmProgram build_llm_program(const IntegerModel &m, const ProgramOptions &o, con
         if (!o.export_onnx) std::remove(onnx.c_str());
         network::write_program(np, dir);
         p.sources.push_back(dir + "/" + name + ".c");
-        for (const auto &k : np.kernels) p.sources.push_back(dir + "/" + k.name + ".c");
+        // Kernels shared between the networks (named by content) are compiled once.
+        for (const auto &k : np.kernels) {
+            const std::string src = dir + "/" + k.name + ".c";
+            if (std::find(p.sources.begin(), p.sources.end(), src) == p.sources.end()) p.sources.push_back(src);
+        }
         p.arena_bytes = std::max(p.arena_bytes, np.arena_bytes);
         p.l1_bytes = std::max(p.l1_bytes, np.l1_bytes);
         p.l2_scratch_bytes = std::max(p.l2_scratch_bytes, np.l2_scratch_bytes);
@@ -203,6 +221,8 @@ ClusterRun run_on_cluster(const LlmProgram &p, const std::vector<int> &prompt, i
             r.total_cycles += cyc;
             if (on_step) on_step((int)pos, (int)next, cyc, (int)kv);
         }
+        char node[256];
+        if (std::sscanf(line, "halyard-llm-call %255s %llu", node, &cyc) == 2) r.last_step_calls.push_back({node, cyc});
     }
     const int status = pclose(pipe);
     if (status != 0) throw std::runtime_error("the cluster program failed (status " + std::to_string(status) + "):\n" + r.log);

@@ -69,6 +69,7 @@ struct ClusterRun {
     std::vector<uint64_t> cycles;        // per step
     std::vector<int> kv_len;             // network of each step
     uint64_t total_cycles = 0;           // sum over the steps
+    std::vector<std::pair<std::string, uint64_t>> last_step_calls;   // node, cycles (the last step)
     std::string log;
 };
 ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &prompt, int steps,

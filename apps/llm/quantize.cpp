@@ -169,7 +169,11 @@ IntegerModel quantize(const Checkpoint &ckpt, const std::vector<int> &calibratio
         // Scores are int16: their range (|q.k| / sqrt(head) reaches ~240 on
         // stories260K) at a resolution where the exp polynomial stays accurate
         // (log2 = ln2 / scale >> 1); int8 would leave log2 at 1.
-        const double s_s = R.get(key(l, "scores")) > 0 ? R.get(key(l, "scores")) / 32767.0 : 1.0;
+        // The exp is (p + coeffB)^2 + coeffC ~ 2.79 / s^2 at the row max: one
+        // entry times 255 and the row sum (seq_len + 1 entries) must fit
+        // iSoftmax's uint32, which bounds the resolution from below.
+        const double s_floor = std::max(std::sqrt(2.8 * 255 / 4294967295.0), std::sqrt(2.8 * (c.seq_len + 1) / 4294967295.0));
+        const double s_s = std::max(s_floor, R.get(key(l, "scores")) / 32767.0);
         q.scales[key(l, "scores")] = s_s;
         L.rq_scores = requant_for(s_q * s_k / (std::sqrt((double)hs) * s_s), (double)hs * 127 * 127);
         L.rq_scores.n_levels = 65536;

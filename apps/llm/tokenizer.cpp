@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 #include <iterator>
 
 namespace halyard::llm {
@@ -122,6 +123,13 @@ int Tokenizer::lookup(const std::string &piece) const {
 }
 
 std::vector<int> Tokenizer::encode(const std::string &text, bool bos, bool eos) const {
+    // A vocabulary of 1 or 2 has no <s> / </s>: their ids would index past it.
+    for (const auto &[wanted, id, piece] : {std::tuple{bos, kBos, "<s>"}, std::tuple{eos, kEos, "</s>"}}) {
+        if (wanted && id >= vocab_size()) {
+            fail(name_, std::string("vocab_size = ") + std::to_string(vocab_size()) + " has no " + piece + " token (id " +
+                            std::to_string(id) + ") to " + (id == kBos ? "start" : "end") + " the text with");
+        }
+    }
     std::vector<int> tokens;
     if (bos) tokens.push_back(kBos);
     if (!text.empty()) {

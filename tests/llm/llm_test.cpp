@@ -16,9 +16,18 @@
 
 #include <unistd.h>
 
+#include <map>
+
+#include "halyard/harness/harness.h"
+#include "halyard/io/onnx_graph.h"
+#include "halyard_ref/graph_runner.h"
 #include "llm/checkpoint.h"
 #include "llm/float_model.h"
 #include "llm/generate.h"
+#include "llm/llm_graph.h"
+#include "llm/llm_program.h"
+#include "llm/quality.h"
+#include "llm/quantize.h"
 #include "llm/tokenizer.h"
 
 using namespace halyard::llm;
@@ -616,3 +625,180 @@ TEST(Stories260K, TokenizerRoundTrips) {
 }
 
 }  // namespace
+
+// ------------------------------------------------------------ the integer model
+
+namespace {
+
+// The integer decode step of `prog`'s exported graphs, run by the reference
+// graph runner (tests/reference, written independently of the kernels), with
+// a KV cache kept here: full [pos][Hkv][hs] rows per layer, laid out for each
+// step's network as its inputs want.
+struct ReferenceDecoder {
+    const IntegerModel &m;
+    const LlmProgram &prog;
+    std::vector<halyard::io::OnnxGraph> graphs;
+    std::vector<std::vector<std::vector<int64_t>>> k, v;  // [layer][pos] -> Hkv*hs values
+    ReferenceDecoder(const IntegerModel &model, const LlmProgram &p) : m(model), prog(p) {
+        for (int kv : p.kv_lens) graphs.push_back(halyard::io::load_onnx(p.dir + "/llm_kv" + std::to_string(kv) + ".onnx"));
+        k.resize(m.config.n_layers);
+        v.resize(m.config.n_layers);
+    }
+    std::vector<int64_t> step(int token, int pos) {
+        const LlmConfig &c = m.config;
+        const int hs = c.head_size(), Hkv = c.n_kv_heads;
+        size_t b = 0;
+        while (prog.kv_lens[b] < pos + 1) b++;
+        const int B = prog.kv_lens[b];
+        std::map<std::string, halyard_ref::Tensor> in;
+        in["token"] = halyard_ref::Tensor({1}, {token});
+        in["pos"] = halyard_ref::Tensor({1}, {pos});
+        in["n_valid"] = halyard_ref::Tensor({1}, {pos + 1});
+        for (int l = 0; l < c.n_layers; l++) {
+            for (auto *cache : {&k, &v}) {
+                halyard_ref::Tensor t({Hkv, B, hs});
+                for (int p = 0; p < pos; p++)
+                    for (int h = 0; h < Hkv; h++)
+                        for (int i = 0; i < hs; i++) t.data[size_t((h * B + p) * hs + i)] = (*cache)[l][p][h * hs + i];
+                in[(cache == &k ? "k_cache." : "v_cache.") + std::to_string(l)] = t;
+            }
+        }
+        auto out = halyard_ref::run_graph(graphs[b], in);
+        for (int l = 0; l < c.n_layers; l++) {
+            k[l].push_back(out.at("k_new." + std::to_string(l)).data);
+            v[l].push_back(out.at("v_new." + std::to_string(l)).data);
+        }
+        return out.at("logits").data;
+    }
+};
+
+IntegerModel quantize_tiny(const Checkpoint &ck, int seed) {
+    std::mt19937 rng(seed);
+    std::vector<int> calib(ck.config.seq_len);
+    for (int &t : calib) t = std::uniform_int_distribution<int>(0, ck.config.vocab_size - 1)(rng);
+    return quantize(ck, calib);
+}
+
+}  // namespace
+
+class TinyIntegerModel : public ::testing::TestWithParam<TinyCase> {};
+
+// Quantized tiny checkpoints (odd hidden sizes, MHA/GQA/MQA, separate
+// classifiers) through the network compiler on the host, against the
+// reference graph runner, bit-exactly, across a KV-length change.
+TEST_P(TinyIntegerModel, HostBuildMatchesTheReferenceGraphRunner) {
+    const TinyCase &c = GetParam();
+    const TinyModel tm = make_tiny(c.dim, c.hidden, c.layers, c.heads, c.kv_heads, c.vocab, c.seq, c.shared, 11);
+    const std::string path = temp_path("model.bin");
+    (c.format == CheckpointFormat::Legacy ? legacy_bytes(tm) : ak42_bytes(tm)).save(path);
+    const Checkpoint ck = load_checkpoint(path);
+    const IntegerModel im = quantize_tiny(ck, 5);
+    ProgramOptions po;
+    po.target = "host";
+    po.kv_lens = {2, 4, c.seq};
+    const LlmProgram prog = build_llm_program(im, po, temp_path("prog"));
+    HostModel host(prog);
+    ReferenceDecoder ref(im, prog);
+    std::mt19937 rng(9);
+    std::vector<int32_t> logits;
+    host.reset();
+    for (int pos = 0; pos < c.seq; pos++) {
+        const int token = std::uniform_int_distribution<int>(0, c.vocab - 1)(rng);
+        host.step(token, pos, logits);
+        const std::vector<int64_t> want = ref.step(token, pos);
+        ASSERT_EQ(logits.size(), want.size());
+        for (size_t i = 0; i < want.size(); i++) ASSERT_EQ(logits[i], want[i]) << "position " << pos << ", logit " << i;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, TinyIntegerModel,
+    ::testing::Values(
+        TinyCase{"gqa_hidden13_shared", 16, 13, 2, 4, 2, 11, 7, true, CheckpointFormat::Legacy},
+        TinyCase{"mha_hidden172_separate", 8, 172, 2, 2, 2, 9, 6, false, CheckpointFormat::Legacy},
+        TinyCase{"mqa_hidden13_separate", 12, 13, 3, 3, 1, 10, 5, false, CheckpointFormat::Ak42V1}),
+    [](const ::testing::TestParamInfo<TinyCase> &p) { return std::string(p.param.name); });
+
+TEST(IntegerModel, BadOptionsAreNamed) {
+    const TinyModel tm = make_tiny(8, 13, 1, 2, 2, 5, 4, true, 1);
+    const std::string path = temp_path("model.bin");
+    legacy_bytes(tm).save(path);
+    const Checkpoint ck = load_checkpoint(path);
+    EXPECT_THAT([&] { quantize(ck, {}); }, ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("no tokens")));
+    EXPECT_THAT([&] { quantize(ck, std::vector<int>(5, 0)); },
+                ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("more than seq_len 4")));
+    const IntegerModel im = quantize_tiny(ck, 1);
+    EXPECT_THAT([&] { decode_graph(im, 5, "x"); },
+                ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("kv_len 5 is outside [1, seq_len 4]")));
+    ProgramOptions po;
+    po.target = "host";
+    po.kv_lens = {4, 2};
+    EXPECT_THAT([&] { build_llm_program(im, po, temp_path("p")); },
+                ::testing::ThrowsMessage<halyard::UserError>(HasSubstr("got 2 at index 1")));
+    po.target = "gpu";
+    EXPECT_THAT([&] { build_llm_program(im, po, temp_path("p")); },
+                ::testing::ThrowsMessage<halyard::UserError>(HasSubstr("--target gpu")));
+}
+
+// The cluster build of the same integer model writes the same tokens as the
+// host build (greedy, forced prompt, across a KV-length change).
+TEST(IntegerModel, ClusterTellsTheHostsStory) {
+    if (!halyard::harness::have_cluster()) {
+        const char *ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true") FAIL() << "no cluster model in this build (CI=true)";
+        GTEST_SKIP() << "no cluster model in this build";
+    }
+    const TinyModel tm = make_tiny(16, 13, 2, 4, 2, 11, 9, true, 21);
+    const std::string path = temp_path("model.bin");
+    legacy_bytes(tm).save(path);
+    const Checkpoint ck = load_checkpoint(path);
+    const IntegerModel im = quantize_tiny(ck, 3);
+    const std::vector<int> prompt = {1, 4, 7};
+    const int steps = 6;
+    ProgramOptions po;
+    po.kv_lens = {4, 8};
+    po.target = "host";
+    const LlmProgram host_prog = build_llm_program(im, po, temp_path("host"));
+    HostModel host(host_prog);
+    std::vector<int> want = prompt;
+    std::vector<int32_t> logits;
+    int token = prompt[0];
+    for (int pos = 0; pos < (int)prompt.size() + steps - 1; pos++) {
+        host.step(token, pos, logits);
+        const int next = pos + 1 < (int)prompt.size() ? prompt[pos + 1]
+                                                      : (int)(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        if (pos + 1 >= (int)prompt.size()) {
+            want.push_back(next);
+            if (next == Tokenizer::kBos) break;
+        }
+        token = next;
+    }
+    po.target = "cluster";
+    const LlmProgram cl_prog = build_llm_program(im, po, temp_path("cluster"));
+    const ClusterRun run = run_on_cluster(cl_prog, prompt, steps, {});
+    EXPECT_EQ(run.tokens, want) << run.log;
+    EXPECT_GT(run.total_cycles, 0u);
+}
+
+// Quality of the shipped model: measured 91.0% top-1 agreement and +2.8%
+// perplexity; the bounds leave room for changes that move a few tokens.
+TEST(Stories260K, IntegerModelStaysCloseToTheFloatModel) {
+    REQUIRE_DATA_FILE(kModel);
+    REQUIRE_DATA_FILE(kTokenizer);
+    const Checkpoint ck = load_checkpoint(kModel);
+    const Tokenizer tok = Tokenizer::load(kTokenizer, ck.config.vocab_size);
+    const IntegerModel im = quantize(ck, tok.encode(calibration_text(), true, false));
+    const std::vector<int> text = tok.encode(evaluation_text(), true, false);
+    ASSERT_GE(text.size(), 257u);
+    ProgramOptions po;
+    po.target = "host";
+    po.kv_lens = kv_lens_for(256, ck.config.seq_len);
+    const LlmProgram prog = build_llm_program(im, po, temp_path("prog"));
+    HostModel host(prog);
+    FloatModel fm(ck);
+    const QualityFigures q = measure_quality(fm, host, im, text, 257);
+    RecordProperty("top1_agreement", q.top1_agree);
+    EXPECT_EQ(q.predictions, 256);
+    EXPECT_GE(q.top1_agree, 220) << format_quality(q);            // >= 85.9%
+    EXPECT_LE(q.int_ppl, q.float_ppl * 1.10) << format_quality(q);  // within 10%
+}

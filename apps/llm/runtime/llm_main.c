@@ -26,5 +26,12 @@ int main(void) {
         if (pos + 1 >= LLM_PROMPT_LEN && next == LLM_BOS) break; /* BOS ends the story (as llama2.c) */
         token = next;
     }
+    /* Where the last step's cycles went, call by call. */
+    {
+        int k = 0, i;
+        while (k < LLM_NUM_BUCKETS - 1 && llm_bucket_kv_len[k] != llm_last_kv_len()) k++;
+        for (i = 0; i < llm_bucket_calls(k); i++)
+            printf("halyard-llm-call %s %lu\n", llm_call_name(k, i), (unsigned long)llm_call_cycles(k, i));
+    }
     return 0;
 }

@@ -254,7 +254,6 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         const std::string key = l.family + " " + describe(l.params);
         auto k = kernel_by_key.find(key);
         if (k == kernel_by_key.end()) {
-            const std::string lib_name = opt.name + "_k" + std::to_string(prog.kernels.size()) + "_" + l.family;
             std::string sched_file;
             if (!opt.schedules_dir.empty()) {
                 for (const auto &cand : {opt.schedules_dir + "/" + n.name + ".sched", opt.schedules_dir + "/" + l.family + ".sched"}) {
@@ -263,6 +262,17 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                         break;
                     }
                 }
+            }
+            // With a shared prefix, a kernel is named by what determines its code
+            // (family, parameters, schedule file, target, cores, L1 budget), so
+            // networks of one program share identical kernels.
+            std::string lib_name = opt.name + "_k" + std::to_string(prog.kernels.size()) + "_" + l.family;
+            if (!opt.shared_prefix.empty()) {
+                std::vector<int64_t> id;
+                for (char ch : key + "|" + sched_file + "|" + target.name() + "|" + std::to_string(opt.cores) + "|" +
+                                   std::to_string(opt.l1_budget.value_or(-1)))
+                    id.push_back((unsigned char)ch);
+                lib_name = opt.shared_prefix + "_k" + content_hash(ElemType::Int8, id).substr(0, 12) + "_" + l.family;
             }
             GeneratedLibrary lib;
             std::string sched_note = "default";

@@ -1,5 +1,6 @@
 // ONNX node -> reference op dispatch, with Deeploy's attribute conventions.
 #include "halyard_ref/graph_runner.h"
+#include "halyard_ref/transformer_ext.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -168,7 +169,6 @@ Tensor pad_node(const OnnxNode &n, const std::map<std::string, Tensor> &values) 
 }  // namespace
 
 void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tensor> &values) {
-    (void)g;
     const std::string &op = n.op_type;
     auto out = [&](Tensor t, size_t k = 0) {
         if (k >= n.outputs.size()) throw std::invalid_argument(n.label() + ": missing output " + std::to_string(k));
@@ -222,8 +222,24 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
     } else if (op == "Reshape") {
         out(reshape(input(n, values, 0), input(n, values, 1).data));
     } else if (op == "iSoftmax") {
+        // Halyard's extensions: run-time lengths (input 1), and int16 scores,
+        // recognized as Halyard's network compiler types them: from a
+        // RequantShift producer with more than 256 levels.
+        bool int16_input = false;
+        for (const auto &p : g.nodes) {
+            if (p.outputs.size() == 1 && p.outputs[0] == n.inputs.at(0) && p.op_type == "RequantShift") {
+                const int64_t levels = p.has_attr("n_levels") ? p.attr_int("n_levels") : p.attr_int("n_levels_out", 256);
+                int16_input = levels > 256;
+            }
+        }
         out(isoftmax(input(n, values, 0), n.attr_int("coeffA"), n.attr_int("coeffB"), n.attr_int("coeffC"),
-                     n.attr_int("log2"), n.attr_int("n_levels")));
+                     n.attr_int("log2"), n.attr_int("n_levels"), has_input(n, 1) ? &input(n, values, 1) : nullptr,
+                     int16_input));
+    } else if (op == "iSiLU") {
+        out(isilu(input(n, values, 0), n.attr_int("b")));
+    } else if (op == "RoPE") {
+        out(rope(input(n, values, 0), input(n, values, 1), input(n, values, 2), input(n, values, 3),
+                 n.attr_int("frac_bits", 14), n.attr_int("interleaved", 0) != 0));
     } else if (op == "ITAMax") {
         out(itamax(input(n, values, 0), n.attr_int("n_levels")));
     } else if (op == "ITAPartialMax") {

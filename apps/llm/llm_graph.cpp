@@ -152,10 +152,14 @@ io::OnnxGraph decode_graph(const IntegerModel &m, int kv_len, const std::string 
         const std::string Kt = b.node("Transpose", p + "keys.t", {K}, {Builder::attr_ints("perm", {0, 2, 1})});
         const std::string s_acc = b.node("MatMul", p + "scores.acc", {qg, Kt});
         const std::string s = b.requant(s_acc, p + "scores", L.rq_scores);
-        const std::string P = b.node("iSoftmax", p + "probs", {s, "n_valid"},
+        // The softmax sees one row per query head ([H, keys], a view), so its
+        // rows spread over the cores.
+        const std::string s_rows = b.reshape(s, p + "scores.rows", {H, kv_len + 1});
+        const std::string P_rows = b.node("iSoftmax", p + "probs.rows", {s_rows, "n_valid"},
                                      {Builder::attr("coeffA", L.sm_coeffA), Builder::attr("coeffB", L.sm_coeffB),
                                       Builder::attr("coeffC", L.sm_coeffC), Builder::attr("log2", L.sm_log2),
                                       Builder::attr("n_levels", 256)});
+        const std::string P = b.reshape(P_rows, p + "probs", {Hkv, G, kv_len + 1});
         const std::string c_acc = b.node("MatMul", p + "ctx.acc", {P, Vs});
         RequantConsts rq_ctx = L.rq_ctx;
         const std::string ctx3 = b.requant(c_acc, p + "ctx.heads", rq_ctx);

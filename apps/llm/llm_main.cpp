@@ -38,7 +38,7 @@ void usage(FILE *out) {
     std::fprintf(out,
                  "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
                  "                   [--target cluster|host] [--cores N] [--clock-mhz F] [--work DIR]\n"
-                 "                   [--quality] [--max-cycles N]\n"
+                 "                   [--quality] [--profile] [--max-cycles N]\n"
                  "\n"
                  "Quantizes a llama2.c model to Halyard's integer dialect (calibrated on a built-in text),\n"
                  "builds its decode step through the network compiler (one network per KV-cache length),\n"
@@ -55,6 +55,7 @@ void usage(FILE *out) {
                  "  --quality           instead of generating: teacher-force a fixed text through the\n"
                  "                      float reference and the integer model (host build) and print\n"
                  "                      top-1 agreement and perplexity of both\n"
+                 "  --profile           print every kernel call of the last step with its cycles\n"
                  "  --max-cycles N      simulator limit (default 2e10)\n",
                  kDefaultDir.c_str(), kDefaultDir.c_str());
 }
@@ -93,7 +94,7 @@ int main(int argc, char **argv) {
     std::string prompt = "Once upon a time", target = "cluster", work;
     int steps = 64, cores = 0;
     double clock_mhz = kDefaultClockMhz;
-    bool quality = false;
+    bool quality = false, profile = false;
     uint64_t max_cycles = 20000000000ull;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -103,6 +104,10 @@ int main(int argc, char **argv) {
         }
         if (arg == "--quality") {
             quality = true;
+            continue;
+        }
+        if (arg == "--profile") {
+            profile = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -274,6 +279,9 @@ int main(int argc, char **argv) {
             if (op.find('.') != std::string::npos) op = op.substr(0, op.find('.'));
             by_op[op] += cyc;
             calls_total += cyc;
+        }
+        if (profile) {
+            for (const auto &[node, cyc] : run.last_step_calls) std::printf("call     %-28s %8llu\n", node.c_str(), (unsigned long long)cyc);
         }
         if (calls_total) {
             std::vector<std::pair<uint64_t, std::string>> sorted;

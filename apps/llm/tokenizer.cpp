@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <tuple>
 #include <iterator>
 
 namespace halyard::llm {
@@ -124,11 +123,9 @@ int Tokenizer::lookup(const std::string &piece) const {
 
 std::vector<int> Tokenizer::encode(const std::string &text, bool bos, bool eos) const {
     // A vocabulary of 1 or 2 has no <s> / </s>: their ids would index past it.
-    for (const auto &[wanted, id, piece] : {std::tuple{bos, kBos, "<s>"}, std::tuple{eos, kEos, "</s>"}}) {
-        if (wanted && id >= vocab_size()) {
-            fail(name_, std::string("vocab_size = ") + std::to_string(vocab_size()) + " has no " + piece + " token (id " +
-                            std::to_string(id) + ") to " + (id == kBos ? "start" : "end") + " the text with");
-        }
+    if ((bos && kBos >= vocab_size()) || (eos && kEos >= vocab_size())) {
+        fail(name_, "vocab_size = " + std::to_string(vocab_size()) + " has no " + (bos && kBos >= vocab_size() ? "<s>" : "</s>") +
+                        " token (ids: <s> " + std::to_string(kBos) + ", </s> " + std::to_string(kEos) + ")");
     }
     std::vector<int> tokens;
     if (bos) tokens.push_back(kBos);

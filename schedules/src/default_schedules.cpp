@@ -8,16 +8,27 @@ namespace halyard {
 namespace {
 
 // The outermost pure loop of `out` with at least one iteration per core (batch
-// axes of extent 1, as in [1, heads, rows, cols], are skipped); "" if none.
-// The innermost loop only for 1-D outputs (row-wise ops reduce along it).
-std::string loop_with_work_for_every_core(const Stage &out, const TargetDescription &target) {
+// axes of extent 1, as in [1, heads, rows, cols], are skipped); failing that,
+// the longest one with at least two iterations (a [4 heads, 2 rows, n]
+// attention tensor keeps 4 cores busy instead of one); "" if none.
+// The innermost loop only for 1-D outputs or when `innermost_ok` (elementwise
+// ops; row-wise ops reduce along it).
+std::string loop_with_work_for_every_core(const Stage &out, const TargetDescription &target,
+                                          bool innermost_ok = false) {
     if (target.cores() < 2) return "";
     const size_t n = out.pure_loops.size();
+    std::string longest;
+    int longest_extent = 1;
     for (size_t i = 0; i < n; i++) {
-        if (i + 1 == n && n > 1) break;
-        if (out.extents.at(out.pure_loops[i]) >= target.cores()) return out.pure_loops[i];
+        if (i + 1 == n && n > 1 && !innermost_ok) break;
+        const int e = out.extents.at(out.pure_loops[i]);
+        if (e >= target.cores()) return out.pure_loops[i];
+        if (e > longest_extent) {
+            longest = out.pure_loops[i];
+            longest_extent = e;
+        }
     }
-    return "";
+    return longest;
 }
 
 // GEMM-like ops (gemm, matmul): accumulate each output tile in core-local
@@ -43,7 +54,8 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     s.memory("acc", MemLevel::Reg);
     // The tiled n loop is split (n_o, n_i); m and the batch loops keep their names.
     const std::string par = loop_with_work_for_every_core(out, target);
-    if (!par.empty() && !(par == inner && n_extent >= 4)) {
+    const bool par_short = !par.empty() && out.extents.at(par) < target.cores();
+    if (!par.empty() && !(par == inner && n_extent >= 4) && !(par_short && n_extent >= 4 * target.cores())) {
         s.parallel("Y", par);
     } else if (target.cores() > 1 && n_extent >= 4 * target.cores()) {
         // A GEMV (one row): the 4-column tiles over the cores.
@@ -94,10 +106,16 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     // Small layers or K not a multiple of 4 (misaligned rows run the kernel's
     // scalar path): DMA set-up and per-tile overhead outweigh the gain.
     Schedule s;
-    if (M < 4 && N >= 4 * target.cores() && K % 4 == 0 && algo.macs >= 8192) {
+    if (M < 4 && N >= 4 * target.cores() && K % 4 == 0 && algo.macs >= 2048) {
         // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each
         // core's weight block by DMA, the activation row once.
-        const int block = ((N + target.cores() - 1) / target.cores() + 3) / 4 * 4;
+        int block = ((N + target.cores() - 1) / target.cores() + 3) / 4 * 4;
+        // A partial last block makes Halide peel that iteration off the
+        // parallel loop, so it runs on one core after the others: prefer the
+        // largest multiple of 4 at most `block` that divides N (172 -> 4).
+        if (N % block != 0 && N % 4 == 0) {
+            while (N % block != 0) block -= 4;
+        }
         s.tile("Y", "n", block).tile("Y", "n_i", 4);
         s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
         s.tile("acc", "n", 4).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
@@ -141,7 +159,11 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     // (batch axes of extent 1, as in [1, heads, rows, cols], are skipped).
     Schedule s;
     const Stage &out = algo.output_stage();
-    const std::string par = loop_with_work_for_every_core(out, target);
+    // An elementwise op ([1, 172] after a GEMV) may split its innermost loop.
+    std::string par = loop_with_work_for_every_core(out, target, algo.stages.size() == 1);
+    // Composite algorithms (attention, decoder blocks) only on a loop with
+    // work for every core: their inner stages need not nest in a shorter one.
+    if (!par.empty() && algo.stages.size() > 4 && out.extents.at(par) < target.cores()) par.clear();
     if (!par.empty()) {
         s.parallel(out.name, par);
         // Row-wise ops (softmax, norms): each core computes the row statistics

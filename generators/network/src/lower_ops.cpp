@@ -579,7 +579,10 @@ Lowered lower_gather(const GraphNode &n, LowerContext &c) {
 
 // Halyard's iSoftmax with an optional second input: run-time row lengths.
 Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
-    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, true);
+    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false);
+    // Halyard's int16 form when the producer gives int16 (other types meet the
+    // compiler's usual type check against int8).
+    if (c.type(in(c, n, 0)) == ElemType::Int16) l.params["in_type"] = "int16";
     if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
         const std::string &len = n.inputs[1];
         l.params["lengths"] = shape_param(c.shape(len));

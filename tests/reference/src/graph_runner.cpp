@@ -225,11 +225,22 @@ void run_node(const OnnxGraph &g, const OnnxNode &n, std::map<std::string, Tenso
         // Halyard's extensions: run-time lengths (input 1), and int16 scores,
         // recognized as Halyard's network compiler types them: from a
         // RequantShift producer with more than 256 levels.
+        // (Through views: Reshape and the like keep their input's type.)
         bool int16_input = false;
-        for (const auto &p : g.nodes) {
-            if (p.outputs.size() == 1 && p.outputs[0] == n.inputs.at(0) && p.op_type == "RequantShift") {
-                const int64_t levels = p.has_attr("n_levels") ? p.attr_int("n_levels") : p.attr_int("n_levels_out", 256);
-                int16_input = levels > 256;
+        std::string t = n.inputs.at(0);
+        for (bool walked = true; walked;) {
+            walked = false;
+            for (const auto &p : g.nodes) {
+                if (p.outputs.size() != 1 || p.outputs[0] != t) continue;
+                if (p.op_type == "RequantShift") {
+                    const int64_t levels = p.has_attr("n_levels") ? p.attr_int("n_levels") : p.attr_int("n_levels_out", 256);
+                    int16_input = levels > 256;
+                } else if (p.op_type == "Reshape" || p.op_type == "Flatten" || p.op_type == "Squeeze" ||
+                           p.op_type == "Unsqueeze" || p.op_type == "Identity") {
+                    t = p.inputs.at(0);
+                    walked = true;
+                }
+                break;
             }
         }
         out(isoftmax(input(n, values, 0), n.attr_int("coeffA"), n.attr_int("coeffB"), n.attr_int("coeffC"),

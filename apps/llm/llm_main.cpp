@@ -38,7 +38,7 @@ void usage(FILE *out) {
     std::fprintf(out,
                  "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
                  "                   [--target cluster|host] [--cores N] [--clock-mhz F] [--work DIR]\n"
-                 "                   [--quality] [--profile] [--max-cycles N]\n"
+                 "                   [--quality] [--profile] [--bench KV,...] [--max-cycles N]\n"
                  "\n"
                  "Quantizes a llama2.c model to Halyard's integer dialect (calibrated on a built-in text),\n"
                  "builds its decode step through the network compiler (one network per KV-cache length),\n"
@@ -56,6 +56,8 @@ void usage(FILE *out) {
                  "                      float reference and the integer model (host build) and print\n"
                  "                      top-1 agreement and perplexity of both\n"
                  "  --profile           print every kernel call of the last step with its cycles\n"
+                 "  --bench KV,KV,...   instead of generating: one decode step at each KV length\n"
+                 "                      (all rows valid) on the cluster, cycles and tokens/s\n"
                  "  --max-cycles N      simulator limit (default 2e10)\n",
                  kDefaultDir.c_str(), kDefaultDir.c_str());
 }
@@ -95,6 +97,7 @@ int main(int argc, char **argv) {
     int steps = 64, cores = 0;
     double clock_mhz = kDefaultClockMhz;
     bool quality = false, profile = false;
+    std::string bench_kv;  // --bench KV,KV,...
     uint64_t max_cycles = 20000000000ull;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -122,6 +125,7 @@ int main(int argc, char **argv) {
         else if (arg == "--steps") steps = (int)parse_int("--steps", v, 1, 1 << 20);
         else if (arg == "--cores") cores = (int)parse_int("--cores", v, 1, 64);
         else if (arg == "--work") work = v;
+        else if (arg == "--bench") bench_kv = v;
         else if (arg == "--max-cycles") max_cycles = (uint64_t)parse_int("--max-cycles", v, 1, 0x7fffffffffffffffL);
         else if (arg == "--target") {
             target = v;
@@ -172,6 +176,29 @@ int main(int argc, char **argv) {
             return 0;
         }
 
+        if (!bench_kv.empty()) {
+            ProgramOptions po;
+            po.cores = cores;
+            size_t at = 0;
+            while (at <= bench_kv.size()) {
+                size_t end = bench_kv.find(',', at);
+                if (end == std::string::npos) end = bench_kv.size();
+                po.kv_lens.push_back((int)parse_int("--bench", bench_kv.substr(at, end - at).c_str(), 1, c.seq_len));
+                at = end + 1;
+            }
+            std::sort(po.kv_lens.begin(), po.kv_lens.end());
+            po.kv_lens.erase(std::unique(po.kv_lens.begin(), po.kv_lens.end()), po.kv_lens.end());
+            LlmProgram prog = build_llm_program(im, po, work);
+            const auto figures = bench_on_cluster(prog, max_cycles);
+            std::printf("decode step of %s on %s cores (one step, every cached row valid)\n", checkpoint_path.c_str(),
+                        cores ? std::to_string(cores).c_str() : "the target's");
+            std::printf("%8s %12s %14s\n", "KV", "cycles", "tokens/s");
+            for (const auto &[kv, cyc] : figures) {
+                std::printf("%8d %12llu %14.1f\n", kv, (unsigned long long)cyc, clock_mhz * 1e6 / (double)cyc);
+            }
+            std::printf("(tokens/s at %.0f MHz)\n", clock_mhz);
+            return 0;
+        }
         const std::vector<int> ids = tok.encode(prompt, true, false);
         const int positions = (int)ids.size() + steps - 1;
         if (positions > c.seq_len) {

@@ -229,4 +229,28 @@ ClusterRun run_on_cluster(const LlmProgram &p, const std::vector<int> &prompt, i
     return r;
 }
 
+std::vector<std::pair<int, uint64_t>> bench_on_cluster(const LlmProgram &p, uint64_t max_cycles) {
+    if (p.target != "cluster") throw std::logic_error("internal: bench_on_cluster of a " + p.target + " program");
+    std::vector<std::string> sources = p.sources;
+    sources.erase(std::remove_if(sources.begin(), sources.end(),
+                                 [](const std::string &s) { return s.size() >= 10 && s.substr(s.size() - 10) == "llm_loop.c"; }),
+                  sources.end());
+    sources.push_back(std::string(HALYARD_LLM_RUNTIME_DIR) + "/llm_bench.c");
+    const std::string elf = p.dir + "/llm_bench.elf";
+    auto b = harness::build_cluster_program(sources, p.include_dirs, elf);
+    if (!b.ok) throw std::runtime_error("building the bench program in " + p.dir + " failed:\n" + b.log);
+    auto run = harness::simulate(elf, max_cycles);
+    if (!run.ok) throw std::runtime_error("the bench program failed:\n" + run.log);
+    std::vector<std::pair<int, uint64_t>> out;
+    std::istringstream in(run.log);
+    std::string line;
+    while (std::getline(in, line)) {
+        long kv = 0;
+        unsigned long long cyc = 0;
+        if (std::sscanf(line.c_str(), "halyard-llm-bench %ld %llu", &kv, &cyc) == 2) out.push_back({(int)kv, cyc});
+    }
+    if (out.size() != p.kv_lens.size()) throw std::runtime_error("the bench program printed " + std::to_string(out.size()) + " of " + std::to_string(p.kv_lens.size()) + " figures:\n" + run.log);
+    return out;
+}
+
 }  // namespace halyard::llm

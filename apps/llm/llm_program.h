@@ -76,4 +76,8 @@ ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &pro
                           const std::function<void(int pos, int next, uint64_t cycles, int kv_len)> &on_step,
                           uint64_t max_cycles = 20000000000ull);
 
+// The decode step of each network once on the Verilator model, at its last
+// position (all cached rows valid): KV length -> cycles.
+std::vector<std::pair<int, uint64_t>> bench_on_cluster(const LlmProgram &program, uint64_t max_cycles = 20000000000ull);
+
 }  // namespace halyard::llm

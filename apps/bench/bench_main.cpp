@@ -1,6 +1,7 @@
 // halyard-bench: runs a fixed set of Transformer layers on the Verilator
 // model of the cluster and writes bench.md, bench.csv and bench.json:
-// cycles, MAC/cycle, utilization of the 32 MAC/cycle peak, L1 peak, DMA bytes.
+// cycles, MAC/cycle, utilization of the peak (cores x core.macs_per_cycle of
+// cluster.target), L1 peak, DMA bytes.
 // Every row's output is checked bit-exactly against a plain loop in this file
 // (run_row's `expected`); a row that does not match is reported as FAIL and
 // the tool exits non-zero.
@@ -14,216 +15,155 @@
 //   (e) Halyard, 8 cores, L1 tiles by DMA (double-buffered where the tile loop
 //       allows), output tiles written back by DMA, Xpulp micro-kernels
 // Shapes are M x K x N (M rows of activations, K reduction, N outputs).
-#include <algorithm>
+//
+// Options: --out DIR, --only LAYER, --rows abcde (a subset), --scaling (adds
+// the (e) rows on 1, 2 and 4 cores: core scaling), --jobs N (N rows at once,
+// each in a worker process: generation and the simulator are single-threaded),
+// --compare BASE.json [--max-slowdown R] (each row against a bench.json from
+// an earlier run; exits 3 when any row takes more than R x its baseline
+// cycles, default 1.05; cycle counts are deterministic, so any change is real).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <random>
-#include <sstream>
+#include <map>
 
-#include "halide_baseline.h"
-#include "halyard/dsl/ops.h"
-#include "halyard/generator.h"
-#include "halyard/harness/buffers.h"
-#include "halyard/harness/cluster_run.h"
+#include "bench_report.h"
+#include "bench_rows.h"
 
-using namespace halyard;
-using namespace halyard::harness;
+using namespace halyard_bench;
 
 namespace {
 
-struct Layer {
-    std::string name;
-    int heads = 0;  // 0: GEMM Y[M,N] = A[M,K] W[N,K]^T; >0: batched Q K^T per head
-    int M, K, N;
-    int64_t macs() const { return int64_t(std::max(heads, 1)) * M * K * N; }
-    std::string family() const { return heads ? "matmul" : "gemm"; }
-    std::map<std::string, std::string> params() const {
-        if (heads) {
-            return {{"a_shape", std::to_string(heads) + "x" + std::to_string(M) + "x" + std::to_string(K)},
-                    {"b_shape", std::to_string(heads) + "x" + std::to_string(N) + "x" + std::to_string(K)},
-                    {"trans_b", "1"}};
-        }
-        return {{"M", std::to_string(M)}, {"K", std::to_string(K)}, {"N", std::to_string(N)}, {"trans_b", "1"}};
-    }
+constexpr int kExitRegression = 3;
+
+struct Job {
+    const Layer *layer;
+    Config config;
 };
 
-struct Row {
-    std::string layer, config;
-    uint64_t cycles = 0, dma_bytes = 0;
-    int64_t l1_bytes = 0, macs = 0;
-    bool ok = false;
-    std::string note;
-};
-
-const char *kKernelTiles =
-    "compute_at acc Y n_o\nmemory acc reg\ntile acc m 4\ntile acc n 2\norder acc m_o n_o k m_i n_i\n"
-    "unroll acc m_i\nunroll acc n_i\nkernel acc gemm_int8_sdotp_4x2\n";
-
-// The Halyard schedule for a layer and configuration.
-std::string schedule_for(const Layer &l, const std::string &config) {
-    const bool par = config != "c", l1 = config == "e";
-    std::ostringstream s;
-    if (l.heads) {
-        // One head per core: Q, K and the head's scores tile live in L1.
-        s << "tile Y m 4\ntile Y n 2\norder Y b0 m_o n_o m_i n_i\ncompute_at acc Y n_o\nmemory acc reg\n"
-          << "tile acc m 4\ntile acc n 2\norder acc b0 m_o n_o k m_i n_i\nunroll acc m_i\nunroll acc n_i\n"
-          << "kernel acc gemm_int8_sdotp_4x2\n";
-        if (par) s << "parallel Y b0\n";
-        if (l1) s << "stage A L1 at Y b0 double_buffer\nstage B L1 at Y b0 double_buffer\nstage Y L1 at Y b0\n";
-        return s.str();
-    }
-    if (l.M < 4) {
-        // GEMV: no 4-row tile. (e) is the cluster default schedule (1x4 kernel,
-        // weight rows over cores, DMA); (c)/(d) split the outputs, plain loops.
-        if (l1) return "";
-        s << "tile Y n 32\nparallel Y n_o\ncompute_at acc Y n_i\nmemory acc reg\n";
-        if (!par) s.str("tile Y n 32\ncompute_at acc Y n_i\nmemory acc reg\n");
-        return s.str();
-    }
-    if (l.M / 4 >= 8) {
-        // Enough 4-row tiles for every core: rows over cores, all weights in L1.
-        s << "tile Y m 4\ntile Y n 2\norder Y m_o n_o m_i n_i\n" << kKernelTiles;
-        if (par) s << "parallel Y m_o\n";
-        if (l1) s << "stage B L1 at root\nstage A L1 at Y m_o double_buffer\nstage Y L1 at Y m_o\n";
-        return s.str();
-    }
-    // Few rows (decode/FFN): split the outputs over cores, 8 columns at a time.
-    s << "tile Y n 8\ntile Y n_i 2\ntile Y m 4\norder Y n_o m_o n_i_o m_i n_i_i\n"
-      << "compute_at acc Y n_i_o\nmemory acc reg\ntile acc m 4\ntile acc n 2\norder acc m_o n_o k m_i n_i\n"
-      << "unroll acc m_i\nunroll acc n_i\nkernel acc gemm_int8_sdotp_4x2\n";
-    if (par) s << "parallel Y n_o\n";
-    if (l1) s << "stage A L1 at root\nstage B L1 at Y n_o double_buffer\n";
-    return s.str();
+int usage() {
+    std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcde] [--scaling] [--jobs N]\n"
+                 "                     [--compare BASE.json [--max-slowdown RATIO]]\n";
+    return 2;
 }
 
-// (a): the loop nest a user writes by hand.
-GeneratedLibrary plain_c(const Layer &l, const std::string &name) {
-    GeneratedLibrary lib;
-    lib.name = name;
-    std::ostringstream h, c;
-    h << "#include <stdint.h>\nint " << name << "(const int8_t *A, const int8_t *B, int32_t *Y);\n";
-    c << "#pragma GCC optimize(\"O3\")\n#include \"" << name << ".h\"\n"
-      << "int " << name << "(const int8_t *A, const int8_t *B, int32_t *Y) {\n"
-      << "    int h, m, n, k;\n    for (h = 0; h < " << std::max(l.heads, 1) << "; h++)\n"
-      << "    for (m = 0; m < " << l.M << "; m++)\n      for (n = 0; n < " << l.N << "; n++) {\n"
-      << "        int32_t acc = 0;\n        const int8_t *a = A + (h * " << l.M << " + m) * " << l.K
-      << ", *b = B + (h * " << l.N << " + n) * " << l.K << ";\n"
-      << "        for (k = 0; k < " << l.K << "; k++) acc += a[k] * b[k];\n"
-      << "        Y[(h * " << l.M << " + m) * " << l.N << " + n] = acc;\n      }\n    return 0;\n}\n";
-    lib.header = h.str();
-    lib.c_source = c.str();
-    return lib;
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// (b): Halide's compile_to_c output for the same algorithm (halide_baseline.cpp).
-Row run_halide_row(const Layer &l, const std::string &name, const TypedBuffer &a, const TypedBuffer &b,
-                   const std::vector<int64_t> &expected, Row row) {
-    Algorithm algo;
-    if (l.heads) {
-        MatMulSpec spec;
-        spec.a_shape = {l.heads, l.M, l.K};
-        spec.b_shape = {l.heads, l.N, l.K};
-        spec.trans_b = true;
-        algo = matmul(spec);
-    } else {
-        GemmSpec spec;
-        spec.M = l.M;
-        spec.K = l.K;
-        spec.N = l.N;
-        spec.trans_b = true;
-        algo = gemm(spec);
-    }
-    halyard_bench::HalideBaseline hb = halyard_bench::halide_baseline(algo, name);
-    std::vector<SimInput> in = {{"int8_t", std::vector<int64_t>(a.size())}, {"int8_t", std::vector<int64_t>(b.size())}};
-    for (int64_t i = 0; i < a.size(); i++) in[0].values[i] = a.get(i);
-    for (int64_t i = 0; i < b.size(); i++) in[1].values[i] = b.get(i);
-    SimRun r = run_on_cluster_cxx(hb.lib, hb.files, hb.cxx_flags, in, "int32_t", expected, 200000000);
-    row.ok = r.ok;
-    row.cycles = r.cycles;
-    row.dma_bytes = r.dma_bytes;
-    if (!r.ok) row.note = "FAIL: " + r.log.substr(0, 2000);
-    return row;
+void print_progress(size_t done, size_t total, const Row &r, int target_cores, double row_s, double elapsed_s) {
+    std::cerr << "[" << done << "/" << total << "] " << r.layer << " " << config_name(parse_config(r.config), target_cores)
+              << ": " << r.cycles << " cycles" << (r.ok ? "" : "  " + r.note) << std::fixed << std::setprecision(1)
+              << " (" << row_s << " s; elapsed " << elapsed_s << " s)" << std::endl;
 }
 
-Row run_row(const Layer &l, const std::string &config, std::mt19937 &rng) {
-    Row row;
-    row.layer = l.name;
-    row.config = config;
-    row.macs = l.macs();
-    const int H = std::max(l.heads, 1);
-    TypedBuffer a = random_buffer(rng, ElemType::Int8, int64_t(H) * l.M * l.K);
-    TypedBuffer b = random_buffer(rng, ElemType::Int8, int64_t(H) * l.N * l.K);
-    // Expected: per head, A[M,K] x B[N,K]^T.
-    std::vector<int64_t> expected(int64_t(H) * l.M * l.N);
-    for (int h = 0; h < H; h++) {
-        for (int m = 0; m < l.M; m++) {
-            for (int n = 0; n < l.N; n++) {
-                int64_t acc = 0;
-                for (int k = 0; k < l.K; k++) {
-                    acc += a.get((int64_t(h) * l.M + m) * l.K + k) * b.get((int64_t(h) * l.N + n) * l.K + k);
-                }
-                expected[(int64_t(h) * l.M + m) * l.N + n] = acc;
+// --jobs N: each row in a child process (this program with --worker), at most
+// N at a time; a child writes its row as JSON, read back here.
+std::vector<Row> run_in_workers(const std::vector<Job> &jobs, int n_jobs, int target_cores) {
+    const char *tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp ? tmp : "/tmp") + "/halyard-bench-XXXXXX";
+    if (!mkdtemp(templ.data())) throw std::runtime_error("cannot create a scratch directory " + templ);
+    const std::string dir = templ;
+    std::vector<Row> rows(jobs.size());
+    std::map<pid_t, size_t> running;
+    std::vector<std::chrono::steady_clock::time_point> started(jobs.size());
+    const auto t0 = std::chrono::steady_clock::now();
+    size_t next = 0, done = 0;
+    while (done < jobs.size()) {
+        while (next < jobs.size() && (int)running.size() < n_jobs) {
+            const std::string out = dir + "/row" + std::to_string(next) + ".json";
+            const pid_t pid = fork();
+            if (pid < 0) throw std::runtime_error("fork failed");
+            if (pid == 0) {
+                execl("/proc/self/exe", "halyard-bench", "--worker", jobs[next].layer->name.c_str(),
+                      jobs[next].config.id.c_str(), out.c_str(), (char *)nullptr);
+                _exit(127);
             }
+            running[pid] = next;
+            started[next] = std::chrono::steady_clock::now();
+            next++;
         }
-    }
-    GeneratedLibrary lib;
-    const std::string name = "bench_" + l.name + "_" + config;
-    try {
-        if (config == "a") {
-            lib = plain_c(l, name);
-        } else if (config == "b") {
-            return run_halide_row(l, name, a, b, expected, row);
-        } else {
-            const std::string text = schedule_for(l, config);  // "" = the cluster default schedule
-            Schedule s = Schedule::parse(text, name);
-            lib = run_generator(l.family(), l.params(), TargetDescription::named("cluster"), text.empty() ? nullptr : &s,
-                                name);
-            row.l1_bytes = lib.arenas.l1_bytes;
+        int status = 0;
+        const pid_t pid = wait(&status);
+        if (pid < 0) throw std::runtime_error("wait failed");
+        const size_t i = running.at(pid);
+        running.erase(pid);
+        const std::string out = dir + "/row" + std::to_string(i) + ".json";
+        try {
+            std::vector<Row> one = read_rows(out);
+            if (one.size() != 1) throw std::runtime_error(out + ": want one row");
+            rows[i] = one[0];
+        } catch (const std::exception &e) {
+            rows[i].layer = jobs[i].layer->name;
+            rows[i].config = jobs[i].config.id;
+            rows[i].note = "FAIL: worker exited with status " + std::to_string(status) + " (" + e.what() + ")";
         }
-    } catch (const UserError &e) {
-        row.note = e.what();
-        return row;
+        done++;
+        print_progress(done, jobs.size(), rows[i], target_cores, seconds_since(started[i]), seconds_since(t0));
     }
-    std::vector<SimInput> in = {{"int8_t", std::vector<int64_t>(a.size())}, {"int8_t", std::vector<int64_t>(b.size())}};
-    for (int64_t i = 0; i < a.size(); i++) in[0].values[i] = a.get(i);
-    for (int64_t i = 0; i < b.size(); i++) in[1].values[i] = b.get(i);
-    // The plain loop nest is slow by nature; Halyard's rows get a tighter limit.
-    SimRun r = run_on_cluster(lib, in, "int32_t", expected, config == "a" ? 200000000 : 40000000);
-    row.ok = r.ok;
-    row.cycles = r.cycles;
-    row.dma_bytes = r.dma_bytes;
-    if (!r.ok) row.note = "FAIL: " + r.log.substr(0, 400);
-    return row;
-}
-
-std::string config_name(const std::string &c) {
-    if (c == "a") return "(a) plain C -O3, 1 core";
-    if (c == "b") return "(b) Halide compile_to_c, 8 cores";
-    if (c == "c") return "(c) Halyard, 1 core";
-    if (c == "d") return "(d) Halyard, 8 cores";
-    return "(e) Halyard, 8 cores, L1 + DMA";
+    std::system(("rm -rf '" + dir + "'").c_str());
+    return rows;
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string out_dir = ".", only, configs = "abcde";
-    for (int i = 1; i < argc; i++) {
-        std::string a = argv[i];
-        if (a == "--out" && i + 1 < argc) out_dir = argv[++i];
-        else if (a == "--only" && i + 1 < argc) only = argv[++i];        // one layer, by name
-        else if (a == "--rows" && i + 1 < argc) configs = argv[++i];     // e.g. "b" or "ade"
-        else {
-            std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcde]\n";
-            return 2;
+    std::string out_dir = ".", only, rows_letters = "abcde", compare_path;
+    double max_slowdown = 1.05;
+    int n_jobs = 1;
+    bool scaling = false;
+    try {
+        for (int i = 1; i < argc; i++) {
+            const std::string a = argv[i];
+            const bool has_value = i + 1 < argc;
+            if (a == "--worker" && i + 3 < argc) {
+                // Internal (--jobs): run one row, write it as a one-row bench.json.
+                const Layer *l = find_layer(argv[i + 1]);
+                if (!l) return 2;
+                Row r = run_row(*l, parse_config(argv[i + 2]));
+                std::ofstream(argv[i + 3]) << nlohmann::json::array({row_to_json(r)}).dump() << "\n";
+                return 0;
+            }
+            if (a == "--out" && has_value) out_dir = argv[++i];
+            else if (a == "--only" && has_value) only = argv[++i];
+            else if (a == "--rows" && has_value) rows_letters = argv[++i];
+            else if (a == "--scaling") scaling = true;
+            else if (a == "--compare" && has_value) compare_path = argv[++i];
+            else if ((a == "--max-slowdown" || a == "--jobs") && has_value) {
+                const std::string v = argv[++i];
+                char *end = nullptr;
+                const double x = std::strtod(v.c_str(), &end);
+                const bool whole = end && *end == '\0' && !v.empty();
+                if (a == "--jobs") {
+                    if (!whole || x < 1 || x != (int)x) {
+                        std::cerr << "halyard-bench: --jobs " << v << ": want a whole number >= 1\n";
+                        return 2;
+                    }
+                    n_jobs = (int)x;
+                } else {
+                    if (!whole || !(x >= 1.0)) {
+                        std::cerr << "halyard-bench: --max-slowdown " << v << ": want a ratio >= 1 (e.g. 1.05)\n";
+                        return 2;
+                    }
+                    max_slowdown = x;
+                }
+            } else return usage();
         }
-    }
-    if (configs.find_first_not_of("abcde") != std::string::npos || configs.empty()) {
-        std::cerr << "halyard-bench: --rows " << configs << ": give letters from abcde\n";
+    } catch (const std::exception &e) {
+        std::cerr << "halyard-bench: " << e.what() << "\n";
         return 2;
     }
-    // Fail before minutes of simulation, not after: the output files must be writable.
+    if (rows_letters.find_first_not_of("abcde") != std::string::npos || rows_letters.empty()) {
+        std::cerr << "halyard-bench: --rows " << rows_letters << ": give letters from abcde\n";
+        return 2;
+    }
+    // Fail before minutes of simulation, not after: the output files must be
+    // writable and the baseline readable.
     for (const char *f : {"bench.md", "bench.csv", "bench.json"}) {
         std::ofstream probe(out_dir + "/" + f, std::ios::app);
         if (!probe) {
@@ -232,60 +172,62 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    const std::vector<Layer> layers = {
-        {"gemm_64x64x64", 0, 64, 64, 64},       {"gemm_128x256x64", 0, 128, 256, 64},
-        {"ffn_up_16x64x256", 0, 16, 64, 256},   {"ffn_down_16x256x64", 0, 16, 256, 64},
-        {"gemv_1x64x256", 0, 1, 64, 256},       {"mha_scores_8h_64x16x64", 8, 64, 16, 64},
-    };
-    if (!only.empty() && std::none_of(layers.begin(), layers.end(), [&](const Layer &l) { return l.name == only; })) {
+    std::vector<Row> baseline;
+    if (!compare_path.empty()) {
+        try {
+            baseline = read_rows(compare_path);
+        } catch (const std::exception &e) {
+            std::cerr << "halyard-bench: --compare " << e.what() << "\n";
+            return 2;
+        }
+    }
+    if (!only.empty() && !find_layer(only)) {
         std::cerr << "halyard-bench: --only " << only << ": no such layer (layers:";
-        for (const auto &l : layers) std::cerr << " " << l.name;
+        for (const auto &l : bench_layers()) std::cerr << " " << l.name;
         std::cerr << ")\n";
         return 2;
     }
-    std::mt19937 rng(20261121);
-    std::vector<Row> rows;
-    bool all_ok = true;
-    for (const auto &l : layers) {
+    Ceilings ceilings;
+    try {
+        ceilings = ceilings_of(halyard::TargetDescription::named("cluster"));
+    } catch (const std::exception &e) {
+        std::cerr << "halyard-bench: " << e.what() << "\n";
+        return 2;
+    }
+    std::vector<Job> jobs;
+    for (const auto &l : bench_layers()) {
         if (!only.empty() && l.name != only) continue;
-        for (const char *c : {"a", "b", "c", "d", "e"}) {
-            if (configs.find(c) == std::string::npos) continue;
-            Row r = run_row(l, c, rng);
-            all_ok &= r.ok;
-            std::cerr << l.name << " " << config_name(c) << ": " << r.cycles << " cycles" << (r.ok ? "" : "  " + r.note)
-                      << "\n";
-            rows.push_back(r);
+        for (char c : std::string("abcde")) {
+            if (rows_letters.find(c) != std::string::npos) jobs.push_back({&l, parse_config(std::string(1, c))});
+        }
+        if (scaling) {
+            for (int n = 1; n < ceilings.cores; n *= 2) jobs.push_back({&l, parse_config("e@" + std::to_string(n))});
         }
     }
-    std::ofstream md(out_dir + "/bench.md"), csv(out_dir + "/bench.csv"), json(out_dir + "/bench.json");
-    md << "| layer | configuration | cycles | MAC/cycle | of 32 peak | speedup vs (a) | L1 peak (B) | DMA bytes | check |\n"
-       << "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
-    csv << "layer,config,cycles,macs,mac_per_cycle,utilization,l1_bytes,dma_bytes,bit_exact\n";
-    json << "[\n";
-    std::map<std::string, uint64_t> plain;
-    for (const auto &r : rows) {
-        if (r.config == "a") plain[r.layer] = r.cycles;
+    std::vector<Row> rows;
+    try {
+        if (n_jobs > 1) {
+            rows = run_in_workers(jobs, n_jobs, ceilings.cores);
+        } else {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (const Job &j : jobs) {
+                const auto t_row = std::chrono::steady_clock::now();
+                rows.push_back(run_row(*j.layer, j.config));
+                print_progress(rows.size(), jobs.size(), rows.back(), ceilings.cores, seconds_since(t_row),
+                               seconds_since(t0));
+            }
+        }
+    } catch (const std::exception &e) {
+        std::cerr << "halyard-bench: " << e.what() << "\n";
+        return 2;
     }
-    for (size_t i = 0; i < rows.size(); i++) {
-        const Row &r = rows[i];
-        double mpc = r.cycles ? double(r.macs) / double(r.cycles) : 0.0;
-        double speedup = r.cycles ? double(plain[r.layer]) / double(r.cycles) : 0.0;
-        md << "| " << r.layer << " | " << config_name(r.config) << " | " << r.cycles << " | " << std::fixed
-           << std::setprecision(2) << mpc << " | " << std::setprecision(1) << 100.0 * mpc / 32.0 << "% | "
-           << std::setprecision(1) << speedup << "x | " << r.l1_bytes << " | " << r.dma_bytes << " | "
-           << (r.ok ? "bit-exact" : "FAIL") << " |\n";
-        csv << r.layer << "," << r.config << "," << r.cycles << "," << r.macs << "," << std::setprecision(3) << mpc
-            << "," << mpc / 32.0 << "," << r.l1_bytes << "," << r.dma_bytes << "," << (r.ok ? 1 : 0) << "\n";
-        json << "  {\"layer\": \"" << r.layer << "\", \"config\": \"" << r.config << "\", \"cycles\": " << r.cycles
-             << ", \"macs\": " << r.macs << ", \"mac_per_cycle\": " << mpc << ", \"l1_bytes\": " << r.l1_bytes
-             << ", \"dma_bytes\": " << r.dma_bytes << ", \"bit_exact\": " << (r.ok ? "true" : "false") << "}"
-             << (i + 1 < rows.size() ? "," : "") << "\n";
+    bool all_ok = true;
+    for (const auto &r : rows) all_ok &= r.ok;
+    std::cout << write_tables(rows, out_dir, ceilings);
+    if (!compare_path.empty()) {
+        Comparison c = compare_rows(rows, baseline, max_slowdown);
+        std::cout << "\n" << c.text;
+        if (c.regressions) return kExitRegression;
     }
-    json << "]\n";
-    md.close();  // flushed before it is read back
-    csv.close();
-    json.close();
-    std::ifstream back(out_dir + "/bench.md");
-    std::cout << back.rdbuf();
     return all_ok ? 0 : 1;
 }

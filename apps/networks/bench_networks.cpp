@@ -14,6 +14,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "halyard/network/runner.h"
 #include "resize_model.h"
 
@@ -22,7 +24,7 @@ using namespace halyard;
 namespace {
 
 struct Case {
-    std::string name, folder, kind;
+    std::string name, folder, kind;  // kind: "decode, KV 16", "prefill 64", ...
     int cores;
     int64_t l1;
     std::string deeploy;     // Deeploy's published figure for this configuration, if any
@@ -52,6 +54,26 @@ std::string resized(const std::string &data, const std::string &out, const std::
     network::run_test_folder(o);
     std::cout << "made " << dir << " (resized " << from << ", expected outputs from the host build)\n";
     return dir;
+}
+
+
+// The row of networks.json: the run, what it is ("decode" with its KV length
+// or "prefill" with its prompt length, for the plots) and its cycles inside
+// kernel calls summed by op type ("MatMul+requant" counts as MatMul).
+nlohmann::json run_json(const Row &w) {
+    const auto &p = w.r.program;
+    const bool decode = w.c.kind.rfind("decode", 0) == 0;
+    const std::string digits = w.c.kind.substr(w.c.kind.find_last_of(' ') + 1);
+    nlohmann::json per_op = nlohmann::json::object();
+    for (const auto &call : w.r.calls) {
+        const std::string op = call.op.substr(0, call.op.find('+'));
+        per_op[op] = per_op.value(op, uint64_t(0)) + call.cycles;
+    }
+    return {{"network", w.c.name}, {"kind", decode ? "decode" : "prefill"}, {"length", std::stoll(digits)},
+            {"cores", w.c.cores}, {"l1_budget", w.c.l1}, {"cycles", w.r.cycles}, {"errors", w.r.errors},
+            {"total", w.r.total}, {"calls", p.steps.size()}, {"arena_bytes", p.arena_bytes},
+            {"arena_naive_bytes", p.arena_naive_bytes}, {"const_bytes", p.const_bytes}, {"l1_bytes", p.l1_bytes},
+            {"sim_seconds", w.seconds}, {"per_op", per_op}};
 }
 
 }  // namespace
@@ -135,11 +157,11 @@ int main(int argc, char **argv) {
                       << std::setprecision(0) << row.seconds << " s)\n";
             rows.push_back(std::move(row));
         }
-        std::ostringstream md, js;
+        std::ostringstream md;
+        nlohmann::json js = nlohmann::json::array();
         md << "| network | cores | L1 budget | cycles | ms at 360 MHz | kernel calls | activations (planned / no reuse) | "
               "weights+consts | L1 region | check | Deeploy (published, Siracusa) |\n"
            << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
-        js << "[\n";
         for (size_t i = 0; i < rows.size(); i++) {
             const auto &w = rows[i];
             const auto &p = w.r.program;
@@ -147,15 +169,10 @@ int main(int argc, char **argv) {
                << w.r.cycles << " | " << std::fixed << std::setprecision(2) << w.r.cycles / 360e3 << " | " << p.steps.size()
                << " | " << p.arena_bytes << " / " << p.arena_naive_bytes << " B | " << p.const_bytes << " B | " << p.l1_bytes
                << " B | " << (w.r.errors == 0 ? "bit-exact" : "MISMATCH") << " | " << w.c.deeploy << " |\n";
-            js << (i ? ",\n" : "") << "  {\"network\": \"" << w.c.name << "\", \"cores\": " << w.c.cores
-               << ", \"l1_budget\": " << w.c.l1 << ", \"cycles\": " << w.r.cycles << ", \"errors\": " << w.r.errors
-               << ", \"total\": " << w.r.total << ", \"calls\": " << p.steps.size() << ", \"arena_bytes\": " << p.arena_bytes
-               << ", \"arena_naive_bytes\": " << p.arena_naive_bytes << ", \"const_bytes\": " << p.const_bytes
-               << ", \"l1_bytes\": " << p.l1_bytes << ", \"sim_seconds\": " << w.seconds << "}";
+            js.push_back(run_json(w));
         }
-        js << "\n]\n";
         std::ofstream(out + "/networks.md") << md.str();
-        std::ofstream(out + "/networks.json") << js.str();
+        std::ofstream(out + "/networks.json") << js.dump(2) << "\n";
         std::cout << "\n" << md.str() << "\nwritten: " << out << "/networks.md, " << out << "/networks.json\n";
         for (const auto &w : rows) {
             if (w.r.errors) return 1;

@@ -39,7 +39,25 @@ module halyard_cluster
   output logic [31:0] dma_bytes_o,
   output logic [31:0] dma_busy_cycles_o,
   output logic [31:0] tcdm_conflicts_o,
-  output logic [63:0] cycles_o
+  output logic [63:0] cycles_o,
+
+  // For halyard-sim's timeline and energy model (no effect on timing): each
+  // core's activity this cycle (activity_e), its granted L1 / L2 data
+  // accesses, barrier waits, the DMA's running transfer, and the region
+  // markers generated code writes (sim.region_begin / sim.region_end: the
+  // address of the region's name).
+  output logic [NumCores*4-1:0]  core_activity_o,
+  output logic [NumCores-1:0]    core_l1_access_o,
+  output logic [NumCores-1:0]    core_l2_access_o,
+  output logic [NumCores-1:0]    barrier_wait_o,
+  output logic        dma_active_o,
+  output logic [7:0]  dma_active_id_o,
+  output logic [7:0]  dma_active_owner_o,
+  output logic [31:0] dma_active_src_o,
+  output logic [31:0] dma_active_dst_o,
+  output logic [NumCores-1:0]    mark_valid_o,
+  output logic [NumCores-1:0]    mark_end_o,
+  output logic [NumCores*32-1:0] mark_data_o
 );
 
   localparam logic [31:0] L1Base    = 32'(L1_BASE);
@@ -52,6 +70,8 @@ module halyard_cluster
   localparam logic [31:0] ExitA     = 32'(SIM_EXIT);
   localparam logic [31:0] TimerLoA  = 32'(SIM_TIMER_LO);
   localparam logic [31:0] TimerHiA  = 32'(SIM_TIMER_HI);
+  localparam logic [31:0] RegionBeginA = 32'(SIM_REGION_BEGIN);
+  localparam logic [31:0] RegionEndA   = 32'(SIM_REGION_END);
   localparam logic [31:0] PerfBase  = 32'(PERF_BASE);
   localparam int unsigned PerfStride= int'(PERF_STRIDE);
   localparam int unsigned NumNpu    = int'(NPU_TCDM_PORTS);
@@ -79,6 +99,7 @@ module halyard_cluster
   logic [31:0] f_addr  [NumCores];
   logic        sleeping [NumCores];
   logic        retire   [NumCores];
+  activity_e   activity [NumCores];
 
   // Targets.
   logic        l1_req [NumCores], l2_req [NumCores], eu_req [NumCores], dma_req [NumCores];
@@ -132,7 +153,8 @@ module halyard_cluster
       .pc_o          (pc[c]),
       .fatal_addr_o  (f_addr[c]),
       .sleeping_o    (sleeping[c]),
-      .retire_o      (retire[c])
+      .retire_o      (retire[c]),
+      .activity_o    (activity[c])
     );
   end
 
@@ -162,6 +184,9 @@ module halyard_cluster
     stdout_data_o  = '0;
     exit_valid_o   = 1'b0;
     exit_code_o    = '0;
+    mark_valid_o   = '0;
+    mark_end_o     = '0;
+    mark_data_o    = '0;
     for (int c = 0; c < int'(NumCores); c++) begin
       d_gnt[c]   = 1'b1;
       d_rdata[c] = '0;
@@ -186,6 +211,12 @@ module halyard_cluster
           if (d_we[c] && !exit_valid_o) begin
             exit_valid_o = 1'b1;
             exit_code_o  = d_wdata[c];
+          end
+        end else if (d_addr[c] == RegionBeginA || d_addr[c] == RegionEndA) begin
+          if (d_we[c]) begin
+            mark_valid_o[c] = 1'b1;
+            mark_end_o[c]   = d_addr[c] == RegionEndA;
+            mark_data_o[32*c +: 32] = d_wdata[c];
           end
         end else if (d_addr[c] == TimerLoA) begin
           d_rdata[c] = cycles_q[31:0];
@@ -325,7 +356,12 @@ module halyard_cluster
     .busy_o        (dma_busy),
     .status_o      (dma_status_o),
     .bytes_o       (dma_bytes_o),
-    .busy_cycles_o (dma_busy_cycles_o)
+    .busy_cycles_o (dma_busy_cycles_o),
+    .active_o      (dma_active_o),
+    .active_id_o   (dma_active_id_o),
+    .active_owner_o(dma_active_owner_o),
+    .active_src_o  (dma_active_src_o),
+    .active_dst_o  (dma_active_dst_o)
   );
 
   halyard_event_unit #(
@@ -345,7 +381,8 @@ module halyard_cluster
     .reg_gnt_o   (eu_gnt),
     .reg_rdata_o (eu_rdata),
     .dma_evt_i   (dma_evt),
-    .npu_evt_i   ('0)
+    .npu_evt_i   ('0),
+    .barrier_wait_o
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -366,6 +403,9 @@ module halyard_cluster
       core_pc_o[32*c +: 32]    = pc[c];
       core_instr_o[32*c +: 32] = instr_rdata[c];
       core_retire_o[c]         = retire[c];
+      core_activity_o[4*c +: 4] = activity[c];
+      core_l1_access_o[c]      = l1_req[c] && l1_gnt[c];
+      core_l2_access_o[c]      = l2_req[c] && l2_gnt[c];
       if (halted[c]) begin
         fatal_valid_o = 1'b1;
         fatal_core_o  = 8'(c);

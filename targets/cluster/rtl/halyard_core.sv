@@ -54,7 +54,8 @@ module halyard_core import halyard_pkg::*; #(
   output logic [31:0] pc_o,
   output logic [31:0] fatal_addr_o,
   output logic        sleeping_o,
-  output logic        retire_o      // an instruction retired or trapped (for traces)
+  output logic        retire_o,     // an instruction retired or trapped (for traces)
+  output activity_e   activity_o    // what this cycle counts as (perf counters)
 );
 
   // ---------------------------------------------------------------------------
@@ -808,6 +809,17 @@ module halyard_core import halyard_pkg::*; #(
         endcase
       end
     end
+  end
+
+  // The cycle's cause, as the counters above attribute it.
+  always_comb begin
+    if (halted_q) activity_o = ActHalted;
+    else if (ex_stall)
+      activity_o = ex_stall_kind == 3'd0 ? ActBranch : ex_stall_kind == 3'd1 ? ActLoadUse : ActMulticycle;
+    else if (ex_mem && !data_gnt_i && !data_err_i)
+      activity_o = data_stall_i == StallTcdm ? ActTcdm : data_stall_i == StallSleep ? ActSleep : ActL2;
+    else if (commit && !trap_taken) activity_o = ActRetire;
+    else activity_o = ActTrap;
   end
 
   assign instr_addr_o = pc_q;

@@ -60,7 +60,14 @@ module halyard_dma #(
   output logic        busy_o,
   output logic [31:0] status_o,
   output logic [31:0] bytes_o,
-  output logic [31:0] busy_cycles_o
+  output logic [31:0] busy_cycles_o,
+
+  // The transfer being executed (for halyard-sim's timeline; no effect on timing).
+  output logic        active_o,
+  output logic [7:0]  active_id_o,
+  output logic [7:0]  active_owner_o,
+  output logic [31:0] active_src_o,
+  output logic [31:0] active_dst_o
 );
 
   localparam int unsigned IdBits   = $clog2(NumSlots);
@@ -310,5 +317,10 @@ module halyard_dma #(
   assign status_o      = 32'(valid_q);
   assign bytes_o       = bytes_q;
   assign busy_cycles_o = busy_cycles_q;
+  assign active_o       = active_q;
+  assign active_id_o    = 8'(cur_q);
+  assign active_owner_o = 8'(owner_q[cur_q]);
+  assign active_src_o   = slot_q[cur_q][0];
+  assign active_dst_o   = slot_q[cur_q][1];
 
 endmodule

@@ -30,7 +30,10 @@ module halyard_event_unit #(
   output logic [31:0] reg_rdata_o [NumCores],
 
   input  logic [NumCores-1:0] dma_evt_i,
-  input  logic [NumCores-1:0] npu_evt_i
+  input  logic [NumCores-1:0] npu_evt_i,
+
+  // Cores whose barrier arrival is held this cycle (for halyard-sim's timeline).
+  output logic [NumCores-1:0] barrier_wait_o
 );
 
   logic [7:0]          mask_q [NumCores];
@@ -47,6 +50,7 @@ module halyard_event_unit #(
     logic [7:0]          pending;
     int unsigned         b;
     sw_set        = '0;
+    barrier_wait_o = '0;
     mask_d        = mask_q;
     buf_d         = buf_q;
     bar_mask_d    = bar_mask_q;
@@ -69,6 +73,7 @@ module halyard_event_unit #(
             end else begin
               reg_gnt_o[c] = 1'b0;
               bar_arrived_d[b][c] = 1'b1;
+              barrier_wait_o[c] = 1'b1;
             end
           end
         end else begin

@@ -42,6 +42,20 @@ package halyard_pkg;
   localparam int unsigned PerfMulticycle = 7;  // mulh/div stall cycles
   localparam int unsigned NumPerf        = 8;
 
+  // What a core did in a cycle: exactly the event its perf counters count
+  // (activity_o, for halyard-sim's timeline and energy model).
+  typedef enum logic [3:0] {
+    ActHalted     = 4'd0,  // stopped (fatal) or reset
+    ActRetire     = 4'd1,  // an instruction retired
+    ActTrap       = 4'd2,  // an instruction trapped (counted as neither)
+    ActBranch     = 4'd3,  // taken branch / jump / trap bubble
+    ActLoadUse    = 4'd4,
+    ActMulticycle = 4'd5,  // mulh/div
+    ActTcdm       = 4'd6,  // lost TCDM bank arbitration
+    ActL2         = 4'd7,  // waiting for L2 (or DMA queue back-pressure)
+    ActSleep      = 4'd8   // asleep in the event unit (wait or barrier)
+  } activity_e;
+
   // Why a core stopped the simulation.
   typedef enum logic [3:0] {
     FatalNone       = 4'd0,

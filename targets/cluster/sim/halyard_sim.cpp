@@ -1,6 +1,12 @@
 // halyard-sim: runs an RV32 ELF on the Verilator model of the cluster.
 //
-//   halyard-sim [--max-cycles N] [--json report.json] [--trace] [--quiet] prog.elf
+//   halyard-sim [--max-cycles N] [--json report.json] [--timeline trace.json
+//               [--timeline-min-slice N]] [--trace] [--quiet] prog.elf
+//
+// --json writes the run's figures: cycles, each core's perf counters, DMA and
+// TCDM figures and the energy of the run (energy.h: per-event energies from
+// cluster.target). --timeline writes a Chrome/Perfetto trace of every core's
+// state, each DMA transfer and the regions generated code marks (timeline.h).
 //
 // --trace prints every retired (or trapping) instruction to stderr as
 // "cycle core pc instr". halyard-sim-fst (built on request: target
@@ -19,11 +25,17 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "Vhalyard_cluster.h"
+#include "elf_loader.h"
+#include "energy.h"
+#include "timeline.h"
 #include "halyard_target_params.h"
 #include "verilated.h"
 #if VM_TRACE
@@ -31,6 +43,10 @@
 #endif
 
 namespace {
+
+using halyard::sim::Elf;
+using halyard::sim::Segment;
+using halyard::sim::load_elf;
 
 constexpr int kExitFatal = 101;
 constexpr int kExitHang = 102;
@@ -62,67 +78,6 @@ const char *fatal_name(int cause) {
     }
 }
 
-struct Segment {
-    uint32_t addr;
-    std::vector<uint8_t> bytes;
-};
-
-struct Elf {
-    uint32_t entry = 0;
-    uint32_t tohost = 0;
-    std::vector<Segment> segments;
-};
-
-template <typename T> T rd(const std::vector<uint8_t> &f, size_t off) {
-    T v;
-    if (off + sizeof(T) > f.size()) throw std::runtime_error("truncated ELF");
-    std::memcpy(&v, f.data() + off, sizeof(T));
-    return v;
-}
-
-Elf load_elf(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    std::vector<uint8_t> f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (f.size() < 52 || std::memcmp(f.data(), "\x7f" "ELF", 4) != 0 || f[4] != 1 || f[5] != 1)
-        throw std::runtime_error(path + ": not a little-endian ELF32 file");
-    if (rd<uint16_t>(f, 18) != 243) throw std::runtime_error(path + ": not a RISC-V ELF");
-    Elf e;
-    e.entry = rd<uint32_t>(f, 24);
-    uint32_t phoff = rd<uint32_t>(f, 28), shoff = rd<uint32_t>(f, 32);
-    uint16_t phentsize = rd<uint16_t>(f, 42), phnum = rd<uint16_t>(f, 44);
-    uint16_t shentsize = rd<uint16_t>(f, 46), shnum = rd<uint16_t>(f, 48);
-    for (int i = 0; i < phnum; i++) {
-        size_t p = phoff + (size_t)i * phentsize;
-        if (rd<uint32_t>(f, p) != 1) continue;  // PT_LOAD
-        uint32_t off = rd<uint32_t>(f, p + 4), paddr = rd<uint32_t>(f, p + 12);
-        uint32_t filesz = rd<uint32_t>(f, p + 16), memsz = rd<uint32_t>(f, p + 20);
-        if (memsz == 0) continue;
-        Segment s;
-        s.addr = paddr;
-        s.bytes.assign(memsz, 0);
-        if (off + (size_t)filesz > f.size()) throw std::runtime_error(path + ": segment past end of file");
-        std::memcpy(s.bytes.data(), f.data() + off, filesz);
-        e.segments.push_back(std::move(s));
-    }
-    // Find "tohost" in the symbol table.
-    for (int i = 0; i < shnum; i++) {
-        size_t sh = shoff + (size_t)i * shentsize;
-        if (rd<uint32_t>(f, sh + 4) != 2) continue;  // SHT_SYMTAB
-        uint32_t symoff = rd<uint32_t>(f, sh + 16), symsize = rd<uint32_t>(f, sh + 20);
-        uint32_t link = rd<uint32_t>(f, sh + 24);
-        size_t strsh = shoff + (size_t)link * shentsize;
-        uint32_t stroff = rd<uint32_t>(f, strsh + 16);
-        for (uint32_t s = 0; s + 16 <= symsize; s += 16) {
-            uint32_t name = rd<uint32_t>(f, symoff + s);
-            if (stroff + name >= f.size()) continue;
-            if (std::strcmp((const char *)f.data() + stroff + name, "tohost") == 0)
-                e.tohost = rd<uint32_t>(f, symoff + s + 4);
-        }
-    }
-    return e;
-}
-
 bool in_range(uint32_t a, uint64_t base, uint64_t size) { return a >= base && a - base < size; }
 
 // Bit fields of a Verilator port, whatever its width (the port widths follow
@@ -138,7 +93,8 @@ template <std::size_t N> uint32_t field(const VlWide<N> &v, int lsb, int width) 
 
 int main(int argc, char **argv) {
     uint64_t max_cycles = 100000000ull;
-    std::string json_path, elf_path;
+    std::string json_path, elf_path, timeline_path;
+    uint64_t timeline_min_slice = 16;
     bool quiet = false, trace = false;
     std::string fst_path;
     uint64_t fst_from = 0, fst_to = ~0ull;
@@ -146,6 +102,8 @@ int main(int argc, char **argv) {
         std::string a = argv[i];
         if (a == "--max-cycles" && i + 1 < argc) max_cycles = std::strtoull(argv[++i], nullptr, 0);
         else if (a == "--json" && i + 1 < argc) json_path = argv[++i];
+        else if (a == "--timeline" && i + 1 < argc) timeline_path = argv[++i];
+        else if (a == "--timeline-min-slice" && i + 1 < argc) timeline_min_slice = std::strtoull(argv[++i], nullptr, 0);
         else if (a == "--quiet") quiet = true;
         else if (a == "--trace") trace = true;
         else if (a == "--fst" && i + 1 < argc) fst_path = argv[++i];
@@ -153,21 +111,48 @@ int main(int argc, char **argv) {
         else if (a == "--fst-to" && i + 1 < argc) fst_to = std::strtoull(argv[++i], nullptr, 0);
         else if (!a.empty() && a[0] != '-' && elf_path.empty()) elf_path = a;
         else {
-            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
+            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--timeline trace.json [--timeline-min-slice N]] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
             return kExitUsage;
         }
     }
     if (elf_path.empty()) {
-        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
+        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--timeline trace.json [--timeline-min-slice N]] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
         return kExitUsage;
     }
     Elf elf;
     try {
-        elf = load_elf(elf_path);
+        elf = load_elf(elf_path, (uint64_t)HALYARD_L1_SIZE + HALYARD_L2_SIZE);
     } catch (const std::exception &e) {
         std::cerr << "halyard-sim: " << e.what() << "\n";
         return kExitUsage;
     }
+
+    std::ofstream timeline_file;
+    if (!timeline_path.empty()) {
+        timeline_file.open(timeline_path);
+        if (!timeline_file) {
+            std::cerr << "halyard-sim: --timeline " << timeline_path << ": cannot write the file\n";
+            return kExitUsage;
+        }
+    }
+    // A region's name: the NUL-terminated string at `addr` in the loaded image.
+    auto name_at = [&elf](uint32_t addr) -> std::string {
+        for (const Segment &seg : elf.segments) {
+            if (addr < seg.addr || addr - seg.addr >= seg.bytes.size()) continue;
+            std::string name;
+            for (size_t i = addr - seg.addr; i < seg.bytes.size() && seg.bytes[i] && name.size() < 200; i++)
+                name += (char)seg.bytes[i];
+            return name.empty() ? "region" : name;
+        }
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "region@0x%08x", addr);
+        return buf;
+    };
+    std::unique_ptr<halyard::sim::Timeline> timeline;
+    if (!timeline_path.empty())
+        timeline = std::make_unique<halyard::sim::Timeline>(HALYARD_CORES, timeline_min_slice, name_at);
+    std::unique_ptr<halyard::sim::EnergyModel> energy;
+    if (!json_path.empty()) energy = std::make_unique<halyard::sim::EnergyModel>(HALYARD_CORES);
 
     VerilatedContext ctx;
 #if VM_TRACE
@@ -330,11 +315,39 @@ int main(int argc, char **argv) {
             reason = "timeout";
             break;
         }
+        // This cycle counts (the run did not end in it): sample what the
+        // cores and the DMA did, for the timeline and the energy model.
+        if (timeline || energy) {
+            for (int c = 0; c < HALYARD_CORES; c++) {
+                auto act = (halyard::sim::Activity)field(top.core_activity_o, 4 * c, 4);
+                if (act == halyard::sim::kActSleep && field(top.barrier_wait_o, c, 1)) act = halyard::sim::kActBarrier;
+                if (timeline) timeline->core_cycle(c, act);
+                if (energy)
+                    energy->core_cycle(c, act, field(top.core_instr_o, 32 * c, 32), field(top.core_l1_access_o, c, 1),
+                                       field(top.core_l2_access_o, c, 1));
+            }
+            if (timeline) {
+                timeline->dma_cycle(cycle, top.dma_active_o, top.dma_active_id_o, top.dma_active_owner_o,
+                                    top.dma_active_src_o, top.dma_active_dst_o, top.dma_bytes_o);
+                if (top.mark_valid_o) {
+                    for (int c = 0; c < HALYARD_CORES; c++) {
+                        if (field(top.mark_valid_o, c, 1))
+                            timeline->region_mark(cycle, c, field(top.mark_end_o, c, 1), field(top.mark_data_o, 32 * c, 32));
+                    }
+                }
+            }
+        }
         top.clk_i = 1;
         top.eval();
 #if VM_TRACE
         if (dump) fst.dump(2 * cycle + 1);
 #endif
+    }
+    if (timeline) {
+        timeline->dma_cycle(cycle, false, 0, 0, 0, 0, top.dma_bytes_o);
+        timeline->write(timeline_file, cycle, elf_path);
+        timeline_file.close();
+        if (!timeline_file) std::cerr << "halyard-sim: --timeline " << timeline_path << ": write failed\n";
     }
     flush_lines();
 #if VM_TRACE
@@ -350,20 +363,25 @@ int main(int argc, char **argv) {
     }
 
     if (!json_path.empty()) {
-        std::ofstream js(json_path);
-        js << "{\n  \"elf\": \"" << elf_path << "\",\n  \"end\": \"" << reason << "\",\n  \"exit_code\": " << exit_code
-           << ",\n  \"cycles\": " << cycle << ",\n  \"sim_seconds\": " << secs
-           << ",\n  \"sim_cycles_per_second\": " << (secs > 0 ? (uint64_t)(cycle / secs) : 0)
-           << ",\n  \"tcdm_conflicts\": " << top.tcdm_conflicts_o << ",\n  \"dma\": {\"bytes\": " << top.dma_bytes_o
-           << ", \"busy_cycles\": " << top.dma_busy_cycles_o << "},\n  \"cores\": [\n";
+        // Written through nlohmann::json: names and paths are escaped.
+        nlohmann::json r = {{"elf", elf_path},
+                            {"end", reason},
+                            {"exit_code", exit_code},
+                            {"cycles", cycle},
+                            {"sim_seconds", secs},
+                            {"sim_cycles_per_second", secs > 0 ? (uint64_t)(cycle / secs) : 0},
+                            {"tcdm_conflicts", top.tcdm_conflicts_o},
+                            {"dma", {{"bytes", top.dma_bytes_o}, {"busy_cycles", top.dma_busy_cycles_o}}},
+                            {"cores", nlohmann::json::array()}};
         for (int c = 0; c < HALYARD_CORES; c++) {
-            js << "    {\"core\": " << c;
-            for (int i = 0; i < kNumPerf; i++) {
-                js << ", \"" << kPerfNames[i] << "\": " << field(top.perf_o, 32 * (c * kNumPerf + i), 32);
-            }
-            js << "}" << (c + 1 < HALYARD_CORES ? "," : "") << "\n";
+            nlohmann::json core = {{"core", c}};
+            for (int i = 0; i < kNumPerf; i++) core[kPerfNames[i]] = field(top.perf_o, 32 * (c * kNumPerf + i), 32);
+            r["cores"].push_back(core);
         }
-        js << "  ]\n}\n";
+        r["energy"] = energy->report(cycle, top.dma_bytes_o);
+        std::ofstream js(json_path);
+        js << r.dump(2) << "\n";
+        if (!js) std::cerr << "halyard-sim: --json " << json_path << ": cannot write the file\n";
     }
     return process_status(exit_code);
 }

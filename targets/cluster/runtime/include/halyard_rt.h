@@ -15,6 +15,8 @@
    Arenas               HL_L1_BSS / HL_L2_BSS / HL_L1_DATA place static data;
                         hl_l1_alloc / hl_l2_alloc bump-allocate, *_free_all reset
    Perf counters        hl_perf_read(HL_PERF_*), hl_perf_reset(), hl_cycles()
+   Timeline regions     hl_region_begin(name) / hl_region_end(name): a named
+                        span on this core's track of halyard-sim --timeline
    Output / exit        hl_printf (also printf, puts, putchar), hl_exit(code)
 */
 #ifndef HALYARD_RT_H
@@ -132,6 +134,18 @@ static inline uint32_t hl_perf_read_core(unsigned core, enum hl_perf_counter c) 
 }
 static inline void hl_perf_reset(void) { HL_REG32(HALYARD_PERF_BASE + HALYARD_PERF_STRIDE * hl_core_id()) = 0; }
 uint64_t hl_cycles(void);
+
+/* Named regions for halyard-sim --timeline: one store each (about 2 cycles).
+   `name` must be a string literal (the simulator reads it from the ELF's
+   loaded data); begin and end take the same pointer. Define
+   HL_NO_TIMELINE_REGIONS to compile them out. */
+#ifdef HL_NO_TIMELINE_REGIONS
+#define hl_region_begin(name) ((void)(name))
+#define hl_region_end(name) ((void)(name))
+#else
+#define hl_region_begin(name) (HL_REG32(HALYARD_SIM_REGION_BEGIN) = (uint32_t)(uintptr_t)(name))
+#define hl_region_end(name) (HL_REG32(HALYARD_SIM_REGION_END) = (uint32_t)(uintptr_t)(name))
+#endif
 
 void hl_putc(char c);
 int hl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <sstream>
 
 namespace halyard::io {
@@ -410,6 +412,7 @@ NpzFile parse_npz(const std::vector<uint8_t> &bytes, const std::string &path) {
     NpzFile npz;
     npz.path = path;
     size_t p = cd_off;
+    std::map<uint64_t, uint64_t> entry_spans;  // local header offset -> end of the entry's data
     for (unsigned e = 0; e < n_entries; ++e) {
         const std::string ectx = path + ": central directory entry " + std::to_string(e);
         if (p + 46 > cd_off + size_t(cd_size)) fail(ectx, "truncated central directory");
@@ -439,6 +442,15 @@ NpzFile parse_npz(const std::vector<uint8_t> &bytes, const std::string &path) {
         if (data_off + csize > size)
             fail(ctx, "truncated file: entry data (" + std::to_string(csize) + " bytes at offset " +
                           std::to_string(data_off) + ") runs past end of file (" + std::to_string(size) + " bytes)");
+        // Entries sharing bytes would let a small file inflate without bound
+        // (every entry the same deflate bomb); zip writers never do it.
+        const uint64_t entry_end = data_off + csize;
+        auto next = entry_spans.lower_bound(local_off);
+        if ((next != entry_spans.end() && next->first < entry_end) ||
+            (next != entry_spans.begin() && std::prev(next)->second > local_off))
+            fail(ctx, "entry data (local header at offset " + std::to_string(local_off) +
+                          ") overlaps another entry's");
+        entry_spans.emplace(local_off, entry_end);
         const uint8_t *cdata = b + data_off;
 
         std::vector<uint8_t> raw;

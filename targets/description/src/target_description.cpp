@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,11 +38,24 @@ std::string macro_name(const std::string &key) {
 bool parse_int(const std::string &text, int64_t *out) {
     if (text.empty()) return false;
     char *end = nullptr;
+    errno = 0;
     long long v = std::strtoll(text.c_str(), &end, 0);
-    if (*end != '\0') return false;
+    if (*end != '\0' || errno == ERANGE) return false;  // strtoll saturates out-of-range values
     *out = v;
     return true;
 }
+
+// Counts the compiler multiplies, divides and allocates by, and sizes of a
+// 32-bit address space: a value outside is a typo, and would overflow.
+struct KeyRange {
+    const char *key;
+    int64_t min, max;
+};
+constexpr int64_t kAddressSpace = int64_t(1) << 32;
+const KeyRange kKeyRanges[] = {
+    {"cores", 1, 1024},          {"l1.banks", 1, 1024},           {"l1.size", 0, kAddressSpace},
+    {"l2.size", 0, kAddressSpace}, {"stack.size", 0, kAddressSpace}, {"l1.budget", 0, kAddressSpace},
+};
 
 }  // namespace
 
@@ -53,13 +68,24 @@ TargetDescription TargetDescription::load(const std::string &path) {
             throw TargetError("target description " + path + ": missing required key '" + required + "'");
         }
     }
-    if (t.cores() < 1) throw TargetError("target description " + path + ": 'cores' must be >= 1");
+    for (const KeyRange &r : kKeyRanges) {
+        if (!t.has(r.key)) continue;
+        const int64_t v = t.get_int(r.key);
+        if (v < r.min || v > r.max) {
+            throw TargetError(t.where_.at(r.key) + ": key '" + r.key + "' = " + std::to_string(v) + " is outside " +
+                              std::to_string(r.min) + ".." + std::to_string(r.max));
+        }
+    }
     return t;
 }
 
 int64_t TargetDescription::l1_data_budget() const {
     const int64_t stack = has("stack.size") ? get_int("stack.size") : 0;
-    const int64_t for_data = l1_size() - cores() * stack;
+    int64_t stacks = 0, for_data = 0;  // load() keeps both in range; with() may not
+    if (__builtin_mul_overflow(get_int("cores"), stack, &stacks) || __builtin_sub_overflow(l1_size(), stacks, &for_data)) {
+        throw TargetError("target description " + source_ + ": l1.size " + get("l1.size") + " minus cores " + get("cores") +
+                          " x stack.size " + std::to_string(stack) + " overflows");
+    }
     return has("l1.budget") ? std::min(for_data, get_int("l1.budget")) : for_data;
 }
 
@@ -89,6 +115,10 @@ void TargetDescription::read_file(const std::string &path, int depth) {
     if (depth > 8) throw TargetError("target description " + path + ": includes nested too deeply");
     std::ifstream in(path);
     if (!in) throw TargetError("cannot open target description " + path);
+    // A folder opens but reads as empty, a device may never end ("include .").
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw TargetError("target description " + path + " is not a regular file");
     std::string line;
     int lineno = 0;
     while (std::getline(in, line)) {

@@ -22,6 +22,13 @@ namespace halyard::llm {
 
 io::OnnxGraph decode_graph(const IntegerModel &model, int kv_len, const std::string &name);
 
+// The prompt at positions 0..n-1 in one graph (the same integer model: every
+// row computes what n decode steps would, bit for bit). Input: tokens int32
+// [n]. Outputs: logits int32 [1, vocab] of the last token, then per layer
+// k_new.l, v_new.l int8 [n_kv_heads, n, head_size] (the cache's first n rows).
+// Causal attention is iSoftmax with the constant row lengths 1..n.
+io::OnnxGraph prefill_graph(const IntegerModel &model, int n, const std::string &name);
+
 // Element types of the graph inputs (for the network compiler).
 std::map<std::string, ElemType> decode_input_types(const IntegerModel &model);
 

@@ -58,6 +58,8 @@ void usage(FILE *out) {
                  "  --profile           print every kernel call of the last step with its cycles\n"
                  "  --bench KV,KV,...   instead of generating: one decode step at each KV length\n"
                  "                      (all rows valid) on the cluster, cycles and tokens/s\n"
+                 "  --bench-prefill N,.. instead of generating: the prefill network of N tokens on the cluster\n"
+                 "  --no-prefill        run the prompt token by token through the decode networks\n"
                  "  --max-cycles N      simulator limit (default 2e10)\n",
                  kDefaultDir.c_str(), kDefaultDir.c_str());
 }
@@ -96,7 +98,8 @@ int main(int argc, char **argv) {
     std::string prompt = "Once upon a time", target = "cluster", work;
     int steps = 64, cores = 0;
     double clock_mhz = kDefaultClockMhz;
-    bool quality = false, profile = false;
+    bool quality = false, profile = false, prefill = true;
+    std::string bench_prefill;  // --bench-prefill N,N,...
     std::string bench_kv;  // --bench KV,KV,...
     uint64_t max_cycles = 20000000000ull;
     for (int i = 1; i < argc; ++i) {
@@ -113,6 +116,10 @@ int main(int argc, char **argv) {
             profile = true;
             continue;
         }
+        if (arg == "--no-prefill") {
+            prefill = false;
+            continue;
+        }
         if (i + 1 >= argc) {
             std::fprintf(stderr, "halyard-llm: %s needs a value (or unknown option)\n", arg.c_str());
             usage(stderr);
@@ -126,6 +133,7 @@ int main(int argc, char **argv) {
         else if (arg == "--cores") cores = (int)parse_int("--cores", v, 1, 64);
         else if (arg == "--work") work = v;
         else if (arg == "--bench") bench_kv = v;
+        else if (arg == "--bench-prefill") bench_prefill = v;
         else if (arg == "--max-cycles") max_cycles = (uint64_t)parse_int("--max-cycles", v, 1, 0x7fffffffffffffffL);
         else if (arg == "--target") {
             target = v;
@@ -176,6 +184,28 @@ int main(int argc, char **argv) {
             return 0;
         }
 
+        if (!bench_prefill.empty()) {
+            std::printf("prefill of %s on %s cores (the prompt in one network, from position 0)\n",
+                        checkpoint_path.c_str(), cores ? std::to_string(cores).c_str() : "the target's");
+            std::printf("%8s %12s %14s\n", "tokens", "cycles", "cycles/token");
+            size_t at = 0;
+            while (at <= bench_prefill.size()) {
+                size_t end = bench_prefill.find(',', at);
+                if (end == std::string::npos) end = bench_prefill.size();
+                const int n = (int)parse_int("--bench-prefill", bench_prefill.substr(at, end - at).c_str(), 2, c.seq_len - 1);
+                at = end + 1;
+                std::vector<int> prompt(n);
+                for (int i = 0; i < n; i++) prompt[i] = i == 0 ? Tokenizer::kBos : 3 + (i * 37) % (c.vocab_size - 3);
+                ProgramOptions po;
+                po.cores = cores;
+                po.prefill_len = n;
+                po.kv_lens = {kv_lens_for(n + 1, c.seq_len).back()};
+                LlmProgram prog = build_llm_program(im, po, work + "/prefill" + std::to_string(n));
+                ClusterRun run = run_on_cluster(prog, prompt, 1, {}, max_cycles);
+                std::printf("%8d %12llu %14.0f\n", n, (unsigned long long)run.cycles.at(0), (double)run.cycles.at(0) / n);
+            }
+            return 0;
+        }
         if (!bench_kv.empty()) {
             ProgramOptions po;
             po.cores = cores;
@@ -210,6 +240,10 @@ int main(int argc, char **argv) {
         po.target = target;
         po.cores = cores;
         po.kv_lens = kv_lens_for(positions, c.seq_len);
+        if (prefill && ids.size() > 1 && target == "cluster") {
+            po.prefill_len = (int)ids.size();
+            if (po.kv_lens.back() <= po.prefill_len) po.kv_lens = kv_lens_for(po.prefill_len + 1, c.seq_len);
+        }
         std::string kvs;
         for (int kv : po.kv_lens) kvs += (kvs.empty() ? "" : ", ") + std::to_string(kv);
         std::fprintf(stderr, "halyard-llm: building %zu decode networks (KV %s) for the %s in %s\n", po.kv_lens.size(),
@@ -265,13 +299,21 @@ int main(int argc, char **argv) {
         std::printf("\n\n");
         // Figures. Steps 0..prompt-2 only fill the cache with the prompt (prefill,
         // token by token); the rest produce a token each (decode).
-        const size_t n_prefill = ids.size() - 1;
+        // With a prefill network its one entry (KV 0) covers the prompt and
+        // yields the first token.
+        const bool one_prefill = !kv_of_step.empty() && kv_of_step[0] == 0;
+        const size_t n_prefill = one_prefill ? 1 : ids.size() - 1;
         uint64_t pre = 0, dec = 0;
         for (size_t i = 0; i < cycles.size(); i++) (i < n_prefill ? pre : dec) += cycles[i];
         const size_t n_dec = cycles.size() - std::min(cycles.size(), n_prefill);
         const double dec_per_tok = n_dec ? (double)dec / n_dec : 0;
-        std::printf("prompt   %zu tokens, %.0f cycles/token (token by token through the decode networks)\n", ids.size(),
-                    n_prefill ? (double)pre / n_prefill : 0.0);
+        if (one_prefill) {
+            std::printf("prompt   %zu tokens in one prefill network: %llu cycles (%.0f cycles/token)\n", ids.size(),
+                        (unsigned long long)pre, (double)pre / ids.size());
+        } else {
+            std::printf("prompt   %zu tokens, %.0f cycles/token (token by token through the decode networks)\n",
+                        ids.size(), n_prefill ? (double)pre / n_prefill : 0.0);
+        }
         std::printf("decode   %zu tokens, %.0f cycles/token on %s cores", n_dec, dec_per_tok,
                     cores ? std::to_string(cores).c_str() : "the target's");
         std::map<int, std::pair<uint64_t, int>> by_kv;
@@ -320,7 +362,12 @@ int main(int argc, char **argv) {
             }
             std::printf("\n");
         }
-        std::printf("energy   not modelled yet (issue 14)\n");
+        if (!run.cycles.empty() && run.energy_uj > 0) {
+            std::printf("energy   %.1f uJ per step (the run's %.0f uJ over %zu steps, %.1f mW mean at %.0f MHz; activity "
+                        "model, docs/energy.md; Deeploy: 490 uJ/token)\n",
+                        run.energy_uj / run.cycles.size(), run.energy_uj, run.cycles.size(),
+                        run.energy_uj * 1e-6 / (run.sim_cycles / (clock_mhz * 1e6)) * 1e3, clock_mhz);
+        }
         std::printf("host     build %.1f s, simulation %.1f s (%.0f cycles/s)\n", build_s, sim_s,
                     sim_s > 0 ? (double)run.total_cycles / sim_s : 0.0);
         return 0;

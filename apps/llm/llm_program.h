@@ -22,6 +22,7 @@ struct ProgramOptions {
     std::optional<int64_t> l1_budget;
     std::vector<int> kv_lens;            // networks to build (ascending); empty: kv_lens_for(seq_len)
     bool export_onnx = true;             // also keep <dir>/llm_kv<N>.onnx
+    int prefill_len = 0;                 // > 0: also a prefill network for a prompt of this many tokens
 };
 
 // Powers of two from 16 up to the first one >= positions (capped at seq_len).
@@ -31,7 +32,8 @@ struct LlmProgram {
     std::string dir;
     std::string target;
     std::vector<int> kv_lens;
-    std::vector<network::NetworkProgram> networks;
+    int prefill_len = 0;
+    std::vector<network::NetworkProgram> networks;   // decode networks by KV length, then the prefill's
     std::vector<std::string> sources;    // C files to compile (networks, kernels, glue, token loop)
     std::vector<std::string> include_dirs;
     int64_t weight_bytes = 0;            // shared constants (counted once)
@@ -52,12 +54,16 @@ public:
     void reset() const;
     // Throws std::runtime_error when the step fails.
     void step(int token, int pos, std::vector<int32_t> &logits) const;
+    // The whole prompt (exactly the program's prefill_len tokens) after a
+    // reset; the next step is at position tokens.size().
+    void prefill(const std::vector<int> &tokens, std::vector<int32_t> &logits) const;
     int vocab() const { return vocab_; }
 
 private:
     void *handle_ = nullptr;
     void (*reset_)(void) = nullptr;
     int (*step_)(int32_t, int32_t, int32_t *) = nullptr;
+    int (*prefill_)(const int32_t *, int32_t, int32_t *) = nullptr;
     int vocab_ = 0;
 };
 
@@ -67,9 +73,11 @@ private:
 struct ClusterRun {
     std::vector<int> tokens;             // prompt + generated
     std::vector<uint64_t> cycles;        // per step
-    std::vector<int> kv_len;             // network of each step
+    std::vector<int> kv_len;             // network of each step (0: the prefill)
     uint64_t total_cycles = 0;           // sum over the steps
     std::vector<std::pair<std::string, uint64_t>> last_step_calls;   // node, cycles (the last step)
+    double energy_uj = 0;                // the whole run, the simulator's activity model (docs/energy.md)
+    uint64_t sim_cycles = 0;             // the whole run
     std::string log;
 };
 ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &prompt, int steps,

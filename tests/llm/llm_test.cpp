@@ -719,6 +719,41 @@ INSTANTIATE_TEST_SUITE_P(
         TinyCase{"mqa_hidden13_separate", 12, 13, 3, 3, 1, 10, 5, false, CheckpointFormat::Ak42V1}),
     [](const ::testing::TestParamInfo<TinyCase> &p) { return std::string(p.param.name); });
 
+// The prefill network computes what the decode steps compute, bit for bit:
+// the prompt's last logits, and the cache it leaves (the following steps).
+TEST(IntegerModel, PrefillEqualsTheDecodeSteps) {
+    const TinyModel tm = make_tiny(16, 13, 2, 4, 2, 11, 12, true, 31);
+    const std::string path = temp_path("model.bin");
+    legacy_bytes(tm).save(path);
+    const Checkpoint ck = load_checkpoint(path);
+    const IntegerModel im = quantize_tiny(ck, 7);
+    const std::vector<int> prompt = {1, 5, 9, 2, 7};
+    ProgramOptions po;
+    po.target = "host";
+    po.kv_lens = {8, 12};
+    po.prefill_len = (int)prompt.size();
+    const LlmProgram prog = build_llm_program(im, po, temp_path("prog"));
+    HostModel host(prog);
+    std::vector<int32_t> by_steps, by_prefill;
+    host.reset();
+    for (int pos = 0; pos < (int)prompt.size(); pos++) host.step(prompt[pos], pos, by_steps);
+    std::vector<std::vector<int32_t>> after_steps;
+    for (int pos = 5; pos < 10; pos++) {
+        std::vector<int32_t> l;
+        host.step(pos % 11, pos, l);
+        after_steps.push_back(l);
+    }
+    host.reset();
+    host.prefill(prompt, by_prefill);
+    EXPECT_EQ(by_prefill, by_steps);
+    for (int pos = 5; pos < 10; pos++) {
+        std::vector<int32_t> l;
+        host.step(pos % 11, pos, l);
+        EXPECT_EQ(l, after_steps[pos - 5]) << "position " << pos;
+    }
+    EXPECT_THROW(host.prefill({1, 2}, by_prefill), std::runtime_error);  // not the network's length
+}
+
 TEST(IntegerModel, BadOptionsAreNamed) {
     const TinyModel tm = make_tiny(8, 13, 1, 2, 2, 5, 4, true, 1);
     const std::string path = temp_path("model.bin");

@@ -67,6 +67,35 @@ int llm_step(int32_t token, int32_t pos, int32_t *logits) {
     return 0;
 }
 
+int llm_prefill(const int32_t *tokens, int32_t n, int32_t *logits) {
+    /* The prefill writes [kv_heads][n][head]; the first network that holds
+     * n + 1 rows is where the next step continues. */
+    static LLM_L2 int8_t pk[LLM_LAYERS][LLM_KV_HEADS * (LLM_PREFILL_LEN > 0 ? LLM_PREFILL_LEN : 1) * LLM_HEAD_SIZE];
+    static LLM_L2 int8_t pv[LLM_LAYERS][LLM_KV_HEADS * (LLM_PREFILL_LEN > 0 ? LLM_PREFILL_LEN : 1) * LLM_HEAD_SIZE];
+    int8_t *kn[LLM_LAYERS], *vn[LLM_LAYERS];
+    int32_t b = 0, l, h, i, kv;
+    int rc;
+    if (LLM_PREFILL_LEN == 0 || n != LLM_PREFILL_LEN || next_pos != 0) return -1;
+    while (b < LLM_NUM_BUCKETS && llm_bucket_kv_len[b] < n + 1) b++;
+    if (b == LLM_NUM_BUCKETS) return -1;
+    for (l = 0; l < LLM_LAYERS; l++) {
+        kn[l] = pk[l];
+        vn[l] = pv[l];
+    }
+    rc = llm_run_prefill(tokens, logits, kn, vn);
+    if (rc != 0) return rc;
+    kv = llm_bucket_kv_len[b];
+    for (l = 0; l < LLM_LAYERS; l++)
+        for (h = 0; h < LLM_KV_HEADS; h++)
+            for (i = 0; i < n * LLM_HEAD_SIZE; i++) {
+                k_cache[l][h * kv * LLM_HEAD_SIZE + i] = pk[l][h * n * LLM_HEAD_SIZE + i];
+                v_cache[l][h * kv * LLM_HEAD_SIZE + i] = pv[l][h * n * LLM_HEAD_SIZE + i];
+            }
+    cur_bucket = b;
+    next_pos = n;
+    return 0;
+}
+
 int32_t llm_argmax(const int32_t *logits) {
     int32_t best = 0, i;
     for (i = 1; i < LLM_VOCAB; i++)

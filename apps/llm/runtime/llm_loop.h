@@ -24,6 +24,12 @@ void llm_reset(void);
  * -1 if pos is out of order or beyond the largest network. */
 int llm_step(int32_t token, int32_t pos, int32_t *logits);
 
+/* The prompt in one network (after a reset): tokens[n], n == LLM_PREFILL_LEN,
+ * at positions 0..n-1; logits of the last token out; the next step is at
+ * position n. Returns 0, 1 + the failing call, or -1 (no prefill network of
+ * that length, or not right after a reset). */
+int llm_prefill(const int32_t *tokens, int32_t n, int32_t *logits);
+
 /* The KV length of the network the last step ran. */
 int32_t llm_last_kv_len(void);
 

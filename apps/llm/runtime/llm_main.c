@@ -10,8 +10,22 @@
 static LLM_L2 int32_t logits[LLM_VOCAB];
 
 int main(void) {
-    int32_t pos, token = llm_prompt[0];
-    for (pos = 0; pos < LLM_PROMPT_LEN + LLM_STEPS - 1; pos++) {
+    int32_t pos = 0, token = llm_prompt[0];
+    if (LLM_PREFILL_LEN > 1 && LLM_PREFILL_LEN == LLM_PROMPT_LEN) {
+        /* The whole prompt in one network. */
+        uint64_t t0 = hl_cycles(), t1;
+        int rc = llm_prefill(llm_prompt, LLM_PROMPT_LEN, logits);
+        t1 = hl_cycles();
+        if (rc != 0) {
+            printf("halyard-llm-error prefill returned %d\n", rc);
+            return 2;
+        }
+        token = llm_argmax(logits);
+        printf("halyard-llm-prefill %ld %ld %lu\n", (long)(LLM_PROMPT_LEN - 1), (long)token, (unsigned long)(t1 - t0));
+        if (token == LLM_BOS) return 0;
+        pos = LLM_PROMPT_LEN;
+    }
+    for (; pos < LLM_PROMPT_LEN + LLM_STEPS - 1; pos++) {
         uint64_t t0 = hl_cycles(), t1;
         int32_t next;
         int rc = llm_step(token, pos, logits);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -168,6 +169,15 @@ LlmProgram build_llm_program(const IntegerModel &m, const ProgramOptions &o, con
     for (const auto &np : p.networks) p.weight_bytes = std::max(p.weight_bytes, np.const_bytes);
     const LlmConfig &c = m.config;
     p.kv_cache_bytes = 2LL * c.n_layers * c.n_kv_heads * p.kv_lens.back() * c.head_size();
+    std::vector<const network::NetworkProgram *> nets;
+    for (const auto &np : p.networks) nets.push_back(&np);
+    write_text(dir + "/llm_constants.c", network::shared_constants_source(nets));
+    p.sources.push_back(dir + "/llm_constants.c");
+    p.weight_bytes = 0;
+    std::set<std::string> counted;
+    for (const auto &np : p.networks)
+        for (const auto &k : np.shared_constants)
+            if (counted.insert(k.symbol).second) p.weight_bytes += (int64_t)k.values.size() * elem_bytes(k.type);
     write_text(dir + "/llm_model.h", model_header(m, p.kv_lens, p.prefill_len));
     write_text(dir + "/llm_model.c", model_source(m, p, o.target == "cluster"));
     p.sources.push_back(dir + "/llm_model.c");

@@ -809,10 +809,16 @@ TEST(IntegerModel, ClusterTellsTheHostsStory) {
         token = next;
     }
     po.target = "cluster";
-    const LlmProgram cl_prog = build_llm_program(im, po, temp_path("cluster"));
-    const ClusterRun run = run_on_cluster(cl_prog, prompt, steps, {});
-    EXPECT_EQ(run.tokens, want) << run.log;
-    EXPECT_GT(run.total_cycles, 0u);
+    // Token by token, and with the prompt in one prefill network.
+    for (int prefill : {0, (int)prompt.size()}) {
+        po.prefill_len = prefill;
+        const LlmProgram cl_prog = build_llm_program(im, po, temp_path("cluster" + std::to_string(prefill)));
+        const ClusterRun run = run_on_cluster(cl_prog, prompt, steps, {});
+        EXPECT_EQ(run.tokens, want) << "prefill " << prefill << "\n" << run.log;
+        EXPECT_GT(run.total_cycles, 0u);
+        EXPECT_GT(run.energy_uj, 0.0);
+        EXPECT_EQ(run.kv_len.at(0) == 0, prefill > 0);
+    }
 }
 
 // Quality of the shipped model: measured 91.0% top-1 agreement and +2.8%

@@ -393,6 +393,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         for (const auto &k : m.constants) emitted = emitted || k.symbol == sym;
         if (!emitted) {
             m.constants.push_back({sym, type, g.tensor(t).values, t});
+            if (!opt.shared_prefix.empty()) prog.shared_constants.push_back({sym, t, type, g.tensor(t).values});
             prog.const_bytes += (int64_t)g.tensor(t).values.size() * elem_bytes(type);
         }
         return const_symbol[key] = sym;

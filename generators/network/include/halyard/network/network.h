@@ -78,7 +78,18 @@ struct NetworkProgram {
     int64_t l1_bytes = 0;                    // the shared L1 region (largest kernel)
     int64_t l2_scratch_bytes = 0;            // the shared L2 scratch (largest kernel)
     int64_t dma_bytes_per_run = 0;           // from the kernel reports
+    // With NetworkOptions::shared_prefix: the constants, which <name>.c only
+    // declares; shared_constants_source() defines them once for a program.
+    struct SharedConstant {
+        std::string symbol, tensor;
+        ElemType type;
+        std::vector<int64_t> values;
+    };
+    std::vector<SharedConstant> shared_constants;
 };
+
+// The C source defining the shared constants of `programs`, each symbol once.
+std::string shared_constants_source(const std::vector<const NetworkProgram *> &programs);
 
 // Compile an imported graph. Throws UserError (naming the file, node, op,
 // tensor and sizes) for anything the model or the options get wrong.

@@ -37,7 +37,8 @@ constexpr double kDefaultClockMhz = 360.0;
 void usage(FILE *out) {
     std::fprintf(out,
                  "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
-                 "                   [--target cluster|host] [--cores N] [--clock-mhz F] [--work DIR]\n"
+                 "                   [--target cluster|host] [--cores N] [--temperature T] [--seed S]\n"
+                 "                   [--clock-mhz F] [--work DIR]\n"
                  "                   [--quality] [--profile] [--bench KV,...] [--max-cycles N]\n"
                  "\n"
                  "Quantizes a llama2.c model to Halyard's integer dialect (calibrated on a built-in text),\n"
@@ -50,6 +51,8 @@ void usage(FILE *out) {
                  "  --prompt TEXT       text to continue (default \"Once upon a time\"; \"\" starts from BOS)\n"
                  "  --steps N           tokens to generate after the prompt (default 64)\n"
                  "  --cores N           cluster cores (default: the target's)\n"
+                 "  --temperature T     0 (default): greedy; > 0: sample from softmax(logits / T)\n"
+                 "  --seed S            sampling seed (default 42, non-zero)\n"
                  "  --clock-mhz F       clock for tokens/s (default 360, Siracusa's maximum)\n"
                  "  --work DIR          keep the generated program here (ONNX graphs, C, ELF)\n"
                  "  --quality           instead of generating: teacher-force a fixed text through the\n"
@@ -99,6 +102,8 @@ int main(int argc, char **argv) {
     std::string prompt = "Once upon a time", target = "cluster", work;
     int steps = 64, cores = 0;
     double clock_mhz = kDefaultClockMhz;
+    double temperature = 0;
+    uint32_t seed = 42;
     bool quality = false, profile = false, prefill = true;
     std::string bench_prefill;  // --bench-prefill N,N,...
     std::string bench_kv;  // --bench KV,KV,...
@@ -132,6 +137,15 @@ int main(int argc, char **argv) {
         else if (arg == "--prompt") prompt = v;
         else if (arg == "--steps") steps = (int)parse_int("--steps", v, 1, 1 << 20);
         else if (arg == "--cores") cores = (int)parse_int("--cores", v, 1, 64);
+        else if (arg == "--seed") seed = (uint32_t)parse_int("--seed", v, 1, 0xffffffffL);
+        else if (arg == "--temperature") {
+            char *end = nullptr;
+            temperature = std::strtod(v, &end);
+            if (*v == '\0' || *end != '\0' || !(temperature >= 0) || temperature > 100) {
+                std::fprintf(stderr, "halyard-llm: --temperature %s is not a number in [0, 100]\n", v);
+                return 2;
+            }
+        }
         else if (arg == "--work") work = v;
         else if (arg == "--bench") bench_kv = v;
         else if (arg == "--bench-prefill") bench_prefill = v;
@@ -273,7 +287,9 @@ int main(int argc, char **argv) {
             int token = ids[0];
             for (int pos = 0; pos < positions; pos++) {
                 host.step(token, pos, logits);
-                const int next = pos + 1 < (int)ids.size() ? ids[pos + 1] : (int)(std::max_element(logits.begin(), logits.end()) - logits.begin());
+                const int next = pos + 1 < (int)ids.size() ? ids[pos + 1]
+                                 : temperature > 0 ? host.sample(logits, (float)im.logit_scale / (float)temperature, seed)
+                                                   : (int)(std::max_element(logits.begin(), logits.end()) - logits.begin());
                 if (pos + 1 >= (int)ids.size()) {
                     generated++;
                     print_token(next);
@@ -298,7 +314,7 @@ int main(int argc, char **argv) {
                 generated++;
                 print_token(next);
             }
-        }, max_cycles);
+        }, max_cycles, temperature, seed);
         const double sim_s = std::chrono::duration<double>(clock::now() - t_sim).count();
         std::printf("\n\n");
         // Figures. Steps 0..prompt-2 only fill the cache with the prompt (prefill,

@@ -57,6 +57,8 @@ public:
     // The whole prompt (exactly the program's prefill_len tokens) after a
     // reset; the next step is at position tokens.size().
     void prefill(const std::vector<int> &tokens, std::vector<int32_t> &logits) const;
+    // The token loop's llm_sample (the cluster's code, on the host).
+    int sample(const std::vector<int32_t> &logits, double scale, uint32_t &state) const;
     int vocab() const { return vocab_; }
 
 private:
@@ -64,6 +66,7 @@ private:
     void (*reset_)(void) = nullptr;
     int (*step_)(int32_t, int32_t, int32_t *) = nullptr;
     int (*prefill_)(const int32_t *, int32_t, int32_t *) = nullptr;
+    int32_t (*sample_)(const int32_t *, float, uint32_t *) = nullptr;
     int vocab_ = 0;
 };
 
@@ -82,7 +85,7 @@ struct ClusterRun {
 };
 ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &prompt, int steps,
                           const std::function<void(int pos, int next, uint64_t cycles, int kv_len)> &on_step,
-                          uint64_t max_cycles = 20000000000ull);
+                          uint64_t max_cycles = 20000000000ull, double temperature = 0, uint32_t seed = 42);
 
 // The decode step of each network once on the Verilator model, at its last
 // position (all cached rows valid): KV length -> cycles.

@@ -819,6 +819,24 @@ TEST(IntegerModel, ClusterTellsTheHostsStory) {
         EXPECT_GT(run.energy_uj, 0.0);
         EXPECT_EQ(run.kv_len.at(0) == 0, prefill > 0);
     }
+    // Sampled at temperature 1: the cluster's draws are the host's (the same C).
+    std::vector<int> sampled = prompt;
+    uint32_t state = 5;
+    host.reset();
+    token = prompt[0];
+    for (int pos = 0; pos < (int)prompt.size() + steps - 1; pos++) {
+        host.step(token, pos, logits);
+        const int next = pos + 1 < (int)prompt.size() ? prompt[pos + 1] : host.sample(logits, (float)im.logit_scale / 1.0f, state);
+        if (pos + 1 >= (int)prompt.size()) {
+            sampled.push_back(next);
+            if (next == Tokenizer::kBos) break;
+        }
+        token = next;
+    }
+    po.prefill_len = 0;
+    const LlmProgram cl_prog = build_llm_program(im, po, temp_path("cluster_sampled"));
+    const ClusterRun run = run_on_cluster(cl_prog, prompt, steps, {}, 20000000000ull, 1.0, 5);
+    EXPECT_EQ(run.tokens, sampled) << run.log;
 }
 
 // Quality of the shipped model: measured 91.0% top-1 agreement and +2.8%

@@ -96,6 +96,44 @@ int llm_prefill(const int32_t *tokens, int32_t n, int32_t *logits) {
     return 0;
 }
 
+/* e^x for x <= 0: 2^(x log2 e) split into 2^-k and a degree-5 polynomial
+ * of 2^f on [0, 1) (relative error below 1e-6). */
+static float exp_nonpositive(float x) {
+    float y = x * 1.44269504f, f, p;
+    int32_t k;
+    if (y < -126.0f) return 0.0f;
+    k = (int32_t)y; /* truncates toward zero: k <= 0 */
+    if ((float)k > y) k--;
+    f = y - (float)k;  /* [0, 1) */
+    p = 1.0f + f * (0.6931472f + f * (0.2402265f + f * (0.05550411f + f * (0.009618129f + f * 0.001333355f))));
+    while (k < 0) {
+        p *= 0.5f;
+        k++;
+    }
+    return p;
+}
+
+int32_t llm_sample(const int32_t *logits, float scale, uint32_t *state) {
+    static float w[LLM_VOCAB];
+    int32_t i, best = llm_argmax(logits);
+    float sum = 0.0f, r;
+    uint32_t x = *state;
+    for (i = 0; i < LLM_VOCAB; i++) {
+        w[i] = exp_nonpositive((float)(logits[i] - logits[best]) * scale);
+        sum += w[i];
+    }
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    r = (float)(x >> 8) * (1.0f / 16777216.0f) * sum;
+    for (i = 0; i < LLM_VOCAB; i++) {
+        r -= w[i];
+        if (r < 0.0f) return i;
+    }
+    return best; /* rounding left r >= 0: the most likely token */
+}
+
 int32_t llm_argmax(const int32_t *logits) {
     int32_t best = 0, i;
     for (i = 1; i < LLM_VOCAB; i++)

@@ -36,6 +36,12 @@ int32_t llm_last_kv_len(void);
 /* Index of the largest logit (the first one on ties). */
 int32_t llm_argmax(const int32_t *logits);
 
+/* A token drawn from softmax(logit * scale) (scale = the logits' scale / the
+ * temperature), with llama2.c's rule: a uniform draw against the cumulative
+ * probabilities. `state` is a xorshift32 generator state (non-zero). Single
+ * precision float (software float on the cluster), the same results on the host. */
+int32_t llm_sample(const int32_t *logits, float scale, uint32_t *state);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,13 @@
 #include "llm_prompt.h"
 
 static LLM_L2 int32_t logits[LLM_VOCAB];
+static uint32_t rng = LLM_SEED;
+
+/* Greedy, or sampled at LLM_TEMPERATURE. */
+static int32_t next_token(void) {
+    if (LLM_TEMPERATURE > 0.0f) return llm_sample(logits, (float)LLM_LOGIT_SCALE / LLM_TEMPERATURE, &rng);
+    return llm_argmax(logits);
+}
 
 int main(void) {
     int32_t pos = 0, token = llm_prompt[0];
@@ -20,7 +27,7 @@ int main(void) {
             printf("halyard-llm-error prefill returned %d\n", rc);
             return 2;
         }
-        token = llm_argmax(logits);
+        token = next_token();
         printf("halyard-llm-prefill %ld %ld %lu\n", (long)(LLM_PROMPT_LEN - 1), (long)token, (unsigned long)(t1 - t0));
         if (token == LLM_BOS) return 0;
         pos = LLM_PROMPT_LEN;
@@ -34,7 +41,7 @@ int main(void) {
             printf("halyard-llm-error step %ld returned %d\n", (long)pos, rc);
             return 2;
         }
-        next = pos + 1 < LLM_PROMPT_LEN ? llm_prompt[pos + 1] : llm_argmax(logits);
+        next = pos + 1 < LLM_PROMPT_LEN ? llm_prompt[pos + 1] : next_token();
         printf("halyard-llm-step %ld %ld %lu %ld\n", (long)pos, (long)next, (unsigned long)(t1 - t0),
                (long)llm_last_kv_len());
         if (pos + 1 >= LLM_PROMPT_LEN && next == LLM_BOS) break; /* BOS ends the story (as llama2.c) */

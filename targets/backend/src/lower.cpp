@@ -58,7 +58,8 @@ private:
     using IRVisitor::visit;
     int64_t trips_ = 1;
     void visit(const For *op) override {
-        const IntImm *e = simplify(op->extent).as<IntImm>();
+        const Halide::Expr extent = simplify(op->extent);  // keeps the IntImm alive
+        const IntImm *e = extent.as<IntImm>();
         int64_t saved = trips_;
         if (e) trips_ *= e->value;
         op->body.accept(this);

@@ -19,7 +19,8 @@ struct DenseCopy {
 };
 
 std::optional<int64_t> const_int(const Expr &e) {
-    const IntImm *c = simplify(e).as<IntImm>();
+    const Expr simplified = simplify(e);  // keeps the IntImm alive
+    const IntImm *c = simplified.as<IntImm>();
     if (!c) return std::nullopt;
     return c->value;
 }
@@ -382,7 +383,8 @@ private:
         std::vector<int64_t> trip_;
         void visit(const For *op) override {
             Interval i(op->min, simplify(op->min + op->extent - 1));
-            const IntImm *e = simplify(op->extent).as<IntImm>();
+            const Expr extent = simplify(op->extent);  // keeps the IntImm alive
+            const IntImm *e = extent.as<IntImm>();
             if (!e) dynamic = true;
             trip_.push_back(e ? e->value : 0);
             ScopedBinding<Interval> bind(scope_, op->name, i);

@@ -27,7 +27,8 @@ bool is_int8_load(const Expr &e, const Load **out) {
 // Coefficient of loop variable `k` in `e`, if constant.
 std::optional<int64_t> k_stride(const Expr &e, const std::string &k) {
     Expr v = Variable::make(Int(32), k);
-    const IntImm *c = simplify(substitute(k, v + 1, e) - e).as<IntImm>();
+    const Expr stride = simplify(substitute(k, v + 1, e) - e);  // keeps the IntImm alive
+    const IntImm *c = stride.as<IntImm>();
     if (!c) return std::nullopt;
     return c->value;
 }

@@ -42,7 +42,8 @@ private:
     void visit(const Allocate *op) override {
         int64_t elems = 1;
         for (const Expr &e : op->extents) {
-            const IntImm *c = simplify(e).as<IntImm>();
+            const Expr extent = simplify(e);  // keeps the IntImm alive
+            const IntImm *c = extent.as<IntImm>();
             if (!c) {
                 throw UserError("op " + op_ + ": buffer " + display_name(op->name) +
                                 " has a size that depends on loop variables; give its stage constant tile sizes");

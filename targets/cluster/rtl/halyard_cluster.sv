@@ -57,7 +57,22 @@ module halyard_cluster
   output logic [31:0] dma_active_dst_o,
   output logic [NumCores-1:0]    mark_valid_o,
   output logic [NumCores-1:0]    mark_end_o,
-  output logic [NumCores*32-1:0] mark_data_o
+  output logic [NumCores*32-1:0] mark_data_o,
+  // The memory guard of halyard-sim: every granted L1/L2 data access, each
+  // core's stack pointer, the heap tops the runtime's allocator writes
+  // (sim.heap_top_l1/_l2, data on mark_data_o), and the fields of a DMA
+  // transfer that stopped the run.
+  output logic [NumCores-1:0]    core_acc_valid_o,
+  output logic [NumCores-1:0]    core_acc_we_o,
+  output logic [NumCores*32-1:0] core_acc_addr_o,
+  output logic [NumCores*32-1:0] core_sp_o,
+  output logic [NumCores-1:0]    heap_valid_o,
+  output logic [NumCores-1:0]    heap_l2_o,
+  output logic [1:0]  dma_error_cause_o,
+  output logic [31:0] dma_active_len_o,
+  output logic [31:0] dma_active_rows_o,
+  output logic [31:0] dma_active_src_stride_o,
+  output logic [31:0] dma_active_dst_stride_o
 );
 
   localparam logic [31:0] L1Base    = 32'(L1_BASE);
@@ -72,6 +87,8 @@ module halyard_cluster
   localparam logic [31:0] TimerHiA  = 32'(SIM_TIMER_HI);
   localparam logic [31:0] RegionBeginA = 32'(SIM_REGION_BEGIN);
   localparam logic [31:0] RegionEndA   = 32'(SIM_REGION_END);
+  localparam logic [31:0] HeapL1A   = 32'(SIM_HEAP_TOP_L1);
+  localparam logic [31:0] HeapL2A   = 32'(SIM_HEAP_TOP_L2);
   localparam logic [31:0] PerfBase  = 32'(PERF_BASE);
   localparam int unsigned PerfStride= int'(PERF_STRIDE);
   localparam int unsigned NumNpu    = int'(NPU_TCDM_PORTS);
@@ -96,6 +113,7 @@ module halyard_cluster
   logic        halted  [NumCores];
   fatal_e      fatal   [NumCores];
   logic [31:0] pc      [NumCores];
+  logic [31:0] sp      [NumCores];
   logic [31:0] f_addr  [NumCores];
   logic        sleeping [NumCores];
   logic        retire   [NumCores];
@@ -151,6 +169,7 @@ module halyard_cluster
       .halted_o      (halted[c]),
       .fatal_o       (fatal[c]),
       .pc_o          (pc[c]),
+      .sp_o          (sp[c]),
       .fatal_addr_o  (f_addr[c]),
       .sleeping_o    (sleeping[c]),
       .retire_o      (retire[c]),
@@ -187,6 +206,8 @@ module halyard_cluster
     mark_valid_o   = '0;
     mark_end_o     = '0;
     mark_data_o    = '0;
+    heap_valid_o   = '0;
+    heap_l2_o      = '0;
     for (int c = 0; c < int'(NumCores); c++) begin
       d_gnt[c]   = 1'b1;
       d_rdata[c] = '0;
@@ -216,6 +237,12 @@ module halyard_cluster
           if (d_we[c]) begin
             mark_valid_o[c] = 1'b1;
             mark_end_o[c]   = d_addr[c] == RegionEndA;
+            mark_data_o[32*c +: 32] = d_wdata[c];
+          end
+        end else if (d_addr[c] == HeapL1A || d_addr[c] == HeapL2A) begin
+          if (d_we[c]) begin
+            heap_valid_o[c] = 1'b1;
+            heap_l2_o[c]    = d_addr[c] == HeapL2A;
             mark_data_o[32*c +: 32] = d_wdata[c];
           end
         end else if (d_addr[c] == TimerLoA) begin
@@ -353,6 +380,7 @@ module halyard_cluster
     .l2_wbe_o      (dma_l2_wbe),
     .done_evt_o    (dma_evt),
     .error_o       (dma_error),
+    .error_cause_o (dma_error_cause_o),
     .busy_o        (dma_busy),
     .status_o      (dma_status_o),
     .bytes_o       (dma_bytes_o),
@@ -361,7 +389,11 @@ module halyard_cluster
     .active_id_o   (dma_active_id_o),
     .active_owner_o(dma_active_owner_o),
     .active_src_o  (dma_active_src_o),
-    .active_dst_o  (dma_active_dst_o)
+    .active_dst_o  (dma_active_dst_o),
+    .active_len_o  (dma_active_len_o),
+    .active_rows_o (dma_active_rows_o),
+    .active_src_stride_o (dma_active_src_stride_o),
+    .active_dst_stride_o (dma_active_dst_stride_o)
   );
 
   halyard_event_unit #(
@@ -406,6 +438,10 @@ module halyard_cluster
       core_activity_o[4*c +: 4] = activity[c];
       core_l1_access_o[c]      = l1_req[c] && l1_gnt[c];
       core_l2_access_o[c]      = l2_req[c] && l2_gnt[c];
+      core_acc_valid_o[c]      = core_l1_access_o[c] || core_l2_access_o[c];
+      core_acc_we_o[c]         = d_we[c];
+      core_acc_addr_o[32*c +: 32] = d_addr[c];
+      core_sp_o[32*c +: 32]    = sp[c];
       if (halted[c]) begin
         fatal_valid_o = 1'b1;
         fatal_core_o  = 8'(c);
@@ -420,6 +456,7 @@ module halyard_cluster
       fatal_valid_o = 1'b1;
       fatal_core_o  = 8'hFF;
       fatal_cause_o = FatalDma;
+      fatal_addr_o  = 32'(dma_error_cause_o);
     end
     all_asleep_o   = asleep;
     tohost_valid_o = l2_wr_valid && tohost_addr_i != 32'd0 && l2_wr_addr == tohost_addr_i - L2Base;

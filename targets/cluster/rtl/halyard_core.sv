@@ -52,6 +52,7 @@ module halyard_core import halyard_pkg::*; #(
   output logic        halted_o,
   output fatal_e      fatal_o,
   output logic [31:0] pc_o,
+  output logic [31:0] sp_o,         // x2, for the simulator's stack guard
   output logic [31:0] fatal_addr_o,
   output logic        sleeping_o,
   output logic        retire_o,     // an instruction retired or trapped (for traces)
@@ -828,6 +829,7 @@ module halyard_core import halyard_pkg::*; #(
   assign halted_o     = halted_q;
   assign fatal_o      = fatal_q;
   assign pc_o         = pc_q;
+  assign sp_o         = rf_q[2];
   assign fatal_addr_o = fatal_addr_q;
 
 endmodule

@@ -21,6 +21,11 @@
 // a core is waiting on is never handed to another core in the meantime (ids
 // are shared by all cores; without this, a core could wait on a recycled id
 // whose completion event goes to someone else).
+//
+// A transfer whose source and destination are not one in L1 and one in L2,
+// or whose last row ends past the end of its memory, stops the simulation
+// when it starts (error_o, error_cause_o; the transfer's fields stay on the
+// active_* outputs for the message).
 module halyard_dma #(
   parameter int unsigned NumCores = 8,
   parameter int unsigned NumSlots = 8,
@@ -57,6 +62,7 @@ module halyard_dma #(
 
   output logic [NumCores-1:0] done_evt_o,
   output logic        error_o,
+  output logic [1:0]  error_cause_o,     // 1 not L1<->L2, 2 source past its memory, 3 destination past it
   output logic        busy_o,
   output logic [31:0] status_o,
   output logic [31:0] bytes_o,
@@ -67,7 +73,11 @@ module halyard_dma #(
   output logic [7:0]  active_id_o,
   output logic [7:0]  active_owner_o,
   output logic [31:0] active_src_o,
-  output logic [31:0] active_dst_o
+  output logic [31:0] active_dst_o,
+  output logic [31:0] active_len_o,
+  output logic [31:0] active_rows_o,
+  output logic [31:0] active_src_stride_o,
+  output logic [31:0] active_dst_stride_o
 );
 
   localparam int unsigned IdBits   = $clog2(NumSlots);
@@ -90,6 +100,7 @@ module halyard_dma #(
   logic [5:0]        wait_q, wait_d;
   logic              src_l1_q, src_l1_d;
   logic              error_q, error_d;
+  logic [1:0]        error_cause_q, error_cause_d;
   logic [31:0]       bytes_q, bytes_d, busy_cycles_q;
 
   function automatic logic in_l1(input logic [31:0] a);
@@ -97,6 +108,17 @@ module halyard_dma #(
   endfunction
   function automatic logic in_l2(input logic [31:0] a);
     return (a - L2Base) < L2Size;
+  endfunction
+  // The last byte a side touches lies in the same memory as its first:
+  // base + (rows - 1) * stride + len - 1, computed without wrapping.
+  function automatic logic ends_inside(input logic [31:0] base, input logic [31:0] stride,
+                                       input logic [31:0] rows, input logic [31:0] len);
+    logic [63:0] last, mem_base, mem_end;
+    if (len == 32'd0) return 1'b1;
+    mem_base = in_l1(base) ? 64'(L1Base) : 64'(L2Base);
+    mem_end  = mem_base + (in_l1(base) ? 64'(L1Size) : 64'(L2Size));
+    last = 64'(base) + ((rows > 32'd1) ? 64'(rows - 32'd1) * 64'(stride) : 64'd0) + 64'(len) - 64'd1;
+    return last < mem_end;
   endfunction
 
   // Register interface and slot allocation: each START takes the lowest free
@@ -206,6 +228,7 @@ module halyard_dma #(
     wait_d     = wait_q;
     src_l1_d   = src_l1_q;
     error_d    = error_q;
+    error_cause_d = error_cause_q;
     bytes_d    = bytes_q;
     done_evt_o = '0;
     fin_mask   = '0;
@@ -240,6 +263,13 @@ module halyard_dma #(
         if (!((in_l1(slot_q[pick][0]) && in_l2(slot_q[pick][1])) ||
               (in_l2(slot_q[pick][0]) && in_l1(slot_q[pick][1])))) begin
           error_d = 1'b1;
+          error_cause_d = 2'd1;
+        end else if (!ends_inside(slot_q[pick][0], slot_q[pick][3], slot_q[pick][5], slot_q[pick][2])) begin
+          error_d = 1'b1;
+          error_cause_d = 2'd2;
+        end else if (!ends_inside(slot_q[pick][1], slot_q[pick][4], slot_q[pick][5], slot_q[pick][2])) begin
+          error_d = 1'b1;
+          error_cause_d = 2'd3;
         end
       end
     end else if (wait_q != 6'd0) begin
@@ -284,6 +314,7 @@ module halyard_dma #(
       wait_q        <= '0;
       src_l1_q      <= 1'b0;
       error_q       <= 1'b0;
+      error_cause_q <= '0;
       bytes_q       <= '0;
       busy_cycles_q <= '0;
     end else begin
@@ -307,6 +338,7 @@ module halyard_dma #(
       wait_q        <= wait_d;
       src_l1_q      <= src_l1_d;
       error_q       <= error_d;
+      error_cause_q <= error_cause_d;
       bytes_q       <= bytes_d;
       busy_cycles_q <= busy_cycles_q + ((valid_q != '0) ? 32'd1 : 32'd0);
     end
@@ -322,5 +354,10 @@ module halyard_dma #(
   assign active_owner_o = 8'(owner_q[cur_q]);
   assign active_src_o   = slot_q[cur_q][0];
   assign active_dst_o   = slot_q[cur_q][1];
+  assign active_len_o   = slot_q[cur_q][2];
+  assign active_src_stride_o = slot_q[cur_q][3];
+  assign active_dst_stride_o = slot_q[cur_q][4];
+  assign active_rows_o  = slot_q[cur_q][5];
+  assign error_cause_o  = error_cause_q;
 
 endmodule

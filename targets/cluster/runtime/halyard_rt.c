@@ -78,17 +78,26 @@ uint64_t hl_cycles(void) {
     return ((uint64_t)hi << 32) | lo;
 }
 
-static void *bump(char **next, char *start, char *end, size_t bytes) {
+/* The simulator's memory guard treats a heap as allocated up to the top the
+   allocator last wrote to sim.heap_top_l1/_l2: one store per allocation. */
+static void *bump(char **next, char *start, char *end, size_t bytes, uint32_t top_reg) {
     if (!*next) *next = start;
     char *p = (char *)(((uintptr_t)*next + 7u) & ~(uintptr_t)7u);
-    if (p + bytes > end) return 0;
+    if (p > end || bytes > (size_t)(end - p)) return 0;
     *next = p + bytes;
+    HL_REG32(top_reg) = (uint32_t)(uintptr_t)*next;
     return p;
 }
-void *hl_l1_alloc(size_t bytes) { return bump(&l1_next, __l1_heap_start, __l1_heap_end, bytes); }
-void hl_l1_free_all(void) { l1_next = __l1_heap_start; }
-void *hl_l2_alloc(size_t bytes) { return bump(&l2_next, __l2_heap_start, __l2_heap_end, bytes); }
-void hl_l2_free_all(void) { l2_next = __l2_heap_start; }
+void *hl_l1_alloc(size_t bytes) { return bump(&l1_next, __l1_heap_start, __l1_heap_end, bytes, HALYARD_SIM_HEAP_TOP_L1); }
+void hl_l1_free_all(void) {
+    l1_next = __l1_heap_start;
+    HL_REG32(HALYARD_SIM_HEAP_TOP_L1) = (uint32_t)(uintptr_t)l1_next;
+}
+void *hl_l2_alloc(size_t bytes) { return bump(&l2_next, __l2_heap_start, __l2_heap_end, bytes, HALYARD_SIM_HEAP_TOP_L2); }
+void hl_l2_free_all(void) {
+    l2_next = __l2_heap_start;
+    HL_REG32(HALYARD_SIM_HEAP_TOP_L2) = (uint32_t)(uintptr_t)l2_next;
+}
 
 void hl_putc(char c) { HL_REG32(HALYARD_SIM_STDOUT) = (uint8_t)c; }
 

@@ -1,5 +1,6 @@
 #include "elf_loader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -10,7 +11,19 @@ namespace {
 
 constexpr uint32_t kPtLoad = 1;
 constexpr uint32_t kShtSymtab = 2;
+constexpr uint32_t kShfAlloc = 2;
 constexpr uint64_t kPhdrBytes = 32, kShdrBytes = 40, kSymBytes = 16;
+constexpr uint8_t kSttFunc = 2, kSttSection = 3, kSttFile = 4;
+constexpr uint16_t kShnUndef = 0;
+constexpr size_t kMaxName = 256;  // longer names are cut (messages only)
+
+// The NUL-terminated string at `off` of a string table of `size` bytes
+// (cut at the table's end or at kMaxName characters).
+std::string string_at(const char *table, uint64_t size, uint64_t off) {
+    std::string s;
+    for (uint64_t i = off; i < size && table[i] && s.size() < kMaxName; i++) s += table[i];
+    return s;
+}
 
 class Reader {
 public:
@@ -83,9 +96,35 @@ Elf parse_elf(const std::vector<uint8_t> &f, const std::string &path, uint64_t m
         std::memcpy(s.bytes.data(), f.data() + off, filesz);
         e.segments.push_back(std::move(s));
     }
-    // Find "tohost" in the symbol table (an ELF file has at most one).
     r.require_in_file(shoff, shnum * shentsize,
                       "the section header table (e_shoff " + hex(shoff) + ", e_shnum " + std::to_string(shnum) + ")");
+    // Section names, for the allocated sections (messages of the memory guard).
+    const uint64_t shstrndx = r.rd<uint16_t>(50, "e_shstrndx");
+    const char *shstr = nullptr;
+    uint64_t shstrsize = 0;
+    if (shnum && shstrndx < shnum) {
+        const uint64_t sh = shoff + shstrndx * shentsize;
+        const uint64_t off = r.rd<uint32_t>(sh + 16, "sh_offset"), size = r.rd<uint32_t>(sh + 20, "sh_size");
+        r.require_in_file(off, size, "section " + std::to_string(shstrndx) + " (section names): sh_offset " + hex(off) +
+                                         " + sh_size " + std::to_string(size));
+        shstr = reinterpret_cast<const char *>(f.data() + off);
+        shstrsize = size;
+    }
+    for (uint64_t i = 0; i < shnum; i++) {
+        const uint64_t sh = shoff + i * shentsize;
+        const uint32_t flags = r.rd<uint32_t>(sh + 8, "sh_flags");
+        const uint64_t addr = r.rd<uint32_t>(sh + 12, "sh_addr"), size = r.rd<uint32_t>(sh + 20, "sh_size");
+        if (!(flags & kShfAlloc) || size == 0) continue;
+        Section s;
+        s.name = shstr ? string_at(shstr, shstrsize, r.rd<uint32_t>(sh, "sh_name")) : "";
+        if (s.name.empty()) s.name = "section " + std::to_string(i);
+        s.addr = (uint32_t)addr;
+        s.size = (uint32_t)std::min<uint64_t>(size, 0xffffffffull - addr);
+        e.sections.push_back(std::move(s));
+    }
+    std::sort(e.sections.begin(), e.sections.end(), [](const Section &a, const Section &b) { return a.addr < b.addr; });
+    // The symbol table (an ELF file has at most one): "tohost" and every
+    // named symbol with a value.
     for (uint64_t i = 0; i < shnum; i++) {
         const uint64_t sh = shoff + i * shentsize;
         if (r.rd<uint32_t>(sh + 4, "sh_type") != kShtSymtab) continue;
@@ -99,16 +138,57 @@ Elf parse_elf(const std::vector<uint8_t> &f, const std::string &path, uint64_t m
         r.require_in_file(stroff, strsize, "section " + std::to_string(link) + " (string table): sh_offset " + hex(stroff) +
                                                " + sh_size " + std::to_string(strsize));
         const char *strtab = reinterpret_cast<const char *>(f.data() + stroff);
-        static const char kTohost[] = "tohost";
         for (uint64_t s = 0; s + kSymBytes <= symsize; s += kSymBytes) {
             const uint64_t name = r.rd<uint32_t>(symoff + s, "st_name");
-            // The name must end inside the string table to be "tohost".
-            if (name >= strsize || strsize - name < sizeof kTohost) continue;
-            if (std::memcmp(strtab + name, kTohost, sizeof kTohost) == 0) e.tohost = r.rd<uint32_t>(symoff + s + 4, "st_value");
+            if (name == 0 || name >= strsize) continue;
+            const uint8_t type = r.rd<uint8_t>(symoff + s + 12, "st_info") & 0xf;
+            const uint16_t shndx = r.rd<uint16_t>(symoff + s + 14, "st_shndx");
+            if (type == kSttSection || type == kSttFile || shndx == kShnUndef) continue;
+            Symbol sym;
+            sym.name = string_at(strtab, strsize, name);
+            sym.value = r.rd<uint32_t>(symoff + s + 4, "st_value");
+            sym.size = r.rd<uint32_t>(symoff + s + 8, "st_size");
+            sym.function = type == kSttFunc;
+            if (sym.name == "tohost") e.tohost = sym.value;
+            e.symbols.push_back(std::move(sym));
         }
         break;
     }
+    std::stable_sort(e.symbols.begin(), e.symbols.end(),
+                     [](const Symbol &a, const Symbol &b) { return a.value < b.value; });
     return e;
+}
+
+const Symbol *Elf::symbol(const std::string &name) const {
+    for (const Symbol &s : symbols)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+std::string Elf::function_at(uint32_t pc) const {
+    const Symbol *best = nullptr;
+    for (const Symbol &s : symbols) {
+        if (s.value > pc) break;
+        if (s.function && pc - s.value < std::max<uint32_t>(s.size, 1)) best = &s;
+    }
+    char buf[24];
+    if (!best) {
+        std::snprintf(buf, sizeof buf, "0x%08x", pc);
+        return buf;
+    }
+    std::snprintf(buf, sizeof buf, "+0x%x", pc - best->value);
+    return best->name + buf;
+}
+
+const Symbol *Elf::object_near(uint32_t addr) const {
+    const Symbol *containing = nullptr, *sized_below = nullptr, *below = nullptr;
+    for (const Symbol &s : symbols) {
+        if (s.value > addr) break;
+        if (s.size && addr - s.value < s.size) containing = &s;
+        if (s.size) sized_below = &s;
+        below = &s;
+    }
+    return containing ? containing : sized_below ? sized_below : below;
 }
 
 Elf load_elf(const std::string &path, uint64_t max_load_bytes) {

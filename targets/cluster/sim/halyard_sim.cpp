@@ -18,6 +18,17 @@
 // trap handler, an access outside every memory, a fetch outside L2, a bad DMA
 // transfer), a hang (every core asleep and the DMA idle) or the cycle limit
 // ends the run with a message naming the core, its PC and the address.
+//
+// Programs built with Halyard's runtime are also guarded (memory_guard.h): a
+// load or store outside everything the program allocated (sections, arenas,
+// stacks, the allocated part of each heap), a stack pointer that leaves its
+// core's stack, and a core waiting at a barrier for --barrier-timeout cycles
+// (default 10 M; 0: no limit) while another core never arrives stop the run.
+// Every message names the core, its PC with the function it is in, and the
+// innermost region (kernel) generated code marked. --no-memory-guard turns
+// the guard off.
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -35,6 +46,7 @@
 #include "Vhalyard_cluster.h"
 #include "elf_loader.h"
 #include "energy.h"
+#include "memory_guard.h"
 #include "timeline.h"
 #include "halyard_target_params.h"
 #include "verilated.h"
@@ -56,9 +68,15 @@ constexpr int kExitUsage = 104;
 // low 8 bits: code 256 would read as 0, a pass). The full value is printed
 // and in the JSON report.
 constexpr int kExitCodeTooWide = 105;
+constexpr int kExitGuard = 106;
+const char *const kUsage =
+    "usage: halyard-sim [--max-cycles N] [--barrier-timeout N] [--no-memory-guard] [--json report.json]\n"
+    "                   [--timeline trace.json [--timeline-min-slice N]] [--trace]\n"
+    "                   [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";  // the memory guard or the barrier timeout stopped the run
 
 int process_status(int code) { return code >= 0 && code <= 255 ? code : kExitCodeTooWide; }
 constexpr int kNumPerf = HALYARD_PERF_COUNTERS;
+
 constexpr uint64_t kHangCycles = 20000;
 
 const char *kPerfNames[kNumPerf] = {"cycles",        "instret",     "load_use_stalls",
@@ -73,7 +91,7 @@ const char *fatal_name(int cause) {
     case 4: return "misaligned access (no trap handler)";
     case 5: return "ecall (no trap handler)";
     case 6: return "ebreak (no trap handler)";
-    case 7: return "DMA transfer not between L1 and L2";
+    case 7: return "bad DMA transfer";
     default: return "unknown fatal error";
     }
 }
@@ -91,8 +109,32 @@ template <std::size_t N> uint32_t field(const VlWide<N> &v, int lsb, int width) 
 
 }  // namespace
 
+// The value of a numeric option; exits with usage status on anything else.
+bool parse_count(const char *opt, const char *text, uint64_t *out) {
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(text, &end, 0);
+    if (!*text || *end || errno || text[0] == '-') {
+        std::fprintf(stderr, "halyard-sim: %s '%s': not a non-negative number\n", opt, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+const char *dma_cause(uint32_t cause) {
+    switch (cause) {
+    case 1: return "its source and destination are not one in L1 and one in L2";
+    case 2: return "its source runs past the end of its memory";
+    case 3: return "its destination runs past the end of its memory";
+    default: return "unknown cause";
+    }
+}
+
 int main(int argc, char **argv) {
     uint64_t max_cycles = 100000000ull;
+    uint64_t barrier_timeout = 10000000ull;
+    bool guard_memory = true;
     std::string json_path, elf_path, timeline_path;
     uint64_t timeline_min_slice = 16;
     bool quiet = false, trace = false;
@@ -100,23 +142,32 @@ int main(int argc, char **argv) {
     uint64_t fst_from = 0, fst_to = ~0ull;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
-        if (a == "--max-cycles" && i + 1 < argc) max_cycles = std::strtoull(argv[++i], nullptr, 0);
+        if (a == "--max-cycles" && i + 1 < argc) {
+            if (!parse_count("--max-cycles", argv[++i], &max_cycles)) return kExitUsage;
+        } else if (a == "--barrier-timeout" && i + 1 < argc) {
+            if (!parse_count("--barrier-timeout", argv[++i], &barrier_timeout)) return kExitUsage;
+        } else if (a == "--no-memory-guard") guard_memory = false;
         else if (a == "--json" && i + 1 < argc) json_path = argv[++i];
         else if (a == "--timeline" && i + 1 < argc) timeline_path = argv[++i];
-        else if (a == "--timeline-min-slice" && i + 1 < argc) timeline_min_slice = std::strtoull(argv[++i], nullptr, 0);
+        else if (a == "--timeline-min-slice" && i + 1 < argc) {
+            if (!parse_count("--timeline-min-slice", argv[++i], &timeline_min_slice)) return kExitUsage;
+        }
         else if (a == "--quiet") quiet = true;
         else if (a == "--trace") trace = true;
         else if (a == "--fst" && i + 1 < argc) fst_path = argv[++i];
-        else if (a == "--fst-from" && i + 1 < argc) fst_from = std::strtoull(argv[++i], nullptr, 0);
-        else if (a == "--fst-to" && i + 1 < argc) fst_to = std::strtoull(argv[++i], nullptr, 0);
+        else if (a == "--fst-from" && i + 1 < argc) {
+            if (!parse_count("--fst-from", argv[++i], &fst_from)) return kExitUsage;
+        } else if (a == "--fst-to" && i + 1 < argc) {
+            if (!parse_count("--fst-to", argv[++i], &fst_to)) return kExitUsage;
+        }
         else if (!a.empty() && a[0] != '-' && elf_path.empty()) elf_path = a;
         else {
-            std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--timeline trace.json [--timeline-min-slice N]] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
+            std::cerr << kUsage;
             return kExitUsage;
         }
     }
     if (elf_path.empty()) {
-        std::cerr << "usage: halyard-sim [--max-cycles N] [--json report.json] [--timeline trace.json [--timeline-min-slice N]] [--trace] [--fst f.fst --fst-from C --fst-to C] [--quiet] prog.elf\n";
+        std::cerr << kUsage;
         return kExitUsage;
     }
     Elf elf;
@@ -153,6 +204,9 @@ int main(int argc, char **argv) {
         timeline = std::make_unique<halyard::sim::Timeline>(HALYARD_CORES, timeline_min_slice, name_at);
     std::unique_ptr<halyard::sim::EnergyModel> energy;
     if (!json_path.empty()) energy = std::make_unique<halyard::sim::EnergyModel>(HALYARD_CORES);
+    halyard::sim::MemoryGuard guard(elf, {HALYARD_L1_BASE, HALYARD_L1_SIZE, HALYARD_L2_BASE, HALYARD_L2_SIZE,
+                                          HALYARD_CORES, HALYARD_STACK_SIZE});
+    const bool guarded = guard_memory && guard.enabled();
 
     VerilatedContext ctx;
 #if VM_TRACE
@@ -210,6 +264,7 @@ int main(int argc, char **argv) {
     top.rst_ni = 1;
     top.eval();
 
+    uint64_t cycle = 0;
     std::vector<std::string> line(HALYARD_CORES);
     auto flush_lines = [&]() {
         for (auto &l : line) {
@@ -220,14 +275,37 @@ int main(int argc, char **argv) {
         }
         std::fflush(stdout);
     };
-    auto core_pcs = [&]() {
-        std::ostringstream os;
+    // The regions (kernels) generated code marked, open on each core: the
+    // name addresses of hl_region_begin, innermost last.
+    std::vector<std::vector<uint32_t>> open_regions(HALYARD_CORES);
+    // "core 3 pc 0x1c000abc (halyard_k+0x24, in region 'attn')"
+    auto where = [&](int c, uint32_t pc) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "core %d pc 0x%08x (", c, pc);
+        std::string w = buf + elf.function_at(pc);
+        if (!open_regions[c].empty()) w += ", in region '" + name_at(open_regions[c].back()) + "'";
+        return w + ")";
+    };
+    auto core_where = [&](int c) { return where(c, field(top.core_pc_o, 32 * c, 32)); };
+    // What each core is doing, for hang and barrier messages.
+    auto core_states = [&]() {
+        std::string all;
         for (int c = 0; c < HALYARD_CORES; c++) {
-            char buf[48];
-            std::snprintf(buf, sizeof buf, "%score %d pc 0x%08x", c ? ", " : "", c, field(top.core_pc_o, 32 * c, 32));
-            os << buf;
+            const auto act = (halyard::sim::Activity)field(top.core_activity_o, 4 * c, 4);
+            const char *state = field(top.barrier_wait_o, c, 1) ? "waiting at a barrier"
+                                : act == halyard::sim::kActSleep ? "asleep, waiting for an event"
+                                                                  : "running";
+            all += (c ? "; " : "") + core_where(c) + " " + state;
         }
-        return os.str();
+        return all;
+    };
+    bool dma_was_active = false;
+    uint32_t dma_last_id = 0;
+    std::vector<uint64_t> barrier_since(HALYARD_CORES, 0);
+    std::vector<bool> at_barrier(HALYARD_CORES, false);
+    auto stop_guard = [&](const std::string &what) {
+        flush_lines();
+        std::fprintf(stderr, "halyard-sim: cycle %llu: %s\n", (unsigned long long)cycle, what.c_str());
     };
 
     int exit_code = 0;
@@ -235,7 +313,6 @@ int main(int argc, char **argv) {
     uint64_t asleep_since = 0;
     bool asleep = false;
     auto t0 = std::chrono::steady_clock::now();
-    uint64_t cycle = 0;
     uint32_t last_dma_status = 0;
     for (;; cycle++) {
         top.clk_i = 0;
@@ -282,24 +359,113 @@ int main(int argc, char **argv) {
         }
         if (top.fatal_valid_o) {
             flush_lines();
-            if (top.fatal_core_o == 0xff)
-                std::fprintf(stderr, "halyard-sim: cycle %llu: %s\n", (unsigned long long)cycle,
-                             fatal_name(top.fatal_cause_o));
-            else
-                std::fprintf(stderr, "halyard-sim: cycle %llu: core %d: %s at pc 0x%08x, address/value 0x%08x\n",
-                             (unsigned long long)cycle, top.fatal_core_o, fatal_name(top.fatal_cause_o),
-                             top.fatal_pc_o, top.fatal_addr_o);
+            if (top.fatal_core_o == 0xff) {
+                // The DMA: the transfer, its issuer and where the issuer is.
+                const int owner = top.dma_active_owner_o;
+                std::fprintf(stderr,
+                             "halyard-sim: cycle %llu: %s: transfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, "
+                             "src_stride %u, dst_stride %u): %s; issued by %s\n",
+                             (unsigned long long)cycle, fatal_name(top.fatal_cause_o), top.dma_active_id_o, owner,
+                             top.dma_active_src_o, top.dma_active_dst_o, top.dma_active_len_o, top.dma_active_rows_o,
+                             top.dma_active_src_stride_o, top.dma_active_dst_stride_o, dma_cause(top.dma_error_cause_o),
+                             owner < HALYARD_CORES ? core_where(owner).c_str() : "?");
+            } else {
+                // What the second value is depends on the cause.
+                const int cause = top.fatal_cause_o;
+                const char *what = cause == 1 ? "instruction" : (cause >= 2 && cause <= 4) ? "address" : "value";
+                std::fprintf(stderr, "halyard-sim: cycle %llu: core %d: %s at pc 0x%08x, %s 0x%08x (%s)\n",
+                             (unsigned long long)cycle, top.fatal_core_o, fatal_name(cause), top.fatal_pc_o, what,
+                             top.fatal_addr_o, where(top.fatal_core_o, top.fatal_pc_o).c_str());
+            }
             exit_code = kExitFatal;
             reason = "fatal";
             break;
+        }
+        // Regions and heap tops the program wrote this cycle (kept for messages).
+        if (top.mark_valid_o | top.heap_valid_o) {
+            for (int c = 0; c < HALYARD_CORES; c++) {
+                const uint32_t data = field(top.mark_data_o, 32 * c, 32);
+                if (field(top.heap_valid_o, c, 1)) guard.set_heap_top(field(top.heap_l2_o, c, 1), data);
+                if (!field(top.mark_valid_o, c, 1)) continue;
+                auto &open = open_regions[c];
+                if (!field(top.mark_end_o, c, 1)) {
+                    open.push_back(data);
+                } else {
+                    auto it = std::find(open.rbegin(), open.rend(), data);
+                    if (it != open.rend()) open.resize(open.size() - 1 - (it - open.rbegin()));
+                }
+            }
+        }
+        if (guarded) {
+            std::string fault;
+            for (int c = 0; c < HALYARD_CORES && fault.empty(); c++) {
+                if (field(top.core_acc_valid_o, c, 1)) {
+                    if (auto f = guard.check_access(field(top.core_acc_addr_o, 32 * c, 32), field(top.core_acc_we_o, c, 1)))
+                        fault = "core " + std::to_string(c) + ": " + *f + "; at " + core_where(c);
+                }
+                if (auto f = guard.check_sp(c, field(top.core_sp_o, 32 * c, 32)))
+                    fault = "core " + std::to_string(c) + ": " + *f + "; at " + core_where(c);
+            }
+            if (!fault.empty()) {
+                stop_guard(fault);
+                exit_code = kExitGuard;
+                reason = "memory guard";
+                break;
+            }
+        }
+        if (guarded && top.dma_active_o && (!dma_was_active || top.dma_active_id_o != dma_last_id)) {
+            // A transfer starts: both sides must lie in allocated memory.
+            const uint32_t rows = top.dma_active_rows_o, len = top.dma_active_len_o;
+            auto f = guard.check_transfer(top.dma_active_src_o, len, rows, top.dma_active_src_stride_o, false);
+            if (!f) f = guard.check_transfer(top.dma_active_dst_o, len, rows, top.dma_active_dst_stride_o, true);
+            if (f) {
+                const int owner = top.dma_active_owner_o;
+                char buf[200];
+                std::snprintf(buf, sizeof buf,
+                              "DMA transfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, src_stride %u, "
+                              "dst_stride %u): ",
+                              top.dma_active_id_o, owner, top.dma_active_src_o, top.dma_active_dst_o, len, rows,
+                              top.dma_active_src_stride_o, top.dma_active_dst_stride_o);
+                stop_guard(buf + *f + "; issued by " + (owner < HALYARD_CORES ? core_where(owner) : std::string("?")));
+                exit_code = kExitGuard;
+                reason = "memory guard";
+                break;
+            }
+        }
+        dma_was_active = top.dma_active_o;
+        dma_last_id = top.dma_active_id_o;
+        if (barrier_timeout && top.barrier_wait_o) {
+            // A core that never reaches the barrier: the others wait there
+            // for --barrier-timeout cycles while it runs (or sleeps) elsewhere.
+            bool late = false;
+            uint64_t since = cycle;
+            for (int c = 0; c < HALYARD_CORES; c++) {
+                const bool waiting = field(top.barrier_wait_o, c, 1);
+                if (waiting && !at_barrier[c]) barrier_since[c] = cycle;
+                at_barrier[c] = waiting;
+                if (waiting) {
+                    since = std::min(since, barrier_since[c]);
+                    if (cycle - barrier_since[c] >= barrier_timeout) late = true;
+                }
+            }
+            if (late) {
+                stop_guard("barrier timeout: cores have waited at a barrier since cycle " + std::to_string(since) + " (" +
+                           std::to_string(cycle - since) + " cycles, --barrier-timeout " +
+                           std::to_string(barrier_timeout) + ") for a core that never arrived: " + core_states());
+                exit_code = kExitGuard;
+                reason = "barrier timeout";
+                break;
+            }
+        } else if (barrier_timeout) {
+            std::fill(at_barrier.begin(), at_barrier.end(), false);
         }
         if (top.all_asleep_o) {
             if (!asleep) asleep_since = cycle;
             asleep = true;
             if (cycle - asleep_since > kHangCycles) {
                 flush_lines();
-                std::fprintf(stderr, "halyard-sim: hang: every core asleep and the DMA idle since cycle %llu (%s)\n",
-                             (unsigned long long)asleep_since, core_pcs().c_str());
+                std::fprintf(stderr, "halyard-sim: hang: every core asleep and the DMA idle since cycle %llu: %s\n",
+                             (unsigned long long)asleep_since, core_states().c_str());
                 exit_code = kExitHang;
                 reason = "hang";
                 break;
@@ -309,8 +475,8 @@ int main(int argc, char **argv) {
         }
         if (cycle >= max_cycles) {
             flush_lines();
-            std::fprintf(stderr, "halyard-sim: timeout after %llu cycles (%s)\n", (unsigned long long)cycle,
-                         core_pcs().c_str());
+            std::fprintf(stderr, "halyard-sim: timeout after %llu cycles (--max-cycles): %s\n", (unsigned long long)cycle,
+                         core_states().c_str());
             exit_code = kExitTimeout;
             reason = "timeout";
             break;

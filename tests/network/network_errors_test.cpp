@@ -124,8 +124,7 @@ TEST(NetworkErrors, NpzNonIntegerValuesNameTheEntry) {
     o.dir = dir;
     o.target = "host";
     const std::string msg = error_of([&] { network::run_test_folder(o); });
-    EXPECT_HAS(msg, "arr_0");
-    EXPECT_HAS(msg, "0.5");
+    EXPECT_HAS(msg, "inputs.npz: array 'arr_0': float32 value 0.5 at element 0 is not an integer");
 }
 
 TEST(NetworkErrors, OutputsNpzOfTheWrongShape) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -213,6 +214,18 @@ std::size_t dtype_size(DType t) {
     return 0;
 }
 
+// "path: " when the array came from a file (messages name it).
+std::string NpyArray::where() const { return source.empty() ? std::string() : source + ": "; }
+
+namespace {
+// A value as written, not rounded to 6 decimals (1e-7 is not "0.000000").
+std::string exact(double d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", d);
+    return buf;
+}
+}  // namespace
+
 int64_t NpyArray::num_elements() const {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
@@ -231,7 +244,7 @@ std::vector<int64_t> NpyArray::to_int64() const {
     const int64_t n = num_elements();
     const size_t es = dtype_size(dtype);
     if (data.size() != size_t(n) * es)
-        throw FormatError("array '" + name + "': data size " + std::to_string(data.size()) +
+        throw FormatError(where() + "array '" + name + "': data size " + std::to_string(data.size()) +
                           " does not match " + describe());
     std::vector<int64_t> out(static_cast<size_t>(n));
     const uint8_t *p = data.data();
@@ -251,7 +264,7 @@ std::vector<int64_t> NpyArray::to_int64() const {
         case DType::UInt64: {
             uint64_t u = load_le<uint64_t>(e);
             if (u > uint64_t(std::numeric_limits<int64_t>::max()))
-                throw FormatError("array '" + name + "': uint64 value " + std::to_string(u) +
+                throw FormatError(where() + "array '" + name + "': uint64 value " + std::to_string(u) +
                                   " at element " + std::to_string(i) + " does not fit int64");
             v = int64_t(u);
             break;
@@ -260,7 +273,7 @@ std::vector<int64_t> NpyArray::to_int64() const {
         case DType::Float64: {
             double d = dtype == DType::Float32 ? double(load_le<float>(e)) : load_le<double>(e);
             if (!std::isfinite(d) || d != std::floor(d) || d < -9.2233720368547758e18 || d >= 9.2233720368547758e18)
-                throw FormatError("array '" + name + "': " + dtype_name(dtype) + " value " + std::to_string(d) +
+                throw FormatError(where() + "array '" + name + "': " + dtype_name(dtype) + " value " + exact(d) +
                                   " at element " + std::to_string(i) + " is not an integer that fits int64");
             v = int64_t(d);
             break;
@@ -275,7 +288,7 @@ std::vector<double> NpyArray::to_double() const {
     const int64_t n = num_elements();
     const size_t es = dtype_size(dtype);
     if (data.size() != size_t(n) * es)
-        throw FormatError("array '" + name + "': data size does not match " + describe());
+        throw FormatError(where() + "array '" + name + "': data size does not match " + describe());
     std::vector<double> out(static_cast<size_t>(n));
     OrderMap om{shape, fortran_order};
     om.for_each(n, [&](int64_t i, int64_t off) {
@@ -375,6 +388,7 @@ NpyArray load_npy(const std::string &path) {
     std::vector<uint8_t> bytes = read_file_bytes(path);
     NpyArray a = parse_npy(bytes.data(), bytes.size(), path);
     a.name = strip_npy(base_name(path));
+    a.source = path;
     return a;
 }
 
@@ -494,6 +508,7 @@ NpzFile parse_npz(const std::vector<uint8_t> &bytes, const std::string &path) {
 
         NpyArray a = parse_npy(raw.data(), raw.size(), ctx);
         a.name = strip_npy(ename);
+        a.source = path;
         npz.arrays.push_back(std::move(a));
     }
     return npz;

@@ -31,6 +31,7 @@ std::size_t dtype_size(DType t);
 
 struct NpyArray {
     std::string name;              // entry name without ".npy" (npz) or the file name (npy)
+    std::string source;            // the file it was read from, for messages (empty when built in memory)
     DType dtype = DType::Int64;
     std::vector<int64_t> shape;    // empty for a 0-d array (one element)
     bool fortran_order = false;    // layout of `data` as stored in the file
@@ -45,6 +46,8 @@ struct NpyArray {
     std::vector<int64_t> to_int64() const;
     // All elements as double in logical row-major order.
     std::vector<double> to_double() const;
+    // "<source>: " or nothing: the prefix of this array's messages.
+    std::string where() const;
 
     // "int8[32,48]" (plus " (fortran)" when fortran_order).
     std::string describe() const;

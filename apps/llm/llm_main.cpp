@@ -38,7 +38,7 @@ void usage(FILE *out) {
     std::fprintf(out,
                  "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
                  "                   [--target cluster|host] [--cores N] [--temperature T] [--seed S]\n"
-                 "                   [--clock-mhz F] [--work DIR]\n"
+                 "                   [--clock-mhz F] [--work DIR] [--timeline trace.json]\n"
                  "                   [--quality] [--profile] [--bench KV,...] [--max-cycles N]\n"
                  "\n"
                  "Quantizes a llama2.c model to Halyard's integer dialect (calibrated on a built-in text),\n"
@@ -55,6 +55,7 @@ void usage(FILE *out) {
                  "  --seed S            sampling seed (default 42, non-zero)\n"
                  "  --clock-mhz F       clock for tokens/s (default 360, Siracusa's maximum)\n"
                  "  --work DIR          keep the generated program here (ONNX graphs, C, ELF)\n"
+                 "  --timeline F.json   write the run's Perfetto trace (cores, DMA, one region per kernel call)\n"
                  "  --quality           instead of generating: teacher-force a fixed text through the\n"
                  "                      float reference and the integer model (host build) and print\n"
                  "                      top-1 agreement and perplexity of both\n"
@@ -107,6 +108,7 @@ int main(int argc, char **argv) {
     bool quality = false, profile = false, prefill = true;
     std::string bench_prefill;  // --bench-prefill N,N,...
     std::string bench_kv;  // --bench KV,KV,...
+    std::string timeline;  // --timeline trace.json
     uint64_t max_cycles = 20000000000ull;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -147,6 +149,7 @@ int main(int argc, char **argv) {
             }
         }
         else if (arg == "--work") work = v;
+        else if (arg == "--timeline") timeline = v;
         else if (arg == "--bench") bench_kv = v;
         else if (arg == "--bench-prefill") bench_prefill = v;
         else if (arg == "--max-cycles") max_cycles = (uint64_t)parse_int("--max-cycles", v, 1, 0x7fffffffffffffffL);
@@ -314,7 +317,8 @@ int main(int argc, char **argv) {
                 generated++;
                 print_token(next);
             }
-        }, max_cycles, temperature, seed);
+        }, max_cycles, temperature, seed, timeline);
+        if (!timeline.empty()) std::fprintf(stderr, "halyard-llm: timeline of the run written to %s\n", timeline.c_str());
         const double sim_s = std::chrono::duration<double>(clock::now() - t_sim).count();
         std::printf("\n\n");
         // Figures. Steps 0..prompt-2 only fill the cache with the prompt (prefill,

@@ -232,7 +232,7 @@ void HostModel::prefill(const std::vector<int> &tokens, std::vector<int32_t> &lo
 
 ClusterRun run_on_cluster(const LlmProgram &p, const std::vector<int> &prompt, int steps,
                           const std::function<void(int, int, uint64_t, int)> &on_step, uint64_t max_cycles,
-                          double temperature, uint32_t seed) {
+                          double temperature, uint32_t seed, const std::string &timeline_path) {
     if (!(temperature >= 0) || seed == 0) {
         throw UserError("halyard-llm: --temperature " + std::to_string(temperature) + " / --seed " + std::to_string(seed) +
                         ": the temperature must be >= 0 and the seed non-zero");
@@ -263,7 +263,9 @@ ClusterRun run_on_cluster(const LlmProgram &p, const std::vector<int> &prompt, i
     r.tokens = prompt;
     const std::string json = p.dir + "/llm.sim.json";
     const std::string cmd = harness::shell_quote(harness::simulator()) + " --max-cycles " + std::to_string(max_cycles) +
-                            " --json " + harness::shell_quote(json) + " " + harness::shell_quote(elf) + " 2>&1";
+                            " --json " + harness::shell_quote(json) +
+                            (timeline_path.empty() ? "" : " --timeline " + harness::shell_quote(timeline_path)) + " " +
+                            harness::shell_quote(elf) + " 2>&1";
     FILE *pipe = popen(cmd.c_str(), "r");
     if (!pipe) throw std::runtime_error("cannot start " + cmd);
     char line[512];

@@ -85,7 +85,8 @@ struct ClusterRun {
 };
 ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &prompt, int steps,
                           const std::function<void(int pos, int next, uint64_t cycles, int kv_len)> &on_step,
-                          uint64_t max_cycles = 20000000000ull, double temperature = 0, uint32_t seed = 42);
+                          uint64_t max_cycles = 20000000000ull, double temperature = 0, uint32_t seed = 42,
+                          const std::string &timeline_path = "");
 
 // The decode step of each network once on the Verilator model, at its last
 // position (all cached rows valid): KV length -> cycles.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "halyard/micro_kernels.h"
 #include "halyard/schedule.h"
 
 namespace halyard {
@@ -394,22 +395,18 @@ private:
     }
 
     void kernel(StageState &st, const std::string &name) {
-        const MicroKernelInfo *k = nullptr;
-        for (const auto &mk : micro_kernels()) {
-            if (mk.name == name) k = &mk;
-        }
-        if (!k) {
-            std::vector<std::string> names;
-            for (const auto &mk : micro_kernels()) names.push_back(mk.name);
-            fail("unknown micro-kernel '" + name + "' (known: " + join(names) + ")");
-        }
+        const MicroKernel *k = find_micro_kernel(name);
+        if (!k) fail("unknown micro-kernel '" + name + "' (known: " + micro_kernel_names() + ")");
         if (!contains(k->ops, algo_.op) || !st.has_update()) {
-            fail("micro-kernel " + name + " computes " + k->computes + "; it does not fit stage " + st.stage->name +
+            fail("micro-kernel " + name + " computes " + k->computes() + "; it does not fit stage " + st.stage->name +
                  " of op " + algo_.op);
         }
-        for (auto t : {algo_.inputs[0].type.type, algo_.inputs[1].type.type}) {
-            if (t != ElemType::Int8) {
-                fail("micro-kernel " + name + " needs int8 operands; op " + algo_.op + " has " + elem_type_name(t));
+        const KernelElem want[2] = {k->a, k->b};
+        for (int i = 0; i < 2; i++) {
+            const ElemType t = algo_.inputs[i].type.type;
+            if (elem_type_name(t) != want[i].name()) {
+                fail("micro-kernel " + name + " needs " + want[0].name() + " x " + want[1].name() + " operands; op " +
+                     algo_.op + " has " + elem_type_name(t) + " " + algo_.inputs[i].param.name());
             }
         }
         if (target_.is_host()) {

@@ -1,6 +1,8 @@
 // One default schedule per (op, target), chosen from the algorithm's shapes.
 #include <algorithm>
 
+#include "halyard/dsl/internal_error.h"
+#include "halyard/micro_kernels.h"
 #include "halyard/schedule.h"
 
 namespace halyard {
@@ -64,15 +66,23 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     return s;
 }
 
-// The 4x2 kernel's accumulator tile: acc computed per 4x2 output tile,
-// reduction loop outside the unrolled tile, mapped to gemm_int8_sdotp_4x2.
+// A micro-kernel of the registry (kernels/), by name.
+const MicroKernel &kernel_entry(const std::string &name) {
+    const MicroKernel *k = find_micro_kernel(name);
+    HL_INTERNAL_ASSERT(k, "default schedules name micro-kernel " + name + ", which the registry lacks");
+    return *k;
+}
+
+// The GEMM kernel's accumulator tile: acc computed per rows x cols output
+// tile (the registry entry's), reduction loop outside the unrolled tile.
 void kernel_tile(Schedule &s, const std::string &at_loop, const std::vector<std::string> &outer) {
+    const MicroKernel &mk = kernel_entry("gemm_int8_sdotp_4x2");
     s.compute_at("acc", "Y", at_loop).memory("acc", MemLevel::Reg);
-    s.tile("acc", "m", 4).tile("acc", "n", 2);
+    s.tile("acc", "m", mk.rows).tile("acc", "n", mk.cols);
     std::vector<std::string> order = outer;
     order.insert(order.end(), {"m_o", "n_o", "k", "m_i", "n_i"});
     s.order("acc", order).unroll("acc", "m_i").unroll("acc", "n_i");
-    s.kernel("acc", "gemm_int8_sdotp_4x2");
+    s.kernel("acc", mk.name);
 }
 
 // On a target with the Xpulp kernels (any core count; one core runs every
@@ -118,8 +128,10 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         }
         s.tile("Y", "n", block).tile("Y", "n_i", 4);
         s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
-        s.tile("acc", "n", 4).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
-        s.kernel("acc", "gemm_int8_sdotp_1x4");
+        const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
+        HL_INTERNAL_ASSERT(gemv.rows == 1 && gemv.cols == 4, "the GEMV default assumes the 1x4 kernel's tile");
+        s.tile("acc", "n", gemv.cols).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
+        s.kernel("acc", gemv.name);
         if (target.cores() > 1) s.parallel("Y", "n_o");
         s.stage_input("A", MemLevel::L1, "root", "", false);
         s.stage_input("B", MemLevel::L1, "Y", "n_o", false);

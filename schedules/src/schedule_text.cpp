@@ -114,20 +114,6 @@ std::string Schedule::to_text() const {
     return out;
 }
 
-const std::vector<MicroKernelInfo> &micro_kernels() {
-    static const std::vector<MicroKernelInfo> kernels = {
-        {"gemm_int8_sdotp_4x2",
-         "int32 acc[m][n] += sum_k int8 A[m][k] * int8 B[k][n], 4x2 register block, 4 MACs per pv.sdotsp.b",
-         "xpulpv2",
-         {"gemm", "matmul"}},
-        {"gemm_int8_sdotp_1x4",
-         "int32 acc[0][n] += sum_k int8 A[0][k] * int8 B[n][k], 1x4 block (one row against 4 weight rows, decode GEMV)",
-         "xpulpv2",
-         {"gemm", "matmul"}},
-    };
-    return kernels;
-}
-
 std::string SchedulePlan::describe() const {
     std::ostringstream os;
     for (const auto &[stage, loops] : loop_nest) {

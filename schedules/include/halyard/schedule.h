@@ -107,13 +107,7 @@ SchedulePlan apply_schedule(Algorithm &algo, const Schedule &schedule, const Tar
 // The default schedule per (op, target), chosen from the algorithm's shapes.
 Schedule default_schedule(const Algorithm &algo, const TargetDescription &target);
 
-// Micro-kernels a schedule may name, with what they compute.
-struct MicroKernelInfo {
-    std::string name;
-    std::string computes;            // human description of the reference semantics
-    std::string requires_extension;  // e.g. "xpulpv2"
-    std::vector<std::string> ops;    // op families whose reduction stage it fits
-};
-const std::vector<MicroKernelInfo> &micro_kernels();
+// The micro-kernels a schedule may name are the entries of the kernel
+// registry (kernels/include/halyard/micro_kernels.h).
 
 }  // namespace halyard

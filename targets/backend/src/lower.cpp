@@ -155,7 +155,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     for (const auto &l : kernels.lines) log << "    " << l << "\n";
 
     // 8. Print C99 (parallel loops become hl_fork tasks on the cluster).
-    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, !kernels.kernels_used.empty(), options);
+    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, kernels.headers, options);
     log << "  print_c99: " << std::count(c.source.begin(), c.source.end(), '\n') << " lines\n";
 
     LoopNestOutline outline(arenas);

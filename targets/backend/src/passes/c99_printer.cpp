@@ -1,5 +1,8 @@
 #include "c99_printer.h"
 
+#include "halyard/dsl/internal_error.h"
+#include "halyard/micro_kernels.h"
+
 #include <set>
 #include <sstream>
 
@@ -289,10 +292,11 @@ private:
             const Load *l = a[0].as<Load>();
             if (!l) throw UserError("C99 backend: address_of a non-load");
             result_ = "(&" + id(l->name) + "[" + expr(l->index) + "])";
-        } else if (op->call_type == Call::Extern &&
-                   (op->name == "hl_dma_2d" || op->name == "hl_dma_wait" || op->name == "hy_gemm_s8_4x2" ||
-                    op->name == "hy_gemm_s8_1x4")) {
-            if (!cluster_runtime_) throw UserError("C99 backend: " + op->name + " needs the cluster runtime");
+        } else if (op->call_type == Call::Extern && (op->name == "hl_dma_2d" || op->name == "hl_dma_wait" ||
+                                                     find_micro_kernel_by_symbol(op->name))) {
+            // DMA calls (inject_dma_transfers) and micro-kernel calls
+            // (map_micro_kernels) are only made for targets with the runtime.
+            HL_INTERNAL_ASSERT(cluster_runtime_, "C99 backend: a call to " + op->name + " without the cluster runtime");
             std::string args;
             for (size_t i = 0; i < a.size(); i++) args += (i ? ", " : "") + arg((int)i);
             result_ = op->name + "(" + args + ")";
@@ -531,7 +535,7 @@ std::string upper(std::string s) {
 
 PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, const Algorithm &algo,
                    const ArenaPlan &arenas, const TargetDescription &target, const std::string &name,
-                   bool uses_kernels, const LibraryOptions &options) {
+                   const std::set<std::string> &kernel_headers, const LibraryOptions &options) {
     std::map<std::string, Type> pointer_types;
     std::set<std::string> const_buffers;
     for (const auto &a : args) {
@@ -563,7 +567,7 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
         // Fork/join, DMA and the L1/L2 sections come from the cluster runtime.
         src << "#include \"halyard_rt.h\"\n\n#define HALYARD_L1_DATA HL_L1_BSS\n#define HALYARD_L2_DATA HL_L2_BSS\n";
     }
-    if (uses_kernels) src << "#include \"halyard_kernels.h\"\n";
+    for (const auto &h : kernel_headers) src << "#include \"" << h << "\"\n";  // of the micro-kernels called
     src << "\n" << kHelpers << "\n";
     // Arenas: unions give 8-byte alignment in plain C99. HALYARD_L1_DATA /
     // HALYARD_L2_DATA let a target place them in its memory sections.

@@ -1,4 +1,6 @@
 #pragma once
+#include <set>
+
 #include "Halide.h"
 #include "halyard/backend.h"
 
@@ -15,6 +17,7 @@ struct PrintedC {
 
 PrintedC print_c99(const Halide::Internal::Stmt &body, const std::vector<Halide::Internal::LoweredArgument> &args,
                    const Algorithm &algo, const ArenaPlan &arenas, const TargetDescription &target,
-                   const std::string &name, bool uses_kernels = false, const LibraryOptions &options = {});
+                   const std::string &name, const std::set<std::string> &kernel_headers = {},
+                   const LibraryOptions &options = {});
 
 }  // namespace halyard

@@ -1,5 +1,6 @@
 #include "map_micro_kernels.h"
 
+#include "halyard/dsl/internal_error.h"
 #include "split_loops_over_cores.h"
 
 namespace halyard {
@@ -15,11 +16,14 @@ struct Mac {
     Expr c, a_base, b_base;  // at k = loop min
 };
 
-bool is_int8_load(const Expr &e, const Load **out) {
+Type halide_type(const KernelElem &e) { return e.is_signed ? Int(e.bits) : UInt(e.bits); }
+
+// int32(load of type `t`)
+bool is_widened_load(const Expr &e, Type t, const Load **out) {
     const Cast *c = e.as<Cast>();
     if (!c || c->type != Int(32)) return false;
     const Load *l = c->value.as<Load>();
-    if (!l || l->type != Int(8) || !is_const_one(l->predicate)) return false;
+    if (!l || l->type != t || !is_const_one(l->predicate)) return false;
     *out = l;
     return true;
 }
@@ -33,7 +37,7 @@ std::optional<int64_t> k_stride(const Expr &e, const std::string &k) {
     return c->value;
 }
 
-bool match_mac(const Stmt &s, const For *loop, Mac *mac, std::string *why) {
+bool match_mac(const Stmt &s, const For *loop, const MicroKernel &mk, Mac *mac, std::string *why) {
     const Store *st = s.as<Store>();
     if (!st || st->value.type() != Int(32) || !is_const_one(st->predicate)) {
         *why = "a statement in the k loop is not an int32 accumulation";
@@ -56,8 +60,9 @@ bool match_mac(const Stmt &s, const For *loop, Mac *mac, std::string *why) {
     }
     const Mul *mul = prod_term.as<Mul>();
     const Load *a = nullptr, *b = nullptr;
-    if (!mul || !is_int8_load(mul->a, &a) || !is_int8_load(mul->b, &b)) {
-        *why = "the product is not int8 x int8 widened to int32";
+    const Type ta = halide_type(mk.a), tb = halide_type(mk.b);
+    if (!mul || !is_widened_load(mul->a, ta, &a) || !is_widened_load(mul->b, tb, &b)) {
+        *why = "the product is not " + mk.a.name() + " x " + mk.b.name() + " widened to int32";
         return false;
     }
     auto sc = k_stride(st->index, loop->name), sa = k_stride(a->index, loop->name), sb = k_stride(b->index, loop->name);
@@ -65,8 +70,9 @@ bool match_mac(const Stmt &s, const For *loop, Mac *mac, std::string *why) {
         *why = "the accumulator index depends on k";
         return false;
     }
-    if (!sa || !sb || *sa != 1 || *sb != 1) {
-        *why = "an operand is not contiguous in k (the kernel reads k-contiguous rows; stage or transpose it)";
+    if (!sa || !sb || *sa != mk.k_stride || *sb != mk.k_stride) {
+        *why = "an operand's stride in k is not " + std::to_string(mk.k_stride) +
+               " (the kernel reads k-contiguous rows; stage or transpose it)";
         return false;
     }
     mac->acc = st->name;
@@ -103,38 +109,40 @@ Expr address(const std::string &buf, Type t, Expr index) {
 
 class MapKernels : public IRMutator {
 public:
-    // stage_kernel: Halide func name -> (kernel, Halide name of its k loop)
-    MapKernels(std::map<std::string, std::pair<std::string, std::string>> stage_kernel, KernelReport *report)
+    // stage_kernel: Halide func name -> (registry entry, Halide name of its k loop)
+    MapKernels(std::map<std::string, std::pair<const MicroKernel *, std::string>> stage_kernel, KernelReport *report)
         : stage_kernel_(std::move(stage_kernel)), report_(report) {}
     std::set<std::string> seen;
 
 private:
     using IRMutator::visit;
-    std::map<std::string, std::pair<std::string, std::string>> stage_kernel_;
+    std::map<std::string, std::pair<const MicroKernel *, std::string>> stage_kernel_;
     KernelReport *report_;
 
     Stmt visit(const For *op) override {
         for (const auto &[func, mapping] : stage_kernel_) {
-            const auto &[kernel, k_loop] = mapping;
+            const auto &[mk, k_loop] = mapping;
             if (!loop_matches(op->name, func, k_loop)) continue;
             seen.insert(func);
             std::string why;
-            const int R = kernel == "gemm_int8_sdotp_1x4" ? 1 : 4, C = kernel == "gemm_int8_sdotp_1x4" ? 4 : 2;
-            Stmt call = try_tile(op, R, C, &why);
+            Stmt call = try_tile(op, *mk, &why);
             if (call.defined()) {
-                report_->kernels_used.insert(kernel);
-                report_->lines.push_back(display_name(op->name) + ": " + kernel + " (checked: " +
-                                         std::to_string(R * C) + " int8 MACs per k over " + std::to_string(R) +
-                                         " A row(s) x " + std::to_string(C) + " B rows, unit stride)");
+                report_->kernels_used.insert(mk->name);
+                report_->headers.insert(mk->header);
+                report_->lines.push_back(display_name(op->name) + ": " + mk->name + " (checked: " +
+                                         std::to_string(mk->macs_per_k()) + " " + mk->a.name() + " MACs per k over " +
+                                         std::to_string(mk->rows) + " A row(s) x " + std::to_string(mk->cols) +
+                                         " B rows, stride " + std::to_string(mk->k_stride) + ")");
                 return call;
             }
-            report_->lines.push_back(display_name(op->name) + ": plain loop kept for " + kernel + " (" + why + ")");
+            report_->lines.push_back(display_name(op->name) + ": plain loop kept for " + mk->name + " (" + why + ")");
         }
         return IRMutator::visit(op);
     }
 
-    // The k loop's body must be the R*C accumulations of an R x C tile.
-    Stmt try_tile(const For *loop, int R, int C, std::string *why) {
+    // The k loop's body must be the R*C accumulations of the kernel's R x C tile.
+    Stmt try_tile(const For *loop, const MicroKernel &mk, std::string *why) {
+        const int R = mk.rows, C = mk.cols;
         if (loop->for_type != ForType::Serial) {
             *why = "the k loop is not serial";
             return Stmt();
@@ -150,11 +158,11 @@ private:
         }
         std::vector<Mac> macs(n);
         for (size_t i = 0; i < n; i++) {
-            if (!match_mac(stmts[i], loop, &macs[i], why)) return Stmt();
+            if (!match_mac(stmts[i], loop, mk, &macs[i], why)) return Stmt();
         }
         const std::string acc = macs[0].acc, a = macs[0].a, b = macs[0].b;
         std::vector<Expr> a_rows, b_rows, seen_c;
-        Expr c[4][4];
+        std::vector<std::vector<Expr>> c((size_t)R, std::vector<Expr>((size_t)C));
         for (const auto &m : macs) {
             if (m.acc != acc || m.a != a || m.b != b) {
                 *why = "the accumulations use different buffers";
@@ -183,14 +191,13 @@ private:
             return Stmt();
         }
         std::vector<Expr> args;
-        for (const Expr &r : a_rows) args.push_back(address(a, Int(8), r));
-        for (const Expr &r : b_rows) args.push_back(address(b, Int(8), r));
+        for (const Expr &r : a_rows) args.push_back(address(a, halide_type(mk.a), r));
+        for (const Expr &r : b_rows) args.push_back(address(b, halide_type(mk.b), r));
         args.push_back(loop->extent);
         for (int i = 0; i < R; i++) {
             for (int j = 0; j < C; j++) args.push_back(address(acc, Int(32), c[i][j]));
         }
-        const std::string fn = "hy_gemm_s8_" + std::to_string(R) + "x" + std::to_string(C);
-        return Evaluate::make(Call::make(Int(32), fn, args, Call::Extern));
+        return Evaluate::make(Call::make(Int(32), mk.c_symbol, args, Call::Extern));
     }
 };
 
@@ -199,25 +206,23 @@ private:
 Stmt map_micro_kernels(const Stmt &s, const Algorithm &algo, const SchedulePlan &plan,
                        const TargetDescription &target, KernelReport *report) {
     if (plan.kernels.empty()) return s;
-    std::map<std::string, std::pair<std::string, std::string>> stage_kernel;
+    std::map<std::string, std::pair<const MicroKernel *, std::string>> stage_kernel;
     for (const auto &k : plan.kernels) {
-        const MicroKernelInfo *info = nullptr;
-        for (const auto &mk : micro_kernels()) {
-            if (mk.name == k.kernel) info = &mk;
-        }
-        if (!info || !target.has_extension(info->requires_extension)) {
+        const MicroKernel *info = find_micro_kernel(k.kernel);
+        HL_INTERNAL_ASSERT(info, "apply_schedule accepted micro-kernel " + k.kernel + ", which the registry lacks");
+        if (!target.has_extension(info->requires_extension)) {
             report->lines.push_back("stage " + k.stage + ": " + k.kernel + " checked; target " + target.name() +
                                     " runs the plain loop nest");
             continue;
         }
         const Stage *st = algo.find_stage(k.stage);
-        if (st && st->rdom.defined()) stage_kernel[st->func.name()] = {k.kernel, st->rdom[0].name()};
+        if (st && st->rdom.defined()) stage_kernel[st->func.name()] = {info, st->rdom[0].name()};
     }
     MapKernels mapper(stage_kernel, report);
     Stmt out = mapper.mutate(s);
     for (const auto &[func, mapping] : stage_kernel) {
         if (!mapper.seen.count(func)) {
-            report->lines.push_back("stage " + display_name(func) + ": no unsplit k loop found for " + mapping.first +
+            report->lines.push_back("stage " + display_name(func) + ": no unsplit k loop found for " + mapping.first->name +
                                     " (do not tile k)");
         }
     }

@@ -1,0 +1,58 @@
+// The micro-kernel registry: every hand-written kernel in halyard_kernels.h is
+// one entry here, with what a loop nest must be for the backend to call it.
+// The schedule checks (schedules/), the matcher (map_micro_kernels) and the C
+// printer read these entries; tests/kernels runs every entry's C code against
+// its reference loop nest. Adding a kernel means adding it to
+// halyard_kernels.h and one entry in micro_kernels.cpp, nothing else.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace halyard {
+
+// An element type of a kernel operand.
+struct KernelElem {
+    int bits = 8;
+    bool is_signed = true;
+    std::string name() const { return std::string(is_signed ? "int" : "uint") + std::to_string(bits); }
+};
+
+// A register-blocked dot-product tile:
+//   for k in [0, K): c[i][j] += int32(a_i[k]) * int32(b_j[k]),  i < rows, j < cols
+// where a_i (i < rows) and b_j (j < cols) are rows contiguous in k (stride
+// k_stride elements) and the c[i][j] are pairwise distinct accumulators
+// whose addresses do not depend on k. The C function takes
+//   (a_0 .. a_{rows-1}, b_0 .. b_{cols-1}, K, &c[0][0], &c[0][1], .., &c[rows-1][cols-1]).
+struct MicroKernel {
+    std::string name;                // the schedule's name: "kernel acc gemm_int8_sdotp_4x2"
+    std::string c_symbol;            // the C function in `header`
+    std::string header;              // in kernels/include
+    std::string requires_extension;  // of the target ("xpulpv2"); other targets run the plain loop nest
+    std::vector<std::string> ops;    // op families whose reduction stage it fits
+    int rows = 1, cols = 1;          // output tile: A rows x B rows
+    KernelElem a{8, true}, b{8, true}, acc{32, true};
+    int k_stride = 1;                // operand stride in k, in elements
+    std::string implementation;      // one line: how it computes (for the report and kernels/README)
+
+    // "int32 acc[i][j] += int8 A_i[k] * int8 B_j[k], 4x2 tile"
+    std::string computes() const;
+    int macs_per_k() const { return rows * cols; }
+
+    // The reference loop nest the kernel must equal (the semantics above),
+    // on rows given as pointers; acc in row-major tile order.
+    void reference(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows, int32_t k,
+                   const std::vector<int32_t *> &acc_tile) const;
+};
+
+// Every kernel, in the order the README lists them.
+const std::vector<MicroKernel> &micro_kernel_registry();
+// The entry named `name`, or nullptr.
+const MicroKernel *find_micro_kernel(const std::string &name);
+// The entry whose C function is `c_symbol`, or nullptr.
+const MicroKernel *find_micro_kernel_by_symbol(const std::string &c_symbol);
+// "gemm_int8_sdotp_4x2, gemm_int8_sdotp_1x4" (for messages).
+std::string micro_kernel_names();
+
+}  // namespace halyard

@@ -1,0 +1,74 @@
+#include "halyard/micro_kernels.h"
+
+namespace halyard {
+
+std::string MicroKernel::computes() const {
+    return acc.name() + " acc[i][j] += " + a.name() + " A_i[k] * " + b.name() + " B_j[k], " + std::to_string(rows) +
+           "x" + std::to_string(cols) + " tile (" + std::to_string(rows) + " A row(s) x " + std::to_string(cols) +
+           " B rows, k-contiguous)";
+}
+
+void MicroKernel::reference(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows,
+                            int32_t k, const std::vector<int32_t *> &acc_tile) const {
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            int32_t s = *acc_tile[size_t(i * cols + j)];
+            for (int32_t kk = 0; kk < k; kk++) {
+                const int32_t x = a.is_signed ? int32_t(a_rows[i][kk * k_stride]) : int32_t(uint8_t(a_rows[i][kk * k_stride]));
+                const int32_t y = b.is_signed ? int32_t(b_rows[j][kk * k_stride]) : int32_t(uint8_t(b_rows[j][kk * k_stride]));
+                s += x * y;
+            }
+            *acc_tile[size_t(i * cols + j)] = s;
+        }
+    }
+}
+
+const std::vector<MicroKernel> &micro_kernel_registry() {
+    static const std::vector<MicroKernel> kernels = [] {
+        std::vector<MicroKernel> k;
+        MicroKernel gemm_4x2;
+        gemm_4x2.name = "gemm_int8_sdotp_4x2";
+        gemm_4x2.c_symbol = "hy_gemm_s8_4x2";
+        gemm_4x2.header = "halyard_kernels.h";
+        gemm_4x2.requires_extension = "xpulpv2";
+        gemm_4x2.ops = {"gemm", "matmul"};
+        gemm_4x2.rows = 4;
+        gemm_4x2.cols = 2;
+        gemm_4x2.implementation =
+            "per 4 k: 6 post-increment word loads + 8 pv.sdotsp.b in a hardware loop (PULP-NN's 4x2 block); scalar "
+            "path for misaligned rows and the K % 4 tail";
+        k.push_back(gemm_4x2);
+
+        MicroKernel gemv_1x4 = gemm_4x2;
+        gemv_1x4.name = "gemm_int8_sdotp_1x4";
+        gemv_1x4.c_symbol = "hy_gemm_s8_1x4";
+        gemv_1x4.rows = 1;
+        gemv_1x4.cols = 4;
+        gemv_1x4.implementation =
+            "per 4 k: 5 post-increment word loads + 4 pv.sdotsp.b in a hardware loop: one activation row against 4 "
+            "weight rows (decode-step GEMV)";
+        k.push_back(gemv_1x4);
+        return k;
+    }();
+    return kernels;
+}
+
+const MicroKernel *find_micro_kernel(const std::string &name) {
+    for (const auto &k : micro_kernel_registry())
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
+const MicroKernel *find_micro_kernel_by_symbol(const std::string &c_symbol) {
+    for (const auto &k : micro_kernel_registry())
+        if (k.c_symbol == c_symbol) return &k;
+    return nullptr;
+}
+
+std::string micro_kernel_names() {
+    std::string s;
+    for (const auto &k : micro_kernel_registry()) s += (s.empty() ? "" : ", ") + k.name;
+    return s;
+}
+
+}  // namespace halyard

@@ -1,0 +1,106 @@
+// Checks a micro-kernel of the registry (kernels/include/halyard/
+// micro_kernels.h) against its reference loop nest: a C program calls the
+// kernel's C function on random rows for awkward K (0, 1, 3, the 4-wide
+// steps and their tails, 67, 200) and misaligned rows (the scalar path), and
+// prints every accumulator; the test compares them with
+// MicroKernel::reference. Built for the host (the portable C path) by
+// tests/host and for the cluster (the Xpulp path) by tests/cluster_kernels.
+// Everything comes from the registry entry: a new kernel needs no new test.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "halyard/micro_kernels.h"
+
+namespace halyard::test {
+
+struct KernelCase {
+    int32_t k;
+    int a_offset, b_offset;  // bytes into each row buffer: 1..3 make rows misaligned
+};
+
+inline std::vector<KernelCase> kernel_cases() {
+    return {{0, 0, 0}, {1, 0, 0}, {3, 0, 0}, {4, 0, 0}, {5, 0, 0}, {8, 0, 0}, {17, 0, 0}, {64, 0, 0},
+            {67, 0, 0}, {200, 0, 0}, {16, 1, 0}, {16, 0, 2}, {33, 3, 1}};
+}
+
+constexpr int kRowBytes = 208;  // >= the largest k + offset
+
+struct KernelData {
+    std::vector<std::vector<int8_t>> a, b;  // rows x kRowBytes, cols x kRowBytes
+    std::vector<int32_t> acc0;               // initial accumulators, rows * cols
+};
+
+inline KernelData kernel_data(const MicroKernel &mk, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> byte(-128, 127), start(-100000, 100000);
+    KernelData d;
+    d.a.assign(size_t(mk.rows), std::vector<int8_t>(kRowBytes));
+    d.b.assign(size_t(mk.cols), std::vector<int8_t>(kRowBytes));
+    for (auto &row : d.a)
+        for (auto &v : row) v = int8_t(byte(rng));
+    for (auto &row : d.b)
+        for (auto &v : row) v = int8_t(byte(rng));
+    for (int i = 0; i < mk.rows * mk.cols; i++) d.acc0.push_back(start(rng));
+    return d;
+}
+
+// The C program: one line "case N: acc..." per case.
+inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bool cluster) {
+    std::ostringstream c;
+    // The cluster runtime has printf in halyard_rt.h (no libc headers).
+    c << "#include <stdint.h>\n" << (cluster ? "#include \"halyard_rt.h\"\n" : "#include <stdio.h>\n");
+    c << "#include \"" << mk.header << "\"\n";
+    auto rows = [&](const char *name, const std::vector<std::vector<int8_t>> &m) {
+        c << "static int8_t " << name << "[" << m.size() << "][" << kRowBytes << "] __attribute__((aligned(4))) = {";
+        for (const auto &row : m) {
+            c << "{";
+            for (int8_t v : row) c << int(v) << ",";
+            c << "},";
+        }
+        c << "};\n";
+    };
+    rows("a", d.a);
+    rows("b", d.b);
+    c << "static const int32_t acc0[" << d.acc0.size() << "] = {";
+    for (int32_t v : d.acc0) c << v << ",";
+    c << "};\nint main(void) {\n    int32_t acc[" << d.acc0.size() << "];\n    int i;\n";
+    const auto cases = kernel_cases();
+    for (size_t n = 0; n < cases.size(); n++) {
+        const auto &cs = cases[n];
+        c << "    for (i = 0; i < " << d.acc0.size() << "; i++) acc[i] = acc0[i];\n    " << mk.c_symbol << "(";
+        for (int i = 0; i < mk.rows; i++) c << "&a[" << i << "][" << cs.a_offset << "], ";
+        for (int j = 0; j < mk.cols; j++) c << "&b[" << j << "][" << cs.b_offset << "], ";
+        c << cs.k;
+        for (int t = 0; t < mk.rows * mk.cols; t++) c << ", &acc[" << t << "]";
+        c << ");\n    printf(\"case " << n << ":\");\n    for (i = 0; i < " << d.acc0.size()
+          << "; i++) printf(\" %ld\", (long)acc[i]);\n    printf(\"\\n\");\n";
+    }
+    c << "    return 0;\n}\n";
+    return c.str();
+}
+
+// What the program must print, from the reference loop nest.
+inline std::string kernel_expected(const MicroKernel &mk, const KernelData &d) {
+    std::ostringstream out;
+    const auto cases = kernel_cases();
+    for (size_t n = 0; n < cases.size(); n++) {
+        std::vector<const int8_t *> a, b;
+        for (const auto &row : d.a) a.push_back(row.data() + cases[n].a_offset);
+        for (const auto &row : d.b) b.push_back(row.data() + cases[n].b_offset);
+        std::vector<int32_t> acc = d.acc0;
+        std::vector<int32_t *> tile;
+        for (auto &v : acc) tile.push_back(&v);
+        mk.reference(a, b, cases[n].k, tile);
+        out << "case " << n << ":";
+        for (int32_t v : acc) out << " " << v;
+        out << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace halyard::test

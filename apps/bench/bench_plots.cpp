@@ -294,4 +294,50 @@ Rendered plot_decode_breakdown(const std::vector<NetworkRun> &runs, const Font &
     return render(ch, f, path);
 }
 
+std::vector<DecodeActivity> read_decode_activity(const std::string &path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(path + ": cannot open (halyard-llm --bench KV,.. --bench-json writes it)");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(in);
+    } catch (const std::exception &e) {
+        throw std::runtime_error(path + ": not JSON: " + e.what());
+    }
+    if (!j.is_array() || j.empty()) throw std::runtime_error(path + ": expected a non-empty array of decode steps");
+    std::vector<DecodeActivity> out;
+    for (size_t i = 0; i < j.size(); i++) {
+        const auto &r = j[i];
+        DecodeActivity d;
+        for (const char *k : {"kv", "cycles", "core_cycles"})
+            if (!r.contains(k)) throw std::runtime_error(path + ": step " + std::to_string(i) + ": no field '" + k + "'");
+        d.kv = r.at("kv").get<int64_t>();
+        d.cycles = r.at("cycles").get<uint64_t>();
+        for (const auto &[name, n] : r.at("core_cycles").items()) d.core_cycles.push_back({name, n.get<uint64_t>()});
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+Rendered plot_decode_activity(const std::vector<DecodeActivity> &steps, int cores, const Font &f,
+                              const std::string &path) {
+    BarChart ch;
+    ch.title = "The language model's decode step: where the cycles of all " + std::to_string(cores) + " cores go";
+    ch.y_label = "Mcycles per token (each core's cycles / " + std::to_string(cores) + ")";
+    ch.x_label = "KV-cache length";
+    for (const auto &s : steps) ch.categories.push_back("KV " + std::to_string(s.kv));
+    // Classes in the first step's order (halyard-llm writes compute first).
+    int k = 0;
+    for (const auto &[name, n0] : steps.front().core_cycles) {
+        BarStack st{name, palette(k++), {}};
+        for (const auto &s : steps) {
+            double v = 0;
+            for (const auto &[n, c] : s.core_cycles)
+                if (n == name) v = double(c) / cores / 1e6;
+            st.values.push_back(v);
+        }
+        ch.stacks.push_back(st);
+    }
+    return render(ch, f, path);
+}
+
 }  // namespace halyard_bench

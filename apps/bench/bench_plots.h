@@ -29,6 +29,16 @@ struct NetworkRun {
 };
 std::vector<NetworkRun> read_networks(const std::string &path);
 
+// One decode step of halyard-llm --bench --bench-json: its cycles and all
+X
+// barrier wait).
+struct DecodeActivity {
+    int64_t kv = 0;
+    uint64_t cycles = 0;
+    std::vector<std::pair<std::string, uint64_t>> core_cycles;  // in the file's order
+};
+std::vector<DecodeActivity> read_decode_activity(const std::string &path);
+
 // A published Deeploy figure (Siracusa, GVSoC).
 struct PublishedPoint {
     std::string kind, series;
@@ -43,6 +53,9 @@ using halyard_plot::Rendered;
 Rendered plot_roofline(const std::vector<Row> &rows, const halyard::TargetDescription &t, const Font &f,
                        const std::string &path);
 Rendered plot_core_scaling(const std::vector<Row> &rows, const Font &f, const std::string &path);
+// Stacked bars: where the language model's decode step's core cycles go, per KV length.
+Rendered plot_decode_activity(const std::vector<DecodeActivity> &steps, int cores, const Font &f,
+                              const std::string &path);
 Rendered plot_decode_kv(const std::vector<NetworkRun> &runs, const std::vector<PublishedPoint> &deeploy, const Font &f,
                         const std::string &path);
 Rendered plot_prefill_prompt(const std::vector<NetworkRun> &runs, const std::vector<PublishedPoint> &deeploy,

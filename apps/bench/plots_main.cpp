@@ -1,5 +1,5 @@
 // halyard-plots --bench bench.json [--networks networks.json | --networks-if-present networks.json]
-//               [--deeploy deeploy_published.json] [--target cluster|FILE.target] --out DIR
+//               [--llm-decode steps.json] [--deeploy deeploy_published.json] [--target cluster|FILE.target] --out DIR
 //
 // Draws the bench's plots (bench_plots.h) as PNG files in DIR and lists them
 // in DIR/plots.json (each image's size, data area and legend colors, for the
@@ -43,7 +43,7 @@ json describe(const halyard_plot::Rendered &r, const std::string &file) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string bench, networks, out, target = "cluster", deeploy = HALYARD_DEEPLOY_PUBLISHED;
+    std::string bench, networks, llm_decode, out, target = "cluster", deeploy = HALYARD_DEEPLOY_PUBLISHED;
     bool networks_optional = false;
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
@@ -56,16 +56,18 @@ int main(int argc, char **argv) {
         else if (a == "--networks") networks = v;
         else if (a == "--networks-if-present") networks = v, networks_optional = true;
         else if (a == "--deeploy") deeploy = v;
+        else if (a == "--llm-decode") llm_decode = v;
         else if (a == "--target") target = v;
         else if (a == "--out") out = v;
         else {
             std::cerr << "usage: halyard-plots --bench bench.json [--networks[-if-present] networks.json] "
-                         "[--deeploy FILE] [--target cluster|FILE] --out DIR\n";
+                         "[--llm-decode steps.json] [--deeploy FILE] [--target cluster|FILE] --out DIR\n";
             return 2;
         }
     }
-    if (out.empty() || (bench.empty() && networks.empty())) {
-        std::cerr << "halyard-plots: give --out DIR and --bench bench.json and/or --networks networks.json\n";
+    if (out.empty() || (bench.empty() && networks.empty() && llm_decode.empty())) {
+        std::cerr << "halyard-plots: give --out DIR and --bench bench.json, --networks networks.json and/or "
+                     "--llm-decode steps.json\n";
         return 2;
     }
     try {
@@ -96,6 +98,13 @@ int main(int argc, char **argv) {
             emit(plot_decode_kv(runs, published, font, out + "/decode_kv.png"), "decode_kv.png");
             emit(plot_prefill_prompt(runs, published, font, out + "/prefill_prompt.png"), "prefill_prompt.png");
             emit(plot_decode_breakdown(runs, font, out + "/decode_breakdown.png"), "decode_breakdown.png");
+        }
+        if (!llm_decode.empty()) {
+            const halyard::TargetDescription t = target.find('/') == std::string::npos
+                                                     ? halyard::TargetDescription::named(target)
+                                                     : halyard::TargetDescription::load(target);
+            emit(plot_decode_activity(read_decode_activity(llm_decode), t.cores(), font, out + "/llm_decode_activity.png"),
+                 "llm_decode_activity.png");
         }
         std::ofstream m(out + "/plots.json");
         m << manifest.dump(2) << "\n";

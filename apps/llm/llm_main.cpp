@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "halyard/dsl/types.h"
 #include "halyard/harness/harness.h"
 #include "llm/checkpoint.h"
@@ -62,6 +64,7 @@ void usage(FILE *out) {
                  "  --profile           print every kernel call of the last step with its cycles\n"
                  "  --bench KV,KV,...   instead of generating: one decode step at each KV length\n"
                  "                      (all rows valid) on the cluster, cycles and tokens/s\n"
+                 "  --bench-json F.json with --bench: also write each step's cycles and where they go\n"
                  "  --bench-prefill N,.. instead of generating: the prefill network of N tokens on the cluster\n"
                  "  --no-prefill        run the prompt token by token through the decode networks (the\n"
                  "                      default for prompts under 8 tokens)\n"
@@ -109,6 +112,7 @@ int main(int argc, char **argv) {
     std::string bench_prefill;  // --bench-prefill N,N,...
     std::string bench_kv;  // --bench KV,KV,...
     std::string timeline;  // --timeline trace.json
+    std::string bench_json;  // --bench-json steps.json
     uint64_t max_cycles = 20000000000ull;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -150,6 +154,7 @@ int main(int argc, char **argv) {
         }
         else if (arg == "--work") work = v;
         else if (arg == "--timeline") timeline = v;
+        else if (arg == "--bench-json") bench_json = v;
         else if (arg == "--bench") bench_kv = v;
         else if (arg == "--bench-prefill") bench_prefill = v;
         else if (arg == "--max-cycles") max_cycles = (uint64_t)parse_int("--max-cycles", v, 1, 0x7fffffffffffffffL);
@@ -240,11 +245,42 @@ int main(int argc, char **argv) {
             const auto figures = bench_on_cluster(prog, max_cycles);
             std::printf("decode step of %s on %s cores (one step, every cached row valid)\n", checkpoint_path.c_str(),
                         cores ? std::to_string(cores).c_str() : "the target's");
-            std::printf("%8s %12s %14s\n", "KV", "cycles", "tokens/s");
-            for (const auto &[kv, cyc] : figures) {
-                std::printf("%8d %12llu %14.1f\n", kv, (unsigned long long)cyc, clock_mhz * 1e6 / (double)cyc);
+            // Where the step's core cycles go (all cores, halyard-sim's
+            // activity classes), as a share of cores x cycles.
+            const std::vector<std::pair<std::string, std::vector<std::string>>> classes = {
+                {"compute", {"instret", "branch_penalty", "load_use", "multicycle", "trap"}},
+                {"TCDM conflicts", {"tcdm_conflict"}},
+                {"L2 wait", {"l2_wait"}},
+                {"asleep (fork, DMA)", {"sleep_event"}},
+                {"barrier wait", {"sleep_barrier"}}};
+            std::printf("%8s %12s %14s", "KV", "cycles", "tokens/s");
+            for (const auto &[name, parts] : classes) std::printf(" %17s", name.c_str());
+            std::printf("\n");
+            nlohmann::json js = nlohmann::json::array();
+            for (const auto &step : figures) {
+                std::printf("%8d %12llu %14.1f", step.kv, (unsigned long long)step.cycles,
+                            clock_mhz * 1e6 / (double)step.cycles);
+                uint64_t all = 0;
+                for (const auto &[what, n] : step.core_cycles) all += n;
+                nlohmann::json split = nlohmann::json::object();
+                for (const auto &[name, parts] : classes) {
+                    uint64_t n = 0;
+                    for (const auto &p : parts) n += step.core_cycles.count(p) ? step.core_cycles.at(p) : 0;
+                    std::printf(" %16.1f%%", all ? 100.0 * double(n) / double(all) : 0.0);
+                    split[name] = n;
+                }
+                std::printf("\n");
+                js.push_back({{"kv", step.kv}, {"cycles", step.cycles}, {"core_cycles", split}});
             }
-            std::printf("(tokens/s at %.0f MHz)\n", clock_mhz);
+            std::printf("(tokens/s at %.0f MHz; the shares are of all cores' cycles during the step)\n", clock_mhz);
+            if (!bench_json.empty()) {
+                std::ofstream out(bench_json);
+                out << js.dump(2) << "\n";
+                if (!out) {
+                    std::fprintf(stderr, "halyard-llm: --bench-json %s: cannot write the file\n", bench_json.c_str());
+                    return 1;
+                }
+            }
             return 0;
         }
         const std::vector<int> ids = tok.encode(prompt, true, false);

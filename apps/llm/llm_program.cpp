@@ -51,6 +51,8 @@ std::string model_header(const IntegerModel &m, const std::vector<int> &kv_lens,
       << "/* Data lives in L2, the default data memory of the cluster's linker script. */\n#define LLM_L2\n\n"
       << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
       << "/* KV length of each network, ascending. */\nextern const int32_t llm_bucket_kv_len[LLM_NUM_BUCKETS];\n"
+      << "/* Region names (hl_region_begin) of each network's step: \"llm.decode.kv<N>\". */\n"
+      << "extern const char *const llm_bucket_region[LLM_NUM_BUCKETS];\n"
       << "/* Runs network `bucket`: inputs token, pos, n_valid, the caches; outputs logits, new keys/values. */\n"
       << "int llm_run_bucket(int bucket, const int32_t *token, const int32_t *pos, const int32_t *n_valid,\n"
       << "                   int8_t *const *k_cache, int8_t *const *v_cache, int32_t *logits, int8_t *const *k_new,\n"
@@ -76,6 +78,8 @@ std::string model_source(const IntegerModel &m, const LlmProgram &p, bool cluste
       << "int64_t " << kPrefix << "_arena[" << words(p.arena_bytes) << "];\n\n"
       << "const int32_t llm_bucket_kv_len[LLM_NUM_BUCKETS] = {";
     for (size_t i = 0; i < p.kv_lens.size(); i++) s << (i ? ", " : "") << p.kv_lens[i];
+    s << "};\nconst char *const llm_bucket_region[LLM_NUM_BUCKETS] = {";
+    for (size_t i = 0; i < p.kv_lens.size(); i++) s << (i ? ", " : "") << "\"" << decode_region(p.kv_lens[i]) << "\"";
     s << "};\n\nint llm_run_bucket(int bucket, const int32_t *token, const int32_t *pos, const int32_t *n_valid,\n"
       << "                   int8_t *const *k_cache, int8_t *const *v_cache, int32_t *logits, int8_t *const *k_new,\n"
       << "                   int8_t *const *v_new) {\n    switch (bucket) {\n";
@@ -303,7 +307,7 @@ ClusterRun run_on_cluster(const LlmProgram &p, const std::vector<int> &prompt, i
     return r;
 }
 
-std::vector<std::pair<int, uint64_t>> bench_on_cluster(const LlmProgram &p, uint64_t max_cycles) {
+std::vector<BenchStep> bench_on_cluster(const LlmProgram &p, uint64_t max_cycles) {
     if (p.target != "cluster") throw std::logic_error("internal: bench_on_cluster of a " + p.target + " program");
     std::vector<std::string> sources = p.sources;
     sources.erase(std::remove_if(sources.begin(), sources.end(),
@@ -313,15 +317,29 @@ std::vector<std::pair<int, uint64_t>> bench_on_cluster(const LlmProgram &p, uint
     const std::string elf = p.dir + "/llm_bench.elf";
     auto b = harness::build_cluster_program(sources, p.include_dirs, elf);
     if (!b.ok) throw std::runtime_error("building the bench program in " + p.dir + " failed:\n" + b.log);
-    auto run = harness::simulate(elf, max_cycles);
+    const std::string json = p.dir + "/llm_bench.sim.json";
+    auto run = harness::simulate(elf, max_cycles, "--json " + harness::shell_quote(json));
     if (!run.ok) throw std::runtime_error("the bench program failed:\n" + run.log);
-    std::vector<std::pair<int, uint64_t>> out;
+    std::vector<BenchStep> out;
     std::istringstream in(run.log);
     std::string line;
     while (std::getline(in, line)) {
         long kv = 0;
         unsigned long long cyc = 0;
-        if (std::sscanf(line.c_str(), "halyard-llm-bench %ld %llu", &kv, &cyc) == 2) out.push_back({(int)kv, cyc});
+        if (std::sscanf(line.c_str(), "halyard-llm-bench %ld %llu", &kv, &cyc) == 2) out.push_back({(int)kv, cyc, {}});
+    }
+    // Where each step's core cycles went: the simulator's region report.
+    try {
+        std::ifstream jf(json);
+        const nlohmann::json j = nlohmann::json::parse(jf);
+        for (const auto &r : j.at("regions")) {
+            for (auto &step : out) {
+                if (r.at("name").get<std::string>() != decode_region(step.kv)) continue;
+                for (const auto &[what, n] : r.at("core_cycles").items()) step.core_cycles[what] = n.get<uint64_t>();
+            }
+        }
+    } catch (const std::exception &e) {
+        throw std::runtime_error(json + ": the simulator's report does not read: " + e.what());
     }
     if (out.size() != p.kv_lens.size()) throw std::runtime_error("the bench program printed " + std::to_string(out.size()) + " of " + std::to_string(p.kv_lens.size()) + " figures:\n" + run.log);
     return out;

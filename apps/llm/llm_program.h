@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,8 +89,18 @@ ClusterRun run_on_cluster(const LlmProgram &program, const std::vector<int> &pro
                           uint64_t max_cycles = 20000000000ull, double temperature = 0, uint32_t seed = 42,
                           const std::string &timeline_path = "");
 
+// One decode step measured by bench_on_cluster: its cycles, and the cycles
+// of all cores during it by activity (halyard-sim's names: instret,
+// tcdm_conflict, l2_wait, sleep_event, sleep_barrier, ...).
+struct BenchStep {
+    int kv = 0;
+    uint64_t cycles = 0;
+    std::map<std::string, uint64_t> core_cycles;
+};
 // The decode step of each network once on the Verilator model, at its last
-// position (all cached rows valid): KV length -> cycles.
-std::vector<std::pair<int, uint64_t>> bench_on_cluster(const LlmProgram &program, uint64_t max_cycles = 20000000000ull);
+// position (all cached rows valid).
+std::vector<BenchStep> bench_on_cluster(const LlmProgram &program, uint64_t max_cycles = 20000000000ull);
+// The region name of the decode step of the network of KV length `kv`.
+inline std::string decode_region(int kv) { return "llm.decode.kv" + std::to_string(kv); }
 
 }  // namespace halyard::llm

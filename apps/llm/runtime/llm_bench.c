@@ -29,9 +29,11 @@ int main(void) {
         const int32_t token = 3, pos = llm_bucket_kv_len[b] - 1, n_valid = llm_bucket_kv_len[b];
         uint64_t t0, t1;
         int rc;
+        hl_region_begin(llm_bucket_region[b]);
         t0 = hl_cycles();
         rc = llm_run_bucket(b, &token, &pos, &n_valid, kc, vc, logits, kn, vn);
         t1 = hl_cycles();
+        hl_region_end(llm_bucket_region[b]);
         if (rc != 0) {
             printf("halyard-llm-error network %ld returned %d\n", (long)b, rc);
             return 2;

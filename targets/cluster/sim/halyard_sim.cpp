@@ -47,6 +47,7 @@
 #include "elf_loader.h"
 #include "energy.h"
 #include "memory_guard.h"
+#include "region_activity.h"
 #include "timeline.h"
 #include "halyard_target_params.h"
 #include "verilated.h"
@@ -278,6 +279,7 @@ int main(int argc, char **argv) {
     // The regions (kernels) generated code marked, open on each core: the
     // name addresses of hl_region_begin, innermost last.
     std::vector<std::vector<uint32_t>> open_regions(HALYARD_CORES);
+    halyard::sim::RegionActivity region_activity;  // core 0's regions, for --json
     // "core 3 pc 0x1c000abc (halyard_k+0x24, in region 'attn')"
     auto where = [&](int c, uint32_t pc) {
         char buf[48];
@@ -388,6 +390,10 @@ int main(int argc, char **argv) {
                 if (field(top.heap_valid_o, c, 1)) guard.set_heap_top(field(top.heap_l2_o, c, 1), data);
                 if (!field(top.mark_valid_o, c, 1)) continue;
                 auto &open = open_regions[c];
+                if (c == 0 && energy) {
+                    if (field(top.mark_end_o, c, 1)) region_activity.end(data, cycle);
+                    else region_activity.begin(data, cycle);
+                }
                 if (!field(top.mark_end_o, c, 1)) {
                     open.push_back(data);
                 } else {
@@ -484,14 +490,17 @@ int main(int argc, char **argv) {
         // This cycle counts (the run did not end in it): sample what the
         // cores and the DMA did, for the timeline and the energy model.
         if (timeline || energy) {
+            halyard::sim::Activity acts[HALYARD_CORES];
             for (int c = 0; c < HALYARD_CORES; c++) {
                 auto act = (halyard::sim::Activity)field(top.core_activity_o, 4 * c, 4);
                 if (act == halyard::sim::kActSleep && field(top.barrier_wait_o, c, 1)) act = halyard::sim::kActBarrier;
+                acts[c] = act;
                 if (timeline) timeline->core_cycle(c, act);
                 if (energy)
                     energy->core_cycle(c, act, field(top.core_instr_o, 32 * c, 32), field(top.core_l1_access_o, c, 1),
                                        field(top.core_l2_access_o, c, 1));
             }
+            if (energy) region_activity.cycle(acts, HALYARD_CORES);
             if (timeline) {
                 timeline->dma_cycle(cycle, top.dma_active_o, top.dma_active_id_o, top.dma_active_owner_o,
                                     top.dma_active_src_o, top.dma_active_dst_o, top.dma_bytes_o);
@@ -545,6 +554,7 @@ int main(int argc, char **argv) {
             r["cores"].push_back(core);
         }
         r["energy"] = energy->report(cycle, top.dma_bytes_o);
+        r["regions"] = region_activity.report(name_at, cycle);
         std::ofstream js(json_path);
         js << r.dump(2) << "\n";
         if (!js) std::cerr << "halyard-sim: --json " << json_path << ": cannot write the file\n";

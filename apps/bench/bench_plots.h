@@ -30,7 +30,7 @@ struct NetworkRun {
 std::vector<NetworkRun> read_networks(const std::string &path);
 
 // One decode step of halyard-llm --bench --bench-json: its cycles and all
-X
+// cores' cycles by class (compute, TCDM conflicts, L2 wait, asleep (fork, DMA),
 // barrier wait).
 struct DecodeActivity {
     int64_t kv = 0;

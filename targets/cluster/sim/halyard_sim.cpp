@@ -289,6 +289,22 @@ int main(int argc, char **argv) {
         return w + ")";
     };
     auto core_where = [&](int c) { return where(c, field(top.core_pc_o, 32 * c, 32)); };
+    // The DMA transfer running now, for messages: "transfer 3 of core 0 (src
+    // .., dst .., len .., rows .., src_stride .., dst_stride ..)", and where
+    // its issuer is.
+    auto running_transfer = [&]() {
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "transfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, src_stride %u, dst_stride %u)",
+                      top.dma_active_id_o, top.dma_active_owner_o, top.dma_active_src_o, top.dma_active_dst_o,
+                      top.dma_active_len_o, top.dma_active_rows_o, top.dma_active_src_stride_o,
+                      top.dma_active_dst_stride_o);
+        return std::string(buf);
+    };
+    auto transfer_issuer = [&]() {
+        const int owner = top.dma_active_owner_o;
+        return "issued by " + (owner < HALYARD_CORES ? core_where(owner) : std::string("?"));
+    };
     // What each core is doing, for hang and barrier messages.
     auto core_states = [&]() {
         std::string all;
@@ -363,14 +379,9 @@ int main(int argc, char **argv) {
             flush_lines();
             if (top.fatal_core_o == 0xff) {
                 // The DMA: the transfer, its issuer and where the issuer is.
-                const int owner = top.dma_active_owner_o;
-                std::fprintf(stderr,
-                             "halyard-sim: cycle %llu: %s: transfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, "
-                             "src_stride %u, dst_stride %u): %s; issued by %s\n",
-                             (unsigned long long)cycle, fatal_name(top.fatal_cause_o), top.dma_active_id_o, owner,
-                             top.dma_active_src_o, top.dma_active_dst_o, top.dma_active_len_o, top.dma_active_rows_o,
-                             top.dma_active_src_stride_o, top.dma_active_dst_stride_o, dma_cause(top.dma_error_cause_o),
-                             owner < HALYARD_CORES ? core_where(owner).c_str() : "?");
+                std::fprintf(stderr, "halyard-sim: cycle %llu: %s: %s: %s; %s\n", (unsigned long long)cycle,
+                             fatal_name(top.fatal_cause_o), running_transfer().c_str(),
+                             dma_cause(top.dma_error_cause_o), transfer_issuer().c_str());
             } else {
                 // What the second value is depends on the cause.
                 const int cause = top.fatal_cause_o;
@@ -425,14 +436,7 @@ int main(int argc, char **argv) {
             auto f = guard.check_transfer(top.dma_active_src_o, len, rows, top.dma_active_src_stride_o, false);
             if (!f) f = guard.check_transfer(top.dma_active_dst_o, len, rows, top.dma_active_dst_stride_o, true);
             if (f) {
-                const int owner = top.dma_active_owner_o;
-                char buf[200];
-                std::snprintf(buf, sizeof buf,
-                              "DMA transfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, src_stride %u, "
-                              "dst_stride %u): ",
-                              top.dma_active_id_o, owner, top.dma_active_src_o, top.dma_active_dst_o, len, rows,
-                              top.dma_active_src_stride_o, top.dma_active_dst_stride_o);
-                stop_guard(buf + *f + "; issued by " + (owner < HALYARD_CORES ? core_where(owner) : std::string("?")));
+                stop_guard("DMA " + running_transfer() + ": " + *f + "; " + transfer_issuer());
                 exit_code = kExitGuard;
                 reason = "memory guard";
                 break;

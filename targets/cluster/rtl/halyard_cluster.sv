@@ -72,7 +72,21 @@ module halyard_cluster
   output logic [31:0] dma_active_len_o,
   output logic [31:0] dma_active_rows_o,
   output logic [31:0] dma_active_src_stride_o,
-  output logic [31:0] dma_active_dst_stride_o
+  output logic [31:0] dma_active_dst_stride_o,
+
+  // The NPU (halyard_npu): its running job, perf counters and a bad job.
+  output logic        npu_active_o,
+  output logic [31:0] npu_active_id_o,
+  output logic [7:0]  npu_active_owner_o,
+  output logic [31:0] npu_finished_o,
+  output logic [31:0] npu_busy_cycles_o,
+  output logic [31:0] npu_stall_cycles_o,
+  output logic [63:0] npu_macs_o,
+  output logic [31:0] npu_tcdm_words_o,
+  output logic        npu_error_o,
+  output logic [7:0]  npu_error_field_o,
+  output logic [31:0] npu_error_value_o,
+  output logic [31:0] npu_error_job_o
 );
 
   localparam logic [31:0] L1Base    = 32'(L1_BASE);
@@ -81,6 +95,7 @@ module halyard_cluster
   localparam int unsigned L2Size    = int'(L2_SIZE);
   localparam logic [31:0] EuBase    = 32'(EU_BASE);
   localparam logic [31:0] DmaBase   = 32'(DMA_BASE);
+  localparam logic [31:0] NpuBase   = 32'(NPU_BASE);
   localparam logic [31:0] StdoutA   = 32'(SIM_STDOUT);
   localparam logic [31:0] ExitA     = 32'(SIM_EXIT);
   localparam logic [31:0] TimerLoA  = 32'(SIM_TIMER_LO);
@@ -93,7 +108,7 @@ module halyard_cluster
   localparam int unsigned PerfStride= int'(PERF_STRIDE);
   localparam int unsigned NumNpu    = int'(NPU_TCDM_PORTS);
   localparam int unsigned NumPrio   = 2 + NumNpu;
-  localparam int unsigned BlockSize = 32'h100;  // EU and DMA register windows
+  localparam int unsigned BlockSize = 32'h100;  // EU, DMA and NPU register windows
 
   // Core-side signals.
   logic [31:0] instr_addr  [NumCores];
@@ -121,10 +136,13 @@ module halyard_cluster
 
   // Targets.
   logic        l1_req [NumCores], l2_req [NumCores], eu_req [NumCores], dma_req [NumCores];
+  logic        npu_req [NumCores];
   logic [31:0] l1_addr [NumCores], l2_addr [NumCores], l2_fetch [NumCores];
-  logic [7:0]  eu_off [NumCores], dma_off [NumCores];
+  logic [7:0]  eu_off [NumCores], dma_off [NumCores], npu_off [NumCores];
   logic        l1_gnt [NumCores], l2_gnt [NumCores], eu_gnt [NumCores], dma_gnt [NumCores];
+  logic        npu_gnt [NumCores];
   logic [31:0] l1_rdata [NumCores], l2_rdata [NumCores], eu_rdata [NumCores], dma_rdata [NumCores];
+  logic [31:0] npu_rdata [NumCores];
 
   logic        prio_req [NumPrio], prio_we [NumPrio], prio_gnt [NumPrio];
   logic [3:0]  prio_be [NumPrio];
@@ -186,10 +204,12 @@ module halyard_cluster
       l2_addr[c]   = d_addr[c] - L2Base;
       eu_off[c]    = 8'(d_addr[c] - EuBase);
       dma_off[c]   = 8'(d_addr[c] - DmaBase);
+      npu_off[c]   = 8'(d_addr[c] - NpuBase);
       l1_req[c]    = d_req[c] && (l1_addr[c] < L1Size);
       l2_req[c]    = d_req[c] && (l2_addr[c] < L2Size);
       eu_req[c]    = d_req[c] && ((d_addr[c] - EuBase) < BlockSize);
       dma_req[c]   = d_req[c] && ((d_addr[c] - DmaBase) < BlockSize);
+      npu_req[c]   = d_req[c] && ((d_addr[c] - NpuBase) < BlockSize);
     end
   end
 
@@ -221,6 +241,8 @@ module halyard_cluster
         d_gnt[c] = eu_gnt[c]; d_rdata[c] = eu_rdata[c]; d_stall[c] = StallSleep;
       end else if (dma_req[c]) begin
         d_gnt[c] = dma_gnt[c]; d_rdata[c] = dma_rdata[c]; d_stall[c] = StallPeriph;
+      end else if (npu_req[c]) begin
+        d_gnt[c] = npu_gnt[c]; d_rdata[c] = npu_rdata[c]; d_stall[c] = StallPeriph;
       end else if (d_req[c]) begin
         poff = d_addr[c] - PerfBase;
         if (d_addr[c] == StdoutA) begin
@@ -319,7 +341,13 @@ module halyard_cluster
     .wr_data_o     (l2_wr_data)
   );
 
-  // The DMA owns priority ports 0 and 1; the NPU's ports follow, tied off.
+  // The DMA owns priority ports 0 and 1 (it wins a bank over the NPU); the
+  // NPU's NumNpu ports follow.
+  logic        npu_treq [NumNpu], npu_twe [NumNpu], npu_tgnt [NumNpu];
+  logic [3:0]  npu_tbe [NumNpu];
+  logic [31:0] npu_taddr [NumNpu], npu_twdata [NumNpu], npu_trdata [NumNpu];
+  logic [NumCores-1:0] npu_evt;
+  logic        npu_busy;
   logic        dma_treq [2], dma_twe [2];
   logic [3:0]  dma_tbe [2];
   logic [31:0] dma_taddr [2], dma_twdata [2], dma_trdata [2];
@@ -333,11 +361,11 @@ module halyard_cluster
         prio_addr[p]  = dma_taddr[p];
         prio_wdata[p] = dma_twdata[p];
       end else begin
-        prio_req[p]   = 1'b0;
-        prio_we[p]    = 1'b0;
-        prio_be[p]    = '0;
-        prio_addr[p]  = '0;
-        prio_wdata[p] = '0;
+        prio_req[p]   = npu_treq[p - 2];
+        prio_we[p]    = npu_twe[p - 2];
+        prio_be[p]    = npu_tbe[p - 2];
+        prio_addr[p]  = npu_taddr[p - 2];
+        prio_wdata[p] = npu_twdata[p - 2];
       end
     end
   end
@@ -346,7 +374,52 @@ module halyard_cluster
       dma_tgnt[p]   = prio_gnt[p];
       dma_trdata[p] = prio_rdata[p];
     end
+    for (int p = 0; p < int'(NumNpu); p++) begin
+      npu_tgnt[p]   = prio_gnt[p + 2];
+      npu_trdata[p] = prio_rdata[p + 2];
+    end
   end
+
+  halyard_npu #(
+    .NumCores   (NumCores),
+    .NumPorts   (NumNpu),
+    .Cols       (int'(NPU_PE_COLS)),
+    .Lanes      (int'(NPU_PE_LANES)),
+    .MaxK       (int'(NPU_MAX_K)),
+    .QueueDepth (int'(NPU_JOB_QUEUE)),
+    .L1Base     (L1Base),
+    .L1Size     (L1Size)
+  ) u_npu (
+    .clk_i,
+    .rst_ni,
+    .reg_req_i      (npu_req),
+    .reg_we_i       (d_we),
+    .reg_off_i      (npu_off),
+    .reg_wdata_i    (d_wdata),
+    .reg_gnt_o      (npu_gnt),
+    .reg_rdata_o    (npu_rdata),
+    .tcdm_req_o     (npu_treq),
+    .tcdm_we_o      (npu_twe),
+    .tcdm_be_o      (npu_tbe),
+    .tcdm_addr_o    (npu_taddr),
+    .tcdm_wdata_o   (npu_twdata),
+    .tcdm_gnt_i     (npu_tgnt),
+    .tcdm_rdata_i   (npu_trdata),
+    .done_evt_o     (npu_evt),
+    .busy_o         (npu_busy),
+    .active_o       (npu_active_o),
+    .active_id_o    (npu_active_id_o),
+    .active_owner_o (npu_active_owner_o),
+    .finished_o     (npu_finished_o),
+    .busy_cycles_o  (npu_busy_cycles_o),
+    .stall_cycles_o (npu_stall_cycles_o),
+    .macs_o         (npu_macs_o),
+    .tcdm_words_o   (npu_tcdm_words_o),
+    .error_o        (npu_error_o),
+    .error_field_o  (npu_error_field_o),
+    .error_value_o  (npu_error_value_o),
+    .error_job_o    (npu_error_job_o)
+  );
 
   halyard_dma #(
     .NumCores (NumCores),
@@ -413,7 +486,7 @@ module halyard_cluster
     .reg_gnt_o   (eu_gnt),
     .reg_rdata_o (eu_rdata),
     .dma_evt_i   (dma_evt),
-    .npu_evt_i   ('0),
+    .npu_evt_i   (npu_evt),
     .barrier_wait_o
   );
 
@@ -430,7 +503,7 @@ module halyard_cluster
     fatal_cause_o = FatalNone;
     fatal_pc_o    = '0;
     fatal_addr_o  = '0;
-    asleep        = !dma_busy;
+    asleep        = !dma_busy && !npu_busy;
     for (int c = int'(NumCores) - 1; c >= 0; c--) begin
       core_pc_o[32*c +: 32]    = pc[c];
       core_instr_o[32*c +: 32] = instr_rdata[c];

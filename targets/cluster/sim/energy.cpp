@@ -55,6 +55,8 @@ nlohmann::json EnergyModel::report(uint64_t cycles, uint64_t dma_bytes) const {
     events["tcdm_accesses"] = sum.l1;
     events["l2_accesses"] = sum.l2;
     events["dma_bytes"] = dma_bytes;
+    events["npu_macs"] = npu_macs_;
+    events["npu_tcdm_words"] = npu_words_;
     events["cluster_cycles"] = cycles;
     uj["instructions"] = instr_fj * fj_to_uj;
     uj["stalls"] = double(HALYARD_ENERGY_STALL_CYCLE_FJ) * sum.stall * fj_to_uj;
@@ -62,6 +64,8 @@ nlohmann::json EnergyModel::report(uint64_t cycles, uint64_t dma_bytes) const {
     uj["tcdm"] = double(HALYARD_ENERGY_TCDM_ACCESS_FJ) * sum.l1 * fj_to_uj;
     uj["l2"] = double(HALYARD_ENERGY_L2_ACCESS_FJ) * sum.l2 * fj_to_uj;
     uj["dma"] = double(HALYARD_ENERGY_DMA_BYTE_FJ) * dma_bytes * fj_to_uj;
+    uj["npu_macs"] = double(HALYARD_ENERGY_NPU_MAC_FJ) * npu_macs_ * fj_to_uj;
+    uj["npu_tcdm"] = double(HALYARD_ENERGY_NPU_TCDM_WORD_FJ) * npu_words_ * fj_to_uj;
     uj["cluster_static"] = double(HALYARD_ENERGY_CLUSTER_CYCLE_FJ) * cycles * fj_to_uj;
     double total = 0;
     for (const auto &[k, v] : uj.items()) total += v.get<double>();

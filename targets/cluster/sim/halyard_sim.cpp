@@ -78,6 +78,36 @@ const char *const kUsage =
 int process_status(int code) { return code >= 0 && code <= 255 ? code : kExitCodeTooWide; }
 constexpr int kNumPerf = HALYARD_PERF_COUNTERS;
 
+// The NPU's geometry in cluster.target must be one the RTL builds.
+static_assert(HALYARD_NPU_MACS_PER_CYCLE == HALYARD_NPU_PE_COLS * HALYARD_NPU_PE_LANES,
+              "cluster.target: npu.macs_per_cycle must equal npu.pe_cols x npu.pe_lanes");
+static_assert(HALYARD_NPU_PE_COLS % 4 == 0, "cluster.target: npu.pe_cols must be a multiple of 4");
+static_assert(HALYARD_NPU_PORT_BYTES == 4, "cluster.target: npu.port_bytes must be 4 (a TCDM word)");
+static_assert(HALYARD_NPU_WEIGHT_MEM_BYTES == 0, "cluster.target: npu.weight_mem_bytes is not implemented (must be 0)");
+static_assert(HALYARD_NPU_JOB_QUEUE >= 1, "cluster.target: npu.job_queue must be >= 1");
+
+// A job the NPU refused (halyard_npu_regs' check): the field, by register
+// order (halyard_npu_pkg::npu_field_e), and what it must be.
+const char *npu_field_name(int f) {
+    static const char *names[16] = {"A_PTR", "B_PTR",  "BIAS_PTR", "OUT_PTR", "A_STRIDE", "B_STRIDE",
+                                    "OUT_STRIDE", "M", "K", "N", "MUL", "ADD", "SHIFT", "CONF", "CLIP_LO", "CLIP_HI"};
+    return f >= 0 && f < 16 ? names[f] : "?";
+}
+std::string npu_field_rule(int f) {
+    char l1[96];
+    std::snprintf(l1, sizeof l1, "word aligned, and the operand it spans inside L1 (0x%08x..0x%08x)",
+                  (unsigned)HALYARD_L1_BASE, (unsigned)(HALYARD_L1_BASE + HALYARD_L1_SIZE - 1));
+    switch (f) {
+    case 0: case 1: case 2: case 3: case 10: case 11: return std::string("must be ") + l1;
+    case 4: case 5: case 6: return "must be a multiple of 4";
+    case 7: case 9: return "must be 1..65535";
+    case 8: return "must be 1..npu.max_k (" + std::to_string(HALYARD_NPU_MAX_K) + ")";
+    case 12: return "must be 0..31";
+    case 14: return "must be -128..255";
+    case 15: return "must be >= CLIP_LO and fit int8 (-128..127) or uint8 (0..255) with CLIP_LO";
+    default: return "is invalid";
+    }
+}
 constexpr uint64_t kHangCycles = 20000;
 
 const char *kPerfNames[kNumPerf] = {"cycles",        "instret",     "load_use_stalls",
@@ -394,6 +424,20 @@ int main(int argc, char **argv) {
             reason = "fatal";
             break;
         }
+        if (top.npu_error_o) {
+            flush_lines();
+            // Pointers in hex, numbers in decimal (and hex).
+            const int f = top.npu_error_field_o;
+            const bool ptr = f <= 3 || f == 10 || f == 11;
+            char value[48];
+            if (ptr) std::snprintf(value, sizeof value, "0x%08x", top.npu_error_value_o);
+            else std::snprintf(value, sizeof value, "%d (0x%08x)", (int)top.npu_error_value_o, top.npu_error_value_o);
+            std::fprintf(stderr, "halyard-sim: cycle %llu: NPU job %u: field %s = %s %s\n", (unsigned long long)cycle,
+                         top.npu_error_job_o, npu_field_name(f), value, npu_field_rule(f).c_str());
+            exit_code = kExitFatal;
+            reason = "fatal";
+            break;
+        }
         // Regions and heap tops the program wrote this cycle (kept for messages).
         if (top.mark_valid_o | top.heap_valid_o) {
             for (int c = 0; c < HALYARD_CORES; c++) {
@@ -506,6 +550,7 @@ int main(int argc, char **argv) {
             }
             if (energy) region_activity.cycle(acts, HALYARD_CORES);
             if (timeline) {
+                timeline->npu_cycle(cycle, top.npu_active_o, top.npu_active_id_o, top.npu_active_owner_o, top.npu_macs_o);
                 timeline->dma_cycle(cycle, top.dma_active_o, top.dma_active_id_o, top.dma_active_owner_o,
                                     top.dma_active_src_o, top.dma_active_dst_o, top.dma_bytes_o);
                 if (top.mark_valid_o) {
@@ -524,6 +569,7 @@ int main(int argc, char **argv) {
     }
     if (timeline) {
         timeline->dma_cycle(cycle, false, 0, 0, 0, 0, top.dma_bytes_o);
+        timeline->npu_cycle(cycle, false, 0, 0, top.npu_macs_o);
         timeline->write(timeline_file, cycle, elf_path);
         timeline_file.close();
         if (!timeline_file) std::cerr << "halyard-sim: --timeline " << timeline_path << ": write failed\n";
@@ -533,6 +579,18 @@ int main(int argc, char **argv) {
     if (!fst_path.empty()) fst.close();
 #endif
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    {
+        // The NPU's counters, when a job ran (the share of its peak while busy).
+        const uint64_t macs = top.npu_macs_o, busy = top.npu_busy_cycles_o;
+        if (!quiet && top.npu_finished_o)
+            std::fprintf(stderr,
+                         "halyard-sim: npu: %u jobs, %llu MACs in %u busy cycles (%.1f MAC/cycle, %.1f%% of peak %d), "
+                         "%u TCDM stall cycles, %u TCDM words\n",
+                         top.npu_finished_o, (unsigned long long)macs, top.npu_busy_cycles_o,
+                         busy ? double(macs) / busy : 0.0,
+                         busy ? 100.0 * double(macs) / (double(busy) * HALYARD_NPU_MACS_PER_CYCLE) : 0.0,
+                         (int)HALYARD_NPU_MACS_PER_CYCLE, top.npu_stall_cycles_o, top.npu_tcdm_words_o);
+    }
     if (!quiet)
         std::fprintf(stderr, "halyard-sim: %s code %d after %llu cycles (%.2f s, %.0f cycles/s)\n", reason.c_str(),
                      exit_code, (unsigned long long)cycle, secs, secs > 0 ? cycle / secs : 0.0);
@@ -557,6 +615,13 @@ int main(int argc, char **argv) {
             for (int i = 0; i < kNumPerf; i++) core[kPerfNames[i]] = field(top.perf_o, 32 * (c * kNumPerf + i), 32);
             r["cores"].push_back(core);
         }
+        r["npu"] = {{"jobs_finished", top.npu_finished_o},
+                    {"busy_cycles", top.npu_busy_cycles_o},
+                    {"tcdm_stall_cycles", top.npu_stall_cycles_o},
+                    {"macs", (uint64_t)top.npu_macs_o},
+                    {"tcdm_words", top.npu_tcdm_words_o},
+                    {"peak_macs_per_cycle", HALYARD_NPU_MACS_PER_CYCLE}};
+        energy->npu_totals(top.npu_macs_o, top.npu_tcdm_words_o);
         r["energy"] = energy->report(cycle, top.dma_bytes_o);
         r["regions"] = region_activity.report(name_at, cycle);
         std::ofstream js(json_path);

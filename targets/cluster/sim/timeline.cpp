@@ -29,6 +29,7 @@ const char *state_of(int a) {
 
 constexpr int kRegionTidBase = 100;  // core c's regions: tid 100 + c
 constexpr int kDmaTid = 200;
+constexpr int kNpuTid = 300;
 
 }  // namespace
 
@@ -55,6 +56,19 @@ void Timeline::dma_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owne
         dma_bytes_at_start_ = bytes_total;
     }
     dma_active_ = active;
+}
+
+void Timeline::npu_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owner, uint64_t macs_total) {
+    const bool same = npu_active_ && active && npu_jobs_.back().id == id;
+    if (npu_active_ && !same) {
+        npu_jobs_.back().end = cycle;
+        npu_jobs_.back().macs = macs_total - npu_macs_at_start_;
+    }
+    if (active && !same) {
+        npu_jobs_.push_back({cycle, 0, id, owner, 0});
+        npu_macs_at_start_ = macs_total;
+    }
+    npu_active_ = active;
 }
 
 void Timeline::region_mark(uint64_t cycle, int core, bool end, uint32_t addr) {
@@ -100,6 +114,10 @@ void Timeline::write(std::ostream &out, uint64_t cycles, const std::string &prog
     // track: the cluster has no NPU yet.)
     emit({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", kDmaTid}, {"args", {{"name", "DMA channel 0"}}}});
     emit({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", 0}, {"tid", kDmaTid}, {"args", {{"sort_index", 1000}}}});
+    if (!npu_jobs_.empty()) {
+        emit({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", kNpuTid}, {"args", {{"name", "NPU"}}}});
+        emit({{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", 0}, {"tid", kNpuTid}, {"args", {{"sort_index", 1001}}}});
+    }
 
     // Core tracks: slices tile [0, cycles); a run of min_slice cycles or more
     // is a slice of its own, shorter runs merge into mixed slices.
@@ -157,6 +175,14 @@ void Timeline::write(std::ostream &out, uint64_t cycles, const std::string &prog
         std::snprintf(dst, sizeof dst, "0x%08x", x.dst);
         emit({{"name", name}, {"cat", "dma"}, {"ph", "X"}, {"ts", x.start}, {"dur", x.end - x.start}, {"pid", 0},
               {"tid", kDmaTid}, {"args", {{"id", x.id}, {"core", x.owner}, {"bytes", x.bytes}, {"src", src}, {"dst", dst}}}});
+    }
+    for (NpuJob &x : npu_jobs_) {
+        if (x.end < x.start) x.end = cycles;  // still running when the run ended
+        const uint64_t dur = x.end - x.start;
+        emit({{"name", "NPU job " + std::to_string(x.id)}, {"cat", "npu"}, {"ph", "X"}, {"ts", x.start}, {"dur", dur},
+              {"pid", 0}, {"tid", kNpuTid},
+              {"args", {{"id", x.id}, {"core", x.owner}, {"macs", x.macs},
+                        {"macs_per_cycle", dur ? double(x.macs) / double(dur) : 0.0}}}});
     }
     for (const Region &r : regions_) {
         emit({{"name", r.name}, {"cat", "region"}, {"ph", "X"}, {"ts", r.start}, {"dur", r.end - r.start}, {"pid", 0},

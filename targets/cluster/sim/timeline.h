@@ -1,6 +1,6 @@
 // halyard-sim --timeline: records, cycle by cycle, what every core did
 // (busy, stalled on TCDM or L2, asleep, waiting at a barrier), each DMA
-// transfer and the named regions generated code marks, and writes them as a
+// transfer, each NPU job and the named regions generated code marks, and writes them as a
 // Chrome / Perfetto trace-event JSON file (open it in ui.perfetto.dev or
 // chrome://tracing). One trace microsecond is one cluster cycle.
 #pragma once
@@ -29,6 +29,9 @@ public:
     void dma_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owner, uint32_t src, uint32_t dst,
                    uint64_t bytes_total);
     void region_mark(uint64_t cycle, int core, bool end, uint32_t name_addr);
+    // The NPU's state this cycle: the running job (if any) and the MACs
+    // counted so far.
+    void npu_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owner, uint64_t macs_total);
 
     // Ends open slices, transfers and regions at `cycles` and writes the trace.
     void write(std::ostream &out, uint64_t cycles, const std::string &program);
@@ -54,6 +57,14 @@ private:
     std::function<std::string(uint32_t)> name_at_;
     std::vector<std::vector<Run>> runs_;  // per core, run-length encoded
     std::vector<Transfer> transfers_;
+    struct NpuJob {
+        uint64_t start, end;
+        uint32_t id, owner;
+        uint64_t macs;
+    };
+    std::vector<NpuJob> npu_jobs_;
+    bool npu_active_ = false;
+    uint64_t npu_macs_at_start_ = 0;
     bool dma_active_ = false;
     uint64_t dma_bytes_at_start_ = 0;
     std::vector<Region> regions_;

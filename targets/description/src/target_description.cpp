@@ -28,6 +28,11 @@ std::string trim(const std::string &s) {
     return s.substr(b, e - b);
 }
 
+// Keys only the compiler reads (the autoscheduler's cost model, "cost."):
+// not rendered for the runtime, the RTL or the linker, so tuning them
+// rebuilds none of those.
+bool compiler_only(const std::string &key) { return key.rfind("cost.", 0) == 0; }
+
 // "l1.size" -> "L1_SIZE"
 std::string macro_name(const std::string &key) {
     std::string out;
@@ -181,6 +186,7 @@ std::string TargetDescription::to_c_header() const {
     os << "/* Generated from " << source_ << " by halyard-target-emit. Do not edit. */\n"
        << "#ifndef HALYARD_TARGET_PARAMS_H\n#define HALYARD_TARGET_PARAMS_H\n";
     for (const auto &k : order_) {
+        if (compiler_only(k)) continue;
         int64_t v;
         if (parse_int(values_.at(k), &v)) {
             os << "#define HALYARD_" << macro_name(k) << " " << values_.at(k) << (v > 0x7fffffff ? "u" : "") << "\n";
@@ -197,6 +203,7 @@ std::string TargetDescription::to_sv_package() const {
     os << "// Generated from " << source_ << " by halyard-target-emit. Do not edit.\n"
        << "package halyard_target_pkg;\n";
     for (const auto &k : order_) {
+        if (compiler_only(k)) continue;
         int64_t v;
         if (parse_int(values_.at(k), &v)) {
             os << "  localparam longint unsigned " << macro_name(k) << " = 64'd" << v << ";\n";
@@ -210,6 +217,7 @@ std::string TargetDescription::to_ld_script() const {
     std::ostringstream os;
     os << "/* Generated from " << source_ << " by halyard-target-emit. Do not edit. */\n";
     for (const auto &k : order_) {
+        if (compiler_only(k)) continue;
         int64_t v;
         if (parse_int(values_.at(k), &v)) {
             std::string sym = k;

@@ -2,6 +2,7 @@
 // header), the RTL (SystemVerilog package) or the linker (symbol script).
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "halyard/target_description.h"
 
@@ -20,6 +21,13 @@ int main(int argc, char **argv) {
             std::cerr << "halyard-target-emit: unknown format '" << format << "'\n";
             return 2;
         }
+        // Rewrite the file only when its text changes: a change to the
+        // compiler-only keys (cost.*) then rebuilds neither the runtime nor
+        // the RTL.
+        std::ifstream old(argv[3]);
+        std::stringstream old_text;
+        old_text << old.rdbuf();
+        if (old && old_text.str() == text) return 0;
         std::ofstream out(argv[3]);
         if (!out) {
             std::cerr << "halyard-target-emit: cannot write " << argv[3] << "\n";

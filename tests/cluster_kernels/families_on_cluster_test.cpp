@@ -39,12 +39,7 @@ TEST_P(FamilyOnCluster, MatchesHostBuild) {
     std::vector<SimInput> sim_in;
     std::vector<void *> ptrs;
     for (const auto &in : algo.inputs) {
-        const int64_t n = num_elements(in.type.shape);
-        const std::string &name = in.type.name;
-        TypedBuffer b = name == "mul"   ? random_buffer(rng, in.type.type, n, -6, 6)
-                        : name == "add" ? random_buffer(rng, in.type.type, n, -5000, 5000)
-                        : in.type.type == ElemType::Int32 ? random_buffer(rng, in.type.type, n, -30000, 30000)
-                                                          : random_buffer(rng, in.type.type, n);
+        TypedBuffer b = random_layer_input(rng, in.type.name, in.type.type, num_elements(in.type.shape));
         buffers.push_back(b);
     }
     for (auto &b : buffers) {

@@ -276,8 +276,20 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             }
             GeneratedLibrary lib;
             std::string sched_note = "default";
+            std::optional<std::pair<std::string, std::string>> provided;
+            if (sched_file.empty() && opt.schedule_provider) provided = opt.schedule_provider(l.family, l.params, target);
+            if (provided && !opt.shared_prefix.empty()) {
+                // The kernel's name follows its schedule too.
+                std::vector<int64_t> id;
+                for (char ch : key + "|" + provided->first + "|" + target.name()) id.push_back((unsigned char)ch);
+                lib_name = opt.shared_prefix + "_k" + content_hash(ElemType::Int8, id).substr(0, 12) + "_" + l.family;
+            }
             try {
-                if (!sched_file.empty()) {
+                if (provided) {
+                    Schedule s = Schedule::parse(provided->first, provided->second);
+                    lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
+                    sched_note = provided->second;
+                } else if (!sched_file.empty()) {
                     Schedule s = Schedule::load(sched_file);
                     lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
                     sched_note = sched_file;

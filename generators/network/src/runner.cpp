@@ -112,6 +112,7 @@ RunResult run_test_folder(const RunOptions &o) {
     no.cores = o.cores;
     no.l1_budget = o.l1_budget;
     no.schedules_dir = o.schedules_dir;
+    no.schedule_provider = o.schedule_provider;
     no.fuse = o.fuse;
     std::map<std::string, std::vector<int64_t>> input_values;
     RunResult r;

@@ -1,12 +1,15 @@
 // halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json out.json]
 //             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet] [--make-expected]
+//             [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]
 // Deploys a Deeploy test folder (network.onnx, inputs.npz, outputs.npz) and
 // checks it: see include/halyard/network/runner.h.
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 
+#include "halyard/autoscheduler/cache.h"
 #include "halyard/network/runner.h"
 
 using namespace halyard;
@@ -16,6 +19,7 @@ namespace {
 void usage(std::ostream &os) {
     os << "usage: halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json FILE]\n"
           "                   [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet]\n"
+          "                   [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
           "                   [--activations]     (also compare intermediate tensors with DIR/activations.npz)\n"
           "                   [--make-expected]   (host: write DIR/outputs.npz from this run instead of checking)\n"
           "Compiles DIR/network.onnx with Halyard, runs it on the host or on the Verilator model of the\n"
@@ -37,6 +41,7 @@ int64_t number(const std::string &flag, const std::string &v) {
 
 int main(int argc, char **argv) {
     network::RunOptions o;
+    halyard::autoschedule::CachedAutoscheduler tuner;
     std::string json;
     bool quiet = false;
     try {
@@ -57,6 +62,10 @@ int main(int argc, char **argv) {
             else if (a == "--work") o.work_dir = value();
             else if (a == "--max-cycles") o.max_cycles = (uint64_t)number(a, value());
             else if (a == "--no-fusion") o.fuse = false;
+            else if (a == "--autoschedule") o.schedule_provider = std::ref(tuner);
+            else if (a == "--autoschedule-measure") tuner.measure_k = std::stoi(value());
+            else if (a == "--autoschedule-budget") tuner.budget_seconds = std::stoi(value());
+            else if (a == "--cache-dir") tuner.cache_dir = value();
             else if (a == "--make-expected") o.make_expected = true;
             else if (a == "--activations") o.activations = true;
             else if (a == "--quiet") quiet = true;

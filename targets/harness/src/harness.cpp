@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
 #include <sys/wait.h>
 
@@ -46,6 +47,9 @@ CommandResult run_command(const std::string &cmd) {
 }
 
 std::string scratch_dir() {
+    // Worker threads (the autoscheduler's local pool) each take directories.
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
     static std::string root;
     if (root.empty()) {
         const char *tmp = std::getenv("TMPDIR");

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <functional>
 #include <vector>
 
 #include "halyard/backend.h"
@@ -35,6 +36,13 @@ struct NetworkOptions {
     // constants are named by their content (`P_c<hash>`, weak definitions),
     // so the networks share one copy of every weight.
     std::string shared_prefix;
+    // Chooses a kernel's schedule when schedules_dir has no file for it
+    // (halyard-deploy --autoschedule: the autoscheduler and its cache):
+    // (family, parameters, the target with cores and L1 budget applied) ->
+    // schedule text and a note for the report, or nullopt for the default.
+    std::function<std::optional<std::pair<std::string, std::string>>(
+        const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target)>
+        schedule_provider;
 };
 
 // One call of a kernel in the program.

@@ -30,6 +30,7 @@ struct RunOptions {
     // matching nothing is an error.
     bool activations = false;
     bool fuse = true;                    // merge nodes into fused kernels (see NetworkOptions)
+    decltype(NetworkOptions::schedule_provider) schedule_provider;  // see NetworkOptions (--autoschedule)
 };
 
 struct CallFigure {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "halyard/dsl/types.h"
@@ -52,6 +53,16 @@ inline TypedBuffer random_buffer(std::mt19937 &rng, halyard::ElemType type, int6
 
 inline TypedBuffer random_buffer(std::mt19937 &rng, halyard::ElemType type, int64_t n) {
     return random_buffer(rng, type, n, halyard::elem_min(type), halyard::elem_max(type));
+}
+
+// Values for a layer input named `name` that keep a generated layer's outputs
+// varied: small requantization multipliers ("mul"), moderate offsets ("add")
+// and int32 tensors, the full range otherwise.
+inline TypedBuffer random_layer_input(std::mt19937 &rng, const std::string &name, halyard::ElemType type, int64_t n) {
+    if (name == "mul") return random_buffer(rng, type, n, -6, 6);
+    if (name == "add") return random_buffer(rng, type, n, -5000, 5000);
+    if (type == halyard::ElemType::Int32) return random_buffer(rng, type, n, -30000, 30000);
+    return random_buffer(rng, type, n);
 }
 
 }  // namespace halyard::harness

@@ -112,6 +112,11 @@ Rendered plot_roofline(const std::vector<Row> &rows, const halyard::TargetDescri
         ch.series.push_back(s);
     }
     if (ch.series.empty()) throw std::runtime_error("roofline: no bit-exact (e) row with DMA bytes in the bench table");
+    // The NPU's ceiling, once the NPU exists in the description: its ridge
+    // point may lie right of every layer, so the x range reaches it.
+    const double npu = t.has("npu.macs_per_cycle") ? double(t.get_int("npu.macs_per_cycle")) : 0.0;
+    const double peak = std::max(c.macs_per_cycle, npu);
+    hi = std::max(hi, peak / c.dma_bytes_per_cycle);
     lo /= 3;
     hi *= 3;
     const double ridge = c.macs_per_cycle / c.dma_bytes_per_cycle;
@@ -119,18 +124,17 @@ Rendered plot_roofline(const std::vector<Row> &rows, const halyard::TargetDescri
     dma << "DMA ceiling: " << c.dma_bytes_per_cycle << " B/cycle (dma.bytes_per_cycle)";
     comp << "compute: " << c.cores << " cores x " << c.macs_per_cycle / c.cores << " = " << c.macs_per_cycle
          << " MAC/cycle (core.macs_per_cycle)";
-    ch.series.push_back({dma.str(), gray(70), {lo, ridge}, {c.dma_bytes_per_cycle * lo, c.macs_per_cycle}, true,
-                         Marker::None, 2, 6});
+    ch.series.push_back({dma.str(), gray(70), {lo, peak / c.dma_bytes_per_cycle}, {c.dma_bytes_per_cycle * lo, peak},
+                         true, Marker::None, 2, 6});
     ch.series.push_back({comp.str(), gray(0), {ridge, hi}, {c.macs_per_cycle, c.macs_per_cycle}, true, Marker::None, 2});
-    if (t.has("npu.macs_per_cycle")) {  // drawn once the NPU exists in the description
-        const double npu = double(t.get_int("npu.macs_per_cycle"));
+    if (npu > 0) {
         ch.series.push_back({"NPU peak " + std::to_string((int64_t)npu) + " MAC/cycle (npu.macs_per_cycle)",
                              Rgb{150, 0, 150}, {npu / c.dma_bytes_per_cycle, hi}, {npu, npu}, true, Marker::None, 2});
     }
     ch.x.min = lo;
     ch.x.max = hi;
     ch.y.min = std::pow(10, std::floor(std::log10(c.dma_bytes_per_cycle * lo)));
-    ch.y.max = std::pow(10, std::ceil(std::log10(c.macs_per_cycle * 1.5)));
+    ch.y.max = std::pow(10, std::ceil(std::log10(peak * 1.5)));
     return render(ch, f, path);
 }
 

@@ -31,6 +31,13 @@ const Layer *find_layer(const std::string &name) {
     return nullptr;
 }
 
+// Halide's autoschedulers row (b) can use (the plugins halide_baseline.cpp
+// loads); here as names only, so reading a table needs no Halide.
+const std::vector<std::string> &halide_autoscheduler_names() {
+    static const std::vector<std::string> names = {"Mullapudi2016", "Li2018", "Adams2019"};
+    return names;
+}
+
 Config parse_config(const std::string &id) {
     Config c;
     c.id = id;
@@ -42,14 +49,28 @@ Config parse_config(const std::string &id) {
         c.cores = std::stoi(id.substr(2));
         if (c.cores >= 1) return c;
     }
-    throw std::invalid_argument("configuration '" + id + "': want one of a b c d e, or e@N (N cores)");
+    if (id.size() > 2 && id.compare(0, 2, "b:") == 0) {
+        for (const auto &name : halide_autoscheduler_names()) {
+            if (id.substr(2) == name) {
+                c.row = 'b';
+                c.halide_autoscheduler = name;
+                return c;
+            }
+        }
+    }
+    std::string known;
+    for (const auto &name : halide_autoscheduler_names()) known += (known.empty() ? "" : ", ") + ("b:" + name);
+    throw std::invalid_argument("configuration '" + id + "': want one of a b c d e, e@N (N cores), or " + known);
 }
 
 std::string config_name(const Config &c, int target_cores) {
     const std::string all = std::to_string(target_cores) + " cores";
     switch (c.row) {
     case 'a': return "(a) plain C -O3, 1 core";
-    case 'b': return "(b) Halide compile_to_c, " + all;
+    case 'b':
+        if (!c.halide_autoscheduler.empty())
+            return "(b) Halide compile_to_c, " + c.halide_autoscheduler + " autoscheduler, " + all;
+        return "(b) Halide compile_to_c, " + all;
     case 'c': return "(c) Halyard, 1 core";
     case 'd': return "(d) Halyard, " + all;
     default:

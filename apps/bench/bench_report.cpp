@@ -24,6 +24,7 @@ json row_to_json(const Row &r) {
               {"cycles", r.cycles},       {"macs", r.macs},         {"mac_per_cycle", mpc},
               {"l1_bytes", r.l1_bytes},   {"dma_bytes", r.dma_bytes}, {"bit_exact", r.ok}};
     if (!r.note.empty()) j["note"] = r.note;
+    if (r.does_not_run) j["does_not_run"] = true;
     return j;
 }
 
@@ -64,6 +65,11 @@ Row row_from_json(const json &j, const std::string &where) {
     if (j.contains("l1_bytes")) r.l1_bytes = (int64_t)need_count(j, "l1_bytes", where);
     if (j.contains("dma_bytes")) r.dma_bytes = need_count(j, "dma_bytes", where);
     if (j.contains("note")) r.note = need_string(j, "note", where);
+    if (j.contains("does_not_run")) {
+        const json &d = j.at("does_not_run");
+        if (!d.is_boolean()) throw std::runtime_error(where + ": field 'does_not_run' is " + d.dump() + ", not true/false");
+        r.does_not_run = d.get<bool>();
+    }
     return r;
 }
 
@@ -100,7 +106,7 @@ std::string write_tables(const std::vector<Row> &rows, const std::string &dir, c
            << std::fixed << std::setprecision(2) << mpc << " | " << std::setprecision(1) << 100.0 * mpc / peak << "% | "
            << (plain[r.layer] ? [&] { std::ostringstream x; x << std::fixed << std::setprecision(1) << speedup << "x"; return x.str(); }() : "-")
            << " | " << r.l1_bytes << " | " << r.dma_bytes << " | "
-           << (r.ok ? "bit-exact" : "FAIL") << " |\n";
+           << (r.ok ? "bit-exact" : r.does_not_run ? "does not run" : "FAIL") << " |\n";
         csv << r.layer << "," << r.config << "," << r.cores << "," << r.cycles << "," << r.macs << "," << std::setprecision(3)
             << mpc << "," << mpc / peak << "," << r.l1_bytes << "," << r.dma_bytes << "," << (r.ok ? 1 : 0) << "\n";
         all.push_back(row_to_json(r));

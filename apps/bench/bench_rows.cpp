@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "halide_baseline.h"
+#include "sim_status.h"
 #include "halyard/dsl/ops.h"
 #include "halyard/generator.h"
 #include "halyard/harness/buffers.h"
@@ -80,8 +81,8 @@ GeneratedLibrary plain_c(const Layer &l, const std::string &name) {
 }
 
 // (b): Halide's compile_to_c output for the same algorithm (halide_baseline.cpp).
-Row run_halide_row(const Layer &l, const std::string &name, const std::vector<SimInput> &in,
-                   const std::vector<int64_t> &expected, Row row) {
+Row run_halide_row(const Layer &l, const std::string &name, const std::string &autoscheduler,
+                   const std::vector<SimInput> &in, const std::vector<int64_t> &expected, Row row) {
     Algorithm algo;
     if (l.heads) {
         MatMulSpec spec;
@@ -97,12 +98,21 @@ Row run_halide_row(const Layer &l, const std::string &name, const std::vector<Si
         spec.trans_b = true;
         algo = gemm(spec);
     }
-    HalideBaseline hb = halide_baseline(algo, name);
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    HalideBaseline hb = halide_baseline(algo, name, autoscheduler, cluster.cores(), cluster.l1_size());
     SimRun r = run_on_cluster_cxx(hb.lib, hb.files, hb.cxx_flags, in, "int32_t", expected, 200000000);
     row.ok = r.ok;
     row.cycles = r.cycles;
     row.dma_bytes = r.dma_bytes;
-    if (!r.ok) row.note = "FAIL: " + r.log.substr(0, 2000);
+    row.note = r.ok ? "schedule: " + hb.schedule : "FAIL: " + r.log.substr(0, 2000);
+    // The memory guard stopped an autoscheduler's schedule (its buffers on
+    // the stack do not fit stack.size): that schedule does not run here.
+    if (!r.ok && !autoscheduler.empty() && r.exit_code == halyard::sim::kExitGuard) {
+        row.does_not_run = true;
+        const size_t at = r.log.find("halyard-sim: ");
+        const std::string line = r.log.substr(at == std::string::npos ? 0 : at, r.log.find('\n', at) - at);
+        row.note = "does not run: " + line + "; schedule: " + hb.schedule;
+    }
     return row;
 }
 
@@ -149,11 +159,12 @@ Row run_row(const Layer &l, const Config &config) {
     GeneratedLibrary lib;
     std::string name = "bench_" + l.name + "_" + config.id;
     std::replace(name.begin(), name.end(), '@', '_');
+    std::replace(name.begin(), name.end(), ':', '_');
     try {
         if (config.row == 'a') {
             lib = plain_c(l, name);
         } else if (config.row == 'b') {
-            return run_halide_row(l, name, in, expected, row);
+            return run_halide_row(l, name, config.halide_autoscheduler, in, expected, row);
         } else {
             // (c) and (d) are generated for the whole cluster ((c) has no
             // parallel loop); e@N for a cluster of N cores.

@@ -23,13 +23,17 @@ struct Layer {
 const std::vector<Layer> &bench_layers();
 const Layer *find_layer(const std::string &name);
 
-// A configuration: "a".."e" (see bench_main.cpp), or "e@N": the (e) schedule
-// generated for N cores (the core-count sweep; "e" itself is all cores).
+// A configuration: "a".."e" (see bench_main.cpp), "e@N": the (e) schedule
+// generated for N cores (the core-count sweep; "e" itself is all cores), or
+// "b:NAME": row (b) with the schedule of Halide's autoscheduler NAME
+// (Mullapudi2016, Li2018, Adams2019) instead of the hand-written one.
 struct Config {
     std::string id;
     char row = 'e';
     int cores = 0;  // 0: the configuration's usual count (1 for a and c, all cores otherwise)
+    std::string halide_autoscheduler;  // "b:NAME": row (b) scheduled by Halide's autoscheduler NAME
 };
+const std::vector<std::string> &halide_autoscheduler_names();  // the NAMEs of "b:NAME"
 Config parse_config(const std::string &id);  // throws std::invalid_argument naming the id
 std::string config_name(const Config &c, int target_cores);
 
@@ -39,6 +43,10 @@ struct Row {
     uint64_t cycles = 0, dma_bytes = 0;
     int64_t l1_bytes = 0, macs = 0;
     bool ok = false;
+    // A baseline's schedule that cannot run on the cluster (a Halide
+    // autoscheduler's schedule overflowing the core's stack, say): a finding
+    // about that schedule, reported as "does not run", not a bench failure.
+    bool does_not_run = false;
     std::string note;
 };
 

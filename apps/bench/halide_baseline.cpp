@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "bench_rows.h"
 #include "halyard/harness/harness.h"
 
 namespace halyard_bench {
@@ -15,11 +17,32 @@ using halyard::UserError;
 
 namespace {
 
-// Halide's C output and HalideRuntime.h include these C++ headers but use
-// nothing from namespace std; the rv32 toolchain ships no libstdc++, so each
-// one is a one-line header for its C counterpart (from picolibc).
-const char *const kShims[][2] = {
-    {"cstddef", "stddef.h"}, {"cstdint", "stdint.h"}, {"cstring", "string.h"}, {"type_traits", "stddef.h"}};
+// Halide's C output and HalideRuntime.h include these C++ headers; the rv32
+// toolchain ships no libstdc++, so each is a small header of our own: the C
+// counterpart (from picolibc), and for <type_traits> the two traits the
+// vector code of autoscheduled schedules uses (NativeVectorOps::convert_from:
+// std::is_floating_point, std::is_integral), nothing else from namespace std.
+const char *const kShims[][2] = {{"cstddef", "#include <stddef.h>\n"},
+                                 {"cstdint", "#include <stdint.h>\n"},
+                                 {"cstring", "#include <string.h>\n"},
+                                 {"type_traits", R"(#include <stddef.h>
+namespace std {
+template <class T, T v> struct integral_constant { static constexpr T value = v; };
+typedef integral_constant<bool, true> true_type;
+typedef integral_constant<bool, false> false_type;
+template <class T> struct is_floating_point : false_type {};
+template <> struct is_floating_point<float> : true_type {};
+template <> struct is_floating_point<double> : true_type {};
+template <> struct is_floating_point<long double> : true_type {};
+template <class T> struct is_integral : false_type {};
+#define HALYARD_SHIM_INTEGRAL(T) template <> struct is_integral<T> : true_type {};
+HALYARD_SHIM_INTEGRAL(bool) HALYARD_SHIM_INTEGRAL(char) HALYARD_SHIM_INTEGRAL(signed char)
+HALYARD_SHIM_INTEGRAL(unsigned char) HALYARD_SHIM_INTEGRAL(short) HALYARD_SHIM_INTEGRAL(unsigned short)
+HALYARD_SHIM_INTEGRAL(int) HALYARD_SHIM_INTEGRAL(unsigned int) HALYARD_SHIM_INTEGRAL(long)
+HALYARD_SHIM_INTEGRAL(unsigned long) HALYARD_SHIM_INTEGRAL(long long) HALYARD_SHIM_INTEGRAL(unsigned long long)
+#undef HALYARD_SHIM_INTEGRAL
+}  // namespace std
+)"}};
 
 // For the rv32 g++, on top of the cluster flags:
 //  --specs=picolibc.specs   C headers (assert.h, math.h, stdio.h, ...) Halide's
@@ -95,7 +118,77 @@ std::string schedule(const Algorithm &algo) {
 }
 
 // The glue: the raw-pointer entry point and halide_do_par_for on hl_fork.
-std::string glue(const Algorithm &algo, const std::string &name, const std::string &halide_name) {
+// Halide's heap (halide_malloc / halide_free, for buffers the schedule
+// stores on the heap): LIFO arenas (Halide frees in reverse order of
+// allocation), one per core for allocations inside parallel tasks (a core's
+// tasks run one after another) and one for those outside (compute_root
+// buffers, often the largest), carved at entry from the runtime's heaps:
+// the cores' arenas in L1, the outer one in what L1 has left and then in L2.
+// The cores' 2 KiB stacks (stack.size) cannot hold what Halide allocates on
+// the stack (up to 16 KiB), so autoscheduled schedules store every
+// intermediate on this heap (store_in_heap below). Only their glue has it:
+// the hand schedule (row b) keeps its small buffers on the stack.
+const char *const kHeapGlue = R"(namespace {
+struct HeapArena {
+    char *base, *top, *end;
+    void *take(size_t bytes) {
+        if (!base || bytes > (size_t)(end - top)) return 0;
+        char *p = top;
+        top += bytes;
+        return p;
+    }
+    bool give_back(void *p) {  // LIFO: everything above p goes too
+        if (!base || (char *)p < base || (char *)p >= top) return false;
+        top = (char *)p;
+        return true;
+    }
+};
+HeapArena core_arena[HALYARD_CORES], outer_l1, outer_l2;
+HeapArena carve(void *(*alloc)(size_t), size_t largest, size_t smallest) {
+    for (size_t bytes = largest; bytes >= smallest; bytes /= 2) {
+        if (char *p = (char *)alloc(bytes)) return HeapArena{p, p, p + bytes};
+    }
+    return HeapArena{0, 0, 0};
+}
+void halide_heap_init() {
+    hl_l1_free_all();
+    hl_l2_free_all();
+    const unsigned cores = hl_core_count();
+    HeapArena all = carve(hl_l1_alloc, 16 * 1024 * cores, 1024 * cores);
+    for (unsigned c = 0; c < cores; c++) {
+        const size_t per_core = (size_t)(all.end - all.base) / cores;
+        core_arena[c] = all.base ? HeapArena{all.base + c * per_core, all.base + c * per_core,
+                                             all.base + (c + 1) * per_core}
+                                 : all;
+    }
+    outer_l1 = carve(hl_l1_alloc, 256 * 1024, 1024);
+    outer_l2 = carve(hl_l2_alloc, 1024 * 1024, 1024);
+}
+}  // namespace
+
+extern "C" void *halide_malloc(void *, size_t bytes) {
+    bytes = (bytes + 7) & ~(size_t)7;
+    void *p = 0;
+    if (in_par_for) {
+        p = core_arena[hl_core_id()].take(bytes);
+    } else if (!(p = outer_l1.take(bytes))) {
+        p = outer_l2.take(bytes);
+    }
+    if (!p) {
+        hl_printf("halide_malloc: out of memory: a buffer of %u B fits no arena of core %u (%s)\n", (unsigned)bytes,
+                  hl_core_id(), in_par_for ? "in a parallel task" : "outside parallel loops");
+        hl_exit(3);
+    }
+    return p;
+}
+extern "C" void halide_free(void *, void *ptr) {
+    if (in_par_for) core_arena[hl_core_id()].give_back(ptr);
+    else if (!outer_l1.give_back(ptr)) outer_l2.give_back(ptr);
+}
+
+)";
+
+std::string glue(const Algorithm &algo, const std::string &name, const std::string &halide_name, bool heap) {
     std::ostringstream g;
     g << "// Glue for Halide's compile_to_c output on the Halyard cluster.\n"
       << "#include <HalideRuntime.h>\n#include \"halyard_rt.h\"\n#include \"" << halide_name << ".h\"\n\n"
@@ -118,7 +211,8 @@ std::string glue(const Algorithm &algo, const std::string &name, const std::stri
       << "    ParFor p = {user_context, f, min, size, closure,\n"
       << "                (unsigned)size < hl_core_count() ? (unsigned)size : hl_core_count(), 0};\n"
       << "    in_par_for = true;\n    hl_fork(p.cores, par_for_share, &p);\n    in_par_for = false;\n"
-      << "    return p.result;\n}\n\n";
+      << "    return p.result;\n}\n\n"
+      << (heap ? kHeapGlue : "");
     // Entry point: fixed-shape dense buffers around the raw pointers.
     std::vector<std::pair<std::string, halyard::TensorType>> tensors;
     for (const auto &in : algo.inputs) tensors.push_back({"in_" + in.type.name, in.type});
@@ -146,7 +240,7 @@ std::string glue(const Algorithm &algo, const std::string &name, const std::stri
           << "    " << t.first << "_buf.dimensions = " << rank << ";\n"
           << "    " << t.first << "_buf.dim = " << t.first << "_dim;\n";
     }
-    g << "    return " << halide_name << "(";
+    g << (heap ? "    halide_heap_init();\n" : "") << "    return " << halide_name << "(";
     for (size_t i = 0; i < tensors.size(); i++) g << (i ? ", " : "") << "&" << tensors[i].first << "_buf";
     g << ");\n}\n";
     return g.str();
@@ -154,13 +248,78 @@ std::string glue(const Algorithm &algo, const std::string &name, const std::stri
 
 }  // namespace
 
-HalideBaseline halide_baseline(const Algorithm &algo, const std::string &name) {
+namespace {
+
+std::string plugin_path(const std::string &autoscheduler) {
+    if (autoscheduler == "Mullapudi2016") return HALYARD_HALIDE_PLUGIN_MULLAPUDI2016;
+    if (autoscheduler == "Li2018") return HALYARD_HALIDE_PLUGIN_LI2018;
+    if (autoscheduler == "Adams2019") return HALYARD_HALIDE_PLUGIN_ADAMS2019;
+    std::string known;
+    for (const auto &n : halide_autoscheduler_names()) known += " " + n;
+    throw UserError("Halide autoscheduler '" + autoscheduler + "' is unknown (known:" + known + ")");
+}
+
+// Every Func the output calls, on the heap rather than Halide's default
+// (the stack, for constant sizes up to 16 KiB): see kHeapGlue.
+void store_in_heap(Func output) {
+    for (auto &[fname, f] : Halide::Internal::find_transitive_calls(output.function())) {
+        if (fname != output.name()) Func(f).store_in(MemoryType::Heap);
+    }
+}
+
+// Estimates of every input and of the output (the shapes are fixed), then
+// the plugin's schedule applied to the Funcs; returns the schedule's source,
+// folded to one line for the report.
+std::string autoschedule(const Algorithm &algo, const std::string &autoscheduler, const Target &t, int cores,
+                         int64_t l1_bytes) {
+    static std::set<std::string> loaded;
+    if (!loaded.count(autoscheduler)) {
+        load_plugin(plugin_path(autoscheduler));
+        loaded.insert(autoscheduler);
+    }
+    for (const auto &in : algo.inputs) {
+        ImageParam p = in.param;
+        const auto &shape = in.type.shape;
+        const int rank = (int)shape.size();
+        for (int d = 0; d < rank; d++) p.dim(d).set_estimate(0, shape[rank - 1 - d]);
+    }
+    Func Y = algo.output_stage().func;
+    const auto &shape = algo.output.shape;
+    std::vector<std::pair<Expr, Expr>> est;
+    for (int d = (int)shape.size() - 1; d >= 0; d--) est.push_back({0, shape[d]});
+    Region region;
+    for (const auto &e : est) region.push_back(Range(e.first, e.second));
+    Y.set_estimates(region);
+    // The cluster as Halide's machine model: cores, and L1 as the last-level
+    // cache (the operands live in L2, which is as far as memory goes here);
+    // balance 40 is Halide's generic default.
+    MachineParams mp(cores, (uint64_t)l1_bytes, 40);
+    AutoSchedulerResults r = Pipeline(Y).auto_schedule(autoscheduler, t, mp);
+    store_in_heap(Y);
+    std::string text;
+    std::istringstream lines(r.schedule_source);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t b = line.find_first_not_of(" \t");
+        if (b == std::string::npos || line.compare(b, 2, "//") == 0 || line.compare(b, 1, "#") == 0) continue;
+        text += (text.empty() ? "" : " ") + line.substr(b);
+    }
+    return autoscheduler + ": " + text;
+}
+
+}  // namespace
+
+HalideBaseline halide_baseline(const Algorithm &algo, const std::string &name, const std::string &autoscheduler,
+                               int cores, int64_t l1_bytes) {
     HalideBaseline b;
     const std::string halide_name = name + "_halide";
-    b.schedule = schedule(algo);
     // 32-bit, no OS, no runtime, no asserts, no bounds queries: the function
     // body is the loop nest plus one halide_do_par_for call per parallel loop.
     Target t(Target::NoOS, Target::RISCV, 32, {Target::NoRuntime, Target::NoAsserts, Target::NoBoundsQuery});
+    try {
+        b.schedule = autoscheduler.empty() ? schedule(algo) : autoschedule(algo, autoscheduler, t, cores, l1_bytes);
+    } catch (const Halide::Error &e) {
+        throw UserError("Halide autoscheduler " + autoscheduler + " failed for " + name + ": " + e.what());
+    }
     std::vector<Argument> args;
     for (const auto &in : algo.inputs) args.push_back(in.param);
     const std::string dir = halyard::harness::scratch_dir();
@@ -175,8 +334,8 @@ HalideBaseline halide_baseline(const Algorithm &algo, const std::string &name) {
     b.files.push_back({halide_name + ".cpp", read_file(stem + ".cpp")});
     b.files.push_back({halide_name + ".h", read_file(stem + ".h")});
     std::filesystem::create_directories(dir + "/halide_cxx_shim");
-    for (const auto &s : kShims) std::ofstream(dir + "/halide_cxx_shim/" + s[0]) << "#include <" << s[1] << ">\n";
-    b.files.push_back({name + "_glue.cpp", glue(algo, name, halide_name)});
+    for (const auto &s : kShims) std::ofstream(dir + "/halide_cxx_shim/" + s[0]) << s[1];
+    b.files.push_back({name + "_glue.cpp", glue(algo, name, halide_name, !autoscheduler.empty())});
     b.cxx_flags = kCxxFlags;
     b.cxx_flags.replace(b.cxx_flags.find("__DIR__"), 7, dir);
     b.lib.name = name;

@@ -31,7 +31,12 @@ struct HalideBaseline {
 };
 
 // `algo` fresh from halyard::gemm / halyard::matmul (int32 output, no
-// requantization), unscheduled. Throws halyard::UserError if Halide fails.
-HalideBaseline halide_baseline(const halyard::Algorithm &algo, const std::string &name);
+// requantization), unscheduled. `autoscheduler` empty: the plain hand
+// schedule below; otherwise one of halide_autoscheduler_names() (bench_rows.h; the plugins
+// of Debian's libhalide14-0-dev), given the
+// shapes as estimates and the cluster as MachineParams (cores, L1 size).
+// Throws halyard::UserError if Halide fails.
+HalideBaseline halide_baseline(const halyard::Algorithm &algo, const std::string &name,
+                               const std::string &autoscheduler = "", int cores = 8, int64_t l1_bytes = 0);
 
 }  // namespace halyard_bench

@@ -48,6 +48,7 @@
 #include "energy.h"
 #include "memory_guard.h"
 #include "region_activity.h"
+#include "sim_status.h"
 #include "timeline.h"
 #include "halyard_target_params.h"
 #include "verilated.h"
@@ -61,15 +62,10 @@ using halyard::sim::Elf;
 using halyard::sim::Segment;
 using halyard::sim::load_elf;
 
-constexpr int kExitFatal = 101;
-constexpr int kExitHang = 102;
-constexpr int kExitTimeout = 103;
-constexpr int kExitUsage = 104;
-// A program's exit code that a process status cannot carry (it keeps only the
-// low 8 bits: code 256 would read as 0, a pass). The full value is printed
-// and in the JSON report.
-constexpr int kExitCodeTooWide = 105;
-constexpr int kExitGuard = 106;
+// Exit statuses (sim_status.h). kExitCodeTooWide: a program's exit code that
+// a process status cannot carry (it keeps only the low 8 bits: code 256 would
+// read as 0, a pass); the full value is printed and in the JSON report.
+using namespace halyard::sim;
 const char *const kUsage =
     "usage: halyard-sim [--max-cycles N] [--barrier-timeout N] [--no-memory-guard] [--json report.json]\n"
     "                   [--timeline trace.json [--timeline-min-slice N]] [--trace]\n"

@@ -16,7 +16,7 @@ namespace halyard::harness {
 struct SimRun {
     bool ok = false;            // built, ran, exited 0 (bit-exact)
     std::string log;            // compiler + simulator output
-    int exit_code = -1;
+    int exit_code = -1;         // halyard-sim's status: the program's code, or sim_status.h
     uint64_t cycles = 0;        // cycles of the library call (cycle timer)
     uint64_t dma_bytes = 0;
 };

@@ -7,6 +7,7 @@
 
 #include "halide_baseline.h"
 #include "sim_status.h"
+#include "halyard/autoscheduler/cache.h"
 #include "halyard/dsl/ops.h"
 #include "halyard/generator.h"
 #include "halyard/harness/buffers.h"
@@ -165,6 +166,20 @@ Row run_row(const Layer &l, const Config &config) {
             lib = plain_c(l, name);
         } else if (config.row == 'b') {
             return run_halide_row(l, name, config.halide_autoscheduler, in, expected, row);
+        } else if (config.row == 's') {
+            // The autoscheduler's schedule for this layer: from its cache, or
+            // searched and measured now (then cached).
+            autoschedule::CachedAutoscheduler search;
+            search.measure_k = 4;
+            auto found = search(l.family(), l.params(), cluster);
+            if (!found) {
+                row.note = "the autoscheduler found no schedule that ran bit-exact";
+                return row;
+            }
+            Schedule s = Schedule::parse(found->first, name);
+            lib = run_generator(l.family(), l.params(), cluster, &s, name);
+            row.l1_bytes = lib.arenas.l1_bytes;
+            row.note = found->second;
         } else {
             // (c) and (d) are generated for the whole cluster ((c) has no
             // parallel loop); e@N for a cluster of N cores.

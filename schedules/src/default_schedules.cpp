@@ -159,6 +159,47 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     return s;
 }
 
+// On a target with DMA, elementwise and row-wise ops read and write every
+// element through L2 otherwise (l2.latency cycles each: a RequantShift over a
+// KV cache, 39 cycles per element). Instead, each iteration of the parallel
+// loop `par` copies its slice of the inputs into L1 by DMA and its slice of
+// the output back. An input of the output's rank and extent along `par` is
+// sliced; a small one (per-channel parameters, a broadcast scalar) is copied
+// once at root; any other stays in L2. Only where the L2 latency the slice
+// saves outweighs the transfers' set-up (cost.dma_setup_cycles, in and out),
+// and where every core's slices fit the L1 data budget; when the arenas still
+// overflow, the network compiler falls back to a schedule without staging.
+void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    const auto &loops = out.pure_loops;
+    const size_t rank = algo.output.shape.size();
+    const auto at = std::find(loops.begin(), loops.end(), par);
+    if (at == loops.end() || loops.size() != rank) return;
+    const size_t dim = size_t(at - loops.begin());  // loops are named d0.. in shape order
+    const int64_t iters = out.extents.at(par);
+    const int64_t l2_latency = target.has("l2.latency") ? target.get_int("l2.latency") : 0;
+    const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
+    const int64_t out_slice = algo.output.bytes() / iters;
+    if (out_slice / elem_bytes(algo.output.type) * l2_latency <= 2 * dma_setup) return;
+    int64_t per_iteration = out_slice, at_root = 0;
+    std::vector<std::string> sliced, whole;
+    for (const auto &in : algo.inputs) {
+        const auto &shape = in.type.shape;
+        if (shape.size() == rank && shape[dim] == algo.output.shape[dim]) {
+            sliced.push_back(in.type.name);
+            per_iteration += in.type.bytes() / iters;
+        } else if (in.type.bytes() <= 4096) {
+            whole.push_back(in.type.name);
+            at_root += in.type.bytes();
+        }
+    }
+    // One slot per core (the loop runs on every core at once).
+    if (per_iteration * target.cores() + at_root > target.l1_data_budget() / 2) return;
+    for (const auto &n : sliced) s.stage_input(n, MemLevel::L1, out.name, par, false);
+    for (const auto &n : whole) s.stage_input(n, MemLevel::L1, "root", "", false);
+    s.stage_input(algo.output.name, MemLevel::L1, out.name, par, false);
+}
+
 }  // namespace
 
 Schedule default_schedule(const Algorithm &algo, const TargetDescription &target) {
@@ -185,6 +226,7 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             const auto &loops = st.pure_loops;
             if (std::find(loops.begin(), loops.end(), par) != loops.end()) s.compute_at(st.name, out.name, par);
         }
+        if (target.has_dma() && algo.stages.size() <= 4) stage_slices_in_l1(s, algo, par, target);
     }
     return s;
 }

@@ -47,7 +47,7 @@ private:
     }
 };
 
-// DMA transfers issued per call, and their bytes: each hl_dma_2d site
+// DMA transfers issued per call, and their bytes: each hl_stage_2d site
 // weighted by the trip counts of the loops around it (an upper bound where a
 // prefetch is guarded by a condition).
 class CountDma : public IRVisitor {
@@ -67,7 +67,7 @@ private:
     }
     void visit(const Call *op) override {
         IRVisitor::visit(op);
-        if (op->name != "hl_dma_2d") return;
+        if (op->name != "hl_stage_2d") return;
         const IntImm *row = op->args[2].as<IntImm>(), *rows = op->args[3].as<IntImm>();
         const UIntImm *urow = op->args[2].as<UIntImm>(), *urows = op->args[3].as<UIntImm>();
         int64_t r = row ? row->value : urow ? (int64_t)urow->value : 0;

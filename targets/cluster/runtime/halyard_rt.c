@@ -55,7 +55,18 @@ uint32_t hl_wait_events(uint32_t mask) {
     return got;
 }
 
+unsigned hl_copy_2d_by_core(void *dst, const void *src, uint32_t row_bytes, uint32_t rows, int32_t dst_stride,
+                            int32_t src_stride) {
+    for (uint32_t r = 0; r < (rows ? rows : 1); r++) {
+        uint8_t *d = (uint8_t *)dst + (int32_t)r * dst_stride;
+        const uint8_t *s = (const uint8_t *)src + (int32_t)r * src_stride;
+        for (uint32_t i = 0; i < row_bytes; i++) d[i] = s[i];
+    }
+    return HL_STAGED_BY_CORE;
+}
+
 void hl_dma_wait(unsigned id) {
+    if (id == HL_STAGED_BY_CORE) return;
     uint32_t old = HL_EU_MASK;
     HL_EU_MASK = HL_EVT_DMA;
     while ((HL_DMA_STATUS >> id) & 1u) (void)HL_EU_WAIT;

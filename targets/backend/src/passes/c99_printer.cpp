@@ -292,7 +292,7 @@ private:
             const Load *l = a[0].as<Load>();
             if (!l) throw UserError("C99 backend: address_of a non-load");
             result_ = "(&" + id(l->name) + "[" + expr(l->index) + "])";
-        } else if (op->call_type == Call::Extern && (op->name == "hl_dma_2d" || op->name == "hl_dma_wait" ||
+        } else if (op->call_type == Call::Extern && (op->name == "hl_stage_2d" || op->name == "hl_dma_wait" ||
                                                      find_micro_kernel_by_symbol(op->name))) {
             // DMA calls (inject_dma_transfers) and micro-kernel calls
             // (map_micro_kernels) are only made for targets with the runtime.

@@ -108,7 +108,7 @@ Expr address_of(const std::string &buffer, Type t, Expr index) {
 
 Expr dma_start(const DenseCopy &c, const std::string &dst, Expr dst_base, Expr src_base) {
     const int b = c.type.bytes();
-    return Call::make(UInt(32), "hl_dma_2d",
+    return Call::make(UInt(32), "hl_stage_2d",
                       {address_of(dst, c.type, dst_base), address_of(c.src, c.type, src_base),
                        make_const(UInt(32), c.row_elems * b), make_const(UInt(32), c.rows),
                        make_const(Int(32), c.dst_stride * b), make_const(Int(32), c.src_stride * b)},
@@ -479,7 +479,7 @@ private:
 
 Stmt inject_dma_transfers(const Stmt &s, const Algorithm &algo, const SchedulePlan &plan,
                           const TargetDescription &target, DmaReport *report) {
-    if (!target.has("runtime") || target.get("runtime") != "halyard_rt") {
+    if (!target.has_dma()) {
         if (!plan.staged_inputs.empty()) {
             report->lines.push_back("target " + target.name() + " has no DMA engine: staged tiles are copied by the core");
         }

@@ -15,7 +15,7 @@ struct DmaReport {
 // The DMA pass. On a target with a DMA engine (runtime halyard_rt), the copy
 // loop nest that fills a staged input (schedule: stage <input> L1 at ...) is
 // checked to be a dense 1D or 2D strided copy from an L2 tensor, and replaced
-// by one hl_dma_2d transfer plus a wait. With double_buffer, the staging buffer
+// by one hl_stage_2d transfer (halyard_rt.h) plus a wait. With double_buffer, the staging buffer
 // gets two slots hoisted out of its loop: the transfer of tile i+1 is issued
 // before tile i is computed and waited for at the top of iteration i+1. A copy
 // that is not such a nest stays a loop, and the report says why.

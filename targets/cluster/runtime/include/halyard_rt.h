@@ -101,6 +101,22 @@ static inline unsigned hl_dma_2d(void *dst, const void *src, uint32_t row_bytes,
     HL_DMA_ROWS = rows;
     return HL_DMA_START;
 }
+/* A staging copy of generated code (inject_dma_transfers): by DMA between L2
+   and L1; when both ends are in one memory (a caller that keeps an operand in
+   L1 already: generated code cannot know where its arguments live) the
+   calling core copies it and the id is HL_STAGED_BY_CORE, which hl_dma_wait
+   returns on at once. */
+#define HL_STAGED_BY_CORE 0xFFFFFFFFu
+static inline int hl_in_l1(const void *p) {
+    return (uint32_t)(uintptr_t)p - (uint32_t)HALYARD_L1_BASE < (uint32_t)HALYARD_L1_SIZE;
+}
+unsigned hl_copy_2d_by_core(void *dst, const void *src, uint32_t row_bytes, uint32_t rows, int32_t dst_stride,
+                            int32_t src_stride);
+static inline unsigned hl_stage_2d(void *dst, const void *src, uint32_t row_bytes, uint32_t rows,
+                                   int32_t dst_stride, int32_t src_stride) {
+    if (hl_in_l1(dst) == hl_in_l1(src)) return hl_copy_2d_by_core(dst, src, row_bytes, rows, dst_stride, src_stride);
+    return hl_dma_2d(dst, src, row_bytes, rows, dst_stride, src_stride);
+}
 static inline unsigned hl_dma_1d(void *dst, const void *src, uint32_t bytes) {
     return hl_dma_2d(dst, src, bytes, 1, 0, 0);
 }

@@ -37,6 +37,9 @@ public:
     int64_t l1_size() const { return get_int("l1.size"); }
     int64_t l2_size() const { return get_int("l2.size"); }
     bool is_host() const { return get("isa") == "host"; }
+    // A DMA engine that generated code drives (staged tiles become
+    // transfers): key dma.present.
+    bool has_dma() const { return has("dma.present") && get_int("dma.present") != 0; }
     // Bytes of L1 generated code may use for data: L1 minus the cores'
     // stacks, or less when the optional key `l1.budget` says so (a network
     // compiled with `--l1 BYTES`).

@@ -165,9 +165,10 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
 // loop `par` copies its slice of the inputs into L1 by DMA and its slice of
 // the output back. An input of the output's rank and extent along `par` is
 // sliced; a small one (per-channel parameters, a broadcast scalar) is copied
-// once at root; any other stays in L2. Only where the L2 latency the slice
-// saves outweighs the transfers' set-up (cost.dma_setup_cycles, in and out),
-// and where every core's slices fit the L1 data budget; when the arenas still
+// once at root; any other stays in L2. Only where `par` is the outermost loop
+// with work, where the L2 latency a slice saves outweighs the transfers'
+// set-up (cost.dma_setup_cycles, in and out), and where every core's slices
+// fit the L1 data budget; when the arenas still
 // overflow, the network compiler falls back to a schedule without staging.
 void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
@@ -175,12 +176,21 @@ void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &p
     const size_t rank = algo.output.shape.size();
     const auto at = std::find(loops.begin(), loops.end(), par);
     if (at == loops.end() || loops.size() != rank) return;
-    const size_t dim = size_t(at - loops.begin());  // loops are named d0.. in shape order
+    const size_t dim = size_t(at - loops.begin());  // pure loops are in shape order, outermost first
+    // Only when `par` is the outermost loop with work (the loops outside it
+    // have extent 1): then an iteration's slice is the dense block of the
+    // loops inside it, and there are extent(par) of them.
+    int64_t slice_elems = 1;
+    for (size_t i = 0; i < loops.size(); i++) {
+        const int64_t e = out.extents.at(loops[i]);
+        if (i < dim && e != 1) return;
+        if (i > dim) slice_elems *= e;
+    }
     const int64_t iters = out.extents.at(par);
     const int64_t l2_latency = target.has("l2.latency") ? target.get_int("l2.latency") : 0;
     const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
-    const int64_t out_slice = algo.output.bytes() / iters;
-    if (out_slice / elem_bytes(algo.output.type) * l2_latency <= 2 * dma_setup) return;
+    const int64_t out_slice = slice_elems * elem_bytes(algo.output.type);
+    if (slice_elems * l2_latency <= 2 * dma_setup) return;
     int64_t per_iteration = out_slice, at_root = 0;
     std::vector<std::string> sliced, whole;
     for (const auto &in : algo.inputs) {

@@ -33,6 +33,65 @@ std::string loop_with_work_for_every_core(const Stage &out, const TargetDescript
     return longest;
 }
 
+// On a target with DMA, elementwise and row-wise ops read and write every
+// element through L2 otherwise (l2.latency cycles each: a RequantShift over a
+// KV cache, 39 cycles per element). Instead, each iteration of the parallel
+// loop `par` copies its slice of the inputs into L1 by DMA and its slice of
+// the output back. An input of the output's rank and extent along `par` is
+// sliced; a small one (per-channel parameters, a broadcast scalar) is copied
+// once at root; any other stays in L2. Only where `par` is the outermost loop
+// with work, for each tensor whose slice saves more L2 latency than one
+// transfer's set-up (cost.dma_setup_cycles) costs, and where every core's
+// slices fit the L1 data budget; when the arenas still
+// overflow, the network compiler falls back to a schedule without staging.
+void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    const auto &loops = out.pure_loops;
+    const size_t rank = algo.output.shape.size();
+    const auto at = std::find(loops.begin(), loops.end(), par);
+    if (at == loops.end() || loops.size() != rank) return;
+    const size_t dim = size_t(at - loops.begin());  // pure loops are in shape order, outermost first
+    // Only when `par` is the outermost loop with work (the loops outside it
+    // have extent 1): then an iteration's slice is the dense block of the
+    // loops inside it, and there are extent(par) of them.
+    int64_t slice_elems = 1;
+    for (size_t i = 0; i < loops.size(); i++) {
+        const int64_t e = out.extents.at(loops[i]);
+        if (i < dim && e != 1) return;
+        if (i > dim) slice_elems *= e;
+    }
+    const int64_t iters = out.extents.at(par);
+    const int64_t l2_latency = target.has("l2.latency") ? target.get_int("l2.latency") : 0;
+    const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
+    // A tensor goes through L1 when the L2 latency of its elements outweighs
+    // one transfer's set-up.
+    auto worth_it = [&](int64_t elems) { return elems * l2_latency > dma_setup; };
+    const bool out_staged = worth_it(slice_elems);
+    int64_t per_iteration = out_staged ? slice_elems * elem_bytes(algo.output.type) : 0, at_root = 0;
+    std::vector<std::string> sliced, whole;
+    for (const auto &in : algo.inputs) {
+        const auto &shape = in.type.shape;
+        if (shape.size() == rank && shape[dim] == algo.output.shape[dim]) {
+            // In a MatMul every output element reads a row of each operand
+            // (a head's query row is read again and again); elsewhere (a
+            // Concat) an input's slice may be read once.
+            const int64_t in_slice = num_elements(shape) / iters;
+            if (!worth_it(algo.find_stage("acc") ? std::max(in_slice, slice_elems) : in_slice)) continue;
+            sliced.push_back(in.type.name);
+            per_iteration += in.type.bytes() / iters;
+        } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape))) {
+            whole.push_back(in.type.name);
+            at_root += in.type.bytes();
+        }
+    }
+    if (sliced.empty() && !out_staged) return;
+    // One slot per core (the loop runs on every core at once).
+    if (per_iteration * target.cores() + at_root > target.l1_data_budget() / 2) return;
+    for (const auto &n : sliced) s.stage_input(n, MemLevel::L1, out.name, par, false);
+    for (const auto &n : whole) s.stage_input(n, MemLevel::L1, "root", "", false);
+    if (out_staged) s.stage_input(algo.output.name, MemLevel::L1, out.name, par, false);
+}
+
 // GEMM-like ops (gemm, matmul): accumulate each output tile in core-local
 // registers, reduction loop innermost.
 Schedule reduction_default(const Algorithm &algo, const TargetDescription &target) {
@@ -59,6 +118,10 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     const bool par_short = !par.empty() && out.extents.at(par) < target.cores();
     if (!par.empty() && !(par == inner && n_extent >= 4) && !(par_short && n_extent >= 4 * target.cores())) {
         s.parallel("Y", par);
+        // A batched MatMul split over heads (attention's scores and context):
+        // each head's operands and outputs through L1. Batch loops only: there
+        // an input's slice is the same head of it (a GEMM's B is not sliced by m).
+        if (target.has_dma() && par != "m" && par != "n") stage_slices_in_l1(s, algo, par, target);
     } else if (target.cores() > 1 && n_extent >= 4 * target.cores()) {
         // A GEMV (one row): the 4-column tiles over the cores.
         s.parallel("Y", "n_o");
@@ -157,57 +220,6 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         stage_epilogue_inputs(s, algo);
     }
     return s;
-}
-
-// On a target with DMA, elementwise and row-wise ops read and write every
-// element through L2 otherwise (l2.latency cycles each: a RequantShift over a
-// KV cache, 39 cycles per element). Instead, each iteration of the parallel
-// loop `par` copies its slice of the inputs into L1 by DMA and its slice of
-// the output back. An input of the output's rank and extent along `par` is
-// sliced; a small one (per-channel parameters, a broadcast scalar) is copied
-// once at root; any other stays in L2. Only where `par` is the outermost loop
-// with work, where the L2 latency a slice saves outweighs the transfers'
-// set-up (cost.dma_setup_cycles, in and out), and where every core's slices
-// fit the L1 data budget; when the arenas still
-// overflow, the network compiler falls back to a schedule without staging.
-void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
-    const Stage &out = algo.output_stage();
-    const auto &loops = out.pure_loops;
-    const size_t rank = algo.output.shape.size();
-    const auto at = std::find(loops.begin(), loops.end(), par);
-    if (at == loops.end() || loops.size() != rank) return;
-    const size_t dim = size_t(at - loops.begin());  // pure loops are in shape order, outermost first
-    // Only when `par` is the outermost loop with work (the loops outside it
-    // have extent 1): then an iteration's slice is the dense block of the
-    // loops inside it, and there are extent(par) of them.
-    int64_t slice_elems = 1;
-    for (size_t i = 0; i < loops.size(); i++) {
-        const int64_t e = out.extents.at(loops[i]);
-        if (i < dim && e != 1) return;
-        if (i > dim) slice_elems *= e;
-    }
-    const int64_t iters = out.extents.at(par);
-    const int64_t l2_latency = target.has("l2.latency") ? target.get_int("l2.latency") : 0;
-    const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
-    const int64_t out_slice = slice_elems * elem_bytes(algo.output.type);
-    if (slice_elems * l2_latency <= 2 * dma_setup) return;
-    int64_t per_iteration = out_slice, at_root = 0;
-    std::vector<std::string> sliced, whole;
-    for (const auto &in : algo.inputs) {
-        const auto &shape = in.type.shape;
-        if (shape.size() == rank && shape[dim] == algo.output.shape[dim]) {
-            sliced.push_back(in.type.name);
-            per_iteration += in.type.bytes() / iters;
-        } else if (in.type.bytes() <= 4096) {
-            whole.push_back(in.type.name);
-            at_root += in.type.bytes();
-        }
-    }
-    // One slot per core (the loop runs on every core at once).
-    if (per_iteration * target.cores() + at_root > target.l1_data_budget() / 2) return;
-    for (const auto &n : sliced) s.stage_input(n, MemLevel::L1, out.name, par, false);
-    for (const auto &n : whole) s.stage_input(n, MemLevel::L1, "root", "", false);
-    s.stage_input(algo.output.name, MemLevel::L1, out.name, par, false);
 }
 
 }  // namespace

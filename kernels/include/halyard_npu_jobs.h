@@ -8,6 +8,9 @@
 
 #include "halyard_npu.h"
 
+/* The id of the last job this file submitted (hy_npu_wait_last). */
+static uint32_t hy_npu_last_job;
+
 static inline uint32_t hy_npu_submit_gemm(uint32_t a, uint32_t b, uint32_t bias, uint32_t out, uint32_t a_stride,
                                           uint32_t b_stride, uint32_t out_stride, uint32_t m, uint32_t k, uint32_t n,
                                           uint32_t mul, uint32_t add, uint32_t shift, uint32_t conf, uint32_t clip_lo,
@@ -29,9 +32,13 @@ static inline uint32_t hy_npu_submit_gemm(uint32_t a, uint32_t b, uint32_t bias,
     j.field[HL_NPU_CONF] = conf;
     j.field[HL_NPU_CLIP_LO] = clip_lo;
     j.field[HL_NPU_CLIP_HI] = clip_hi;
-    return hl_npu_submit(&j);
+    hy_npu_last_job = hl_npu_submit(&j);
+    return hy_npu_last_job;
 }
 
 static inline void hy_npu_wait_job(uint32_t id) { hl_npu_wait(id); }
+
+/* Jobs finish in order: when the last one is done, all are. */
+static inline void hy_npu_wait_last(void) { hl_npu_wait(hy_npu_last_job); }
 
 #endif

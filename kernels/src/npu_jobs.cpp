@@ -55,6 +55,7 @@ const NpuJobEntry &npu_job_entry() {
         n.header = "halyard_npu_jobs.h";
         n.submit_symbol = "hy_npu_submit_gemm";
         n.wait_symbol = "hy_npu_wait_job";
+        n.wait_last_symbol = "hy_npu_wait_last";
         n.address_symbol = "hy_npu_address_of";
         n.requires_key = "npu.base";
         n.ops = {"gemm", "matmul"};

@@ -72,3 +72,55 @@ TEST(NpuMapping, TheRegistryEntryReadsItsLimitsFromTheTarget) {
     EXPECT_TRUE(target_has_npu(t));
     EXPECT_FALSE(target_has_npu(TargetDescription::named("rv32")));
 }
+
+namespace {
+const std::string kFused =
+    "tile Y m 4\ncompute_at acc Y m_o\nmemory acc L1\nstage A L1 at Y m_o\nstage B L1 at root\nstage C L1 at root\n"
+    "stage mul L1 at root\nstage add L1 at root\nstage Y L1 at Y m_o\nnpu acc\n";
+}  // namespace
+
+TEST(NpuMapping, FusedBiasRequant) {
+    const std::string r = report_of({{"M", "8"}, {"N", "16"}, {"K", "20"}, {"bias", "16"}, {"requant", "1"},
+                                     {"log2d", "4"}, {"mul_shape", "16"}, {"add_shape", "16"}},
+                                    kFused);
+    EXPECT_REPORTS(r, "stages acc + Y: on the NPU, bias + requant fused: one job per iteration of Y.s0.m.m_o (M=4 N=16 "
+                      "K=20, int8 A x int8 B), int8 out, requant per column, shift 4, bias [N]");
+}
+
+TEST(NpuMapping, PerRowRequantStaysOnTheCores) {
+    const std::string r = report_of({{"M", "8"}, {"N", "16"}, {"K", "20"}, {"bias", "16"}, {"requant", "1"},
+                                     {"log2d", "4"}, {"mul_shape", "8x1"}, {"add_shape", "8x1"}},
+                                    kFused);
+    EXPECT_REPORTS(r, "stage acc: on the NPU");
+    EXPECT_REPORTS(r, "stage Y: kept on the cores: requant not fused into the NPU job: mul is not per tensor or per "
+                      "output column (per-row requantization is not supported by the NPU)");
+}
+
+TEST(NpuMapping, MixedPerColumnAndPerTensorStaysOnTheCores) {
+    const std::string r = report_of({{"M", "8"}, {"N", "16"}, {"K", "20"}, {"bias", "16"}, {"requant", "1"},
+                                     {"log2d", "4"}, {"mul_shape", "16"}},
+                                    kFused);
+    EXPECT_REPORTS(r, "mul is per column and add per tensor; the NPU takes both per column or both per tensor");
+}
+
+TEST(NpuMapping, BiasPerRowStaysOnTheCores) {
+    const std::string r = report_of({{"M", "8"}, {"N", "16"}, {"K", "20"}, {"bias", "8x1"}, {"requant", "1"},
+                                     {"log2d", "4"}},
+                                    kFused);
+    EXPECT_REPORTS(r, "requant not fused into the NPU job: C is not per tensor or per output column");
+}
+
+TEST(NpuMapping, OutputInL2StaysOnTheCores) {
+    const std::string r = report_of({{"M", "8"}, {"N", "16"}, {"K", "20"}, {"requant", "1"}, {"log2d", "4"}},
+                                    "stage A L1 at root\nstage B L1 at root\nmemory acc L1\nnpu acc\n");
+    EXPECT_REPORTS(r, "stage acc: on the NPU");
+    EXPECT_REPORTS(r, "stage Y: kept on the cores: requant not fused into the NPU job: this nest writes Y directly into "
+                      "the caller's buffer in L2");
+}
+
+TEST(NpuMapping, HostChecksAndRunsThePlainLoops) {
+    Schedule s = Schedule::parse(kInt32, "npu.sched");
+    const std::string r = run_generator("gemm", kGemm, TargetDescription::named("host"), &s, "lib").report;
+    EXPECT_REPORTS(r, "npu mapping of acc checked; host runs the plain loop nest");
+    EXPECT_REPORTS(r, "stage acc: npu mapping checked; target host runs the plain loop nest");
+}

@@ -38,6 +38,7 @@ struct NpuJobEntry {
     std::string header;            // C header of the calls (kernels/include)
     std::string submit_symbol;     // program + trigger one job, returns its id
     std::string wait_symbol;       // sleep until job id is done
+    std::string wait_last_symbol;  // sleep until the last job submitted is done (all are: jobs finish in order)
     std::string address_symbol;    // the printer's "32-bit address of this element"
     std::string requires_key;      // a target has the NPU when it has this key
     std::vector<std::string> ops;  // op families whose stages it fits

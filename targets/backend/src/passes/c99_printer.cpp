@@ -300,7 +300,8 @@ private:
             result_ = "hl_npu_addr_(&" + id(l->name) + "[" + expr(l->index) + "])";
         } else if (op->call_type == Call::Extern &&
                    (op->name == "hl_dma_2d" || op->name == "hl_dma_wait" || find_micro_kernel_by_symbol(op->name) ||
-                    op->name == npu_job_entry().submit_symbol || op->name == npu_job_entry().wait_symbol)) {
+                    op->name == npu_job_entry().submit_symbol || op->name == npu_job_entry().wait_symbol ||
+                    op->name == npu_job_entry().wait_last_symbol)) {
             // DMA calls (inject_dma_transfers), micro-kernel calls
             // (map_micro_kernels) and NPU jobs (map_npu_jobs) are only made
             // for targets with the runtime.

@@ -175,6 +175,7 @@ private:
     std::string out_func_;
     std::vector<std::string> parallel_;  // enclosing parallel loops
     std::vector<std::string> allocs_;    // enclosing allocations
+    std::vector<std::string> enclosing_; // enclosing loops
     int job_sites_ = 0;
 
     std::string tensor(const std::string &buf) const {
@@ -195,10 +196,12 @@ private:
     }
 
     Stmt visit(const For *op) override {
-        if (op->for_type != ForType::Parallel) return IRMutator::visit(op);
-        parallel_.push_back(op->name);
+        const bool parallel = op->for_type == ForType::Parallel;
+        if (parallel) parallel_.push_back(op->name);
+        enclosing_.push_back(op->name);
         Stmt s = IRMutator::visit(op);
-        parallel_.pop_back();
+        enclosing_.pop_back();
+        if (parallel) parallel_.pop_back();
         return s;
     }
 
@@ -257,8 +260,10 @@ private:
     }
 
     std::string describe(const Job &j) const {
-        std::string s = "one job per " +
-                        (j.outer.empty() ? std::string("call") : "iteration of " + display_name(j.outer.back()->name)) +
+        std::string where = !j.outer.empty()      ? "iteration of " + display_name(j.outer.back()->name)
+                            : !enclosing_.empty() ? "iteration of " + display_name(enclosing_.back())
+                                                  : std::string("call");
+        std::string s = "one job per " + where +
                         " (M=" + std::to_string(j.M) + " N=" + std::to_string(j.N) + " K=" + std::to_string(j.K) +
                         ", " + std::string(j.a_type.is_uint() ? "uint8" : "int8") + " A x int8 " + (j.b_trans ? "B^T" : "B") + ")";
         if (j.N < limits_.pe_cols) {
@@ -508,14 +513,25 @@ private:
             u32(rq ? rq->lo : 0),
             u32(rq ? rq->hi : 0),
         };
-        const std::string id = "npu_job" + std::to_string(job_sites_++);
-        Stmt s = LetStmt::make(id, Call::make(UInt(32), entry_.submit_symbol, args, Call::Extern),
-                               Evaluate::make(Call::make(Int(32), entry_.wait_symbol, {Variable::make(UInt(32), id)},
-                                                         Call::Extern)));
+        const Expr submit = Call::make(UInt(32), entry_.submit_symbol, args, Call::Extern);
+        report_->headers.insert(entry_.header);
+        if (j.outer.empty()) {
+            // One job: its consumer runs right after, so wait for it.
+            const std::string id = "npu_job" + std::to_string(job_sites_++);
+            return LetStmt::make(id, submit,
+                                 Evaluate::make(Call::make(Int(32), entry_.wait_symbol, {Variable::make(UInt(32), id)},
+                                                           Call::Extern)));
+        }
+        // Jobs of the loops kept are independent (disjoint outputs, checked
+        // above): submit them back to back (hl_npu_submit waits while the
+        // queue of npu.job_queue is full), then wait for the last one (jobs
+        // finish in order).
+        Stmt s = Evaluate::make(submit);
         for (auto it = j.outer.rbegin(); it != j.outer.rend(); ++it) {
             const For *f = *it;
             s = For::make(f->name, f->min, f->extent, ForType::Serial, f->device_api, s);
         }
+        s = Block::make(s, Evaluate::make(Call::make(Int(32), entry_.wait_last_symbol, {}, Call::Extern)));
         report_->headers.insert(entry_.header);
         return s;
     }
@@ -532,7 +548,15 @@ private:
     bool try_fuse(const Stage &st, const Job &job, const Stmt &rest, Stmt *job_stmt, Stmt *consumer,
                   std::string *why) {
         *why = "";  // no reason given: nothing to fuse (int32 output, or no consumer right after)
-        const ProducerConsumer *consume = rest.as<ProducerConsumer>();
+        // consume <stage> { ... }, maybe followed by the stage's free.
+        const Block *then = rest.as<Block>();
+        const ProducerConsumer *consume = (then ? then->first : rest).as<ProducerConsumer>();
+        // With the stage at root: produce Y { consume <stage> { ... } }.
+        const ProducerConsumer *produce_y = nullptr;
+        if (consume && consume->is_producer && consume->name == out_func_) {
+            produce_y = consume;
+            consume = produce_y->body.as<ProducerConsumer>();
+        }
         if (!consume || consume->is_producer || consume->name != st.func.name() || !algo_.requant) return false;
         const Stmt body = inline_lets(consume->body);
         const std::string y = display_name(out_func_);
@@ -572,10 +596,15 @@ private:
         }
         // Exo-style: the expression the algorithm's RequantParams build, on
         // the very loads found, must equal the store's after simplification.
-        Expr v = loads.at("acc");
-        if (loads.count("C")) v = v + Expr(loads.at("C"));
-        Expr expected = requant_expr(v, loads.at("mul"), loads.at("add"), p);
-        if (!same_expr(expected, store->value)) {
+        // (acc + C and C + acc: the simplifier orders two loads by their indices.)
+        const Expr acc_v = loads.at("acc");
+        bool same = false;
+        for (int order = 0; order < (loads.count("C") ? 2 : 1) && !same; order++) {
+            Expr v = acc_v;
+            if (loads.count("C")) v = order ? Expr(loads.at("C")) + acc_v : acc_v + Expr(loads.at("C"));
+            same = same_expr(requant_expr(v, loads.at("mul"), loads.at("add"), p), store->value);
+        }
+        if (!same) {
             *why = prefix + "the store to " + y + " is not requant(acc" + (loads.count("C") ? " + C" : "") +
                    ") with the algorithm's RequantParams";
             return false;
@@ -632,7 +661,12 @@ private:
             *why = prefix + "bias C is one value for all outputs; the NPU adds bias[N] per column";
             return false;
         }
-        rq.per_channel = mul_pc || add_pc || job.N == 1;
+        if (mul_pc != add_pc && job.N > 1) {
+            *why = prefix + std::string(mul_pc ? "mul" : "add") + " is per column and " + (mul_pc ? "add" : "mul") +
+                   " per tensor; the NPU takes both per column or both per tensor";
+            return false;
+        }
+        rq.per_channel = mul_pc || add_pc;
         for (const char *t : {"mul", "add", "C"}) {
             if (!loads.count(t)) continue;
             const Load *l = loads.at(t);
@@ -650,12 +684,15 @@ private:
                                                                       const_true(), ModulusRemainder()));
             (std::string(t) == "mul" ? rq.mul : std::string(t) == "add" ? rq.add : rq.bias) = value;
         }
-        std::string where = not_in_l1(store->name, "the output");
+        std::string where = arenas_.find(store->name)
+                                ? not_in_l1(store->name, "the output")
+                                : "this nest writes " + algo_.output.name + " directly into the caller's buffer in L2";
         if (where.empty() && std::find(allocs_.begin(), allocs_.end(), store->name) == allocs_.end()) {
             where = "the L1 buffer of " + y + " is allocated inside the stage's consumer";
         }
         if (!where.empty()) {
-            *why = prefix + where + " (stage " + algo_.output.name + " L1 at " + y + " <loop>)";
+            *why = prefix + where + " (stage " + algo_.output.name + " L1 at " + y +
+                   " <loop>, with a tile that divides the extent so no tail tile is written directly)";
             return false;
         }
         const Expr y_base = at_min(store->index, nest.loops);
@@ -666,6 +703,8 @@ private:
         }
         *job_stmt = job_call(job, store->name, y_base, y_stride, store->value.type(), &rq);
         *consumer = ProducerConsumer::make_consume(consume->name, replace_loops(body, {{loops[0], Evaluate::make(0)}}));
+        if (produce_y) *consumer = ProducerConsumer::make_produce(out_func_, *consumer);
+        if (then) *consumer = Block::make(*consumer, mutate(then->rest));
         report_->lines.push_back("stages " + st.name + " + " + y + ": on the NPU, bias + requant fused: " +
                                  describe(job) + ", " + elem_type_name(p.output_type()) + " out, requant " +
                                  (rq.per_channel ? "per column" : "per tensor") + ", shift " +

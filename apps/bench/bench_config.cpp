@@ -34,7 +34,7 @@ const Layer *find_layer(const std::string &name) {
 Config parse_config(const std::string &id) {
     Config c;
     c.id = id;
-    if (id.size() == 1 && id[0] >= 'a' && id[0] <= 'e') {
+    if (id.size() == 1 && id[0] >= 'a' && id[0] <= 'f') {
         c.row = id[0];
         return c;
     }
@@ -42,7 +42,7 @@ Config parse_config(const std::string &id) {
         c.cores = std::stoi(id.substr(2));
         if (c.cores >= 1) return c;
     }
-    throw std::invalid_argument("configuration '" + id + "': want one of a b c d e, or e@N (N cores)");
+    throw std::invalid_argument("configuration '" + id + "': want one of a b c d e f, or e@N (N cores)");
 }
 
 std::string config_name(const Config &c, int target_cores) {
@@ -52,6 +52,7 @@ std::string config_name(const Config &c, int target_cores) {
     case 'b': return "(b) Halide compile_to_c, " + all;
     case 'c': return "(c) Halyard, 1 core";
     case 'd': return "(d) Halyard, " + all;
+    case 'f': return "(f) Halyard, NPU";
     default:
         if (c.cores) return "(e) Halyard, " + std::to_string(c.cores) + (c.cores == 1 ? " core" : " cores") + ", L1 + DMA";
         return "(e) Halyard, " + all + ", L1 + DMA";

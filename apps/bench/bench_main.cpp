@@ -14,9 +14,12 @@
 //   (d) Halyard, 8 cores, operands in L2
 //   (e) Halyard, 8 cores, L1 tiles by DMA (double-buffered where the tile loop
 //       allows), output tiles written back by DMA, Xpulp micro-kernels
+//   (f) Halyard, NPU: the same tiles, the accumulation mapped onto the NPU
+//       (`npu acc`, one job per tile submitted by core 0); bench.md adds the
+//       NPU's busy cycles and utilization from halyard-sim's NPU counters
 // Shapes are M x K x N (M rows of activations, K reduction, N outputs).
 //
-// Options: --out DIR, --only LAYER, --rows abcde (a subset), --scaling (adds
+// Options: --out DIR, --only LAYER, --rows abcdef (a subset), --scaling (adds
 // the (e) rows on 1, 2 and 4 cores: core scaling), --jobs N (N rows at once,
 // each in a worker process: generation and the simulator are single-threaded),
 // --compare BASE.json [--max-slowdown R] (each row against a bench.json from
@@ -47,7 +50,7 @@ struct Job {
 };
 
 int usage() {
-    std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcde] [--scaling] [--jobs N]\n"
+    std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcdef] [--scaling] [--jobs N]\n"
                  "                     [--compare BASE.json [--max-slowdown RATIO]]\n";
     return 2;
 }
@@ -113,7 +116,7 @@ std::vector<Row> run_in_workers(const std::vector<Job> &jobs, int n_jobs, int ta
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string out_dir = ".", only, rows_letters = "abcde", compare_path;
+    std::string out_dir = ".", only, rows_letters = "abcdef", compare_path;
     double max_slowdown = 1.05;
     int n_jobs = 1;
     bool scaling = false;
@@ -158,8 +161,8 @@ int main(int argc, char **argv) {
         std::cerr << "halyard-bench: " << e.what() << "\n";
         return 2;
     }
-    if (rows_letters.find_first_not_of("abcde") != std::string::npos || rows_letters.empty()) {
-        std::cerr << "halyard-bench: --rows " << rows_letters << ": give letters from abcde\n";
+    if (rows_letters.find_first_not_of("abcdef") != std::string::npos || rows_letters.empty()) {
+        std::cerr << "halyard-bench: --rows " << rows_letters << ": give letters from abcdef\n";
         return 2;
     }
     // Fail before minutes of simulation, not after: the output files must be
@@ -197,7 +200,7 @@ int main(int argc, char **argv) {
     std::vector<Job> jobs;
     for (const auto &l : bench_layers()) {
         if (!only.empty() && l.name != only) continue;
-        for (char c : std::string("abcde")) {
+        for (char c : std::string("abcdef")) {
             if (rows_letters.find(c) != std::string::npos) jobs.push_back({&l, parse_config(std::string(1, c))});
         }
         if (scaling) {

@@ -130,7 +130,10 @@ Rendered plot_roofline(const std::vector<Row> &rows, const halyard::TargetDescri
     ch.x.min = lo;
     ch.x.max = hi;
     ch.y.min = std::pow(10, std::floor(std::log10(c.dma_bytes_per_cycle * lo)));
-    ch.y.max = std::pow(10, std::ceil(std::log10(c.macs_per_cycle * 1.5)));
+    // Room for the NPU's line too (above the cores' peak).
+    const double top = t.has("npu.macs_per_cycle") ? std::max(c.macs_per_cycle, double(t.get_int("npu.macs_per_cycle")))
+                                                   : c.macs_per_cycle;
+    ch.y.max = std::pow(10, std::ceil(std::log10(top * 1.5)));
     return render(ch, f, path);
 }
 

@@ -23,7 +23,7 @@ struct Layer {
 const std::vector<Layer> &bench_layers();
 const Layer *find_layer(const std::string &name);
 
-// A configuration: "a".."e" (see bench_main.cpp), or "e@N": the (e) schedule
+// A configuration: "a".."f" (see bench_main.cpp), or "e@N": the (e) schedule
 // generated for N cores (the core-count sweep; "e" itself is all cores).
 struct Config {
     std::string id;
@@ -40,6 +40,8 @@ struct Row {
     int64_t l1_bytes = 0, macs = 0;
     bool ok = false;
     std::string note;
+    // (f): halyard-sim's NPU counters (jobs, MACs, cycles with a job running, peak MAC/cycle).
+    uint64_t npu_jobs = 0, npu_macs = 0, npu_busy_cycles = 0, npu_peak = 0;
 };
 
 // Runs one row. Its inputs come from a generator seeded by layer and config,

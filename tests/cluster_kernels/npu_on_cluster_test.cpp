@@ -97,6 +97,20 @@ TEST(NpuOnCluster, GemmInt32AwkwardShapes) {
     }
 }
 
+// int32 out without requant: the job writes Y's L1 tile directly (with the
+// bias when there is one), the DMA writes it back.
+TEST(NpuOnCluster, GemmInt32IntoTheOutputTile) {
+    std::mt19937 rng(test_seed() + 45);
+    const std::vector<std::map<std::string, std::string>> cases = {
+        {{"M", "12"}, {"N", "20"}, {"K", "30"}, {"trans_b", "1"}},
+        {{"M", "6"}, {"N", "5"}, {"K", "11"}, {"bias", "5"}},
+    };
+    for (size_t i = 0; i < cases.size(); i++) {
+        run_npu_case("npu_i32_tile_" + std::to_string(i), "gemm", cases[i], fused(3) + stage_epilogue(cases[i]),
+                     "stages acc + Y: on the NPU, int32 out written into Y's L1 tile", rng);
+    }
+}
+
 // Bias + RequantShift fused into the job (8-bit out), a job per tile of Y
 // rows with A's tiles double-buffered: per column and per tensor, signed and
 // unsigned output, B and B^T, N < 16, K = 1.

@@ -136,7 +136,7 @@ struct Job {
 struct Requant {
     Expr mul, add, bias;
     int64_t shift = 0, lo = 0, hi = 0;
-    bool per_channel = false, round = false;
+    bool requant = true, per_channel = false, round = false;
 };
 
 // The elements [base + i*stride + j] (i < rows, j < cols), as the Y nest must cover them.
@@ -252,7 +252,10 @@ private:
         report_->lines.push_back("stage " + st.name + ": on the NPU: " + describe(job) + ", int32 out into " +
                                  display_name(job.acc) + " (L1)");
         if (!fuse_why.empty()) {
-            report_->lines.push_back("stage " + display_name(out_func_) + ": kept on the cores: " + fuse_why);
+            // With requant the consumer is compute left on the cores; without,
+            // it is the int32 copy of the job's result.
+            report_->lines.push_back("stage " + display_name(out_func_) +
+                                     (algo_.requant ? ": kept on the cores: " : ": copies acc on the cores: ") + fuse_why);
         }
         report_->stages_on_npu.insert(st.name);
         return Block::make(ProducerConsumer::make_produce(pc->name, replace_loops(body, {{init, nothing}, {update, job_stmt}})),
@@ -492,7 +495,7 @@ private:
                   const Requant *rq) {
         auto u32 = [](int64_t v) { return make_const(UInt(32), (uint64_t)(uint32_t)v); };
         uint32_t conf = 0;
-        if (rq) conf |= 1u;                        // REQUANT
+        if (rq && rq->requant) conf |= 1u;         // REQUANT
         if (rq && rq->per_channel) conf |= 2u;     // PER_CHANNEL
         if (j.a_type.is_uint()) conf |= 4u;        // A_UNSIGNED
         if (j.b_trans) conf |= 8u;                 // B_TRANS
@@ -506,12 +509,12 @@ private:
             u32(j.b_stride),
             u32(j.M > 1 ? out_stride_bytes : 0),
             u32(j.M), u32(j.K), u32(j.N),
-            rq ? rq->mul : u32(0),
-            rq ? rq->add : u32(0),
+            rq && rq->mul.defined() ? rq->mul : u32(0),
+            rq && rq->add.defined() ? rq->add : u32(0),
             u32(rq ? rq->shift : 0),
             u32(conf),
-            u32(rq ? rq->lo : 0),
-            u32(rq ? rq->hi : 0),
+            u32(rq && rq->requant ? rq->lo : 0),
+            u32(rq && rq->requant ? rq->hi : 0),
         };
         const Expr submit = Call::make(UInt(32), entry_.submit_symbol, args, Call::Extern);
         report_->headers.insert(entry_.header);
@@ -557,10 +560,11 @@ private:
             produce_y = consume;
             consume = produce_y->body.as<ProducerConsumer>();
         }
-        if (!consume || consume->is_producer || consume->name != st.func.name() || !algo_.requant) return false;
+        if (!consume || consume->is_producer || consume->name != st.func.name()) return false;
         const Stmt body = inline_lets(consume->body);
         const std::string y = display_name(out_func_);
-        const std::string prefix = "requant not fused into the NPU job: ";
+        const bool requant = algo_.requant.has_value();
+        const std::string prefix = requant ? "requant not fused into the NPU job: " : "not fused into the NPU job: ";
         if (!job.outer.empty()) {
             *why = prefix + "the job has loops around it inside stage " + st.name;
             return false;
@@ -585,12 +589,12 @@ private:
             if (loads.count(t) && !equal(loads[t]->index, l->index)) other = true;
             loads[t] = l;
         });
-        if (other || !loads.count("acc") || !loads.count("mul") || !loads.count("add")) {
-            *why = prefix + y + " reads more than acc, C, mul and add";
+        if (other || !loads.count("acc") || (requant != (loads.count("mul") && loads.count("add")))) {
+            *why = prefix + y + " reads more than acc, C" + (requant ? ", mul and add" : "");
             return false;
         }
-        const RequantParams &p = *algo_.requant;
-        if (p.output_type() != ElemType::Int8 && p.output_type() != ElemType::UInt8) {
+        const RequantParams p = requant ? *algo_.requant : RequantParams();
+        if (requant && p.output_type() != ElemType::Int8 && p.output_type() != ElemType::UInt8) {
             *why = prefix + "the output type " + elem_type_name(p.output_type()) + " is not 8-bit";
             return false;
         }
@@ -602,11 +606,11 @@ private:
         for (int order = 0; order < (loads.count("C") ? 2 : 1) && !same; order++) {
             Expr v = acc_v;
             if (loads.count("C")) v = order ? Expr(loads.at("C")) + acc_v : acc_v + Expr(loads.at("C"));
-            same = same_expr(requant_expr(v, loads.at("mul"), loads.at("add"), p), store->value);
+            same = same_expr(requant ? requant_expr(v, loads.at("mul"), loads.at("add"), p) : v, store->value);
         }
         if (!same) {
-            *why = prefix + "the store to " + y + " is not requant(acc" + (loads.count("C") ? " + C" : "") +
-                   ") with the algorithm's RequantParams";
+            *why = prefix + "the store to " + y + " is not " + (requant ? "requant(" : "(") + "acc" +
+                   (loads.count("C") ? " + C" : "") + ")" + (requant ? " with the algorithm's RequantParams" : "");
             return false;
         }
         // Y's loops: the same elements as the job, rows and columns alike.
@@ -632,6 +636,7 @@ private:
             if (*ca != 1 || job.acc_stride == 1) y_stride = *cy;
         }
         Requant rq;
+        rq.requant = requant;
         rq.shift = p.log2d;
         rq.round = p.rounding && p.log2d > 0;
         rq.lo = p.out_min();
@@ -652,7 +657,7 @@ private:
         };
         bool mul_pc = false, add_pc = false, c_pc = false;
         std::string w;
-        if (!per_column(loads.at("mul"), &mul_pc, &w) || !per_column(loads.at("add"), &add_pc, &w) ||
+        if ((requant && (!per_column(loads.at("mul"), &mul_pc, &w) || !per_column(loads.at("add"), &add_pc, &w))) ||
             (loads.count("C") && !per_column(loads.at("C"), &c_pc, &w))) {
             *why = prefix + w;
             return false;
@@ -696,19 +701,25 @@ private:
             return false;
         }
         const Expr y_base = at_min(store->index, nest.loops);
-        w = alignment(algo_.output.name + " in L1", y_base, job.M > 1 ? y_stride : 0);
+        const int elem = store->value.type().bytes();
+        w = alignment(algo_.output.name + " in L1", y_base * elem, job.M > 1 ? y_stride * elem : 0);
         if (!w.empty()) {
             *why = prefix + w;
             return false;
         }
-        *job_stmt = job_call(job, store->name, y_base, y_stride, store->value.type(), &rq);
+        *job_stmt = job_call(job, store->name, y_base, y_stride * elem, store->value.type(), &rq);
         *consumer = ProducerConsumer::make_consume(consume->name, replace_loops(body, {{loops[0], Evaluate::make(0)}}));
         if (produce_y) *consumer = ProducerConsumer::make_produce(out_func_, *consumer);
         if (then) *consumer = Block::make(*consumer, mutate(then->rest));
-        report_->lines.push_back("stages " + st.name + " + " + y + ": on the NPU, bias + requant fused: " +
-                                 describe(job) + ", " + elem_type_name(p.output_type()) + " out, requant " +
-                                 (rq.per_channel ? "per column" : "per tensor") + ", shift " +
-                                 std::to_string(p.log2d) + (loads.count("C") ? ", bias [N]" : ""));
+        if (requant) {
+            report_->lines.push_back("stages " + st.name + " + " + y + ": on the NPU, bias + requant fused: " +
+                                     describe(job) + ", " + elem_type_name(p.output_type()) + " out, requant " +
+                                     (rq.per_channel ? "per column" : "per tensor") + ", shift " +
+                                     std::to_string(p.log2d) + (loads.count("C") ? ", bias [N]" : ""));
+        } else {
+            report_->lines.push_back("stages " + st.name + " + " + y + ": on the NPU, int32 out written into " + y +
+                                     "'s L1 tile" + (loads.count("C") ? " with bias [N]" : "") + ": " + describe(job));
+        }
         report_->stages_on_npu.insert(st.name);
         report_->stages_on_npu.insert(algo_.output_stage().name);
         return true;

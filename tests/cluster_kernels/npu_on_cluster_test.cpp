@@ -131,7 +131,7 @@ TEST(NpuOnCluster, GemmFusedRequantTiles) {
     };
     for (size_t i = 0; i < cases.size(); i++) {
         run_npu_case("npu_rq_" + std::to_string(i), "gemm", cases[i].p, fused(cases[i].rows) + stage_epilogue(cases[i].p),
-                     "stages acc + Y: on the NPU, bias + requant fused", rng);
+                     "requant fused: one job per", rng);
     }
 }
 
@@ -159,6 +159,17 @@ TEST(NpuOnCluster, MatMulBatchedJobsQueued) {
     std::mt19937 rng(test_seed() + 44);
     run_npu_case("npu_mm", "matmul", {{"a_shape", "3x5x9"}, {"b_shape", "9x7"}}, kInt32,
                  "stage acc: on the NPU: one job per iteration of acc.s1.b0 (M=5 N=7 K=9", rng);
+}
+
+// Batched MatMul with the requant fused: a job per head writes Y's L1 tile
+// (A and B tiles double-buffered per head).
+TEST(NpuOnCluster, MatMulFusedRequantPerHead) {
+    std::mt19937 rng(test_seed() + 46);
+    run_npu_case("npu_mm_rq", "matmul",
+                 {{"a_shape", "3x5x9"}, {"b_shape", "3x9x12"}, {"requant", "1"}, {"log2d", "4"}},
+                 "compute_at acc Y b0\nmemory acc L1\nstage A L1 at Y b0 double_buffer\n"
+                 "stage B L1 at Y b0 double_buffer\nstage Y L1 at Y b0\nnpu acc\n",
+                 "stages acc + Y: on the NPU, requant fused: one job per iteration of Y.s0.b0 (M=5 N=12 K=9", rng);
 }
 
 // The registry entry's reference loop nest (what the matcher proves loop

@@ -712,7 +712,8 @@ private:
         if (produce_y) *consumer = ProducerConsumer::make_produce(out_func_, *consumer);
         if (then) *consumer = Block::make(*consumer, mutate(then->rest));
         if (requant) {
-            report_->lines.push_back("stages " + st.name + " + " + y + ": on the NPU, bias + requant fused: " +
+            report_->lines.push_back("stages " + st.name + " + " + y + ": on the NPU, " +
+                                     (loads.count("C") ? "bias + requant" : "requant") + " fused: " +
                                      describe(job) + ", " + elem_type_name(p.output_type()) + " out, requant " +
                                      (rq.per_channel ? "per column" : "per tensor") + ", shift " +
                                      std::to_string(p.log2d) + (loads.count("C") ? ", bias [N]" : ""));

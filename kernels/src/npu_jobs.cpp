@@ -80,7 +80,7 @@ NpuLimits npu_limits(const TargetDescription &target) {
     l.macs_per_cycle = target.get_int("npu.macs_per_cycle");
     l.job_queue = target.get_int("npu.job_queue");
     l.stride_align = target.get_int("npu.port_bytes");
-    l.max_mn = 65535;  // the M and N job registers are 16-bit fields (halyard_npu_pkg.sv), not a target key
+    l.max_mn = npu_job_entry().max_mn;
     return l;
 }
 

@@ -17,7 +17,7 @@ namespace halyard {
 // The limits of one job on a target (its npu.* keys).
 struct NpuLimits {
     int64_t max_k = 0;           // npu.max_k: K per job (no int32 accumulate-in across jobs)
-    int64_t max_mn = 0;          // M and N per job (the 16-bit M/N fields)
+    int64_t max_mn = 0;          // M and N per job (NpuJobEntry::max_mn: the register fields)
     int64_t pe_cols = 0;         // npu.pe_cols: output columns per panel (N below it leaves PEs idle)
     int64_t macs_per_cycle = 0;  // npu.macs_per_cycle: peak
     int64_t job_queue = 0;       // npu.job_queue: jobs queued, the running one included
@@ -45,6 +45,11 @@ struct NpuJobEntry {
     std::vector<KernelElem> a_types, b_types;
     KernelElem acc{32, true};
     std::vector<KernelElem> requant_out_types;  // 8-bit outputs of the requantizer
+    // The job register's CONF bits (halyard_npu_pkg.sv; HL_NPU_CONF_* in halyard_npu.h).
+    struct ConfBits {
+        uint32_t requant = 1u << 0, per_channel = 1u << 1, a_unsigned = 1u << 2, b_trans = 1u << 3, round = 1u << 4;
+    } conf;
+    int64_t max_mn = 65535;  // M and N are 16-bit job fields (halyard_npu_pkg.sv), not a target key
 
     std::string computes() const;  // one line for messages and the report
     bool accepts_a(const KernelElem &t) const;

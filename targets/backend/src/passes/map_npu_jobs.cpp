@@ -12,6 +12,8 @@ namespace {
 using namespace Halide;
 using namespace Halide::Internal;
 
+// Lets inlined, so that indices and loop bounds are plain expressions of the
+// loop variables (the matcher reads coefficients off them).
 Stmt inline_lets(const Stmt &s) {
     class Inline : public IRMutator {
         using IRMutator::visit;
@@ -149,7 +151,7 @@ class NpuMapper : public IRMutator {
 public:
     NpuMapper(const Algorithm &algo, const SchedulePlan &plan, const TargetDescription &target, const ArenaPlan &arenas,
               NpuReport *report)
-        : algo_(algo), plan_(plan), arenas_(arenas), report_(report), entry_(npu_job_entry()),
+        : algo_(algo), arenas_(arenas), report_(report), entry_(npu_job_entry()),
           limits_(npu_limits(target)) {
         for (const auto &s : plan.staged_inputs) tensor_of_[s.buffer] = s.tensor;
         for (const auto &in : algo.inputs) tensor_of_[in.param.name()] = in.type.name;
@@ -165,7 +167,6 @@ public:
 private:
     using IRMutator::visit;
     const Algorithm &algo_;
-    const SchedulePlan &plan_;
     const ArenaPlan &arenas_;
     NpuReport *report_;
     const NpuJobEntry &entry_;
@@ -290,7 +291,7 @@ private:
         *update_loop = loops[1];
         Nest init, update;
         if (!perfect_nest(Stmt(loops[0]), &init, why) || !perfect_nest(Stmt(loops[1]), &update, why)) return;
-        if (!match_update(st, update, job, why)) return;
+        if (!match_update(update, job, why)) return;
         // The init must store 0 to exactly the elements the job writes.
         if (init.store->name != job->acc || !is_const_zero(init.store->value)) {
             *why = "its init is not " + display_name(job->acc) + " = 0";
@@ -322,7 +323,7 @@ private:
         return true;
     }
 
-    bool match_update(const Stage &st, const Nest &nest, Job *job, std::string *why) {
+    bool match_update(const Nest &nest, Job *job, std::string *why) {
         const Store *s = nest.store;
         const Add *add = s->value.as<Add>();
         const Load *acc = nullptr;
@@ -473,7 +474,6 @@ private:
                 return false;
             }
         }
-        (void)st;
         return true;
     }
 
@@ -494,12 +494,13 @@ private:
     Stmt job_call(const Job &j, const std::string &out, const Expr &out_base, int64_t out_stride_bytes, Type out_type,
                   const Requant *rq) {
         auto u32 = [](int64_t v) { return make_const(UInt(32), (uint64_t)(uint32_t)v); };
+        const NpuJobEntry::ConfBits &bit = entry_.conf;
         uint32_t conf = 0;
-        if (rq && rq->requant) conf |= 1u;         // REQUANT
-        if (rq && rq->per_channel) conf |= 2u;     // PER_CHANNEL
-        if (j.a_type.is_uint()) conf |= 4u;        // A_UNSIGNED
-        if (j.b_trans) conf |= 8u;                 // B_TRANS
-        if (rq && rq->round) conf |= 16u;          // ROUND
+        if (rq && rq->requant) conf |= bit.requant;
+        if (rq && rq->per_channel) conf |= bit.per_channel;
+        if (j.a_type.is_uint()) conf |= bit.a_unsigned;
+        if (j.b_trans) conf |= bit.b_trans;
+        if (rq && rq->round) conf |= bit.round;
         std::vector<Expr> args = {
             address(j.a, j.a_type, j.a_base),
             address(j.b, Int(8), j.b_base),
@@ -621,7 +622,6 @@ private:
             *why = prefix + y + " does not read acc over exactly the job's elements";
             return false;
         }
-        Expr y_row_loop, acc_col;
         int64_t y_stride = 0;
         for (const For *f : nest.loops) {
             auto ca = coefficient(loads.at("acc")->index, f->name), cy = coefficient(store->index, f->name);

@@ -153,6 +153,14 @@ TEST(NpuOnCluster, GemmAwkwardNKeepsRequantOnTheCores) {
         << r;
 }
 
+// acc's own m loop tiled: the jobs of the tiles are submitted back to back
+// through the job queue, one wait after the last.
+TEST(NpuOnCluster, GemmJobsPerTileQueued) {
+    std::mt19937 rng(test_seed() + 47);
+    run_npu_case("npu_tiles_queued", "gemm", {{"M", "32"}, {"N", "20"}, {"K", "30"}, {"trans_b", "1"}},
+                 "tile acc m 8\n" + kInt32, "stage acc: on the NPU: one job per iteration of acc.s1.m.m_o (M=8", rng);
+}
+
 // Batched MatMul: one job per batch, submitted back to back through the job
 // queue, one wait for the last.
 TEST(NpuOnCluster, MatMulBatchedJobsQueued) {

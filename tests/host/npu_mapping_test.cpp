@@ -56,6 +56,12 @@ TEST(NpuMapping, SplitReductionStaysOnTheCores) {
     EXPECT_REPORTS(r, "stage acc: kept on the cores: reduction loop acc.s1.k.k_o is split or outside the job's loops");
 }
 
+TEST(NpuMapping, TiledAccTailStaysOnTheCores) {
+    const std::string r = report_of({{"M", "30"}, {"N", "20"}, {"K", "30"}}, "tile acc m 8\n" + kInt32);
+    EXPECT_REPORTS(r, "stage acc: kept on the cores: its producer has 3 loop nests writing it");
+    EXPECT_REPORTS(r, "tile by a factor that divides the extent");
+}
+
 TEST(NpuMapping, TransposedAStaysOnTheCores) {
     std::map<std::string, std::string> p = kGemm;
     p["trans_a"] = "1";

@@ -284,7 +284,9 @@ private:
         const std::vector<const For *> loops = top_loops(body, st.func.name(), true);
         if (loops.size() != 2) {
             *why = "its producer has " + std::to_string(loops.size()) +
-                   " loop nests writing it, not an init nest followed by an update nest";
+                   " loop nests writing it, not an init nest followed by an update nest" +
+                   (loops.size() > 2 ? " (a split with a tail peels loops off: tile by a factor that divides the extent)"
+                                     : "");
             return;
         }
         *init_loop = loops[0];

@@ -25,6 +25,9 @@ json row_to_json(const Row &r) {
               {"l1_bytes", r.l1_bytes},   {"dma_bytes", r.dma_bytes}, {"bit_exact", r.ok}};
     if (!r.note.empty()) j["note"] = r.note;
     if (r.does_not_run) j["does_not_run"] = true;
+    if (r.npu_jobs) {
+        j["npu"] = {{"jobs", r.npu_jobs}, {"macs", r.npu_macs}, {"busy_cycles", r.npu_busy_cycles}, {"peak", r.npu_peak}};
+    }
     return j;
 }
 
@@ -70,6 +73,13 @@ Row row_from_json(const json &j, const std::string &where) {
         if (!d.is_boolean()) throw std::runtime_error(where + ": field 'does_not_run' is " + d.dump() + ", not true/false");
         r.does_not_run = d.get<bool>();
     }
+    if (j.contains("npu")) {
+        const json &n = j.at("npu");
+        r.npu_jobs = need_count(n, "jobs", where);
+        r.npu_macs = need_count(n, "macs", where);
+        r.npu_busy_cycles = need_count(n, "busy_cycles", where);
+        r.npu_peak = need_count(n, "peak", where);
+    }
     return r;
 }
 
@@ -110,6 +120,23 @@ std::string write_tables(const std::vector<Row> &rows, const std::string &dir, c
         csv << r.layer << "," << r.config << "," << r.cores << "," << r.cycles << "," << r.macs << "," << std::setprecision(3)
             << mpc << "," << mpc / peak << "," << r.l1_bytes << "," << r.dma_bytes << "," << (r.ok ? 1 : 0) << "\n";
         all.push_back(row_to_json(r));
+    }
+    // (f) rows: the NPU's own counters. Utilization = MACs / (cycles x NPU
+    // peak); "while busy" divides by the cycles a job was running.
+    bool any_npu = false;
+    for (const Row &r : rows) any_npu |= r.npu_jobs > 0;
+    if (any_npu) {
+        md << "\nNPU rows (halyard-sim's NPU counters):\n\n"
+           << "| layer | jobs | cycles | NPU busy cycles | MAC/cycle | NPU utilization | while busy |\n"
+           << "|---|---:|---:|---:|---:|---:|---:|\n";
+        for (const Row &r : rows) {
+            if (!r.npu_jobs || !r.cycles || !r.npu_peak) continue;
+            const double mpc = double(r.macs) / double(r.cycles);
+            md << "| " << r.layer << " | " << r.npu_jobs << " | " << r.cycles << " | " << r.npu_busy_cycles << " | "
+               << std::fixed << std::setprecision(2) << mpc << " | " << std::setprecision(1)
+               << 100.0 * mpc / double(r.npu_peak) << "% of " << r.npu_peak << " | "
+               << 100.0 * double(r.npu_macs) / double(r.npu_busy_cycles * r.npu_peak) << "% |\n";
+        }
     }
     std::ofstream(dir + "/bench.md") << md.str();
     std::ofstream(dir + "/bench.csv") << csv.str();

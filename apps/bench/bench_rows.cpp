@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -24,9 +25,28 @@ const char *kKernelTiles =
     "compute_at acc Y n_o\nmemory acc reg\ntile acc m 4\ntile acc n 2\norder acc m_o n_o k m_i n_i\n"
     "unroll acc m_i\nunroll acc n_i\nkernel acc gemm_int8_sdotp_4x2\n";
 
-// The Halyard schedule for a layer and configuration (row c, d or e) on
+// (f): the tiles of (e) with the accumulation on the NPU: a job per tile,
+// the next tile's operand double-buffered by DMA while the job runs, the
+// int32 result written by the NPU into the L1 tile of Y that the DMA writes back.
+std::string npu_schedule_for(const Layer &l) {
+    std::ostringstream s;
+    if (l.heads) {
+        s << "compute_at acc Y b0\nmemory acc L1\nstage A L1 at Y b0 double_buffer\nstage B L1 at Y b0 double_buffer\n"
+          << "stage Y L1 at Y b0\nnpu acc\n";
+    } else if (l.M < 4) {
+        s << "tile Y n 64\ncompute_at acc Y n_o\nmemory acc L1\nstage A L1 at root\nstage B L1 at Y n_o double_buffer\n"
+          << "stage Y L1 at Y n_o\nnpu acc\n";
+    } else {
+        s << "tile Y m " << (l.M >= 64 ? 32 : l.M / 2) << "\ncompute_at acc Y m_o\nmemory acc L1\n"
+          << "stage A L1 at Y m_o double_buffer\nstage B L1 at root\nstage Y L1 at Y m_o\nnpu acc\n";
+    }
+    return s.str();
+}
+
+// The Halyard schedule for a layer and configuration (row c, d, e or f) on
 // `cores` cores.
 std::string schedule_for(const Layer &l, char row, int cores) {
+    if (row == 'f') return npu_schedule_for(l);
     const bool par = row != 'c', l1 = row == 'e';
     std::ostringstream s;
     if (l.heads) {
@@ -132,7 +152,7 @@ Row run_row(const Layer &l, const Config &config) {
     row.layer = l.name;
     row.config = config.id;
     row.macs = l.macs();
-    row.cores = config.cores ? config.cores : (config.row == 'a' || config.row == 'c') ? 1 : cluster.cores();
+    row.cores = config.cores ? config.cores : (config.row == 'a' || config.row == 'c' || config.row == 'f') ? 1 : cluster.cores();
     if (row.cores > cluster.cores()) {
         row.note = "configuration " + config.id + ": target cluster has " + std::to_string(cluster.cores()) + " cores";
         return row;
@@ -189,6 +209,10 @@ Row run_row(const Layer &l, const Config &config) {
             const TargetDescription t = config.cores ? cluster.with("cores", std::to_string(gen_cores)) : cluster;
             lib = run_generator(l.family(), l.params(), t, text.empty() ? nullptr : &s, name);
             row.l1_bytes = lib.arenas.l1_bytes;
+            if (config.row == 'f' && lib.report.find(": on the NPU") == std::string::npos) {
+                row.note = "the NPU mapping fell back to the cores:\n" + lib.report;
+                return row;
+            }
         }
     } catch (const UserError &e) {
         row.note = e.what();
@@ -202,6 +226,13 @@ Row run_row(const Layer &l, const Config &config) {
     row.cycles = r.cycles;
     row.dma_bytes = r.dma_bytes;
     if (!r.ok) row.note = "FAIL: " + r.log.substr(0, 400);
+    std::smatch m;
+    if (std::regex_search(r.log, m, std::regex("npu: (\\d+) jobs, (\\d+) MACs in (\\d+) busy cycles .*of peak (\\d+)"))) {
+        row.npu_jobs = std::stoull(m[1]);
+        row.npu_macs = std::stoull(m[2]);
+        row.npu_busy_cycles = std::stoull(m[3]);
+        row.npu_peak = std::stoull(m[4]);
+    }
     return row;
 }
 

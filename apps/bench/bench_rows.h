@@ -23,7 +23,7 @@ struct Layer {
 const std::vector<Layer> &bench_layers();
 const Layer *find_layer(const std::string &name);
 
-// A configuration: "a".."e" (see bench_main.cpp), "e@N": the (e) schedule
+// A configuration: "a".."f" or "s" (see bench_main.cpp), "e@N": the (e) schedule
 // generated for N cores (the core-count sweep; "e" itself is all cores), or
 // "b:NAME": row (b) with the schedule of Halide's autoscheduler NAME
 // (Mullapudi2016, Li2018, Adams2019) instead of the hand-written one.
@@ -48,6 +48,8 @@ struct Row {
     // about that schedule, reported as "does not run", not a bench failure.
     bool does_not_run = false;
     std::string note;
+    // (f): halyard-sim's NPU counters (jobs, MACs, cycles with a job running, peak MAC/cycle).
+    uint64_t npu_jobs = 0, npu_macs = 0, npu_busy_cycles = 0, npu_peak = 0;
 };
 
 // Runs one row. Its inputs come from a generator seeded by layer and config,

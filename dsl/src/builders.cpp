@@ -98,3 +98,11 @@ std::vector<Expr> as_exprs(const std::vector<Var> &vars) {
 }
 
 }  // namespace halyard::detail
+
+namespace halyard {
+
+Halide::Expr requant_expr(Halide::Expr v, Halide::Expr mul, Halide::Expr add, const RequantParams &p) {
+    return detail::requant(v, mul, add, p);
+}
+
+}  // namespace halyard

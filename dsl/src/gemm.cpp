@@ -81,6 +81,7 @@ Algorithm gemm(const GemmSpec &spec) {
     s_out.pure_loops = {"m", "n"};
     s_out.extents = {{"m", M}, {"n", N}};
     a.stages = {s_acc, s_out};
+    a.requant = spec.requant;
     a.macs = int64_t(M) * N * K;
     a.operands_k_contiguous = !spec.trans_a && spec.trans_b;
     return a;

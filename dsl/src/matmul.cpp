@@ -91,6 +91,7 @@ Algorithm matmul(const MatMulSpec &spec) {
     s_out.pure_loops = names;
     for (size_t i = 0; i < names.size(); i++) s_out.extents[names[i]] = out_shape[i];
     a.stages = {s_acc, s_out};
+    a.requant = spec.requant;
     a.macs = num_elements(out_shape) * K;
     a.operands_k_contiguous = spec.trans_b;
     return a;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "halyard/micro_kernels.h"
+#include "halyard/npu_jobs.h"
 #include "halyard/schedule.h"
 
 namespace halyard {
@@ -104,6 +105,7 @@ public:
 
     SchedulePlan finish() {
         for (auto &[name, st] : states_) plan_.loop_nest[name] = st.all;
+        if (!plan_.npu_stages.empty() && target_has_npu(target_)) pad_rows_for_npu();
         return plan_;
     }
 
@@ -341,6 +343,7 @@ private:
             });
         }
         pad_rows_across_banks(copy, *in, level);
+        staged_copies_[a[0]] = copy;
         StagedInput s;
         s.tensor = a[0];
         s.buffer = copy.name();
@@ -419,17 +422,57 @@ private:
         plan_.kernels.push_back({st.stage->name, name});
     }
 
+    // The NPU's limits are checked here where the algorithm alone decides
+    // them (op, operand types, K); what depends on the lowered loop nest
+    // (operands in L1, strides, loops around the stage, the requant fusion)
+    // map_npu_jobs checks, keeping the stage on the cores with the reason in
+    // the report.
     void npu(StageState &st) {
-        if (!st.has_update() || (algo_.op != "gemm" && algo_.op != "matmul")) {
+        const NpuJobEntry &e = npu_job_entry();
+        if (!st.has_update() || !contains(e.ops, algo_.op)) {
             fail("the NPU runs int8 GEMM/MatMul reductions; stage " + st.stage->name + " of op " + algo_.op +
-                 " is not one");
+                 " is not one" + (contains(e.ops, algo_.op) ? " (map the reduction stage; requant fuses into it)" : ""));
+        }
+        for (int i = 0; i < 2; i++) {
+            const ElemType t = algo_.inputs[i].type.type;
+            const KernelElem k{8 * elem_bytes(t), t == ElemType::Int8};
+            if (elem_bytes(t) != 1 || !(i == 0 ? e.accepts_a(k) : e.accepts_b(k))) {
+                fail("npu " + st.stage->name + ": operand " + algo_.inputs[i].type.name + " of op " + algo_.op +
+                     " is " + elem_type_name(t) + "; the NPU takes " + (i == 0 ? "int8 or uint8 A" : "int8 B"));
+            }
         }
         if (target_.is_host()) {
             plan_.notes.push_back("npu mapping of " + st.stage->name + " checked; host runs the plain loop nest");
-        } else if (!target_.has("npu") || target_.get("npu") == "none") {
+        } else if (!target_has_npu(target_)) {
             fail("target " + target_.name() + " has no NPU (npu mapping of stage " + st.stage->name + ")");
+        } else {
+            const int64_t max_k = npu_limits(target_).max_k;
+            const int k = st.stage->extents.at(st.stage->reduction_loops[0]);
+            if (k > max_k) {
+                fail("npu " + st.stage->name + ": K = " + std::to_string(k) + " exceeds npu.max_k " +
+                     std::to_string(max_k) + " of target " + target_.name() +
+                     " (one job cannot accumulate over more; run the stage on the cores)");
+            }
         }
+        if (contains(plan_.npu_stages, st.stage->name)) fail("stage " + st.stage->name + " is already mapped to the NPU");
         plan_.npu_stages.push_back(st.stage->name);
+    }
+
+    // NPU operands need rows that are multiples of npu.port_bytes: pad the
+    // rows of A and B staged into L1 (the DMA writes the strided layout).
+    void pad_rows_for_npu() {
+        const int64_t align = npu_limits(target_).stride_align;
+        for (const auto &s : plan_.staged_inputs) {
+            if ((s.tensor != "A" && s.tensor != "B") || s.level != MemLevel::L1 || !staged_copies_.count(s.tensor)) continue;
+            const InputTensor *in = algo_.find_input(s.tensor);
+            const int64_t row = in->type.shape.back();
+            if (row % align == 0) continue;
+            const int64_t padded = (row + align - 1) / align * align;
+            Halide::Func copy = staged_copies_.at(s.tensor);
+            halide([&] { copy.align_storage(copy.args()[0], (int)padded); });
+            plan_.notes.push_back("input " + s.tensor + " staged with rows padded to " + std::to_string(padded) +
+                                  " B: NPU operand rows are multiples of npu.port_bytes");
+        }
     }
 
     void unroll(StageState &st, const std::string &loop) {
@@ -455,6 +498,7 @@ private:
     Algorithm &algo_;
     const TargetDescription &target_;
     std::map<std::string, StageState> states_;
+    std::map<std::string, Halide::Func> staged_copies_;  // input tensor -> its staged copy
     SchedulePlan plan_;
     std::string where_;
 };

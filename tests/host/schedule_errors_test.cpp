@@ -132,15 +132,52 @@ TEST(ScheduleErrors, MicroKernelNeedsExtension) {
 TEST(ScheduleErrors, NpuMapping) {
     Schedule s;
     s.npu("acc");
-    EXPECT_EQ(error_of("gemm", kGemm, s), "(no error)");
-    std::string e = error_of("gemm", kGemm, s, TargetDescription::named("cluster"));
-    EXPECT_NE(e.find("target cluster has no NPU (npu mapping of stage acc)"), std::string::npos) << e;
+    EXPECT_EQ(error_of("gemm", kGemm, s), "(no error)");  // host: checked, plain loops
+    EXPECT_EQ(error_of("gemm", kGemm, s, TargetDescription::named("cluster")), "(no error)");
+    std::string e = error_of("gemm", kGemm, s, TargetDescription::named("rv32"));
+    EXPECT_NE(e.find("target rv32 has no NPU (npu mapping of stage acc)"), std::string::npos) << e;
     Schedule bad;
     bad.npu("y");
     e = error_of("requant_shift", {}, bad);
     EXPECT_NE(e.find("the NPU runs int8 GEMM/MatMul reductions; stage y of op requant_shift is not one"),
               std::string::npos)
         << e;
+}
+
+TEST(ScheduleErrors, NpuMapsTheReductionStage) {
+    Schedule s;
+    s.npu("Y");
+    std::string e = error_of("gemm", kGemm, s, TargetDescription::named("cluster"));
+    EXPECT_NE(e.find("stage Y of op gemm is not one (map the reduction stage; requant fuses into it)"),
+              std::string::npos)
+        << e;
+    Schedule twice;
+    twice.npu("acc").npu("acc");
+    e = error_of("gemm", kGemm, twice, TargetDescription::named("cluster"));
+    EXPECT_NE(e.find("stage acc is already mapped to the NPU"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, NpuKBeyondMaxK) {
+    Schedule s;
+    s.npu("acc");
+    std::string e = error_of("gemm", {{"M", "4"}, {"N", "4"}, {"K", "600"}}, s, TargetDescription::named("cluster"));
+    EXPECT_NE(e.find("npu acc: K = 600 exceeds npu.max_k 512 of target cluster"), std::string::npos) << e;
+    // The limit is the target's key, not a constant.
+    e = error_of("gemm", {{"M", "4"}, {"N", "4"}, {"K", "300"}}, s,
+                 TargetDescription::named("cluster").with("npu.max_k", "256"));
+    EXPECT_NE(e.find("K = 300 exceeds npu.max_k 256"), std::string::npos) << e;
+}
+
+TEST(ScheduleErrors, NpuOperandTypes) {
+    Schedule s;
+    s.npu("acc");
+    std::map<std::string, std::string> p = kGemm;
+    p["b_type"] = "uint8";
+    std::string e = error_of("gemm", p, s, TargetDescription::named("cluster"));
+    EXPECT_NE(e.find("npu acc: operand B of op gemm is uint8; the NPU takes int8 B"), std::string::npos) << e;
+    p = kGemm;
+    p["a_type"] = "uint8";
+    EXPECT_EQ(error_of("gemm", p, s, TargetDescription::named("cluster")), "(no error)");
 }
 
 TEST(ScheduleErrors, RegBufferTooLarge) {

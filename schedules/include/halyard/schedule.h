@@ -12,7 +12,8 @@
 //   stage B L1 at root        copy all of input B into L1 once, before any loop
 //   stage Y L1 at Y m_o       compute the output's m_o tile in L1, then write it back
 //   kernel acc gemm_int8_4x2  map the stage's inner loop nest onto a micro-kernel
-//   npu acc                   map the stage onto the NPU
+//   npu acc                   map the reduction stage onto the NPU (a job per tile; Y's
+//                             bias + requant fused when it matches; docs/npu.md)
 //   unroll Y n_i              unroll a (constant-extent) loop
 #pragma once
 

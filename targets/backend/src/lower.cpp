@@ -9,6 +9,7 @@
 #include "passes/halide_front_end.h"
 #include "passes/inject_dma_transfers.h"
 #include "passes/map_micro_kernels.h"
+#include "passes/map_npu_jobs.h"
 #include "passes/plan_memory_arenas.h"
 #include "passes/split_loops_over_cores.h"
 
@@ -147,15 +148,24 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     log << "  plan_memory_arenas: L1 " << arenas.l1_bytes << " B, L2 " << arenas.l2_bytes << " B, reg "
         << arenas.reg_bytes << " B\n";
 
-    // 7. Micro-kernels: loop nests proven equal to a kernel's semantics
+    // 7. NPU: stages the schedule maps to the NPU, proven equal to a job's
+    //    semantics (and operands in L1), become job submissions.
+    NpuReport npu;
+    s = map_npu_jobs(s, algo, plan, target, arenas, &npu);
+    log << "  map_npu_jobs: " << (npu.lines.empty() ? "none requested" : "") << "\n";
+    for (const auto &l : npu.lines) log << "    " << l << "\n";
+
+    // 8. Micro-kernels: loop nests proven equal to a kernel's semantics
     //    become calls to the hand-written Xpulp kernels in kernels/.
     KernelReport kernels;
     s = map_micro_kernels(s, algo, plan, target, &kernels);
     log << "  map_micro_kernels: " << (kernels.lines.empty() ? "none requested" : "") << "\n";
     for (const auto &l : kernels.lines) log << "    " << l << "\n";
 
-    // 8. Print C99 (parallel loops become hl_fork tasks on the cluster).
-    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, kernels.headers, options);
+    // 9. Print C99 (parallel loops become hl_fork tasks on the cluster).
+    std::set<std::string> headers = kernels.headers;
+    headers.insert(npu.headers.begin(), npu.headers.end());
+    PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, headers, options);
     log << "  print_c99: " << std::count(c.source.begin(), c.source.end(), '\n') << " lines\n";
 
     LoopNestOutline outline(arenas);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,11 +36,19 @@ struct Algorithm {
     // GEMM-like ops: both operands are contiguous along the reduction axis
     // (A [M, K], B [N, K]), the layout dot-product micro-kernels read.
     bool operands_k_contiguous = false;
+    // gemm/matmul: the output's fused RequantShift (Y = requant(acc [+ C])),
+    // kept so a backend can rebuild the expression it must find before it
+    // maps the stage onto hardware (map_npu_jobs).
+    std::optional<RequantParams> requant;
 
     const Stage &output_stage() const { return stages.back(); }
     const Stage *find_stage(const std::string &name) const;
     const InputTensor *find_input(const std::string &name) const;
     std::string describe() const;      // one line per tensor and stage
 };
+
+// The DSL's RequantShift expression (Deeploy's): clip((v * mul + add +
+// round) >> log2d), as every op's requant builds it.
+Halide::Expr requant_expr(Halide::Expr v, Halide::Expr mul, Halide::Expr add, const RequantParams &p);
 
 }  // namespace halyard

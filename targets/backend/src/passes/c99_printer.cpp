@@ -2,6 +2,7 @@
 
 #include "halyard/dsl/internal_error.h"
 #include "halyard/micro_kernels.h"
+#include "halyard/npu_jobs.h"
 
 #include <set>
 #include <sstream>
@@ -292,10 +293,18 @@ private:
             const Load *l = a[0].as<Load>();
             if (!l) throw UserError("C99 backend: address_of a non-load");
             result_ = "(&" + id(l->name) + "[" + expr(l->index) + "])";
-        } else if (op->call_type == Call::Extern && (op->name == "hl_stage_2d" || op->name == "hl_dma_wait" ||
-                                                     find_micro_kernel_by_symbol(op->name))) {
-            // DMA calls (inject_dma_transfers) and micro-kernel calls
-            // (map_micro_kernels) are only made for targets with the runtime.
+        } else if (op->name == npu_job_entry().address_symbol) {
+            // The 32-bit address an NPU job register takes (map_npu_jobs).
+            const Load *l = a[0].as<Load>();
+            HL_INTERNAL_ASSERT(l && cluster_runtime_, "C99 backend: NPU address of a non-load or off the cluster");
+            result_ = "hl_npu_addr_(&" + id(l->name) + "[" + expr(l->index) + "])";
+        } else if (op->call_type == Call::Extern &&
+                   (op->name == "hl_stage_2d" || op->name == "hl_dma_wait" || find_micro_kernel_by_symbol(op->name) ||
+                    op->name == npu_job_entry().submit_symbol || op->name == npu_job_entry().wait_symbol ||
+                    op->name == npu_job_entry().wait_last_symbol)) {
+            // DMA calls (inject_dma_transfers), micro-kernel calls
+            // (map_micro_kernels) and NPU jobs (map_npu_jobs) are only made
+            // for targets with the runtime.
             HL_INTERNAL_ASSERT(cluster_runtime_, "C99 backend: a call to " + op->name + " without the cluster runtime");
             std::string args;
             for (size_t i = 0; i < a.size(); i++) args += (i ? ", " : "") + arg((int)i);

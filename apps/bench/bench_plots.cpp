@@ -94,15 +94,17 @@ Rendered plot_roofline(const std::vector<Row> &rows, const halyard::TargetDescri
                        const std::string &path) {
     const Ceilings c = ceilings_of(t);
     XYChart ch;
-    ch.title = "Roofline of the bench layers, " + std::to_string(c.cores) + "-core cluster, (e) schedule";
+    ch.title = "Roofline of the bench layers, " + std::to_string(c.cores) + "-core cluster (e) and NPU (f)";
     ch.x = {"MACs per L2 byte moved by the DMA", true};
     ch.y = {"MAC / cycle", true};
     double lo = c.macs_per_cycle / c.dma_bytes_per_cycle, hi = lo;  // start from the ridge point
     int k = 0;
     for (const Row &r : rows) {
-        if (!r.ok || r.dma_bytes == 0 || r.cycles == 0 || r.cores != c.cores) continue;
+        // The (e) rows (all cores), and the (f) rows against the NPU's roof.
+        const bool npu_row = r.config == "f";
+        if (!r.ok || r.dma_bytes == 0 || r.cycles == 0 || !(r.config == "e" || npu_row)) continue;
         Series s;
-        s.name = r.layer;
+        s.name = npu_row ? r.layer + ", NPU (f)" : r.layer;
         s.color = palette(k++);
         s.connect = false;
         s.x = {double(r.macs) / double(r.dma_bytes)};

@@ -3,6 +3,7 @@
 
 #include "halyard/dsl/internal_error.h"
 #include "halyard/micro_kernels.h"
+#include "halyard/npu_jobs.h"
 #include "halyard/schedule.h"
 
 namespace halyard {
@@ -250,6 +251,51 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         }
         if (target.has_dma() && algo.stages.size() <= 4) stage_slices_in_l1(s, algo, par, target);
     }
+    return s;
+}
+
+std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target) {
+    if ((algo.op != "gemm" && algo.op != "matmul") || !target_has_npu(target)) return std::nullopt;
+    const NpuLimits lim = npu_limits(target);
+    const Stage *acc = algo.find_stage("acc");
+    const Stage &out = algo.output_stage();
+    if (!acc || algo.inputs.size() < 2 || algo.inputs[1].type.type != ElemType::Int8) return std::nullopt;
+    const int64_t K = acc->extents.at("k");
+    if (K > lim.max_k) return std::nullopt;
+    const int M = out.extents.at("m"), N = out.extents.at("n");
+    // Bytes of one job's operands in L1 (rows padded to the port width), twice
+    // for the double-buffered operand.
+    auto padded = [&](int64_t row) { return (row + lim.stride_align - 1) / lim.stride_align * lim.stride_align; };
+    const int64_t out_bytes = elem_bytes(algo.output.type);
+    const int64_t budget = target.l1_data_budget() / 2;
+    Schedule s;
+    std::vector<std::string> batch;
+    for (const auto &l : out.pure_loops) {
+        if (l != "m" && l != "n") batch.push_back(l);
+    }
+    if (!batch.empty()) {
+        // A job per batch entry (a head): its A, B and Y through L1.
+        const std::string at = batch.back();
+        const int64_t job = 2 * (int64_t(M) * padded(K) + int64_t(N) * padded(K)) + int64_t(M) * padded(N * out_bytes);
+        if (job > budget) return std::nullopt;
+        s.compute_at("acc", "Y", at).memory("acc", MemLevel::L1);
+        s.stage_input("A", MemLevel::L1, "Y", at, true).stage_input("B", MemLevel::L1, "Y", at, true);
+        s.stage_input("Y", MemLevel::L1, "Y", at, false);
+    } else {
+        // B in L1 once; blocks of rows of A (a divisor of M, so no tail that
+        // Halide peels off the job) as large as fit, double-buffered.
+        const int64_t b_bytes = int64_t(N) * padded(K);
+        int rows = M;
+        auto block = [&](int r) { return 2 * int64_t(r) * padded(K) + int64_t(r) * padded(N * out_bytes); };
+        while (rows > 1 && (M % rows != 0 || b_bytes + block(rows) > budget)) rows--;
+        if (b_bytes + block(rows) > budget) return std::nullopt;
+        s.tile("Y", "m", rows);
+        s.compute_at("acc", "Y", "m_o").memory("acc", MemLevel::L1);
+        s.stage_input("A", MemLevel::L1, "Y", "m_o", M / rows > 1).stage_input("B", MemLevel::L1, "root", "", false);
+        s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
+    }
+    stage_epilogue_inputs(s, algo);
+    s.npu("acc");
     return s;
 }
 

@@ -17,7 +17,7 @@ using namespace halyard;
 int main(int argc, char **argv) {
     network::NetworkOptions o;
     std::string model, out, cache_dir = autoschedule::default_cache_dir();
-    bool autoschedule = false;
+    bool autoschedule = false, npu = false;
     int measure_k = 2, budget = 20;
     try {
         for (int i = 1; i < argc; i++) {
@@ -30,6 +30,7 @@ int main(int argc, char **argv) {
                 std::cout << "usage: halyard-deploy MODEL.onnx --out DIR [--name NAME] [--target NAME|FILE.target]\n"
                              "       [--cores N] [--l1 BYTES] [--schedules DIR] [--input-type NAME=TYPE]... [--no-fusion]\n"
                              "       [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
+                             "       [--npu]   (GEMM/MatMul kernels on the NPU where the backend maps them)\n"
                              "Graph inputs are int8 unless --input-type says otherwise (int8, uint8, int16, int32).\n";
                 return 0;
             } else if (a == "--out") out = value();
@@ -40,6 +41,7 @@ int main(int argc, char **argv) {
             else if (a == "--schedules") o.schedules_dir = value();
             else if (a == "--no-fusion") o.fuse = false;
             else if (a == "--autoschedule") autoschedule = true;
+            else if (a == "--npu") npu = true;
             else if (a == "--autoschedule-measure") measure_k = std::stoi(value());
             else if (a == "--autoschedule-budget") budget = std::stoi(value());
             else if (a == "--cache-dir") cache_dir = value();
@@ -57,7 +59,9 @@ int main(int argc, char **argv) {
         tuner.cache_dir = cache_dir;
         tuner.measure_k = measure_k;
         tuner.budget_seconds = budget;
+        if (autoschedule && npu) throw UserError("--autoschedule and --npu: give one of them");
         if (autoschedule) o.schedule_provider = std::ref(tuner);
+        if (npu) o.schedule_provider = network::npu_schedule_for_kernel;
         network::NetworkProgram p = network::compile_onnx(model, o);
         network::write_program(p, out);
         std::cout << "halyard-deploy: " << out << "/" << p.name << ".c: " << p.steps.size() << " kernel calls, "

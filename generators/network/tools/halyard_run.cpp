@@ -20,6 +20,7 @@ void usage(std::ostream &os) {
     os << "usage: halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json FILE]\n"
           "                   [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet]\n"
           "                   [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
+          "                   [--npu]             (GEMM/MatMul kernels on the NPU where the backend maps them)\n"
           "                   [--activations]     (also compare intermediate tensors with DIR/activations.npz)\n"
           "                   [--make-expected]   (host: write DIR/outputs.npz from this run instead of checking)\n"
           "Compiles DIR/network.onnx with Halyard, runs it on the host or on the Verilator model of the\n"
@@ -62,7 +63,13 @@ int main(int argc, char **argv) {
             else if (a == "--work") o.work_dir = value();
             else if (a == "--max-cycles") o.max_cycles = (uint64_t)number(a, value());
             else if (a == "--no-fusion") o.fuse = false;
-            else if (a == "--autoschedule") o.schedule_provider = std::ref(tuner);
+            else if (a == "--autoschedule") {
+                if (o.schedule_provider) throw UserError("--autoschedule and --npu: give one of them");
+                o.schedule_provider = std::ref(tuner);
+            } else if (a == "--npu") {
+                if (o.schedule_provider) throw UserError("--autoschedule and --npu: give one of them");
+                o.schedule_provider = network::npu_schedule_for_kernel;
+            }
             else if (a == "--autoschedule-measure") tuner.measure_k = std::stoi(value());
             else if (a == "--autoschedule-budget") tuner.budget_seconds = std::stoi(value());
             else if (a == "--cache-dir") tuner.cache_dir = value();

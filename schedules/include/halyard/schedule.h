@@ -108,6 +108,14 @@ SchedulePlan apply_schedule(Algorithm &algo, const Schedule &schedule, const Tar
 // The default schedule per (op, target), chosen from the algorithm's shapes.
 Schedule default_schedule(const Algorithm &algo, const TargetDescription &target);
 
+// A schedule that maps a GEMM/MatMul's accumulation onto the target's NPU
+// (`npu acc`, docs/npu.md): the operands of each job staged into L1 by DMA,
+// one job per batch entry (MatMul) or per block of rows (GEMM), submitted
+// by core 0. nullopt when the target has no NPU or the op cannot run there
+// (K beyond npu.max_k, B not int8, the operands do not fit L1). The backend
+// still proves the mapping; a stage it cannot map stays on the cores.
+std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target);
+
 // The micro-kernels a schedule may name are the entries of the kernel
 // registry (kernels/include/halyard/micro_kernels.h).
 

@@ -45,6 +45,14 @@ struct NetworkOptions {
         schedule_provider;
 };
 
+// A schedule provider that puts GEMM/MatMul kernels on the NPU where it wins
+// (at least npu.pe_cols rows, or a batched MatMul at least npu.pe_cols wide)
+// and the backend proves the mapping (halyard::npu_schedule; the kernel's
+// report says "on the NPU"); every other kernel keeps the defaults
+// (halyard-deploy / halyard-run --npu).
+std::optional<std::pair<std::string, std::string>> npu_schedule_for_kernel(
+    const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target);
+
 // One call of a kernel in the program.
 struct NodeStep {
     std::string node;        // label of the (fused) node

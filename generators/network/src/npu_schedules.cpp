@@ -1,0 +1,42 @@
+// The network compiler's NPU choice (--npu): a GEMM/MatMul kernel takes
+// npu_schedule() when the backend maps its accumulation onto the NPU (it
+// proves the loop nest equal to the job's semantics), else the default.
+#include "halyard/generator.h"
+#include "halyard/network/network.h"
+#include "halyard/npu_jobs.h"
+#include "halyard/schedule.h"
+
+namespace halyard::network {
+
+std::optional<std::pair<std::string, std::string>> npu_schedule_for_kernel(
+    const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target) {
+    if (family != "gemm" && family != "matmul") return std::nullopt;
+    const GeneratorFamily &fam = find_generator(family);
+    const Algorithm algo = fam.build(ParamMap(family, fam.params, params));
+    // Where the NPU wins (measured on microLlama's decode step, README "Whole
+    // networks"): it computes pe_cols output columns at once, and each job's
+    // operands come through L1 by DMA from core 0 alone. A one-row GEMV
+    // (a decode projection) is bound by its weight bytes either way and the
+    // eight cores stream them faster; an output narrower than pe_cols leaves
+    // most PEs idle. So: at least pe_cols rows, or a batched MatMul with at
+    // least pe_cols columns (attention scores).
+    const Stage &out = algo.output_stage();
+    const int64_t rows = out.extents.at("m"), cols = out.extents.at("n");
+    const int64_t pe_cols = npu_limits(target).pe_cols;
+    const bool batched = out.pure_loops.size() > 2;
+    if (!(rows >= pe_cols || (batched && cols >= pe_cols))) return std::nullopt;
+    const std::optional<Schedule> s = npu_schedule(algo, target);
+    if (!s) return std::nullopt;
+    // Generate it once here: a stage the backend keeps on the cores would run
+    // on core 0 alone (NPU schedules have no parallel loop), so those kernels
+    // keep the default; so do schedules whose tiles do not fit.
+    try {
+        const GeneratedLibrary lib = run_generator(family, params, target, &*s, "npu_probe");
+        if (lib.report.find(": on the NPU") == std::string::npos) return std::nullopt;
+    } catch (const UserError &) {
+        return std::nullopt;
+    }
+    return std::make_pair(s->to_text(), std::string("npu (npu_schedule)"));
+}
+
+}  // namespace halyard::network

@@ -93,6 +93,11 @@ void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &p
     if (out_staged) s.stage_input(algo.output.name, MemLevel::L1, out.name, par, false);
 }
 
+// Row statistics of up to this many values per iteration are kept in
+// registers (a core-local array the C compiler can keep in registers; more
+// would crowd the 2 KiB stack).
+constexpr int64_t kStatsInRegisters = 8;
+
 // GEMM-like ops (gemm, matmul): accumulate each output tile in core-local
 // registers, reduction loop innermost.
 Schedule reduction_default(const Algorithm &algo, const TargetDescription &target) {
@@ -247,7 +252,17 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
             const Stage &st = algo.stages[i];
             const auto &loops = st.pure_loops;
-            if (std::find(loops.begin(), loops.end(), par) != loops.end()) s.compute_at(st.name, out.name, par);
+            const auto at = std::find(loops.begin(), loops.end(), par);
+            if (at == loops.end()) continue;
+            s.compute_at(st.name, out.name, par);
+            // Its values for one iteration (a row's max, sum): in registers
+            // when a few, else in L1; left alone they would be placed in L2
+            // and every step of the reduction would load and store them there.
+            if (!target.is_host()) {
+                int64_t elems = 1;
+                for (auto l = at + 1; l != loops.end(); ++l) elems *= st.extents.at(*l);
+                s.memory(st.name, elems <= kStatsInRegisters ? MemLevel::Reg : MemLevel::L1);
+            }
         }
         if (target.has_dma() && algo.stages.size() <= 4) stage_slices_in_l1(s, algo, par, target);
     }

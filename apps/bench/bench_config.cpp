@@ -73,7 +73,7 @@ std::string config_name(const Config &c, int target_cores) {
         return "(b) Halide compile_to_c, " + all;
     case 'c': return "(c) Halyard, 1 core";
     case 'd': return "(d) Halyard, " + all;
-    case 's': return "(s) Halyard, autoscheduled, " + all;
+    case 's': return "(s) Halyard, autoscheduled (" + all + " or the NPU)";
     case 'f': return "(f) Halyard, NPU";
     default:
         if (c.cores) return "(e) Halyard, " + std::to_string(c.cores) + (c.cores == 1 ? " core" : " cores") + ", L1 + DMA";

@@ -1,4 +1,6 @@
 #include "halyard/autoscheduler/search.h"
+#include "halyard/npu_jobs.h"
+#include "halyard/schedule.h"
 
 #include <algorithm>
 #include <chrono>
@@ -139,7 +141,7 @@ AutoscheduleResult autoschedule_layer(const std::string &family, const std::map<
     r.search = search(family, params, target, o, progress);
     const GeneratorFamily &f = find_generator(family);
     r.default_schedule_text = default_schedule(f.build(ParamMap(family, f.params, params)), target).to_text();
-    const int k = std::min<int>(measure_k, (int)r.search.valid.size());
+    int k = std::min<int>(measure_k, (int)r.search.valid.size());
     if (k > 0) {
         const auto t0 = Clock::now();
         // The K to measure: the best predicted half, then the best predicted
@@ -164,9 +166,30 @@ AutoscheduleResult autoschedule_layer(const std::string &family, const std::map<
             libs.push_back(generate_candidate(family, params, target, r.search.valid[i].schedule_text,
                                               "as_" + family + "_" + std::to_string(i)));
         }
+        // NPU versus cores: the NPU's schedule joins the measured ones when
+        // the backend maps the stage onto the NPU.
+        if (target_has_npu(target)) {
+            if (auto ns = npu_schedule(f.build(ParamMap(family, f.params, params)), target)) {
+                try {
+                    GeneratedLibrary lib = generate_candidate(family, params, target, ns->to_text(), "as_" + family + "_npu");
+                    if (lib.report.find(": on the NPU") != std::string::npos) {
+                        Scored npu;
+                        npu.npu = true;
+                        npu.description = "NPU (npu_schedule)";
+                        npu.schedule_text = ns->to_text();
+                        npu.l1_bytes = lib.arenas.l1_bytes;
+                        v.insert(v.begin() + k, npu);
+                        libs.push_back(std::move(lib));
+                        k++;
+                    }
+                } catch (const UserError &) {
+                    // Does not fit or validate: the cores' candidates only.
+                }
+            }
+        }
         libs.push_back(run_generator(family, params, target, nullptr, "as_" + family + "_default"));
         if (progress) progress("measuring " + std::to_string(libs.size()) + " schedules (" + std::to_string(k) +
-                               " best predicted + the hand default) on the Verilator model, launcher " + launch.launcher);
+                               " best predicted, the NPU's where it maps, + the hand default) on the Verilator model, launcher " + launch.launcher);
         LayerData data = make_layer_data(family, params, options.seed);
         std::vector<Measurement> m = measure(libs, data, launch);
         for (int i = 0; i < k; i++) {
@@ -191,7 +214,9 @@ AutoscheduleResult autoschedule_layer(const std::string &family, const std::map<
        << " (seed " << options.seed << ")\n";
     if (r.winner >= 0) {
         const Scored &w = r.search.valid[r.winner];
-        os << "# " << w.description << "\n# predicted " << (int64_t)w.predicted.total << " cycles";
+        os << "# " << w.description << "\n# "
+           << (w.npu ? std::string("not predicted (the cost model does not model the NPU)")
+                     : "predicted " + std::to_string((int64_t)w.predicted.total) + " cycles");
         if (w.measured) os << ", measured " << w.measurement.cycles << " cycles on the Verilator model (bit-exact)";
         os << "\n";
         if (r.default_measurement.ok) os << "# hand default schedule: measured " << r.default_measurement.cycles << " cycles\n";
@@ -237,6 +262,7 @@ std::string result_json(const AutoscheduleResult &r) {
                   {"l1_bytes", s.l1_bytes}};
         if (s.measured) {
             c["measured_ok"] = s.measurement.ok;
+            if (s.npu) c["npu"] = true;
             c["measured_cycles"] = s.measurement.cycles;
             c["dma_bytes"] = s.measurement.dma_bytes;
             if (!s.measurement.ok) c["error"] = s.measurement.error.substr(0, 400);

@@ -116,7 +116,8 @@ int main(int argc, char **argv) {
                   << " measured + the hand default in " << (int)r.measure_seconds << " s\n";
         for (const auto &s : r.search.valid) {
             if (!s.measured) continue;
-            std::cerr << "  predicted " << (int64_t)s.predicted.total << ", measured "
+            std::cerr << (s.npu ? std::string("  (NPU, not predicted)") : "  predicted " + std::to_string((int64_t)s.predicted.total))
+                      << ", measured "
                       << (s.measurement.ok ? std::to_string(s.measurement.cycles) : "FAILED: " + s.measurement.error.substr(0, 200))
                       << "  " << s.description << "\n";
         }

@@ -37,7 +37,7 @@ for f in sorted(os.listdir(out)):
     j = json.load(open(os.path.join(out, f)))
     name = f[:-5]
     d = j["default"]["measured_cycles"] if j["default"]["ok"] else None
-    meas = [c for c in j["candidates"] if c.get("measured_ok")]
+    meas = [c for c in j["candidates"] if c.get("measured_ok") and not c.get("npu")]
     best = min(meas, key=lambda c: c["measured_cycles"]) if meas else None
     a = best["measured_cycles"] if best else None
     win = min(x for x in (a, d) if x) if (a or d) else None

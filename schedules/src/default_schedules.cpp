@@ -296,18 +296,29 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
         s.compute_at("acc", "Y", at).memory("acc", MemLevel::L1);
         s.stage_input("A", MemLevel::L1, "Y", at, true).stage_input("B", MemLevel::L1, "Y", at, true);
         s.stage_input("Y", MemLevel::L1, "Y", at, false);
-    } else {
+    } else if (M >= 2) {
         // B in L1 once; blocks of rows of A (a divisor of M, so no tail that
-        // Halide peels off the job) as large as fit, double-buffered.
+        // Halide peels off the job; at least two blocks, as Y's tile must be
+        // a proper tile to be staged in L1) as large as fit, double-buffered.
         const int64_t b_bytes = int64_t(N) * padded(K);
-        int rows = M;
         auto block = [&](int r) { return 2 * int64_t(r) * padded(K) + int64_t(r) * padded(N * out_bytes); };
+        int rows = M / 2;
         while (rows > 1 && (M % rows != 0 || b_bytes + block(rows) > budget)) rows--;
         if (b_bytes + block(rows) > budget) return std::nullopt;
         s.tile("Y", "m", rows);
         s.compute_at("acc", "Y", "m_o").memory("acc", MemLevel::L1);
-        s.stage_input("A", MemLevel::L1, "Y", "m_o", M / rows > 1).stage_input("B", MemLevel::L1, "root", "", false);
+        s.stage_input("A", MemLevel::L1, "Y", "m_o", true).stage_input("B", MemLevel::L1, "root", "", false);
         s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
+    } else {
+        // One row (a GEMV): A in L1 once, blocks of columns of B.
+        auto block = [&](int c) { return 2 * int64_t(c) * padded(K) + padded(int64_t(c) * out_bytes); };
+        int cols = N / 2;
+        while (cols > 1 && (N % cols != 0 || padded(K) + block(cols) > budget)) cols--;
+        if (cols < 1 || padded(K) + block(cols) > budget) return std::nullopt;
+        s.tile("Y", "n", cols);
+        s.compute_at("acc", "Y", "n_o").memory("acc", MemLevel::L1);
+        s.stage_input("A", MemLevel::L1, "root", "", false).stage_input("B", MemLevel::L1, "Y", "n_o", true);
+        s.stage_input("Y", MemLevel::L1, "Y", "n_o", false);
     }
     stage_epilogue_inputs(s, algo);
     s.npu("acc");

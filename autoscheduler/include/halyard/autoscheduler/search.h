@@ -33,6 +33,11 @@ struct Scored {
     int64_t l1_bytes = 0;
     bool measured = false;
     Measurement measurement;
+    // The NPU's schedule (halyard::npu_schedule), measured beside the
+    // searched candidates on a target with an NPU when the backend maps it:
+    // NPU versus cores is settled by measurement (the cost model does not
+    // model the NPU; `predicted` is empty).
+    bool npu = false;
 };
 
 struct SearchResult {

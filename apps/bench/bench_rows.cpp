@@ -209,7 +209,7 @@ Row run_row(const Layer &l, const Config &config) {
             const TargetDescription t = config.cores ? cluster.with("cores", std::to_string(gen_cores)) : cluster;
             lib = run_generator(l.family(), l.params(), t, text.empty() ? nullptr : &s, name);
             row.l1_bytes = lib.arenas.l1_bytes;
-            if (config.row == 'f' && lib.report.find(": on the NPU") == std::string::npos) {
+            if (config.row == 'f' && lib.stages_on_npu.empty()) {
                 row.note = "the NPU mapping fell back to the cores:\n" + lib.report;
                 return row;
             }

@@ -172,7 +172,7 @@ AutoscheduleResult autoschedule_layer(const std::string &family, const std::map<
             if (auto ns = npu_schedule(f.build(ParamMap(family, f.params, params)), target)) {
                 try {
                     GeneratedLibrary lib = generate_candidate(family, params, target, ns->to_text(), "as_" + family + "_npu");
-                    if (lib.report.find(": on the NPU") != std::string::npos) {
+                    if (!lib.stages_on_npu.empty()) {
                         Scored npu;
                         npu.npu = true;
                         npu.description = "NPU (npu_schedule)";

@@ -32,7 +32,7 @@ std::optional<std::pair<std::string, std::string>> npu_schedule_for_kernel(
     // keep the default; so do schedules whose tiles do not fit.
     try {
         const GeneratedLibrary lib = run_generator(family, params, target, &*s, "npu_probe");
-        if (lib.report.find(": on the NPU") == std::string::npos) return std::nullopt;
+        if (lib.stages_on_npu.empty()) return std::nullopt;
     } catch (const UserError &) {
         return std::nullopt;
     }

@@ -185,6 +185,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     lib.header = make_header(algo, name, c.prototype, target, arenas);
     lib.report = log.str();
     lib.arenas = arenas;
+    lib.stages_on_npu = npu.stages_on_npu;
     return lib;
 }
 

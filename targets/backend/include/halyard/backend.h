@@ -3,6 +3,7 @@
 // halide_buffer_t, no heap; intermediate buffers live in static arenas).
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "halyard/dsl/algorithm.h"
@@ -35,6 +36,9 @@ struct GeneratedLibrary {
     std::string header;      // <name>.h
     std::string report;      // <name>.report.txt: loop nest, arenas, DMA, kernels
     ArenaPlan arenas;
+    // Stages whose loop nests became NPU jobs (map_npu_jobs); empty when the
+    // schedule maps none or the backend kept them on the cores.
+    std::set<std::string> stages_on_npu;
 };
 
 // The schedule's buffers do not fit a memory level (L1 budget or L2). A

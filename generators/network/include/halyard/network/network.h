@@ -47,8 +47,8 @@ struct NetworkOptions {
 
 // A schedule provider that puts GEMM/MatMul kernels on the NPU where it wins
 // (at least npu.pe_cols rows, or a batched MatMul at least npu.pe_cols wide)
-// and the backend proves the mapping (halyard::npu_schedule; the kernel's
-// report says "on the NPU"); every other kernel keeps the defaults
+// and the backend proves the mapping (halyard::npu_schedule; the library's
+// GeneratedLibrary::stages_on_npu is not empty); every other kernel keeps the defaults
 // (halyard-deploy / halyard-run --npu).
 std::optional<std::pair<std::string, std::string>> npu_schedule_for_kernel(
     const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target);

@@ -70,7 +70,7 @@ const NpuJobEntry &npu_job_entry() {
 // The jobs are programmed through the cluster runtime's halyard_npu.h: a
 // target that includes cluster.target but has no runtime (rv32) has no NPU.
 bool target_has_npu(const TargetDescription &target) {
-    return target.has(npu_job_entry().requires_key) && target.has("runtime") && target.get("runtime") == "halyard_rt";
+    return target.has(npu_job_entry().requires_key) && target.has_cluster_runtime();
 }
 
 NpuLimits npu_limits(const TargetDescription &target) {

@@ -358,16 +358,17 @@ private:
         }
     }
 
-    // Rows whose length is a multiple of (banks x 4 bytes) all start in the
-    // same TCDM bank, so cores walking them in step collide; pad each staged
-    // row by one word (the DMA writes the strided layout).
+    // Rows whose length is a multiple of (l1.banks x l1.bank_bytes) all start
+    // in the same TCDM bank, so cores walking them in step collide; pad each
+    // staged row by one bank word (the DMA writes the strided layout).
     void pad_rows_across_banks(Halide::Func copy, const InputTensor &in, MemLevel level) {
         if (level != MemLevel::L1 || !target_.has("l1.banks") || in.type.rank() < 2) return;
-        const int64_t bank_span = target_.get_int("l1.banks") * 4;
+        const int64_t word = target_.l1_bank_bytes();
+        const int64_t bank_span = target_.get_int("l1.banks") * word;
         const int64_t row_elems = in.type.shape.back();
         const int elem = elem_bytes(in.type.type);
-        if ((row_elems * elem) % bank_span != 0 || 4 % elem != 0) return;
-        const int64_t padded = row_elems + 4 / elem;
+        if ((row_elems * elem) % bank_span != 0 || word % elem != 0) return;
+        const int64_t padded = row_elems + word / elem;
         halide([&] { copy.align_storage(copy.args()[0], (int)padded); });
         plan_.notes.push_back("input " + in.type.name + " staged with rows padded to " + std::to_string(padded * elem) +
                               " B so consecutive rows start in different L1 banks");

@@ -24,6 +24,64 @@ TEST(TargetDescription, BuiltInsShareTheClusterMemoryHierarchy) {
     EXPECT_EQ(rv32.get("isa"), "rv32im");
 }
 
+TEST(TargetDescription, TypedHardwareKeys) {
+    auto cluster = TargetDescription::named("cluster");
+    auto host = TargetDescription::named("host");
+    auto rv32 = TargetDescription::named("rv32");
+    EXPECT_EQ(cluster.dma_beat_bytes(), 8);
+    EXPECT_EQ(cluster.arena_align_bytes(), 8);
+    EXPECT_EQ(cluster.l1_bank_bytes(), 4);
+    EXPECT_EQ(host.arena_align_bytes(), cluster.arena_align_bytes());  // the same arena layout everywhere
+    EXPECT_TRUE(cluster.has_cluster_runtime());
+    EXPECT_FALSE(host.has_cluster_runtime());
+    EXPECT_FALSE(rv32.has_cluster_runtime());
+    EXPECT_NE(cluster.to_sv_package().find("localparam longint unsigned L1_BANK_BYTES = 64'd4;"), std::string::npos);
+    EXPECT_NE(cluster.to_sv_package().find("localparam longint unsigned DMA_BYTES_PER_CYCLE = 64'd8;"), std::string::npos);
+}
+
+TEST(TargetDescription, BadHardwareWidthsAreNamed) {
+    std::string dir = halyard::harness::scratch_dir();
+    auto load_error = [&](const std::string &name, const std::string &extra) {
+        const std::string path = dir + "/" + name;
+        std::ofstream(path) << "target w\nisa rv32im\ncores 1\nl1.size 1024\nl2.size 1024\n" << extra;
+        try {
+            TargetDescription::load(path);
+        } catch (const TargetError &e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_NE(load_error("bank.target", "l1.bank_bytes 3\n").find("bank.target:6: key 'l1.bank_bytes' = 3 must be a power of two"),
+              std::string::npos);
+    EXPECT_NE(load_error("beat.target", "dma.bytes_per_cycle 12\n")
+                  .find("beat.target:6: key 'dma.bytes_per_cycle' = 12 must be a power of two"),
+              std::string::npos);
+    EXPECT_NE(load_error("narrow.target", "l1.bank_bytes 8\ndma.bytes_per_cycle 4\n")
+                  .find("narrow.target:7: key 'dma.bytes_per_cycle' = 4 is less than one L1 bank word (l1.bank_bytes = 8)"),
+              std::string::npos);
+    EXPECT_NE(load_error("zero.target", "l1.bank_bytes 0\n").find("key 'l1.bank_bytes' = 0 is outside 1..1024"),
+              std::string::npos);
+    // A wide beat loads (the RTL could take it) but the compiler cannot align arenas to it.
+    std::ofstream(dir + "/wide.target") << "target w\nisa rv32im\ncores 1\nl1.size 1024\nl2.size 1024\n"
+                                           "dma.bytes_per_cycle 16\n";
+    const auto wide = TargetDescription::load(dir + "/wide.target");
+    try {
+        wide.arena_align_bytes();
+        ADD_FAILURE();
+    } catch (const TargetError &e) {
+        EXPECT_NE(std::string(e.what()).find("wide.target:6: key 'dma.bytes_per_cycle' = 16: arena slots are aligned"),
+                  std::string::npos);
+    }
+    // A target without the key says which key is missing.
+    std::ofstream(dir + "/bare.target") << "target b\nisa rv32im\ncores 1\nl1.size 1024\nl2.size 1024\n";
+    try {
+        TargetDescription::load(dir + "/bare.target").l1_bank_bytes();
+        ADD_FAILURE();
+    } catch (const TargetError &e) {
+        EXPECT_NE(std::string(e.what()).find("bare.target: no key 'l1.bank_bytes'"), std::string::npos);
+    }
+}
+
 TEST(TargetDescription, RenderingsCarryTheSameNumbers) {
     auto cluster = TargetDescription::named("cluster");
     EXPECT_NE(cluster.to_c_header().find("#define HALYARD_L1_SIZE 262144"), std::string::npos);

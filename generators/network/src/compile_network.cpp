@@ -392,7 +392,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     ProgramModel m;
     m.name = opt.name;
     m.shared_prefix = opt.shared_prefix;
-    m.cluster = target.has("runtime") && target.get("runtime") == "halyard_rt";
+    m.cluster = target.has_cluster_runtime();
     std::map<std::pair<std::string, ElemType>, std::string> const_symbol;
     auto constant = [&](const std::string &t, ElemType type) {
         auto key = std::make_pair(t, type);

@@ -60,7 +60,13 @@ constexpr int64_t kAddressSpace = int64_t(1) << 32;
 const KeyRange kKeyRanges[] = {
     {"cores", 1, 1024},          {"l1.banks", 1, 1024},           {"l1.size", 0, kAddressSpace},
     {"l2.size", 0, kAddressSpace}, {"stack.size", 0, kAddressSpace}, {"l1.budget", 0, kAddressSpace},
+    {"l1.bank_bytes", 1, 1024},  {"dma.bytes_per_cycle", 1, 1024},
 };
+
+// Widths the compiler aligns to and the RTL splits into bank words.
+const char *const kPowersOfTwo[] = {"l1.bank_bytes", "dma.bytes_per_cycle"};
+
+bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
 }  // namespace
 
@@ -81,7 +87,28 @@ TargetDescription TargetDescription::load(const std::string &path) {
                               std::to_string(r.min) + ".." + std::to_string(r.max));
         }
     }
+    for (const char *key : kPowersOfTwo) {
+        if (t.has(key) && !is_power_of_two(t.get_int(key))) {
+            throw TargetError(t.where_.at(key) + ": key '" + key + "' = " + t.get(key) + " must be a power of two");
+        }
+    }
+    // The DMA's L1 side is dma.bytes_per_cycle / l1.bank_bytes TCDM ports.
+    if (t.has("l1.bank_bytes") && t.has("dma.bytes_per_cycle") && t.dma_beat_bytes() < t.l1_bank_bytes()) {
+        throw TargetError(t.where_.at("dma.bytes_per_cycle") + ": key 'dma.bytes_per_cycle' = " + t.get("dma.bytes_per_cycle") +
+                          " is less than one L1 bank word (l1.bank_bytes = " + t.get("l1.bank_bytes") + ")");
+    }
     return t;
+}
+
+int64_t TargetDescription::arena_align_bytes() const {
+    const int64_t beat = dma_beat_bytes();
+    constexpr int64_t kArenaBaseAlign = 8;  // the printer declares arenas as int64_t arrays
+    if (beat > kArenaBaseAlign) {
+        throw TargetError(where_.at("dma.bytes_per_cycle") + ": key 'dma.bytes_per_cycle' = " + get("dma.bytes_per_cycle") +
+                          ": arena slots are aligned to the DMA beat, and generated arenas are only " +
+                          std::to_string(kArenaBaseAlign) + "-byte aligned (int64_t)");
+    }
+    return beat;
 }
 
 int64_t TargetDescription::l1_data_budget() const {

@@ -19,7 +19,9 @@ struct ArenaBuffer {
     int64_t bytes = 0;    // one copy
     int copies = 1;       // 2 when double-buffered
     int per_core = 1;     // slots for a team of cores (inside a parallel loop)
-    int64_t slot_bytes() const { return (bytes + 7) / 8 * 8 * copies; }
+    int64_t align = 1;    // slots start at multiples of this: the target's arena_align_bytes()
+    // One core's slot: its copies, each rounded up to `align`.
+    int64_t slot_bytes() const { return (bytes + align - 1) / align * align * copies; }
 };
 
 struct ArenaPlan {

@@ -551,7 +551,7 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
         pointer_types[a.name] = a.type;
         if (a.is_input()) const_buffers.insert(a.name);
     }
-    const bool cluster_runtime = target.has("runtime") && target.get("runtime") == "halyard_rt";
+    const bool cluster_runtime = target.has_cluster_runtime();
     C99Printer p(arenas, pointer_types, const_buffers, name, cluster_runtime);
 
     // Reserve the argument names first so they print as themselves.

@@ -9,16 +9,13 @@ namespace {
 using namespace Halide;
 using namespace Halide::Internal;
 
-constexpr int64_t kAlign = 8;           // arena slots are 8-byte aligned (64-bit DMA beats)
 constexpr int64_t kMaxRegBytes = 1024;  // core-local buffers live on the core's stack
-
-int64_t align_up(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
 class ArenaPlanner : public IRVisitor {
 public:
     ArenaPlanner(const SchedulePlan &plan, const std::string &op, const std::set<std::string> &doubled,
-                 const std::map<std::string, MemLevel> &extra)
-        : plan_(plan), op_(op), doubled_(doubled), extra_(extra) {}
+                 const std::map<std::string, MemLevel> &extra, int64_t align)
+        : plan_(plan), op_(op), doubled_(doubled), extra_(extra), align_(align) {}
     ArenaPlan result;
 
 private:
@@ -27,6 +24,7 @@ private:
     std::string op_;
     const std::set<std::string> &doubled_;
     const std::map<std::string, MemLevel> &extra_;
+    const int64_t align_;      // arena slot alignment (the target's DMA beat)
     int64_t top_[2] = {0, 0};  // [L1, L2] current stack tops
     int team_ = 1;             // cores sharing the code we are in
 
@@ -52,6 +50,7 @@ private:
         }
         ArenaBuffer b;
         b.name = op->name;
+        b.align = align_;
         b.bytes = elems * op->type.bytes();
         auto it = plan_.buffer_memory.find(op->name);
         b.level = it == plan_.buffer_memory.end() ? MemLevel::L2 : it->second;
@@ -79,7 +78,7 @@ private:
         int level = b.level == MemLevel::L1 ? 0 : 1;
         int64_t saved = top_[level];
         b.offset = top_[level];
-        top_[level] += align_up(b.bytes) * b.copies * b.per_core;
+        top_[level] += b.slot_bytes() * b.per_core;
         int64_t &peak = level == 0 ? result.l1_bytes : result.l2_bytes;
         peak = std::max(peak, top_[level]);
         result.buffers.push_back(b);
@@ -107,7 +106,7 @@ std::string list_buffers(const ArenaPlan &p, MemLevel level) {
 ArenaPlan plan_memory_arenas(const Stmt &s, const SchedulePlan &plan, const TargetDescription &target,
                              const std::string &op, const std::set<std::string> &already_doubled,
                              const std::map<std::string, MemLevel> &extra_levels) {
-    ArenaPlanner planner(plan, op, already_doubled, extra_levels);
+    ArenaPlanner planner(plan, op, already_doubled, extra_levels, target.arena_align_bytes());
     s.accept(&planner);
     ArenaPlan &p = planner.result;
     // L1 also holds the cores' stacks (the runtime puts them there); a

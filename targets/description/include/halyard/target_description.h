@@ -40,6 +40,21 @@ public:
     // A DMA engine that generated code drives (staged tiles become
     // transfers): key dma.present.
     bool has_dma() const { return has("dma.present") && get_int("dma.present") != 0; }
+    // Generated code runs on the cluster runtime (halyard_rt.h: hl_fork,
+    // DMA and NPU calls, the .l1_bss/.l2_bss sections): key runtime.
+    bool has_cluster_runtime() const { return has("runtime") && get("runtime") == "halyard_rt"; }
+    // Bytes the DMA moves per cycle at best, its beat: key
+    // dma.bytes_per_cycle (the RTL's DMA has dma.bytes_per_cycle / l1.bank_bytes
+    // TCDM ports).
+    int64_t dma_beat_bytes() const { return get_int("dma.bytes_per_cycle"); }
+    // Alignment of every L1/L2 arena slot: the DMA beat, so a staged tile
+    // starts on a beat boundary (a bus port one beat wide, like MCHAN's 64-bit
+    // one, splits a beat that crosses one). At most 8: generated arenas are
+    // int64_t-aligned.
+    int64_t arena_align_bytes() const;
+    // Width of one L1 (TCDM) bank word, the unit of bank interleaving: key
+    // l1.bank_bytes. Consecutive words go to consecutive banks.
+    int64_t l1_bank_bytes() const { return get_int("l1.bank_bytes"); }
     // Bytes of L1 generated code may use for data: L1 minus the cores'
     // stacks, or less when the optional key `l1.budget` says so (a network
     // compiled with `--l1 BYTES`).

@@ -107,7 +107,9 @@ module halyard_cluster
   localparam logic [31:0] PerfBase  = 32'(PERF_BASE);
   localparam int unsigned PerfStride= int'(PERF_STRIDE);
   localparam int unsigned NumNpu    = int'(NPU_TCDM_PORTS);
-  localparam int unsigned NumPrio   = 2 + NumNpu;
+  localparam int unsigned DmaBeat   = int'(DMA_BYTES_PER_CYCLE);  // bytes per DMA beat
+  localparam int unsigned NumDma    = DmaBeat / 4;                // its TCDM ports, one bank word each
+  localparam int unsigned NumPrio   = NumDma + NumNpu;
   localparam int unsigned BlockSize = 32'h100;  // EU, DMA and NPU register windows
 
   // Core-side signals.
@@ -149,9 +151,9 @@ module halyard_cluster
   logic [31:0] prio_addr [NumPrio], prio_wdata [NumPrio], prio_rdata [NumPrio];
 
   logic [31:0] dma_l2_raddr, dma_l2_waddr;
-  logic [63:0] dma_l2_rdata, dma_l2_wdata;
+  logic [8*DmaBeat-1:0] dma_l2_rdata, dma_l2_wdata;
   logic        dma_l2_we, dma_error, dma_busy;
-  logic [7:0]  dma_l2_wbe;
+  logic [DmaBeat-1:0]   dma_l2_wbe;
   logic [NumCores-1:0] dma_evt;
   logic        l2_wr_valid;
   logic [31:0] l2_wr_addr, l2_wr_data;
@@ -314,7 +316,8 @@ module halyard_cluster
   halyard_l2 #(
     .NumCores  (NumCores),
     .SizeBytes (L2Size),
-    .Latency   (int'(L2_LATENCY))
+    .Latency   (int'(L2_LATENCY)),
+    .DmaBeatBytes (DmaBeat)
   ) u_l2 (
     .clk_i,
     .rst_ni,
@@ -341,42 +344,42 @@ module halyard_cluster
     .wr_data_o     (l2_wr_data)
   );
 
-  // The DMA owns priority ports 0 and 1 (it wins a bank over the NPU); the
-  // NPU's NumNpu ports follow.
+  // The DMA owns priority ports 0..NumDma-1 (it wins a bank over the NPU);
+  // the NPU's NumNpu ports follow.
   logic        npu_treq [NumNpu], npu_twe [NumNpu], npu_tgnt [NumNpu];
   logic [3:0]  npu_tbe [NumNpu];
   logic [31:0] npu_taddr [NumNpu], npu_twdata [NumNpu], npu_trdata [NumNpu];
   logic [NumCores-1:0] npu_evt;
   logic        npu_busy;
-  logic        dma_treq [2], dma_twe [2];
-  logic [3:0]  dma_tbe [2];
-  logic [31:0] dma_taddr [2], dma_twdata [2], dma_trdata [2];
-  logic        dma_tgnt [2];
+  logic        dma_treq [NumDma], dma_twe [NumDma];
+  logic [3:0]  dma_tbe [NumDma];
+  logic [31:0] dma_taddr [NumDma], dma_twdata [NumDma], dma_trdata [NumDma];
+  logic        dma_tgnt [NumDma];
   always_comb begin
     for (int p = 0; p < int'(NumPrio); p++) begin
-      if (p < 2) begin
+      if (p < int'(NumDma)) begin
         prio_req[p]   = dma_treq[p];
         prio_we[p]    = dma_twe[p];
         prio_be[p]    = dma_tbe[p];
         prio_addr[p]  = dma_taddr[p];
         prio_wdata[p] = dma_twdata[p];
       end else begin
-        prio_req[p]   = npu_treq[p - 2];
-        prio_we[p]    = npu_twe[p - 2];
-        prio_be[p]    = npu_tbe[p - 2];
-        prio_addr[p]  = npu_taddr[p - 2];
-        prio_wdata[p] = npu_twdata[p - 2];
+        prio_req[p]   = npu_treq[p - int'(NumDma)];
+        prio_we[p]    = npu_twe[p - int'(NumDma)];
+        prio_be[p]    = npu_tbe[p - int'(NumDma)];
+        prio_addr[p]  = npu_taddr[p - int'(NumDma)];
+        prio_wdata[p] = npu_twdata[p - int'(NumDma)];
       end
     end
   end
   always_comb begin
-    for (int p = 0; p < 2; p++) begin
+    for (int p = 0; p < int'(NumDma); p++) begin
       dma_tgnt[p]   = prio_gnt[p];
       dma_trdata[p] = prio_rdata[p];
     end
     for (int p = 0; p < int'(NumNpu); p++) begin
-      npu_tgnt[p]   = prio_gnt[p + 2];
-      npu_trdata[p] = prio_rdata[p + 2];
+      npu_tgnt[p]   = prio_gnt[p + int'(NumDma)];
+      npu_trdata[p] = prio_rdata[p + int'(NumDma)];
     end
   end
 
@@ -428,7 +431,8 @@ module halyard_cluster
     .L1Size   (L1Size),
     .L2Base   (L2Base),
     .L2Size   (L2Size),
-    .Latency  (int'(L2_LATENCY))
+    .Latency  (int'(L2_LATENCY)),
+    .BeatBytes(DmaBeat)
   ) u_dma (
     .clk_i,
     .rst_ni,

@@ -1,12 +1,13 @@
 // DMA between L2 and L1: 1D and 2D (rows x len bytes, with source and
 // destination row strides) transfers, up to NumSlots in flight, each with an
 // id. Transfers run one after another in issue-slot order, one beat per
-// cycle: a beat moves up to 8 bytes and touches at most two words on each
-// side (n = min(bytes left in the row, 8 - src[1:0], 8 - dst[1:0]), so
-// word-aligned copies move 8 B/cycle). A transfer starts after the L2
-// latency. Its L1 side uses two TCDM priority ports and so competes with the
-// cores for banks. Completion: the STATUS bit clears and the issuing core
-// gets the DMA event.
+// cycle: a beat moves up to BeatBytes bytes (dma.bytes_per_cycle, 8 on the
+// cluster) and touches at most NumPorts = BeatBytes / 4 words on each side
+// (n = min(bytes left in the row, BeatBytes - src[1:0], BeatBytes - dst[1:0]),
+// so word-aligned copies move BeatBytes B/cycle). A transfer starts after the
+// L2 latency. Its L1 side uses NumPorts TCDM priority ports (one 32-bit bank
+// word each) and so competes with the cores for banks. Completion: the STATUS
+// bit clears and the issuing core gets the DMA event.
 //
 // Registers (offset from dma.base; the staging registers are per core):
 //   0x00 SRC  0x04 DST  0x08 LEN (bytes per row)  0x0C SRC_STRIDE
@@ -33,7 +34,9 @@ module halyard_dma #(
   parameter int unsigned L1Size   = 262144,
   parameter logic [31:0] L2Base   = 32'h1C00_0000,
   parameter int unsigned L2Size   = 2097152,
-  parameter int unsigned Latency  = 10
+  parameter int unsigned Latency  = 10,
+  parameter int unsigned BeatBytes = 8,  // a multiple of 4: one 32-bit TCDM word per port
+  localparam int unsigned NumPorts = BeatBytes / 4
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -45,20 +48,20 @@ module halyard_dma #(
   output logic        reg_gnt_o   [NumCores],
   output logic [31:0] reg_rdata_o [NumCores],
 
-  output logic        tcdm_req_o   [2],
-  output logic        tcdm_we_o    [2],
-  output logic [3:0]  tcdm_be_o    [2],
-  output logic [31:0] tcdm_addr_o  [2],  // byte offset into L1
-  output logic [31:0] tcdm_wdata_o [2],
-  input  logic        tcdm_gnt_i   [2],
-  input  logic [31:0] tcdm_rdata_i [2],
+  output logic        tcdm_req_o   [NumPorts],
+  output logic        tcdm_we_o    [NumPorts],
+  output logic [3:0]  tcdm_be_o    [NumPorts],
+  output logic [31:0] tcdm_addr_o  [NumPorts],  // byte offset into L1
+  output logic [31:0] tcdm_wdata_o [NumPorts],
+  input  logic        tcdm_gnt_i   [NumPorts],
+  input  logic [31:0] tcdm_rdata_i [NumPorts],
 
-  output logic [31:0] l2_raddr_o,        // byte offset into L2
-  input  logic [63:0] l2_rdata_i,
-  output logic        l2_we_o,
-  output logic [31:0] l2_waddr_o,
-  output logic [63:0] l2_wdata_o,
-  output logic [7:0]  l2_wbe_o,
+  output logic [31:0]            l2_raddr_o,   // byte offset into L2
+  input  logic [8*BeatBytes-1:0] l2_rdata_i,
+  output logic                   l2_we_o,
+  output logic [31:0]            l2_waddr_o,
+  output logic [8*BeatBytes-1:0] l2_wdata_o,
+  output logic [BeatBytes-1:0]   l2_wbe_o,
 
   output logic [NumCores-1:0] done_evt_o,
   output logic        error_o,
@@ -82,6 +85,12 @@ module halyard_dma #(
 
   localparam int unsigned IdBits   = $clog2(NumSlots);
   localparam int unsigned CoreBits = (NumCores > 1) ? $clog2(NumCores) : 1;
+  localparam int unsigned NBits    = $clog2(BeatBytes + 1);  // bytes of one beat, 0..BeatBytes
+  localparam int unsigned BeBits   = 2 * BeatBytes;          // room for the byte mask before it is cut to a beat
+
+  if (BeatBytes < 4 || BeatBytes % 4 != 0) begin : g_bad_beat
+    $fatal(1, "halyard_dma: BeatBytes (dma.bytes_per_cycle) = %0d must be a multiple of the 4-byte TCDM word", BeatBytes);
+  end
 
   // Per-core staging registers: 0 src, 1 dst, 2 len, 3 src stride, 4 dst stride, 5 rows.
   logic [31:0] stage_q [NumCores][6];
@@ -176,22 +185,23 @@ module halyard_dma #(
 
   // Transfer engine, in two blocks so that the TCDM request never depends on
   // the TCDM grant: beat_* is the request side, the second block commits.
-  logic [31:0] beat_s, beat_d, beat_len;
-  logic [3:0]  beat_n;
-  logic [7:0]  beat_be;
-  logic        beat_need1, beat_on;
+  logic [31:0]          beat_s, beat_d, beat_len;
+  logic [NBits-1:0]     beat_n;
+  logic [BeatBytes-1:0] beat_be;
+  logic [NumPorts-1:0]  beat_need;  // source words the beat reads (from L1)
+  logic                 beat_on;
 
   always_comb begin
     beat_on    = active_q && (wait_q == 6'd0) && (slot_q[cur_q][2] != 32'd0);
     beat_len   = slot_q[cur_q][2];
     beat_s     = srow_q + off_q;
     beat_d     = drow_q + off_q;
-    beat_n     = 4'd8 - {2'b0, beat_s[1:0]};
-    if (4'd8 - {2'b0, beat_d[1:0]} < beat_n) beat_n = 4'd8 - {2'b0, beat_d[1:0]};
-    if (beat_len - off_q < 32'(beat_n)) beat_n = 4'(beat_len - off_q);
-    beat_be    = 8'((16'd1 << beat_n) - 16'd1) << beat_d[1:0];
-    beat_need1 = (32'(beat_s[1:0]) + 32'(beat_n)) > 32'd4;
-    for (int p = 0; p < 2; p++) begin
+    beat_n     = NBits'(BeatBytes) - NBits'(beat_s[1:0]);
+    if (NBits'(BeatBytes) - NBits'(beat_d[1:0]) < beat_n) beat_n = NBits'(BeatBytes) - NBits'(beat_d[1:0]);
+    if (beat_len - off_q < 32'(beat_n)) beat_n = NBits'(beat_len - off_q);
+    beat_be    = BeatBytes'((BeBits'(1) << beat_n) - BeBits'(1)) << beat_d[1:0];
+    for (int p = 0; p < int'(NumPorts); p++) beat_need[p] = (32'(beat_s[1:0]) + 32'(beat_n)) > 32'(4 * p);
+    for (int p = 0; p < int'(NumPorts); p++) begin
       tcdm_req_o[p]  = 1'b0;
       tcdm_we_o[p]   = 1'b0;
       tcdm_be_o[p]   = 4'b0;
@@ -199,12 +209,12 @@ module halyard_dma #(
     end
     l2_raddr_o = {beat_s[31:2], 2'b00} - L2Base;
     if (src_l1_q) begin
-      tcdm_req_o[0]  = beat_on;
-      tcdm_addr_o[0] = {beat_s[31:2], 2'b00} - L1Base;
-      tcdm_req_o[1]  = beat_on && beat_need1;
-      tcdm_addr_o[1] = {beat_s[31:2], 2'b00} - L1Base + 32'd4;
+      for (int p = 0; p < int'(NumPorts); p++) begin
+        tcdm_req_o[p]  = beat_on && (p == 0 || beat_need[p]);
+        tcdm_addr_o[p] = {beat_s[31:2], 2'b00} - L1Base + 32'(4 * p);
+      end
     end else begin
-      for (int p = 0; p < 2; p++) begin
+      for (int p = 0; p < int'(NumPorts); p++) begin
         tcdm_req_o[p]  = beat_on && (beat_be[4*p +: 4] != 4'b0);
         tcdm_we_o[p]   = 1'b1;
         tcdm_be_o[p]   = beat_be[4*p +: 4];
@@ -214,7 +224,7 @@ module halyard_dma #(
   end
 
   always_comb begin
-    logic [63:0] rdata, shifted;
+    logic [8*BeatBytes-1:0] rdata, shifted;
     logic        ok;
     logic [IdBits-1:0] pick;
     logic              found;
@@ -234,11 +244,12 @@ module halyard_dma #(
     fin_mask   = '0;
     found      = 1'b0;
     pick       = '0;
-    rdata      = src_l1_q ? {tcdm_rdata_i[1], tcdm_rdata_i[0]} : l2_rdata_i;
+    rdata      = l2_rdata_i;
+    if (src_l1_q) for (int p = 0; p < int'(NumPorts); p++) rdata[32*p +: 32] = tcdm_rdata_i[p];
     shifted    = (rdata >> {beat_s[1:0], 3'b000}) << {beat_d[1:0], 3'b000};
-    ok         = src_l1_q ? (tcdm_gnt_i[0] && (tcdm_gnt_i[1] || !beat_need1))
-                          : ((tcdm_gnt_i[0] || !tcdm_req_o[0]) && (tcdm_gnt_i[1] || !tcdm_req_o[1]));
-    for (int p = 0; p < 2; p++) tcdm_wdata_o[p] = shifted[32*p +: 32];
+    ok         = 1'b1;  // every port the beat requests is granted
+    for (int p = 0; p < int'(NumPorts); p++) if (tcdm_req_o[p] && !tcdm_gnt_i[p]) ok = 1'b0;
+    for (int p = 0; p < int'(NumPorts); p++) tcdm_wdata_o[p] = shifted[32*p +: 32];
     l2_we_o    = beat_on && src_l1_q && ok;
     l2_waddr_o = {beat_d[31:2], 2'b00} - L2Base;
     l2_wdata_o = shifted;

@@ -2,11 +2,13 @@
 // answered in the same cycle: the model of a shared icache that always hits).
 // Core data accesses share one port: round-robin, one request accepted per
 // cycle, loads answered Latency cycles after acceptance (the core stalls),
-// stores posted (1 cycle). The DMA has its own 64-bit port.
+// stores posted (1 cycle). The DMA has its own port, one beat
+// (DmaBeatBytes, dma.bytes_per_cycle) wide.
 module halyard_l2 #(
   parameter int unsigned NumCores  = 8,
   parameter int unsigned SizeBytes = 2097152,
-  parameter int unsigned Latency   = 10
+  parameter int unsigned Latency   = 10,
+  parameter int unsigned DmaBeatBytes = 8  // a multiple of 4
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -22,13 +24,13 @@ module halyard_l2 #(
   output logic        core_gnt_o   [NumCores],
   output logic [31:0] core_rdata_o [NumCores],
 
-  // DMA: reads two consecutive words, writes two with byte enables.
-  input  logic [31:0] dma_raddr_i,
-  output logic [63:0] dma_rdata_o,
-  input  logic        dma_we_i,
-  input  logic [31:0] dma_waddr_i,
-  input  logic [63:0] dma_wdata_i,
-  input  logic [7:0]  dma_wbe_i,
+  // DMA: reads DmaBeatBytes / 4 consecutive words, writes them with byte enables.
+  input  logic [31:0]               dma_raddr_i,
+  output logic [8*DmaBeatBytes-1:0] dma_rdata_o,
+  input  logic                      dma_we_i,
+  input  logic [31:0]               dma_waddr_i,
+  input  logic [8*DmaBeatBytes-1:0] dma_wdata_i,
+  input  logic [DmaBeatBytes-1:0]   dma_wbe_i,
 
   input  logic        load_we_i,
   input  logic [31:0] load_addr_i,
@@ -42,6 +44,7 @@ module halyard_l2 #(
 
   localparam int unsigned Words    = SizeBytes / 4;
   localparam int unsigned WordBits = $clog2(Words);
+  localparam int unsigned DmaWords = DmaBeatBytes / 4;
 
   logic [31:0] mem_q [Words];
 
@@ -101,7 +104,9 @@ module halyard_l2 #(
     end
   end
 
-  assign dma_rdata_o = {mem_q[dma_raddr_i[2 +: WordBits] + 1'b1], mem_q[dma_raddr_i[2 +: WordBits]]};
+  always_comb begin
+    for (int i = 0; i < int'(DmaWords); i++) dma_rdata_o[32*i +: 32] = mem_q[dma_raddr_i[2 +: WordBits] + WordBits'(i)];
+  end
 
   function automatic logic [31:0] merge(input logic [31:0] old, input logic [31:0] wdata,
                                         input logic [3:0] be);
@@ -115,8 +120,10 @@ module halyard_l2 #(
     if (win_we) mem_q[win_idx] <= merge(mem_q[win_idx], win_wdata, win_be);
     if (dma_we_i) begin
       w = dma_waddr_i[2 +: WordBits];
-      if (dma_wbe_i[3:0] != 4'b0) mem_q[w] <= merge(mem_q[w], dma_wdata_i[31:0], dma_wbe_i[3:0]);
-      if (dma_wbe_i[7:4] != 4'b0) mem_q[w + 1'b1] <= merge(mem_q[w + 1'b1], dma_wdata_i[63:32], dma_wbe_i[7:4]);
+      for (int i = 0; i < int'(DmaWords); i++) begin
+        if (dma_wbe_i[4*i +: 4] != 4'b0)
+          mem_q[w + WordBits'(i)] <= merge(mem_q[w + WordBits'(i)], dma_wdata_i[32*i +: 32], dma_wbe_i[4*i +: 4]);
+      end
     end
   end
 

@@ -81,6 +81,11 @@ static_assert(HALYARD_NPU_PE_COLS % 4 == 0, "cluster.target: npu.pe_cols must be
 static_assert(HALYARD_NPU_PORT_BYTES == 4, "cluster.target: npu.port_bytes must be 4 (a TCDM word)");
 static_assert(HALYARD_NPU_WEIGHT_MEM_BYTES == 0, "cluster.target: npu.weight_mem_bytes is not implemented (must be 0)");
 static_assert(HALYARD_NPU_JOB_QUEUE >= 1, "cluster.target: npu.job_queue must be >= 1");
+// The TCDM banks, the cores' and the NPU's ports are 32-bit words; the DMA's
+// beat is split into them (halyard_dma.sv).
+static_assert(HALYARD_L1_BANK_BYTES == 4, "cluster.target: l1.bank_bytes must be 4 (the RTL's TCDM word)");
+static_assert(HALYARD_DMA_BYTES_PER_CYCLE % HALYARD_L1_BANK_BYTES == 0,
+              "cluster.target: dma.bytes_per_cycle must be a multiple of l1.bank_bytes (one TCDM port per word)");
 
 // A job the NPU refused (halyard_npu_regs' check): the field, by register
 // order (halyard_npu_pkg::npu_field_e), and what it must be.

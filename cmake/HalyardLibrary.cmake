@@ -23,10 +23,6 @@ set(_HALYARD_LIBRARY_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 set(HALYARD_RISCV_CC "riscv64-unknown-elf-gcc" CACHE STRING "C compiler for rv32/cluster Halyard libraries")
 set(HALYARD_RISCV_AR "riscv64-unknown-elf-ar" CACHE STRING "Archiver for rv32/cluster Halyard libraries")
-set(HALYARD_RISCV_CFLAGS "--specs=picolibc.specs;-std=c99;-march=rv32im;-mabi=ilp32;-O3;-Wall;-Wextra"
-    CACHE STRING "Flags for compiling rv32 Halyard libraries (;-separated)")
-set(HALYARD_CLUSTER_CFLAGS "-std=c99;-misa-spec=2.2;-march=rv32im;-mabi=ilp32;-mno-relax;-O2;-ffreestanding;-Wall;-Wextra"
-    CACHE STRING "Flags for compiling Halyard libraries for the cluster (runtime halyard_rt) (;-separated)")
 
 # _halyard_target_value(<file> <key> <out>): the value of <key> in a target
 # description, following "include" lines (a later line overrides).
@@ -49,6 +45,32 @@ function(_halyard_target_value file key out)
     set(${out} "${value}" PARENT_SCOPE)
 endfunction()
 
+# -march/-mabi are not part of these: they come from the library's target
+# description (_halyard_arch_flags), so the C compiler builds for the ISA the
+# Halyard compiler generated code for.
+set(HALYARD_RISCV_CFLAGS "--specs=picolibc.specs;-std=c99;-O3;-Wall;-Wextra"
+    CACHE STRING "Flags for compiling rv32 Halyard libraries (;-separated; -march/-mabi come from the target)")
+set(HALYARD_CLUSTER_CFLAGS "-std=c99;-misa-spec=2.2;-mno-relax;-O2;-ffreestanding;-Wall;-Wextra"
+    CACHE STRING "Flags for compiling Halyard libraries for the cluster (runtime halyard_rt) (;-separated; -march/-mabi come from the target)")
+
+# _halyard_arch_flags(<file> <out>): -march and -mabi for code built for the
+# target description <file>: its key `isa` (an rv32 base ISA such as rv32im;
+# ilp32 has no floating-point registers, so an ISA with F or D is refused).
+function(_halyard_arch_flags file out)
+    _halyard_target_value("${file}" isa isa)
+    if(NOT isa MATCHES "^rv32i([a-z]*)(_[a-z0-9]+)*$" OR CMAKE_MATCH_1 MATCHES "[fdgq]")
+        message(FATAL_ERROR "${file}: key 'isa' = '${isa}' is not an rv32 integer base ISA "
+                            "(-march value such as rv32im, built with -mabi=ilp32)")
+    endif()
+    set(${out} "-march=${isa};-mabi=ilp32" PARENT_SCOPE)
+endfunction()
+
+# The cluster's: the runtime, its test programs and the fuzz seeds are built
+# with these (targets/cluster, tests/fuzz).
+if(EXISTS "${HALYARD_TARGETS_DIR}/cluster.target")
+    _halyard_arch_flags("${HALYARD_TARGETS_DIR}/cluster.target" HALYARD_CLUSTER_ARCH_FLAGS)
+endif()
+
 # _halyard_resolve_target(<caller> <target> <out_file>): the description file of
 # a built-in target name or a .target path, so the generator and every consumer
 # read the same parameters.
@@ -64,10 +86,10 @@ function(_halyard_resolve_target caller target out)
     set(${out} "${file}" PARENT_SCOPE)
 endfunction()
 
-# _halyard_cross_cflags(<caller> <target> <runtime> <out>): flags for compiling
-# generated C for a non-host target; code for the cluster includes its runtime
-# (fork/join, DMA) and kernels.
-function(_halyard_cross_cflags caller target runtime out)
+# _halyard_cross_cflags(<caller> <target> <target_file> <runtime> <out>): flags
+# for compiling generated C for a non-host target; code for the cluster
+# includes its runtime (fork/join, DMA) and kernels.
+function(_halyard_cross_cflags caller target target_file runtime out)
     set(cflags ${HALYARD_RISCV_CFLAGS})
     if(runtime STREQUAL "halyard_rt")
         if(NOT HALYARD_CLUSTER_INCLUDE_DIRS)
@@ -79,6 +101,8 @@ function(_halyard_cross_cflags caller target runtime out)
             list(APPEND cflags "-I${dir}")
         endforeach()
     endif()
+    _halyard_arch_flags("${target_file}" arch)
+    list(APPEND cflags ${arch})  # last: it wins over a -march left in an older cache
     set(${out} ${cflags} PARENT_SCOPE)
 endfunction()
 
@@ -129,7 +153,7 @@ function(halyard_add_library name)
         set_target_properties(${name} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF
                                                  LINKER_LANGUAGE C)
     else()
-        _halyard_cross_cflags("halyard_add_library(${name})" "${ARG_TARGET}" "${runtime}" cflags)
+        _halyard_cross_cflags("halyard_add_library(${name})" "${ARG_TARGET}" "${target_file}" "${runtime}" cflags)
         add_custom_command(
             OUTPUT "${out}/lib${fn}.a"
             COMMAND ${HALYARD_RISCV_CC} ${cflags} -c "${out}/${fn}.c" -o "${out}/${fn}.o"
@@ -214,7 +238,7 @@ function(halyard_add_network name)
     else()
         set(cc "${HALYARD_RISCV_CC}")
         set(ar "${HALYARD_RISCV_AR}")
-        _halyard_cross_cflags("halyard_add_network(${name})" "${ARG_TARGET}" "${runtime}" cflags)
+        _halyard_cross_cflags("halyard_add_network(${name})" "${ARG_TARGET}" "${target_file}" "${runtime}" cflags)
     endif()
     string(REPLACE ";" " " cflags_str "${cflags}")
     # The kernels' file names are known only after generation: one command

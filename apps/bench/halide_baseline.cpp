@@ -80,10 +80,10 @@ const char *halide_type_code(ElemType t) {
 // with several cores: Y in register tiles of tm rows x tn columns, acc
 // computed per tile with the reduction outermost and the tile unrolled (tm*tn
 // accumulators in registers), tiles spread over the cores by a parallel loop
-// (over heads for the batched MatMul, rows of tiles when there are at least 8
-// of them, otherwise columns of tiles). No vectorize: RV32IM has no SIMD that
+// (over heads for the batched MatMul, rows of tiles when there are at least
+// as many as cores, otherwise columns of tiles). No vectorize: RV32IM has no SIMD that
 // Halide's C output could use.
-std::string schedule(const Algorithm &algo) {
+std::string schedule(const Algorithm &algo, int cores) {
     Func Y = algo.output_stage().func, acc = algo.stages.front().func;
     const auto &shape = algo.output.shape;  // [..., M, N]
     const int M = shape[shape.size() - 2], N = shape.back();
@@ -100,7 +100,7 @@ std::string schedule(const Algorithm &algo) {
     if (batched) {
         Y.parallel(y[2]);
         s << ".parallel(b0)";
-    } else if (M / tm >= 8) {
+    } else if (M / tm >= cores) {
         Y.parallel(mo);
         s << ".parallel(mo)";
     } else {
@@ -316,7 +316,7 @@ HalideBaseline halide_baseline(const Algorithm &algo, const std::string &name, c
     // body is the loop nest plus one halide_do_par_for call per parallel loop.
     Target t(Target::NoOS, Target::RISCV, 32, {Target::NoRuntime, Target::NoAsserts, Target::NoBoundsQuery});
     try {
-        b.schedule = autoscheduler.empty() ? schedule(algo) : autoschedule(algo, autoscheduler, t, cores, l1_bytes);
+        b.schedule = autoscheduler.empty() ? schedule(algo, cores) : autoschedule(algo, autoscheduler, t, cores, l1_bytes);
     } catch (const Halide::Error &e) {
         throw UserError("Halide autoscheduler " + autoscheduler + " failed for " + name + ": " + e.what());
     }

@@ -14,7 +14,7 @@ Ceilings ceilings_of(const halyard::TargetDescription &t) {
     Ceilings c;
     c.cores = t.cores();
     c.macs_per_cycle = double(t.cores()) * double(t.get_int("core.macs_per_cycle"));
-    c.dma_bytes_per_cycle = double(t.get_int("dma.bytes_per_cycle"));
+    c.dma_bytes_per_cycle = double(t.dma_beat_bytes());
     return c;
 }
 

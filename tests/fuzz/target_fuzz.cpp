@@ -44,6 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                           +[](const TargetDescription &d) { (void)d.l1_size(); },
                           +[](const TargetDescription &d) { (void)d.l2_size(); },
                           +[](const TargetDescription &d) { (void)d.l1_data_budget(); },
+                          +[](const TargetDescription &d) { (void)d.has_cluster_runtime(); },
+                          +[](const TargetDescription &d) { (void)d.arena_align_bytes(); },
+                          +[](const TargetDescription &d) { (void)d.l1_bank_bytes(); },
                           +[](const TargetDescription &d) { (void)d.with("l1.budget", "4096").l1_data_budget(); }}) {
             try {
                 read(t);

@@ -57,10 +57,21 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     xmax(rows) = cast<int32_t>(deeploy ? -128 : -32768);
     xmax(row_args) = select(valid(rj.x), max(xmax(row_args), cast<int32_t>(X(ax.at_last(rj.x)))), xmax(row_args));
 
-    // exp of element (row, j), an unsigned 32-bit value.
-    auto exp_at = [&](const Expr &j) {
-        return isoftmax_exp(cast<int32_t>(X(ax.at_last(j))), xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC,
-                            spec.log2, deeploy);
+    // exp of element (row, j), an unsigned 32-bit value. It depends on x - xmax
+    // only, which for int8 input takes 256 values: exp_table(i) is exp at
+    // x - xmax = -i, a stage the schedule computes once per call (a table
+    // each element reads: sum and Y would evaluate the polynomial twice per
+    // element) or inlines (few elements). int16 input keeps the expression.
+    Func exp_table("exp_table");
+    Var i("i");
+    constexpr int kTableSize = 256;  // x - xmax of int8 values lies in [-255, 0]
+    if (deeploy) {
+        exp_table(i) = isoftmax_exp(-i, 0, spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);
+    }
+    auto exp_at = [&](const Expr &j) -> Expr {
+        Expr x = cast<int32_t>(X(ax.at_last(j)));
+        if (deeploy) return Expr(exp_table(clamp(xmax(row_args) - x, 0, kTableSize - 1)));
+        return isoftmax_exp(x, xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);
     };
 
     Func sum("sum");
@@ -85,6 +96,7 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     a.output = {"Y", ElemType::UInt8, shape};
     fix_output_shape(y, shape);
 
+    if (deeploy) a.stages.push_back(make_stage("exp_table", exp_table, {"i"}, {kTableSize}));
     a.stages.push_back(make_stage("xmax", xmax, ax.row_names(), row_shape, "j", rj, n));
     a.stages.push_back(make_stage("sum", sum, ax.row_names(), row_shape, "j", rs, n));
     a.stages.push_back(make_stage("Y", y, ax.names, shape));

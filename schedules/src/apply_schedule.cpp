@@ -250,6 +250,9 @@ private:
 
     void parallel(StageState &st, const std::string &loop) {
         require_loop(st, loop);
+        if (inlined_.count(st.stage->name)) {
+            fail("stage " + st.stage->name + " is computed inline; it has no loop " + loop + " to split over cores");
+        }
         if (st.reduction.count(loop)) {
             fail("loop " + loop + " of stage " + st.stage->name +
                  " is a reduction loop; only pure loops can be split over cores");
@@ -268,6 +271,23 @@ private:
     void compute_at(StageState &st, const std::string &consumer, const std::string &loop) {
         if (&st == &states_.at(algo_.output_stage().name)) {
             fail("stage " + st.stage->name + " is the output; it cannot be computed at another stage");
+        }
+        if (consumer == "inline") {
+            // Halide substitutes the stage's expression at every use: no
+            // buffer, no loops of its own (a table evaluated per element).
+            if (st.has_update()) {
+                fail("stage " + st.stage->name + " has a reduction; only a pure stage can be computed inline");
+            }
+            const std::string key = st.stage->func.name();
+            if (plan_.parallel_loops.count(key)) {
+                fail("stage " + st.stage->name + " has parallel loop " + plan_.parallel_loops[key] +
+                     "; an inline stage has no loops to split");
+            }
+            halide([&] { st.stage->func.compute_inline(); });
+            plan_.placement[st.stage->name] = "inline";
+            plan_.buffer_memory.erase(key);
+            inlined_.insert(st.stage->name);
+            return;
         }
         if (consumer == "root") {
             halide([&] { st.stage->func.compute_root(); });
@@ -295,6 +315,7 @@ private:
         if (&st == &states_.at(algo_.output_stage().name)) {
             fail("the output " + name + " lives in the caller's buffer; its memory level cannot be scheduled");
         }
+        if (inlined_.count(name)) fail("stage " + name + " is computed inline; it has no buffer to place in memory");
         plan_.buffer_memory[st.stage->func.name()] = level;
     }
 
@@ -500,6 +521,7 @@ private:
     const TargetDescription &target_;
     std::map<std::string, StageState> states_;
     std::map<std::string, Halide::Func> staged_copies_;  // input tensor -> its staged copy
+    std::set<std::string> inlined_;                       // stages computed inline (compute_at STAGE inline)
     SchedulePlan plan_;
     std::string where_;
 };

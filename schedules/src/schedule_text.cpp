@@ -49,6 +49,7 @@ Schedule &Schedule::compute_at(const std::string &stage, const std::string &cons
     return add("compute_at", {stage, consumer, loop});
 }
 Schedule &Schedule::compute_root(const std::string &stage) { return add("compute_at", {stage, "root"}); }
+Schedule &Schedule::compute_inline(const std::string &stage) { return add("compute_at", {stage, "inline"}); }
 Schedule &Schedule::memory(const std::string &stage, MemLevel level) {
     return add("memory", {stage, mem_level_name(level)});
 }

@@ -258,3 +258,27 @@ TEST(ScheduleFile, ReductionOfExtentOneKeepsItsLoopNames) {
     std::string e = error_of("gemm", {{"M", "3"}, {"N", "5"}, {"K", "1"}}, bad);
     EXPECT_NE(e.find("loop k of stage acc is a reduction of extent 1"), std::string::npos) << e;
 }
+
+TEST(ScheduleErrors, InlineOnlyPureStagesWithoutBuffers) {
+    const std::map<std::string, std::string> softmax = {{"shape", "4x20"}};
+    Schedule reduction;
+    reduction.compute_inline("sum");
+    std::string e = error_of("isoftmax", softmax, reduction);
+    EXPECT_NE(e.find("stage sum has a reduction; only a pure stage can be computed inline"), std::string::npos) << e;
+    Schedule placed;
+    placed.compute_inline("exp_table").memory("exp_table", MemLevel::L1);
+    e = error_of("isoftmax", softmax, placed);
+    EXPECT_NE(e.find("stage exp_table is computed inline; it has no buffer to place in memory"), std::string::npos) << e;
+    Schedule split;
+    split.compute_inline("exp_table").parallel("exp_table", "i");
+    e = error_of("isoftmax", softmax, split);
+    EXPECT_NE(e.find("stage exp_table is computed inline; it has no loop i to split over cores"), std::string::npos) << e;
+    Schedule table_then_inline;
+    table_then_inline.parallel("exp_table", "i").compute_inline("exp_table");
+    e = error_of("isoftmax", softmax, table_then_inline);
+    EXPECT_NE(e.find("stage exp_table has parallel loop i; an inline stage has no loops to split"), std::string::npos) << e;
+    // Inline and as a table, the same bits (the default schedule picks one by size).
+    Schedule inlined;
+    inlined.compute_inline("exp_table");
+    EXPECT_EQ(error_of("isoftmax", softmax, inlined), "(no error)");
+}

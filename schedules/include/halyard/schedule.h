@@ -6,6 +6,7 @@
 //   order Y m_o n_o m_i n_i   loop order, outermost first
 //   parallel Y m_o            split loop m_o over the cluster's cores
 //   compute_at acc Y n_o      compute stage acc inside loop n_o of stage Y ("root": once)
+//   compute_at t inline       no buffer: every use of pure stage t evaluates its expression
 //   memory acc L1             where a stage's buffer lives: L2, L1 or reg (core-local)
 //   stage A L1 at Y m_o double_buffer    copy the tile of input A that loop m_o
 //                                        reads into L1 (DMA on the cluster)
@@ -52,6 +53,7 @@ public:
     Schedule &parallel(const std::string &stage, const std::string &loop);
     Schedule &compute_at(const std::string &stage, const std::string &consumer, const std::string &loop);
     Schedule &compute_root(const std::string &stage);
+    Schedule &compute_inline(const std::string &stage);  // compute_at STAGE inline
     Schedule &memory(const std::string &stage, MemLevel level);
     // consumer "root" (loop ignored): copy the whole input once. Staging the
     // output tensor computes its tiles in `level` and writes them back.

@@ -230,6 +230,62 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
 
 }  // namespace
 
+// A row-wise op over a single row (a decode step's [1, 1, d] RMSNorm): no
+// row loop has work for the cores, and left alone its statistics would be
+// read-modify-written in L2 once per element. Instead the statistics are
+// computed once, on the calling core, into L1 where every core reads them;
+// the row's elements are split over the cores; small inputs are copied into
+// L1 once (by DMA where the target has one). Returns the parallel loop, or
+// "" when the row is too short to split.
+std::string one_row_over_cores(Schedule &s, const Algorithm &algo, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    const std::string inner = loop_with_work_for_every_core(out, target, true);
+    if (inner.empty() || inner != out.pure_loops.back() || out.extents.at(inner) < target.cores()) return "";
+    for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
+        const Stage &st = algo.stages[i];
+        // Statistics: per-row stages, i.e. without the output's innermost loop.
+        if (std::find(st.pure_loops.begin(), st.pure_loops.end(), inner) != st.pure_loops.end()) return "";
+    }
+    s.parallel(out.name, inner);
+    for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
+        const Stage &st = algo.stages[i];
+        if (st.reduction_loops.empty()) continue;  // tables: schedule_tables
+        s.memory(st.name, MemLevel::L1);
+    }
+    int64_t at_root = 0;
+    for (const auto &in : algo.inputs) at_root += in.type.bytes();
+    if (at_root <= target.l1_data_budget() / 2) {
+        for (const auto &in : algo.inputs) s.stage_input(in.type.name, MemLevel::L1, "root", "", false);
+    }
+    return inner;
+}
+
+// Tables: an intermediate stage without a reduction whose loops are not the
+// output's (isoftmax's exp_table, indexed by x - xmax). When the output has at
+// least as many elements as the table has entries, it is computed once per
+// call, split over the cores, and kept in L1; otherwise each use evaluates it
+// (compute_at inline), which is cheaper than filling entries nobody reads.
+void schedule_tables(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    int64_t out_elems = 1;
+    for (const auto &l : out.pure_loops) out_elems *= out.extents.at(l);
+    for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
+        const Stage &st = algo.stages[i];
+        if (!st.reduction_loops.empty() || st.pure_loops.empty()) continue;
+        if (!par.empty() && std::find(st.pure_loops.begin(), st.pure_loops.end(), par) != st.pure_loops.end()) continue;
+        if (st.pure_loops == out.pure_loops) continue;  // an elementwise intermediate, not a table
+        int64_t entries = 1;
+        for (const auto &l : st.pure_loops) entries *= st.extents.at(l);
+        if (out_elems < entries) {
+            s.compute_inline(st.name);
+            continue;
+        }
+        const std::string &outer = st.pure_loops.front();
+        if (target.cores() > 1 && st.extents.at(outer) >= target.cores()) s.parallel(st.name, outer);
+        if (!target.is_host()) s.memory(st.name, MemLevel::L1);
+    }
+}
+
 Schedule default_schedule(const Algorithm &algo, const TargetDescription &target) {
     if (algo.op == "gemm" || algo.op == "matmul") {
         if (auto s = cluster_kernel_default(algo, target)) return *s;
@@ -265,7 +321,10 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             }
         }
         if (target.has_dma() && algo.stages.size() <= 4) stage_slices_in_l1(s, algo, par, target);
+    } else if (algo.stages.size() > 1 && algo.stages.size() <= 4 && !target.is_host()) {
+        par = one_row_over_cores(s, algo, target);
     }
+    schedule_tables(s, algo, par, target);
     return s;
 }
 

@@ -1,6 +1,7 @@
 // Concat along one axis (Deeploy's Concat; the KV-cache append). Each output
 // element reads the input whose range along `axis` holds it; indices are
-// clamped per input so bounds inference stays within each input.
+// clamped per input so bounds inference stays within each input, and the
+// clamp is marked likely so Halide splits the loop into per-input copies.
 #include "transformer_builders.h"
 
 namespace halyard {
@@ -41,7 +42,10 @@ Algorithm concat(const ConcatSpec &spec) {
         const int ext = spec.shapes[i][axis];
         offset -= ext;
         std::vector<Expr> coords = ax.coords;
-        coords[axis] = clamp(c - offset, 0, ext - 1);
+        // likely() on the clamped index: Halide partitions the loop over
+        // `axis` into the ranges where the clamp is a no-op, so each input's
+        // range becomes a plain copy loop without the select or the clamp.
+        coords[axis] = clamp(likely(c - offset), 0, ext - 1);
         std::vector<Expr> args(coords.rbegin(), coords.rend());
         Expr read = a.inputs[i].param(args);
         v = v.defined() ? select(c < offset + ext, read, v) : read;

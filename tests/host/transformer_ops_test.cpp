@@ -457,6 +457,18 @@ TEST(TransformerOps, ConcatBitExact) {
     RecordProperty("cases", cases);
 }
 
+// map_copy_loops: a Concat's per-input loop nests are contiguous copies and
+// become hy_copy calls (whole runs along the axis, all inner axes merged);
+// ConcatBitExact above checks the bits on awkward sizes and offsets.
+TEST(TransformerOps, ConcatCopiesWholeRuns) {
+    const TargetDescription host = TargetDescription::named("host");
+    GeneratedLibrary lib = run_generator("concat", {{"shapes", "3x5x7+3x2x7"}, {"axis", "1"}, {"type", "int16"}}, host,
+                                         nullptr, "concat_runs");
+    EXPECT_NE(lib.report.find("a contiguous copy loop nest became hy_copy(70 B)"), std::string::npos) << lib.report;
+    EXPECT_NE(lib.report.find("a contiguous copy loop nest became hy_copy(28 B)"), std::string::npos) << lib.report;
+    EXPECT_NE(lib.c_source.find("hy_copy((&"), std::string::npos) << lib.c_source;
+}
+
 TEST(TransformerOps, TransposeBitExact) {
     std::mt19937 rng(test_seed() + 11);
     int cases = 0;

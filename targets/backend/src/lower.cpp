@@ -8,6 +8,7 @@
 #include "passes/bind_buffer_arguments.h"
 #include "passes/halide_front_end.h"
 #include "passes/inject_dma_transfers.h"
+#include "passes/map_copy_loops.h"
 #include "passes/map_micro_kernels.h"
 #include "passes/map_npu_jobs.h"
 #include "passes/plan_memory_arenas.h"
@@ -162,7 +163,13 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     log << "  map_micro_kernels: " << (kernels.lines.empty() ? "none requested" : "") << "\n";
     for (const auto &l : kernels.lines) log << "    " << l << "\n";
 
-    // 9. Print C99 (parallel loops become hl_fork tasks on the cluster).
+    // 9. Copies: contiguous copy loop nests become one word-wise copy call.
+    CopyReport copies;
+    s = map_copy_loops(s, &copies);
+    log << "  map_copy_loops: " << (copies.lines.empty() ? "none" : "") << "\n";
+    for (const auto &l : copies.lines) log << "    " << l << "\n";
+
+    // 10. Print C99 (parallel loops become hl_fork tasks on the cluster).
     std::set<std::string> headers = kernels.headers;
     headers.insert(npu.headers.begin(), npu.headers.end());
     PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, headers, options);

@@ -54,6 +54,34 @@ static inline uint8_t hy_abs_i8(int8_t a) { return (uint8_t)(a < 0 ? -(int32_t)a
 static inline uint16_t hy_abs_i16(int16_t a) { return (uint16_t)(a < 0 ? -(int32_t)a : a); }
 static inline uint32_t hy_abs_i32(int32_t a) { return a < 0 ? 0u - (uint32_t)a : (uint32_t)a; }
 static inline uint64_t hy_abs_i64(int64_t a) { return a < 0 ? 0u - (uint64_t)a : (uint64_t)a; }
+
+/* A contiguous copy loop nest (map_copy_loops): n bytes between distinct
+ * buffers, four words per step when both ends are word-aligned. */
+#if defined(__GNUC__)
+typedef uint32_t __attribute__((may_alias)) hy_word_t;
+#endif
+static inline int32_t hy_copy(void *dst, const void *src, int32_t n) {
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+#if defined(__GNUC__)
+    if (((uint32_t)(uintptr_t)d & 3u) == 0 && ((uint32_t)(uintptr_t)s & 3u) == 0) {
+        hy_word_t *dw = (hy_word_t *)d;
+        const hy_word_t *sw = (const hy_word_t *)s;
+        for (; n >= 16; n -= 16, dw += 4, sw += 4) {
+            const uint32_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3];
+            dw[0] = w0;
+            dw[1] = w1;
+            dw[2] = w2;
+            dw[3] = w3;
+        }
+        for (; n >= 4; n -= 4) *dw++ = *sw++;
+        d = (uint8_t *)dw;
+        s = (const uint8_t *)sw;
+    }
+#endif
+    for (; n > 0; n--) *d++ = *s++;
+    return 0;
+}
 )";
 
 class C99Printer : public IRVisitor {
@@ -309,6 +337,9 @@ private:
             std::string args;
             for (size_t i = 0; i < a.size(); i++) args += (i ? ", " : "") + arg((int)i);
             result_ = op->name + "(" + args + ")";
+        } else if (op->call_type == Call::Extern && op->name == "hy_copy") {
+            // A contiguous copy loop nest (map_copy_loops), every target.
+            result_ = "hy_copy(" + arg(0) + ", " + arg(1) + ", " + arg(2) + ")";
         } else if (op->is_intrinsic(Call::div_round_to_zero)) {
             result_ = "((" + ctype(op->type) + ")(" + arg(0) + " / " + arg(1) + "))";
         } else if (op->is_intrinsic(Call::mod_round_to_zero)) {

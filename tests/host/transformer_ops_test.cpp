@@ -1412,3 +1412,18 @@ TEST(TransformerOps, KvCacheUpdateBitExact) {
     }
     RecordProperty("cases", cases);
 }
+
+// The C printer uses p.clip / p.min / p.max (halyard_xpulp.h) for int32
+// clamps only where the C is built for the cluster's XpulpV2 cores; the
+// cluster tests (FamilyOnCluster, NetworkOnCluster) check those bits.
+TEST(TransformerOps, RequantClampIsOneXpulpClipOnTheCluster) {
+    const std::map<std::string, std::string> p = {{"shape", "5x7"}, {"log2d", "3"}};
+    GeneratedLibrary cluster = run_generator("requant_shift", p, TargetDescription::named("cluster"), nullptr, "rq_c");
+    EXPECT_NE(cluster.c_source.find("HL_CLIP("), std::string::npos) << cluster.c_source;
+    EXPECT_NE(cluster.c_source.find("#include \"halyard_xpulp.h\""), std::string::npos);
+    for (const char *t : {"host", "rv32"}) {
+        GeneratedLibrary plain = run_generator("requant_shift", p, TargetDescription::named(t), nullptr, "rq_p");
+        EXPECT_EQ(plain.c_source.find("HL_CLIP("), std::string::npos) << t;
+        EXPECT_NE(plain.c_source.find("hy_max_i32(hy_min_i32("), std::string::npos) << t;
+    }
+}

@@ -87,9 +87,10 @@ static inline int32_t hy_copy(void *dst, const void *src, int32_t n) {
 class C99Printer : public IRVisitor {
 public:
     C99Printer(const ArenaPlan &arenas, const std::map<std::string, Type> &pointer_types,
-               const std::set<std::string> &const_buffers, const std::string &function, bool cluster_runtime)
+               const std::set<std::string> &const_buffers, const std::string &function, bool cluster_runtime,
+               bool xpulp)
         : arenas_(arenas), pointer_types_(pointer_types), const_buffers_(const_buffers), function_(function),
-          cluster_runtime_(cluster_runtime) {}
+          cluster_runtime_(cluster_runtime), xpulp_(xpulp) {}
 
     std::ostringstream out;
     std::ostringstream functions;  // outlined parallel tasks, printed before the entry point
@@ -152,6 +153,7 @@ private:
     std::set<std::string> const_buffers_;
     std::string function_;
     bool cluster_runtime_;
+    bool xpulp_;  // XpulpV2 min/max/clip instructions (halyard_xpulp.h) for 32-bit min, max and clamps
     std::map<std::string, std::string> ids_;
     std::set<std::string> used_;
     std::string result_;
@@ -246,10 +248,42 @@ private:
         }
         result_ = "hy_mod_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
     }
+    // A clamp of an int32 to a range p.clip / p.clipu computes in one
+    // instruction: [-2^(b-1), 2^(b-1) - 1] (HL_CLIP(x, b)) or
+    // [0, 2^(b-1) - 1] (HL_CLIPU(x, b)), b in 1..31. "" if it is not one.
+    std::string xpulp_clip(const Expr &x, const Expr &lo_e, const Expr &hi_e) {
+        const IntImm *lo = lo_e.as<IntImm>(), *hi = hi_e.as<IntImm>();
+        if (!lo || !hi) return "";
+        for (int b = 1; b <= 31; b++) {
+            const int64_t top = (int64_t(1) << (b - 1)) - 1;
+            if (hi->value != top) continue;
+            if (lo->value == -top - 1) return "HL_CLIP(" + expr(x) + ", " + std::to_string(b) + ")";
+            if (lo->value == 0 && b > 1) return "HL_CLIPU(" + expr(x) + ", " + std::to_string(b) + ")";
+        }
+        return "";
+    }
     void visit(const Min *op) override {
+        if (xpulp_ && (op->type == Int(32) || op->type == UInt(32))) {
+            const Max *inner = op->a.as<Max>();
+            if (op->type == Int(32) && inner) {  // min(max(x, lo), hi)
+                result_ = xpulp_clip(inner->a, inner->b, op->b);
+                if (!result_.empty()) return;
+            }
+            result_ = std::string(op->type.is_int() ? "hl_min(" : "hl_minu(") + expr(op->a) + ", " + expr(op->b) + ")";
+            return;
+        }
         result_ = "hy_min_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
     }
     void visit(const Max *op) override {
+        if (xpulp_ && (op->type == Int(32) || op->type == UInt(32))) {
+            const Min *inner = op->a.as<Min>();
+            if (op->type == Int(32) && inner) {  // max(min(x, hi), lo): Halide's clamp
+                result_ = xpulp_clip(inner->a, op->b, inner->b);
+                if (!result_.empty()) return;
+            }
+            result_ = std::string(op->type.is_int() ? "hl_max(" : "hl_maxu(") + expr(op->a) + ", " + expr(op->b) + ")";
+            return;
+        }
         result_ = "hy_max_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
     }
     void compare(const Expr &a, const char *cmp, const Expr &b) {
@@ -583,7 +617,9 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
         if (a.is_input()) const_buffers.insert(a.name);
     }
     const bool cluster_runtime = target.has_cluster_runtime();
-    C99Printer p(arenas, pointer_types, const_buffers, name, cluster_runtime);
+    // Only where the generated C is built for the cluster's cores.
+    const bool xpulp = cluster_runtime && target.has_extension("xpulpv2");
+    C99Printer p(arenas, pointer_types, const_buffers, name, cluster_runtime, xpulp);
 
     // Reserve the argument names first so they print as themselves.
     std::ostringstream proto;
@@ -607,6 +643,7 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
         // Fork/join, DMA and the L1/L2 sections come from the cluster runtime.
         src << "#include \"halyard_rt.h\"\n\n#define HALYARD_L1_DATA HL_L1_BSS\n#define HALYARD_L2_DATA HL_L2_BSS\n";
     }
+    if (xpulp) src << "#include \"halyard_xpulp.h\"\n";  // p.min, p.max, p.clip
     for (const auto &h : kernel_headers) src << "#include \"" << h << "\"\n";  // of the micro-kernels called
     src << "\n" << kHelpers << "\n";
     // Arenas: unions give 8-byte alignment in plain C99. HALYARD_L1_DATA /

@@ -8,6 +8,7 @@
 #include "passes/bind_buffer_arguments.h"
 #include "passes/halide_front_end.h"
 #include "passes/inject_dma_transfers.h"
+#include "passes/hoist_invariant_loads.h"
 #include "passes/map_copy_loops.h"
 #include "passes/map_micro_kernels.h"
 #include "passes/map_npu_jobs.h"
@@ -169,7 +170,12 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     log << "  map_copy_loops: " << (copies.lines.empty() ? "none" : "") << "\n";
     for (const auto &l : copies.lines) log << "    " << l << "\n";
 
-    // 10. Print C99 (parallel loops become hl_fork tasks on the cluster).
+    // 10. Loads that do not change inside a loop: read once before it.
+    int hoisted = 0;
+    s = hoist_invariant_loads(s, &hoisted);
+    log << "  hoist_invariant_loads: " << hoisted << " load(s) read once before their loop\n";
+
+    // 11. Print C99 (parallel loops become hl_fork tasks on the cluster).
     std::set<std::string> headers = kernels.headers;
     headers.insert(npu.headers.begin(), npu.headers.end());
     PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, headers, options);

@@ -1,0 +1,75 @@
+// Backend passes on hand-built Halide IR: what they must and must not touch.
+// (Every generated kernel also runs bit-exact against the references in the
+// op tests, host and cluster.)
+#include <gtest/gtest.h>
+
+#include "passes/hoist_invariant_loads.h"
+#include "passes/map_copy_loops.h"
+
+namespace {
+
+using namespace Halide;
+using namespace Halide::Internal;
+using halyard::hoist_invariant_loads;
+using halyard::map_copy_loops;
+
+Expr load(const std::string &buf, Expr index, Type t = Int(32)) {
+    return Load::make(t, buf, std::move(index), Buffer<>(), Parameter(), const_true(), ModulusRemainder());
+}
+Stmt store(const std::string &buf, Expr value, Expr index) {
+    return Store::make(buf, std::move(value), std::move(index), Parameter(), const_true(), ModulusRemainder());
+}
+Stmt loop(const std::string &v, Expr extent, Stmt body) {
+    return For::make(v, 0, std::move(extent), ForType::Serial, DeviceAPI::None, std::move(body));
+}
+const Expr x = Variable::make(Int(32), "x");
+
+int hoisted(const Stmt &s) {
+    int n = 0;
+    hoist_invariant_loads(s, &n);
+    return n;
+}
+
+TEST(BackendPasses, InvariantLoadsLeaveLoopsThatRunAndDoNotWriteThem) {
+    // out[x] = mul[0] * in[x] + add[0]: mul and add are read once.
+    Stmt requant = loop("x", 16, store("out", load("mul", 0) * load("in", x) + load("add", 0), x));
+    EXPECT_EQ(hoisted(requant), 2);
+    // A loop that may not run keeps its loads (they may be out of bounds then).
+    EXPECT_EQ(hoisted(loop("x", Variable::make(Int(32), "n"), store("out", load("mul", 0), x))), 0);
+    // The loop writes the buffer: acc[0] = acc[0] + in[x] stays.
+    EXPECT_EQ(hoisted(loop("x", 16, store("acc", load("acc", 0) + load("in", x), 0))), 0);
+    // Only on some iterations: under a select.
+    EXPECT_EQ(hoisted(loop("x", 16, store("out", select(x < 3, load("mul", 0), 1), x))), 0);
+    // A call (a DMA, a kernel) in the loop could write anything.
+    Stmt call = Evaluate::make(Call::make(Int(32), "hl_dma_wait", {0}, Call::Extern));
+    EXPECT_EQ(hoisted(loop("x", 16, Block::make(call, store("out", load("mul", 0), x)))), 0);
+}
+
+int copies(const Stmt &s) {
+    halyard::CopyReport r;
+    map_copy_loops(s, &r);
+    return (int)r.lines.size();
+}
+
+TEST(BackendPasses, CopyLoopsOnlyForContiguousCopies) {
+    const Expr y = Variable::make(Int(32), "y");
+    // dst[y * 8 + x] = src[y * 8 + x] over 8 x 4: one 32-element copy.
+    Stmt dense = loop("y", 4, loop("x", 8, store("dst", load("src", y * 8 + x, Int(8)), y * 8 + x)));
+    EXPECT_EQ(copies(dense), 1);
+    halyard::CopyReport r;
+    map_copy_loops(dense, &r);
+    EXPECT_NE(r.lines[0].find("hy_copy(32 B)"), std::string::npos) << r.lines[0];
+    // Rows 8 apart in dst but 10 apart in src: one copy per row.
+    Stmt rows = loop("y", 4, loop("x", 8, store("dst", load("src", y * 10 + x, Int(8)), y * 8 + x)));
+    halyard::CopyReport per_row;
+    Stmt out = map_copy_loops(rows, &per_row);
+    ASSERT_EQ(per_row.lines.size(), 1u);
+    EXPECT_NE(per_row.lines[0].find("hy_copy(8 B)"), std::string::npos) << per_row.lines[0];
+    EXPECT_NE(out.as<For>(), nullptr);  // the row loop stays
+    // A transpose, a conversion and an in-place shift are not copies.
+    EXPECT_EQ(copies(loop("x", 8, store("dst", load("src", x * 4, Int(8)), x))), 0);
+    EXPECT_EQ(copies(loop("x", 8, store("dst", cast(Int(16), load("src", x, Int(8))), x))), 0);
+    EXPECT_EQ(copies(loop("x", 8, store("buf", load("buf", x + 1, Int(8)), x))), 0);
+}
+
+}  // namespace

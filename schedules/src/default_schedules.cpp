@@ -1,5 +1,6 @@
 // One default schedule per (op, target), chosen from the algorithm's shapes.
 #include <algorithm>
+#include <optional>
 
 #include "halyard/dsl/internal_error.h"
 #include "halyard/micro_kernels.h"
@@ -41,16 +42,27 @@ std::string loop_with_work_for_every_core(const Stage &out, const TargetDescript
 // the output back. An input of the output's rank and extent along `par` is
 // sliced; a small one (per-channel parameters, a broadcast scalar) is copied
 // once at root; any other stays in L2. Only where `par` is the outermost loop
-// with work, for each tensor whose slice saves more L2 latency than one
-// transfer's set-up (cost.dma_setup_cycles) costs, and where every core's
-// slices fit the L1 data budget; when the arenas still
-// overflow, the network compiler falls back to a schedule without staging.
-void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
+// with work (so a slice is a dense block), for each tensor whose slice saves
+// more L2 latency than one transfer's set-up (cost.dma_setup_cycles) costs.
+// When every core's slices do not fit half the L1 data budget (a prefill's
+// [1, 16 heads, 64, 64] scores: 8 KB per head and core), the loop inside
+// `par` is tiled and its chunks are staged instead: `chunk_loop` of the output
+// split by `chunk`, slices staged at `at` (its outer part). When the arenas
+// still overflow, the network compiler falls back to a schedule without staging.
+struct L1Slices {
+    std::string at;          // loop of the output stage the slices are staged at
+    std::string chunk_loop;  // "" or the loop inside `par` tiled by `chunk`
+    int chunk = 0;
+    bool out_staged = false;
+    std::vector<std::string> sliced, whole;
+};
+
+std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string &par, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
     const auto &loops = out.pure_loops;
     const size_t rank = algo.output.shape.size();
     const auto at = std::find(loops.begin(), loops.end(), par);
-    if (at == loops.end() || loops.size() != rank) return;
+    if (at == loops.end() || loops.size() != rank) return std::nullopt;
     const size_t dim = size_t(at - loops.begin());  // pure loops are in shape order, outermost first
     // Only when `par` is the outermost loop with work (the loops outside it
     // have extent 1): then an iteration's slice is the dense block of the
@@ -58,18 +70,23 @@ void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &p
     int64_t slice_elems = 1;
     for (size_t i = 0; i < loops.size(); i++) {
         const int64_t e = out.extents.at(loops[i]);
-        if (i < dim && e != 1) return;
+        if (i < dim && e != 1) return std::nullopt;
         if (i > dim) slice_elems *= e;
     }
+    const bool reduction = algo.find_stage("acc") != nullptr;
     const int64_t iters = out.extents.at(par);
     const int64_t l2_latency = target.has("l2.latency") ? target.get_int("l2.latency") : 0;
     const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
     // A tensor goes through L1 when the L2 latency of its elements outweighs
     // one transfer's set-up.
     auto worth_it = [&](int64_t elems) { return elems * l2_latency > dma_setup; };
-    const bool out_staged = worth_it(slice_elems);
-    int64_t per_iteration = out_staged ? slice_elems * elem_bytes(algo.output.type) : 0, at_root = 0;
-    std::vector<std::string> sliced, whole;
+    L1Slices plan;
+    plan.at = par;
+    plan.out_staged = worth_it(slice_elems);
+    // Bytes per iteration of `par`: those that shrink with a chunk of the
+    // next loop (the output's slice, an elementwise input's, a MatMul's A
+    // rows) and those that do not (a MatMul's B: every row reads all of it).
+    int64_t chunked = plan.out_staged ? slice_elems * elem_bytes(algo.output.type) : 0, fixed = 0, at_root = 0;
     for (const auto &in : algo.inputs) {
         const auto &shape = in.type.shape;
         if (shape.size() == rank && shape[dim] == algo.output.shape[dim]) {
@@ -77,20 +94,50 @@ void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const std::string &p
             // (a head's query row is read again and again); elsewhere (a
             // Concat) an input's slice may be read once.
             const int64_t in_slice = num_elements(shape) / iters;
-            if (!worth_it(algo.find_stage("acc") ? std::max(in_slice, slice_elems) : in_slice)) continue;
-            sliced.push_back(in.type.name);
-            per_iteration += in.type.bytes() / iters;
+            if (!worth_it(reduction ? std::max(in_slice, slice_elems) : in_slice)) continue;
+            plan.sliced.push_back(in.type.name);
+            const bool shrinks = reduction ? in.type.name == "A"
+                                           : dim + 1 < rank && shape[dim + 1] == algo.output.shape[dim + 1];
+            (shrinks ? chunked : fixed) += in.type.bytes() / iters;
         } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape))) {
-            whole.push_back(in.type.name);
+            plan.whole.push_back(in.type.name);
             at_root += in.type.bytes();
         }
     }
-    if (sliced.empty() && !out_staged) return;
+    if (plan.sliced.empty() && !plan.out_staged) return std::nullopt;
     // One slot per core (the loop runs on every core at once).
-    if (per_iteration * target.cores() + at_root > target.l1_data_budget() / 2) return;
-    for (const auto &n : sliced) s.stage_input(n, MemLevel::L1, out.name, par, false);
-    for (const auto &n : whole) s.stage_input(n, MemLevel::L1, "root", "", false);
-    if (out_staged) s.stage_input(algo.output.name, MemLevel::L1, out.name, par, false);
+    const int64_t budget = target.l1_data_budget() / 2;
+    auto fits = [&](int64_t chunked_bytes) { return (chunked_bytes + fixed) * target.cores() + at_root <= budget; };
+    if (fits(chunked)) return plan;
+    // Chunks of the next loop: the largest divisor of its extent that fits
+    // (a tail chunk would be shifted inwards and recomputed). A row-wise op
+    // reduces along its innermost loop, so that one is never chunked.
+    if (dim + 1 >= rank || (algo.stages.size() > 1 && !reduction && dim + 2 >= rank)) return std::nullopt;
+    const std::string next = loops[dim + 1];
+    // Row statistics are computed per chunk: each stage inside `par` must
+    // have the chunked loop too (a norm over the last two axes has not).
+    for (size_t i = 0; !reduction && i + 1 < algo.stages.size(); i++) {
+        const auto &l = algo.stages[i].pure_loops;
+        if (std::count(l.begin(), l.end(), par) && !std::count(l.begin(), l.end(), next)) return std::nullopt;
+    }
+    const int extent = out.extents.at(next);
+    for (int f = extent / 2; f >= 1; f--) {
+        if (extent % f != 0 || !fits(chunked / extent * f)) continue;
+        if (plan.out_staged && !worth_it(slice_elems / extent * f)) return std::nullopt;
+        plan.chunk_loop = next;
+        plan.chunk = f;
+        plan.at = next + "_o";
+        return plan;
+    }
+    return std::nullopt;
+}
+
+// The directives of a plan (the chunk's tile first: the staging names its loop).
+void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const L1Slices &plan) {
+    const std::string &out = algo.output_stage().name;
+    for (const auto &n : plan.sliced) s.stage_input(n, MemLevel::L1, out, plan.at, false);
+    for (const auto &n : plan.whole) s.stage_input(n, MemLevel::L1, "root", "", false);
+    if (plan.out_staged) s.stage_input(algo.output.name, MemLevel::L1, out, plan.at, false);
 }
 
 // Row statistics of up to this many values per iteration are kept in
@@ -127,7 +174,12 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
         // A batched MatMul split over heads (attention's scores and context):
         // each head's operands and outputs through L1. Batch loops only: there
         // an input's slice is the same head of it (a GEMM's B is not sliced by m).
-        if (target.has_dma() && par != "m" && par != "n") stage_slices_in_l1(s, algo, par, target);
+        if (target.has_dma() && par != "m" && par != "n") {
+            if (auto plan = plan_l1_slices(algo, par, target)) {
+                if (!plan->chunk_loop.empty()) s.tile("Y", plan->chunk_loop, plan->chunk);
+                stage_slices_in_l1(s, algo, *plan);
+            }
+        }
     } else if (target.cores() > 1 && n_extent >= 4 * target.cores()) {
         // A GEMV (one row): the 4-column tiles over the cores.
         s.parallel("Y", "n_o");
@@ -303,24 +355,30 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     if (!par.empty() && algo.stages.size() > 4 && out.extents.at(par) < target.cores()) par.clear();
     if (!par.empty()) {
         s.parallel(out.name, par);
+        std::optional<L1Slices> slices;
+        if (target.has_dma() && algo.stages.size() <= 4) slices = plan_l1_slices(algo, par, target);
+        if (slices && !slices->chunk_loop.empty()) s.tile(out.name, slices->chunk_loop, slices->chunk);
         // Row-wise ops (softmax, norms): each core computes the row statistics
-        // (max, sums) of its own rows, inside its share of the loop.
+        // (max, sums) of its own rows, inside its share of the loop (inside
+        // each chunk of rows when the rows are staged in chunks).
+        const bool chunked = slices && !slices->chunk_loop.empty();
+        const std::string &split = chunked ? slices->chunk_loop : par;
         for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
             const Stage &st = algo.stages[i];
             const auto &loops = st.pure_loops;
-            const auto at = std::find(loops.begin(), loops.end(), par);
+            const auto at = std::find(loops.begin(), loops.end(), split);
             if (at == loops.end()) continue;
-            s.compute_at(st.name, out.name, par);
+            s.compute_at(st.name, out.name, chunked ? slices->at : par);
             // Its values for one iteration (a row's max, sum): in registers
             // when a few, else in L1; left alone they would be placed in L2
             // and every step of the reduction would load and store them there.
             if (!target.is_host()) {
-                int64_t elems = 1;
+                int64_t elems = chunked ? slices->chunk : 1;
                 for (auto l = at + 1; l != loops.end(); ++l) elems *= st.extents.at(*l);
                 s.memory(st.name, elems <= kStatsInRegisters ? MemLevel::Reg : MemLevel::L1);
             }
         }
-        if (target.has_dma() && algo.stages.size() <= 4) stage_slices_in_l1(s, algo, par, target);
+        if (slices) stage_slices_in_l1(s, algo, *slices);
     } else if (algo.stages.size() > 1 && algo.stages.size() <= 4 && !target.is_host()) {
         par = one_row_over_cores(s, algo, target);
     }

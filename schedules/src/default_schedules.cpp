@@ -57,7 +57,8 @@ struct L1Slices {
     std::vector<std::string> sliced, whole;
 };
 
-std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string &par, const TargetDescription &target) {
+std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string &par, const TargetDescription &target,
+                                       int chunk_multiple = 1) {
     const Stage &out = algo.output_stage();
     const auto &loops = out.pure_loops;
     const size_t rank = algo.output.shape.size();
@@ -122,7 +123,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     }
     const int extent = out.extents.at(next);
     for (int f = extent / 2; f >= 1; f--) {
-        if (extent % f != 0 || !fits(chunked / extent * f)) continue;
+        if (extent % f != 0 || f % chunk_multiple != 0 || !fits(chunked / extent * f)) continue;
         if (plan.out_staged && !worth_it(slice_elems / extent * f)) return std::nullopt;
         plan.chunk_loop = next;
         plan.chunk = f;
@@ -223,8 +224,50 @@ void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
     }
 }
 
+// A batched int8 MatMul with k-contiguous operands (attention's scores, Q x
+// K^T per head): the 4x2 kernel per head, heads over the cores, each head's
+// Q rows, K and scores through L1 (in chunks of rows, a multiple of the
+// kernel's 4, when a head's do not fit).
+std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    const size_t rank = out.pure_loops.size();
+    if (algo.inputs[0].type.shape.size() != rank || algo.inputs[1].type.shape.size() != rank) return std::nullopt;
+    const MicroKernel &mk = kernel_entry("gemm_int8_sdotp_4x2");
+    const int M = out.extents.at("m"), N = out.extents.at("n");
+    const int64_t K = algo.find_stage("acc")->extents.at("k");
+    if (M < mk.rows || N < mk.cols || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
+    const std::string par = loop_with_work_for_every_core(out, target);
+    if (par.empty() || par == "m" || par == "n") return std::nullopt;
+    std::vector<std::string> batch(out.pure_loops.begin(), out.pure_loops.end() - 2);
+    std::optional<L1Slices> slices;
+    if (target.has_dma()) slices = plan_l1_slices(algo, par, target, mk.rows);
+    Schedule s;
+    std::vector<std::string> order = batch;
+    if (slices && slices->chunk_loop == "m") {
+        s.tile("Y", "m", slices->chunk).tile("Y", "m_i", mk.rows).tile("Y", "n", mk.cols);
+        order.insert(order.end(), {"m_o", "m_i_o", "n_o", "m_i_i", "n_i"});
+    } else {
+        if (slices && !slices->chunk_loop.empty()) slices.reset();  // chunks of heads: stage whole heads or none
+        s.tile("Y", "m", mk.rows).tile("Y", "n", mk.cols);
+        order.insert(order.end(), {"m_o", "n_o", "m_i", "n_i"});
+    }
+    s.order("Y", order);
+    // The tile's epilogue unrolled: each accumulator is then a named value the
+    // C compiler keeps in a register (an indexed acc[] lives on the stack).
+    s.unroll("Y", order[order.size() - 2]).unroll("Y", order.back());
+    kernel_tile(s, "n_o", batch);
+    if (target.cores() > 1) s.parallel("Y", par);
+    if (slices) stage_slices_in_l1(s, algo, *slices);
+    else stage_epilogue_inputs(s, algo);
+    return s;
+}
+
 std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
+    if (target.has_extension("xpulpv2") && algo.operands_k_contiguous && out.pure_loops.size() > 2 &&
+        algo.inputs[0].type.type == ElemType::Int8 && algo.inputs[1].type.type == ElemType::Int8) {
+        return batched_kernel_default(algo, target);
+    }
     if (!target.has_extension("xpulpv2") || !algo.operands_k_contiguous ||
         out.pure_loops.size() != 2 || algo.inputs[0].type.type != ElemType::Int8 ||
         algo.inputs[1].type.type != ElemType::Int8) {
@@ -247,7 +290,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         if (N % block != 0 && N % 4 == 0) {
             while (N % block != 0) block -= 4;
         }
-        s.tile("Y", "n", block).tile("Y", "n_i", 4);
+        s.tile("Y", "n", block).tile("Y", "n_i", 4).unroll("Y", "n_i_i");
         s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
         const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
         HL_INTERNAL_ASSERT(gemv.rows == 1 && gemv.cols == 4, "the GEMV default assumes the 1x4 kernel's tile");
@@ -262,6 +305,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     if (M < 4 || N < 8 || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
     if ((M + 3) / 4 >= target.cores()) {
         s.tile("Y", "m", 4).tile("Y", "n", 2).order("Y", {"m_o", "n_o", "m_i", "n_i"});
+        s.unroll("Y", "m_i").unroll("Y", "n_i");  // accumulators in registers (see batched_kernel_default)
         kernel_tile(s, "n_o", {});
         if (target.cores() > 1) s.parallel("Y", "m_o");
         if (int64_t(N) * K <= l1_budget) s.stage_input("B", MemLevel::L1, "root", "", false);
@@ -271,6 +315,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     } else {
         s.tile("Y", "n", 8).tile("Y", "n_i", 2).tile("Y", "m", 4);
         s.order("Y", {"n_o", "m_o", "n_i_o", "m_i", "n_i_i"});
+        s.unroll("Y", "m_i").unroll("Y", "n_i_i");
         kernel_tile(s, "n_i_o", {});
         if (target.cores() > 1) s.parallel("Y", "n_o");
         if (int64_t(M) * K <= l1_budget) s.stage_input("A", MemLevel::L1, "root", "", false);

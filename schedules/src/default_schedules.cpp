@@ -53,6 +53,7 @@ struct L1Slices {
     std::string at;          // loop of the output stage the slices are staged at
     std::string chunk_loop;  // "" or the loop inside `par` tiled by `chunk`
     int chunk = 0;
+    bool double_buffer = false;  // the sliced inputs, chunk by chunk
     bool out_staged = false;
     std::vector<std::string> sliced, whole;
 };
@@ -122,13 +123,18 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
         if (std::count(l.begin(), l.end(), par) && !std::count(l.begin(), l.end(), next)) return std::nullopt;
     }
     const int extent = out.extents.at(next);
-    for (int f = extent / 2; f >= 1; f--) {
-        if (extent % f != 0 || f % chunk_multiple != 0 || !fits(chunked / extent * f)) continue;
-        if (plan.out_staged && !worth_it(slice_elems / extent * f)) return std::nullopt;
-        plan.chunk_loop = next;
-        plan.chunk = f;
-        plan.at = next + "_o";
-        return plan;
+    // Double-buffered when two chunks fit: the next chunk's inputs arrive
+    // while the cores compute this one.
+    for (const bool twice : {true, false}) {
+        for (int f = extent / 2; f >= 1; f--) {
+            if (extent % f != 0 || f % chunk_multiple != 0 || !fits(chunked / extent * f * (twice ? 2 : 1))) continue;
+            if (plan.out_staged && !worth_it(slice_elems / extent * f)) return std::nullopt;
+            plan.chunk_loop = next;
+            plan.chunk = f;
+            plan.at = next + "_o";
+            plan.double_buffer = twice;
+            return plan;
+        }
     }
     return std::nullopt;
 }
@@ -136,10 +142,13 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
 // The directives of a plan (the chunk's tile first: the staging names its loop).
 void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const L1Slices &plan) {
     const std::string &out = algo.output_stage().name;
-    for (const auto &n : plan.sliced) s.stage_input(n, MemLevel::L1, out, plan.at, false);
+    for (const auto &n : plan.sliced) s.stage_input(n, MemLevel::L1, out, plan.at, plan.double_buffer);
     for (const auto &n : plan.whole) s.stage_input(n, MemLevel::L1, "root", "", false);
     if (plan.out_staged) s.stage_input(algo.output.name, MemLevel::L1, out, plan.at, false);
 }
+
+// Elements per iteration of an elementwise op's innermost loop on the cluster.
+constexpr int kElementwiseUnroll = 4;
 
 // Row statistics of up to this many values per iteration are kept in
 // registers (a core-local array the C compiler can keep in registers; more
@@ -424,6 +433,13 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             }
         }
         if (slices) stage_slices_in_l1(s, algo, *slices);
+        // Elementwise ops: the innermost loop unrolled by kElementwiseUnroll,
+        // so the loop's increments and taken branch are paid once per group.
+        const std::string &inner = out.pure_loops.back();
+        if (!target.is_host() && inner != par && out.extents.at(inner) % kElementwiseUnroll == 0 &&
+            out.extents.at(inner) >= 2 * kElementwiseUnroll) {
+            s.tile(out.name, inner, kElementwiseUnroll).unroll(out.name, inner + "_i");
+        }
     } else if (algo.stages.size() > 1 && algo.stages.size() <= 4 && !target.is_host()) {
         par = one_row_over_cores(s, algo, target);
     }

@@ -19,14 +19,18 @@ namespace {
 // ops; row-wise ops reduce along it).
 std::string loop_with_work_for_every_core(const Stage &out, const TargetDescription &target,
                                           bool innermost_ok = false) {
-    if (target.cores() < 2) return "";
+    // One core with a DMA still walks the loop that would be split, so that
+    // its slices go through L1 (a fair 1-core baseline); without DMA there
+    // is nothing to gain from it.
+    if (target.cores() < 2 && !target.has_dma()) return "";
+    const int want = std::max(target.cores(), 2);
     const size_t n = out.pure_loops.size();
     std::string longest;
     int longest_extent = 1;
     for (size_t i = 0; i < n; i++) {
         if (i + 1 == n && n > 1 && !innermost_ok) break;
         const int e = out.extents.at(out.pure_loops[i]);
-        if (e >= target.cores()) return out.pure_loops[i];
+        if (e >= want) return out.pure_loops[i];
         if (e > longest_extent) {
             longest = out.pure_loops[i];
             longest_extent = e;

@@ -13,7 +13,7 @@ namespace halyard_bench {
 Ceilings ceilings_of(const halyard::TargetDescription &t) {
     Ceilings c;
     c.cores = t.cores();
-    c.macs_per_cycle = double(t.cores()) * double(t.get_int("core.macs_per_cycle"));
+    c.macs_per_cycle = double(t.cores()) * double(t.core_macs_per_cycle());
     c.dma_bytes_per_cycle = double(t.dma_beat_bytes());
     return c;
 }

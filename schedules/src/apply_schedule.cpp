@@ -383,9 +383,9 @@ private:
     // in the same TCDM bank, so cores walking them in step collide; pad each
     // staged row by one bank word (the DMA writes the strided layout).
     void pad_rows_across_banks(Halide::Func copy, const InputTensor &in, MemLevel level) {
-        if (level != MemLevel::L1 || !target_.has("l1.banks") || in.type.rank() < 2) return;
+        if (level != MemLevel::L1 || target_.l1_banks() == 0 || in.type.rank() < 2) return;
         const int64_t word = target_.l1_bank_bytes();
-        const int64_t bank_span = target_.get_int("l1.banks") * word;
+        const int64_t bank_span = target_.l1_banks() * word;
         const int64_t row_elems = in.type.shape.back();
         const int elem = elem_bytes(in.type.type);
         if ((row_elems * elem) % bank_span != 0 || word % elem != 0) return;

@@ -81,7 +81,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     }
     const bool reduction = algo.find_stage("acc") != nullptr;
     const int64_t iters = out.extents.at(par);
-    const int64_t l2_latency = target.has("l2.latency") ? target.get_int("l2.latency") : 0;
+    const int64_t l2_latency = target.l2_latency_cycles();
     const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
     // A tensor goes through L1 when the L2 latency of its elements outweighs
     // one transfer's set-up.
@@ -105,6 +105,11 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             const bool shrinks = reduction ? in.type.name == "A"
                                            : dim + 1 < rank && shape[dim + 1] == algo.output.shape[dim + 1];
             (shrinks ? chunked : fixed) += in.type.bytes() / iters;
+        } else if (algo.op == "transpose" && shape.size() == rank && worth_it(num_elements(shape) / iters)) {
+            // A transpose reads one iteration's slice along the permuted axis:
+            // a strided block (one 2-D DMA when the innermost axis is kept).
+            plan.sliced.push_back(in.type.name);
+            fixed += in.type.bytes() / iters;
         } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape))) {
             plan.whole.push_back(in.type.name);
             at_root += in.type.bytes();
@@ -440,7 +445,8 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         // Elementwise ops: the innermost loop unrolled by kElementwiseUnroll,
         // so the loop's increments and taken branch are paid once per group.
         const std::string &inner = out.pure_loops.back();
-        if (!target.is_host() && inner != par && out.extents.at(inner) % kElementwiseUnroll == 0 &&
+        if (!target.is_host() && inner != par && !(chunked && slices->chunk_loop == inner) &&
+            out.extents.at(inner) % kElementwiseUnroll == 0 &&
             out.extents.at(inner) >= 2 * kElementwiseUnroll) {
             s.tile(out.name, inner, kElementwiseUnroll).unroll(out.name, inner + "_i");
         }

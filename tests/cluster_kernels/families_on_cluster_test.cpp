@@ -77,6 +77,8 @@ TEST(DefaultSchedulesOnCluster, RowChunksStagedWhenSlicesDoNotFitL1) {
     const std::vector<std::pair<std::string, std::map<std::string, std::string>>> cases = {
         {"isoftmax", {{"shape", "1x10x21x40"}}},
         {"requant_shift", {{"shape", "1x12x21x37"}, {"in_type", "int8"}, {"log2d", "5"}}},
+        // An elementwise op chunked along its innermost loop (rows of 520: chunks of 104).
+        {"ihardswish", {{"shape", "1x16x520"}, {"requant", "1"}, {"log2d", "8"}}},
         {"add", {{"a_shape", "1x12x21x37"}, {"b_shape", "1x21x37"}, {"requant", "1"}, {"log2d", "3"}}},
         // Attention's scores: the 4x2 kernel per head, chunks of 12 rows; 21 columns (a tail of the 2-wide tile).
         {"matmul", {{"a_shape", "1x9x24x8"}, {"b_shape", "1x9x21x8"}, {"trans_b", "1"}, {"requant", "1"}, {"log2d", "6"}}},
@@ -91,6 +93,19 @@ TEST(DefaultSchedulesOnCluster, RowChunksStagedWhenSlicesDoNotFitL1) {
             EXPECT_NE(lib.report.find("gemm_int8_sdotp_4x2 (checked"), std::string::npos) << lib.report;
         }
     }
+}
+
+// A transpose's per-iteration slice of X is a strided block: one 2-D DMA when
+// the innermost axis is kept (attention's [tokens, heads, d] -> [heads,
+// tokens, d]); a copy loop into L1 when it is not. Both bit-exact.
+TEST(DefaultSchedulesOnCluster, TransposeSlicesStagedInL1) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    GeneratedLibrary kept = run_against_host("transpose", {{"shape", "1x21x10x6"}, {"perm", "0,2,1,3"}}, cluster,
+                                             "transpose keeping the innermost axis");
+    EXPECT_NE(kept.report.find("X_im_global_wrapper: DMA 2D 21 rows x 6 B"), std::string::npos) << kept.report;
+    GeneratedLibrary moved = run_against_host("transpose", {{"shape", "1x9x13x10"}, {"perm", "0,3,2,1"}}, cluster,
+                                              "transpose moving the innermost axis");
+    EXPECT_NE(moved.report.find("stage X L1 at Y d1"), std::string::npos) << moved.report;
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFamilies, FamilyOnCluster, ::testing::ValuesIn(family_names()),

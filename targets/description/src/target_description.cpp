@@ -112,7 +112,7 @@ int64_t TargetDescription::arena_align_bytes() const {
 }
 
 int64_t TargetDescription::l1_data_budget() const {
-    const int64_t stack = has("stack.size") ? get_int("stack.size") : 0;
+    const int64_t stack = stack_bytes();
     int64_t stacks = 0, for_data = 0;  // load() keeps both in range; with() may not
     if (__builtin_mul_overflow(get_int("cores"), stack, &stacks) || __builtin_sub_overflow(l1_size(), stacks, &for_data)) {
         throw TargetError("target description " + source_ + ": l1.size " + get("l1.size") + " minus cores " + get("cores") +

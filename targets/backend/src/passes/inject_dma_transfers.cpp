@@ -489,7 +489,7 @@ Stmt inject_dma_transfers(const Stmt &s, const Algorithm &algo, const SchedulePl
     // plus one more); finished ids stay reserved until their core waits on
     // them, so fewer than 2 x cores ids could leave every core blocked.
     if (!plan.staged_inputs.empty() || !plan.staged_outputs.empty()) {
-        const int64_t ids = target.has("dma.max_outstanding") ? target.get_int("dma.max_outstanding") : 0;
+        const int64_t ids = target.dma_max_outstanding();
         if (ids < 2 * target.cores()) {
             throw UserError("target " + target.name() + " has dma.max_outstanding " + std::to_string(ids) +
                             "; DMA staging needs at least 2 transfer ids per core (" +

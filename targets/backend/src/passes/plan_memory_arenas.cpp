@@ -111,7 +111,7 @@ ArenaPlan plan_memory_arenas(const Stmt &s, const SchedulePlan &plan, const Targ
     ArenaPlan &p = planner.result;
     // L1 also holds the cores' stacks (the runtime puts them there); a
     // network compiled with an L1 budget (`l1.budget`) gets less.
-    const int64_t stack = target.has("stack.size") ? target.get_int("stack.size") : 0;
+    const int64_t stack = target.stack_bytes();
     const int64_t l1_for_data = target.l1_data_budget();
     if (p.l1_bytes > l1_for_data) {
         const std::string why = target.has("l1.budget") && l1_for_data < target.l1_size() - target.cores() * stack

@@ -55,6 +55,17 @@ public:
     // Width of one L1 (TCDM) bank word, the unit of bank interleaving: key
     // l1.bank_bytes. Consecutive words go to consecutive banks.
     int64_t l1_bank_bytes() const { return get_int("l1.bank_bytes"); }
+    // Number of L1 (TCDM) banks: key l1.banks; 0 on a target without one.
+    int64_t l1_banks() const { return optional_int("l1.banks"); }
+    // Cycles a core's load or store to L2 takes: key l2.latency; 0 on a
+    // target without an L2 (the host).
+    int64_t l2_latency_cycles() const { return optional_int("l2.latency"); }
+    // Transfer ids the DMA has: key dma.max_outstanding; 0 without a DMA.
+    int64_t dma_max_outstanding() const { return optional_int("dma.max_outstanding"); }
+    // Bytes of each core's stack (placed in L1 by the runtime): key stack.size; 0 when absent.
+    int64_t stack_bytes() const { return optional_int("stack.size"); }
+    // int8 MACs one core does per cycle at best: key core.macs_per_cycle.
+    int64_t core_macs_per_cycle() const { return get_int("core.macs_per_cycle"); }
     // Bytes of L1 generated code may use for data: L1 minus the cores'
     // stacks, or less when the optional key `l1.budget` says so (a network
     // compiled with `--l1 BYTES`).
@@ -74,6 +85,7 @@ public:
     std::string to_ld_script() const;    // PROVIDE(__halyard_<key> = ...);
 
 private:
+    int64_t optional_int(const std::string &key) const { return has(key) ? get_int(key) : 0; }
     void read_file(const std::string &path, int depth);
     std::map<std::string, std::string> values_;
     std::map<std::string, std::string> where_;  // key -> "file:line"

@@ -170,6 +170,7 @@ int main(int argc, char **argv) {
     // The networks' L1 budget (halyard-bench-networks' 64 KB rows).
     const int64_t l1_budget = 65536;
     std::ostringstream md;
+    md << std::fixed;
     md << "| op | phase | family | parameters | output elements | 1 core | " << all << " cores | cycles/element (" << all
        << " cores) | speedup | DMA bytes (" << all << " cores) | check |\n|---|---|---|---|---:|---:|---:|---:|---:|---:|---|\n";
     nlohmann::json js = nlohmann::json::array();

@@ -435,6 +435,14 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             // Its values for one iteration (a row's max, sum): in registers
             // when a few, else in L1; left alone they would be placed in L2
             // and every step of the reduction would load and store them there.
+            // Its reduction along the row unrolled like an elementwise loop.
+            if (!target.is_host() && st.reduction_loops.size() == 1) {
+                const std::string &j = st.reduction_loops.front();
+                const int64_t n = st.extents.at(j);
+                if (n % kElementwiseUnroll == 0 && n >= 2 * kElementwiseUnroll) {
+                    s.tile(st.name, j, kElementwiseUnroll).unroll(st.name, j + "_i");
+                }
+            }
             if (!target.is_host()) {
                 int64_t elems = chunked ? slices->chunk : 1;
                 for (auto l = at + 1; l != loops.end(); ++l) elems *= st.extents.at(*l);

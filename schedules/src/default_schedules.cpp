@@ -53,6 +53,22 @@ std::string loop_with_work_for_every_core(const Stage &out, const TargetDescript
 // `par` is tiled and its chunks are staged instead: `chunk_loop` of the output
 // split by `chunk`, slices staged at `at` (its outer part). When the arenas
 // still overflow, the network compiler falls back to a schedule without staging.
+// A per-tensor scalar (mul, add) of an elementwise or row-wise op is read once
+// per run of its innermost loop (hoist_invariant_loads), not per element:
+// staged only when each core runs that loop often enough for the L2 latency
+// to outweigh a transfer's set-up (a decode step's [16, 1, 129] RequantShift
+// runs it twice per core; each transfer before the fork is waited for
+// serially). Kernel loops make calls, so their loads stay per tile: GEMMs
+// always stage theirs (stage_epilogue_inputs).
+bool scalar_worth_staging(const Algorithm &algo, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    int64_t runs = 1;
+    for (size_t i = 0; i + 1 < out.pure_loops.size(); i++) runs *= out.extents.at(out.pure_loops[i]);
+    runs = (runs + target.cores() - 1) / target.cores();
+    const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
+    return runs * target.l2_latency_cycles() > dma_setup;
+}
+
 struct L1Slices {
     std::string at;          // loop of the output stage the slices are staged at
     std::string chunk_loop;  // "" or the loop inside `par` tiled by `chunk`
@@ -110,7 +126,8 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             // a strided block (one 2-D DMA when the innermost axis is kept).
             plan.sliced.push_back(in.type.name);
             fixed += in.type.bytes() / iters;
-        } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape))) {
+        } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape)) &&
+                   (num_elements(shape) > 1 || scalar_worth_staging(algo, target))) {
             plan.whole.push_back(in.type.name);
             at_root += in.type.bytes();
         }

@@ -174,9 +174,7 @@ Row run_row(const Layer &l, const Config &config) {
             }
         }
     }
-    std::vector<SimInput> in = {{"int8_t", std::vector<int64_t>(a.size())}, {"int8_t", std::vector<int64_t>(b.size())}};
-    for (int64_t i = 0; i < a.size(); i++) in[0].values[i] = a.get(i);
-    for (int64_t i = 0; i < b.size(); i++) in[1].values[i] = b.get(i);
+    std::vector<SimInput> in = {{"int8_t", a.values()}, {"int8_t", b.values()}};
     GeneratedLibrary lib;
     std::string name = "bench_" + l.name + "_" + config.id;
     std::replace(name.begin(), name.end(), '@', '_');

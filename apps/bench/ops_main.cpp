@@ -99,16 +99,13 @@ Result run_row(const OpRow &row, int cores, int64_t l1_budget) {
         }
         for (auto &b : buffers) {
             ptrs.push_back(b.data());
-            std::vector<int64_t> v(b.size());
-            for (int64_t i = 0; i < b.size(); i++) v[i] = b.get(i);
-            sim_in.push_back({c_type_name(b.type), v});
+            sim_in.push_back({c_type_name(b.type), b.values()});
         }
         TypedBuffer out(algo.output.type, num_elements(algo.output.shape));
         ptrs.push_back(out.data());
         JitKernel kernel(host);
         if (kernel.call(ptrs) != 0) throw std::runtime_error("the host build returned non-zero");
-        std::vector<int64_t> expected(out.size());
-        for (int64_t i = 0; i < out.size(); i++) expected[i] = out.get(i);
+        const std::vector<int64_t> expected = out.values();
         SimRun r = run_on_cluster(lib, sim_in, c_type_name(algo.output.type), expected, 400000000);
         res.ok = r.ok;
         res.cycles = r.cycles;

@@ -39,6 +39,26 @@ std::string loop_with_work_for_every_core(const Stage &out, const TargetDescript
     return longest;
 }
 
+// Cycles to program one DMA transfer and wait for it (the cost model's estimate).
+int64_t dma_setup_cycles(const TargetDescription &target) {
+    return target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
+}
+
+// A per-tensor scalar (mul, add) of an elementwise or row-wise op is read once
+// per run of its innermost loop (hoist_invariant_loads), not per element:
+// staged only when each core runs that loop often enough for the L2 latency
+// to outweigh a transfer's set-up (a decode step's [16, 1, 129] RequantShift
+// runs it twice per core; each transfer before the fork is waited for
+// serially). Kernel loops make calls, so their loads stay per tile: GEMMs
+// always stage theirs (stage_epilogue_inputs).
+bool scalar_worth_staging(const Algorithm &algo, const TargetDescription &target) {
+    const Stage &out = algo.output_stage();
+    int64_t runs = 1;
+    for (size_t i = 0; i + 1 < out.pure_loops.size(); i++) runs *= out.extents.at(out.pure_loops[i]);
+    runs = (runs + target.cores() - 1) / target.cores();
+    return runs * target.l2_latency_cycles() > dma_setup_cycles(target);
+}
+
 // On a target with DMA, elementwise and row-wise ops read and write every
 // element through L2 otherwise (l2.latency cycles each: a RequantShift over a
 // KV cache, 39 cycles per element). Instead, each iteration of the parallel
@@ -53,22 +73,6 @@ std::string loop_with_work_for_every_core(const Stage &out, const TargetDescript
 // `par` is tiled and its chunks are staged instead: `chunk_loop` of the output
 // split by `chunk`, slices staged at `at` (its outer part). When the arenas
 // still overflow, the network compiler falls back to a schedule without staging.
-// A per-tensor scalar (mul, add) of an elementwise or row-wise op is read once
-// per run of its innermost loop (hoist_invariant_loads), not per element:
-// staged only when each core runs that loop often enough for the L2 latency
-// to outweigh a transfer's set-up (a decode step's [16, 1, 129] RequantShift
-// runs it twice per core; each transfer before the fork is waited for
-// serially). Kernel loops make calls, so their loads stay per tile: GEMMs
-// always stage theirs (stage_epilogue_inputs).
-bool scalar_worth_staging(const Algorithm &algo, const TargetDescription &target) {
-    const Stage &out = algo.output_stage();
-    int64_t runs = 1;
-    for (size_t i = 0; i + 1 < out.pure_loops.size(); i++) runs *= out.extents.at(out.pure_loops[i]);
-    runs = (runs + target.cores() - 1) / target.cores();
-    const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
-    return runs * target.l2_latency_cycles() > dma_setup;
-}
-
 struct L1Slices {
     std::string at;          // loop of the output stage the slices are staged at
     std::string chunk_loop;  // "" or the loop inside `par` tiled by `chunk`
@@ -98,7 +102,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     const bool reduction = algo.find_stage("acc") != nullptr;
     const int64_t iters = out.extents.at(par);
     const int64_t l2_latency = target.l2_latency_cycles();
-    const int64_t dma_setup = target.has("cost.dma_setup_cycles") ? target.get_int("cost.dma_setup_cycles") : 0;
+    const int64_t dma_setup = dma_setup_cycles(target);
     // A tensor goes through L1 when the L2 latency of its elements outweighs
     // one transfer's set-up.
     auto worth_it = [&](int64_t elems) { return elems * l2_latency > dma_setup; };
@@ -175,6 +179,15 @@ void stage_slices_in_l1(Schedule &s, const Algorithm &algo, const L1Slices &plan
 
 // Elements per iteration of an elementwise op's innermost loop on the cluster.
 constexpr int kElementwiseUnroll = 4;
+
+// Loop `loop` of `stage` (extent `extent`) in groups of kElementwiseUnroll,
+// the group unrolled: the loop's increments and taken branch are paid once per
+// group. Only where the groups divide the loop (a shifted-in tail would
+// recompute elements an in-place op has already overwritten).
+void unroll_in_groups(Schedule &s, const std::string &stage, const std::string &loop, int64_t extent) {
+    if (extent % kElementwiseUnroll != 0 || extent < 2 * kElementwiseUnroll) return;
+    s.tile(stage, loop, kElementwiseUnroll).unroll(stage, loop + "_i");
+}
 
 // Row statistics of up to this many values per iteration are kept in
 // registers (a core-local array the C compiler can keep in registers; more
@@ -449,17 +462,14 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             const auto at = std::find(loops.begin(), loops.end(), split);
             if (at == loops.end()) continue;
             s.compute_at(st.name, out.name, chunked ? slices->at : par);
-            // Its values for one iteration (a row's max, sum): in registers
-            // when a few, else in L1; left alone they would be placed in L2
-            // and every step of the reduction would load and store them there.
             // Its reduction along the row unrolled like an elementwise loop.
             if (!target.is_host() && st.reduction_loops.size() == 1) {
                 const std::string &j = st.reduction_loops.front();
-                const int64_t n = st.extents.at(j);
-                if (n % kElementwiseUnroll == 0 && n >= 2 * kElementwiseUnroll) {
-                    s.tile(st.name, j, kElementwiseUnroll).unroll(st.name, j + "_i");
-                }
+                unroll_in_groups(s, st.name, j, st.extents.at(j));
             }
+            // Its values for one iteration (a row's max, sum): in registers
+            // when a few, else in L1; left alone they would be placed in L2
+            // and every step of the reduction would load and store them there.
             if (!target.is_host()) {
                 int64_t elems = chunked ? slices->chunk : 1;
                 for (auto l = at + 1; l != loops.end(); ++l) elems *= st.extents.at(*l);
@@ -467,13 +477,11 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             }
         }
         if (slices) stage_slices_in_l1(s, algo, *slices);
-        // Elementwise ops: the innermost loop unrolled by kElementwiseUnroll,
-        // so the loop's increments and taken branch are paid once per group.
+        // The output's innermost loop in unrolled groups (unless it is split
+        // over the cores or into staged chunks already).
         const std::string &inner = out.pure_loops.back();
-        if (!target.is_host() && inner != par && !(chunked && slices->chunk_loop == inner) &&
-            out.extents.at(inner) % kElementwiseUnroll == 0 &&
-            out.extents.at(inner) >= 2 * kElementwiseUnroll) {
-            s.tile(out.name, inner, kElementwiseUnroll).unroll(out.name, inner + "_i");
+        if (!target.is_host() && inner != par && !(chunked && slices->chunk_loop == inner)) {
+            unroll_in_groups(s, out.name, inner, out.extents.at(inner));
         }
     } else if (algo.stages.size() > 1 && algo.stages.size() <= 4 && !target.is_host()) {
         par = one_row_over_cores(s, algo, target);

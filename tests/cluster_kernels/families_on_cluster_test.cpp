@@ -44,16 +44,13 @@ GeneratedLibrary run_against_host(const std::string &family, const std::map<std:
     }
     for (auto &b : buffers) {
         ptrs.push_back(b.data());
-        std::vector<int64_t> v(b.size());
-        for (int64_t i = 0; i < b.size(); i++) v[i] = b.get(i);
-        sim_in.push_back({c_type_name(b.type), v});
+        sim_in.push_back({c_type_name(b.type), b.values()});
     }
     TypedBuffer out(algo.output.type, num_elements(algo.output.shape));
     ptrs.push_back(out.data());
     JitKernel kernel(host);
     EXPECT_EQ(kernel.call(ptrs), 0);
-    std::vector<int64_t> expected(out.size());
-    for (int64_t i = 0; i < out.size(); i++) expected[i] = out.get(i);
+    const std::vector<int64_t> expected = out.values();
 
     SimRun r = run_on_cluster(cluster, sim_in, c_type_name(algo.output.type), expected, 100000000);
     EXPECT_TRUE(r.ok) << r.log << "\nreport:\n" << cluster.report;

@@ -29,6 +29,12 @@ struct TypedBuffer {
         }
         return 0;
     }
+    // Every value, in order (a simulator input or an expected output).
+    std::vector<int64_t> values() const {
+        std::vector<int64_t> v(size());
+        for (int64_t i = 0; i < size(); i++) v[i] = get(i);
+        return v;
+    }
     void set(int64_t i, int64_t v) {
         switch (type) {
         case halyard::ElemType::Int8: ((int8_t *)bytes.data())[i] = (int8_t)v; break;

@@ -82,8 +82,11 @@ struct L1Slices {
     std::vector<std::string> sliced, whole;
 };
 
+// `kernel_epilogue`: the output is computed by micro-kernel calls, after
+// which its per-tensor scalars are loaded again per tile (not hoisted), so
+// they are always staged.
 std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string &par, const TargetDescription &target,
-                                       int chunk_multiple = 1) {
+                                       int chunk_multiple = 1, bool kernel_epilogue = false) {
     const Stage &out = algo.output_stage();
     const auto &loops = out.pure_loops;
     const size_t rank = algo.output.shape.size();
@@ -131,7 +134,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             plan.sliced.push_back(in.type.name);
             fixed += in.type.bytes() / iters;
         } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape)) &&
-                   (num_elements(shape) > 1 || scalar_worth_staging(algo, target))) {
+                   (num_elements(shape) > 1 || kernel_epilogue || scalar_worth_staging(algo, target))) {
             plan.whole.push_back(in.type.name);
             at_root += in.type.bytes();
         }
@@ -182,10 +185,13 @@ constexpr int kElementwiseUnroll = 4;
 
 // Loop `loop` of `stage` (extent `extent`) in groups of kElementwiseUnroll,
 // the group unrolled: the loop's increments and taken branch are paid once per
-// group. Only where the groups divide the loop (a shifted-in tail would
-// recompute elements an in-place op has already overwritten).
-void unroll_in_groups(Schedule &s, const std::string &stage, const std::string &loop, int64_t extent) {
-    if (extent % kElementwiseUnroll != 0 || extent < 2 * kElementwiseUnroll) return;
+// group. Only where the groups divide the loop, unless `may_recompute`: the
+// last group is then shifted inwards and recomputes a few elements, which is
+// only right where the op reads other buffers than it writes (an in-place op
+// would read elements it has already overwritten).
+void unroll_in_groups(Schedule &s, const std::string &stage, const std::string &loop, int64_t extent,
+                      bool may_recompute = false) {
+    if ((extent % kElementwiseUnroll != 0 && !may_recompute) || extent < 2 * kElementwiseUnroll) return;
     s.tile(stage, loop, kElementwiseUnroll).unroll(stage, loop + "_i");
 }
 
@@ -276,6 +282,36 @@ void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
 // K^T per head): the 4x2 kernel per head, heads over the cores, each head's
 // Q rows, K and scores through L1 (in chunks of rows, a multiple of the
 // kernel's 4, when a head's do not fit).
+// Batched MatMuls with a row or two per batch (a decode step's attention
+// scores, [heads, 1, d] x [heads, kv, d]^T): per batch, the 1x4 kernel walks
+// the columns (one pv.sdotsp.b per 4 k per column), batches split over the
+// cores, each batch's operands staged into L1.
+std::optional<Schedule> batched_gemv_default(const Algorithm &algo, const TargetDescription &target,
+                                             const std::string &par, const std::vector<std::string> &batch) {
+    const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
+    const int N = algo.output_stage().extents.at("n");
+    const int64_t K = algo.find_stage("acc")->extents.at("k");
+    if (N < gemv.cols || K % 4 != 0) return std::nullopt;
+    Schedule s;
+    s.tile("Y", "n", gemv.cols);
+    std::vector<std::string> order = batch;
+    order.insert(order.end(), {"m", "n_o", "n_i"});
+    s.order("Y", order).unroll("Y", "n_i");
+    s.compute_at("acc", "Y", "n_o").memory("acc", MemLevel::Reg);
+    s.tile("acc", "n", gemv.cols);
+    std::vector<std::string> acc_order = batch;
+    acc_order.insert(acc_order.end(), {"m", "n_o", "k", "n_i"});
+    s.order("acc", acc_order).unroll("acc", "n_i");
+    s.kernel("acc", gemv.name);
+    if (target.cores() > 1) s.parallel("Y", par);
+    std::optional<L1Slices> slices;
+    if (target.has_dma()) slices = plan_l1_slices(algo, par, target, 1, true);
+    if (slices && !slices->chunk_loop.empty()) slices.reset();  // stage whole batches or none
+    if (slices) stage_slices_in_l1(s, algo, *slices);
+    else stage_epilogue_inputs(s, algo);
+    return s;
+}
+
 std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
     const size_t rank = out.pure_loops.size();
@@ -283,12 +319,13 @@ std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const Targ
     const MicroKernel &mk = kernel_entry("gemm_int8_sdotp_4x2");
     const int M = out.extents.at("m"), N = out.extents.at("n");
     const int64_t K = algo.find_stage("acc")->extents.at("k");
-    if (M < mk.rows || N < mk.cols || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
     const std::string par = loop_with_work_for_every_core(out, target);
     if (par.empty() || par == "m" || par == "n") return std::nullopt;
     std::vector<std::string> batch(out.pure_loops.begin(), out.pure_loops.end() - 2);
+    if (M < mk.rows) return batched_gemv_default(algo, target, par, batch);
+    if (N < mk.cols || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
     std::optional<L1Slices> slices;
-    if (target.has_dma()) slices = plan_l1_slices(algo, par, target, mk.rows);
+    if (target.has_dma()) slices = plan_l1_slices(algo, par, target, mk.rows, true);
     Schedule s;
     std::vector<std::string> order = batch;
     if (slices && slices->chunk_loop == "m") {
@@ -480,8 +517,12 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         // The output's innermost loop in unrolled groups (unless it is split
         // over the cores or into staged chunks already).
         const std::string &inner = out.pure_loops.back();
+        // With the output staged, an iteration writes its L1 tile and the
+        // output only at its end (by DMA), after all its reads: a shifted
+        // tail recomputes from inputs nothing has overwritten yet.
+        const bool out_in_l1 = slices && slices->out_staged;
         if (!target.is_host() && inner != par && !(chunked && slices->chunk_loop == inner)) {
-            unroll_in_groups(s, out.name, inner, out.extents.at(inner));
+            unroll_in_groups(s, out.name, inner, out.extents.at(inner), out_in_l1);
         }
     } else if (algo.stages.size() > 1 && algo.stages.size() <= 4 && !target.is_host()) {
         par = one_row_over_cores(s, algo, target);

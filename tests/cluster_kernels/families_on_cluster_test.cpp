@@ -92,6 +92,31 @@ TEST(DefaultSchedulesOnCluster, RowChunksStagedWhenSlicesDoNotFitL1) {
     }
 }
 
+// A decode step's attention: a row or two per head. The scores run the 1x4
+// kernel per head with the last 4-column tile shifted inwards (37 and 23
+// columns), written back through an L1 tile that this overlap still covers
+// densely; elementwise and row-wise ops unroll rows of 37 in groups of 4
+// with a shifted last group. All bit-exact against the host build.
+TEST(DefaultSchedulesOnCluster, DecodeAttentionShapes) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    const std::vector<std::pair<std::string, std::map<std::string, std::string>>> gemvs = {
+        {"one row", {{"a_shape", "1x7x1x8"}, {"b_shape", "1x7x37x8"}, {"trans_b", "1"}, {"requant", "1"}, {"log2d", "6"}}},
+        {"two rows", {{"a_shape", "1x5x2x12"}, {"b_shape", "1x5x23x12"}, {"trans_b", "1"}, {"requant", "1"}, {"log2d", "5"}}},
+    };
+    for (const auto &[label, params] : gemvs) {
+        SCOPED_TRACE(label);
+        GeneratedLibrary lib = run_against_host("matmul", params, cluster, "batched GEMV, " + label);
+        EXPECT_NE(lib.report.find("gemm_int8_sdotp_1x4 (checked"), std::string::npos) << lib.report;
+        EXPECT_NE(lib.report.find("output Y: each iteration of Y.s0.b1 computes a"), std::string::npos) << lib.report;
+    }
+    GeneratedLibrary rq = run_against_host("requant_shift", {{"shape", "1x9x1x37"}, {"in_type", "int8"}, {"log2d", "4"}},
+                                           cluster, "requant_shift, rows of 37");
+    EXPECT_NE(rq.report.find("unroll y d3_i"), std::string::npos) << rq.report;
+    run_against_host("isoftmax", {{"shape", "1x9x1x37"}}, cluster, "isoftmax, rows of 37");
+    run_against_host("add", {{"a_shape", "1x9x1x37"}, {"b_shape", "1x1x37"}, {"requant", "1"}, {"log2d", "3"}},
+                     cluster, "add with a broadcast mask, rows of 37");
+}
+
 // A transpose's per-iteration slice of X is a strided block: one 2-D DMA when
 // the innermost axis is kept (attention's [tokens, heads, d] -> [heads,
 // tokens, d]); a copy loop into L1 when it is not. Both bit-exact.

@@ -1,5 +1,9 @@
 #include "inject_dma_transfers.h"
 
+#include <algorithm>
+#include <map>
+#include <optional>
+
 #include "split_loops_over_cores.h"
 
 namespace halyard {
@@ -350,6 +354,27 @@ private:
     }
 };
 
+// Whether `s` stores to buffer `buf`.
+bool stores_to(const Stmt &s, const std::string &buf) {
+    class Find : public IRVisitor {
+    public:
+        explicit Find(const std::string &b) : b_(b) {}
+        using IRVisitor::visit;
+        const std::string &b_;
+        bool found = false;
+        void visit(const Store *op) override {
+            found = found || op->name == b_;
+            IRVisitor::visit(op);
+        }
+    };
+    Find f(buf);
+    s.accept(&f);
+    return f.found;
+}
+
+// Stores enumerated at most to prove a tile with overlapping stores dense.
+constexpr int64_t kMaxEnumeratedStores = 16384;
+
 // Output write-back: inside each iteration of the staged loop, stores to the
 // output go to an L1 tile buffer, which one 1D DMA writes back at the end of
 // the iteration. Only when the iteration's stores densely cover one
@@ -419,6 +444,67 @@ private:
         }
     };
 
+    // Whether the stores to `buf` in `body` cover exactly the offsets [0,
+    // size) from `lo`, by enumerating them: for tiles whose count differs
+    // from their range because a shifted-in last tile (Halide's
+    // ShiftInwards) rewrites a few elements. Only when each store's offset
+    // from `lo` depends on the body's own loops alone (constant bounds), so
+    // one enumeration holds for every iteration; at most `limit` stores.
+    static bool covers_densely(const Stmt &body, const std::string &buf, const Expr &lo, int64_t size,
+                               int64_t limit) {
+        class Enumerate : public IRVisitor {
+        public:
+            Enumerate(const std::string &b, Expr lo, int64_t size, int64_t limit)
+                : buf_(b), lo_(lo), hit_(size, false), limit_(limit) {}
+            bool ok = true;
+            std::vector<bool> hit_;
+
+        private:
+            using IRVisitor::visit;
+            std::string buf_;
+            Expr lo_;
+            int64_t limit_, seen_ = 0;
+            std::map<std::string, Expr> bound_;  // the loops' and lets' values in this walk
+            std::optional<int64_t> value_of(const Expr &e) const {
+                const Expr v = simplify(substitute(bound_, e));
+                const IntImm *i = v.as<IntImm>();
+                if (!i) return std::nullopt;
+                return i->value;
+            }
+            void visit(const For *op) override {
+                if (!ok || !stores_to(op->body, buf_)) return;
+                auto mn = value_of(op->min), ext = value_of(op->extent);
+                if (!mn || !ext) {
+                    ok = false;
+                    return;
+                }
+                for (int64_t v = *mn; ok && v < *mn + *ext; v++) {
+                    bound_[op->name] = make_const(op->min.type(), v);
+                    op->body.accept(this);
+                }
+                bound_.erase(op->name);
+            }
+            void visit(const LetStmt *op) override {
+                if (!ok) return;
+                bound_[op->name] = substitute(bound_, op->value);
+                op->body.accept(this);
+                bound_.erase(op->name);
+            }
+            void visit(const Store *op) override {
+                if (!ok || op->name != buf_) return;
+                auto off = value_of(op->index - lo_);
+                if (!off || *off < 0 || *off >= (int64_t)hit_.size() || ++seen_ > limit_) {
+                    ok = false;
+                    return;
+                }
+                hit_[*off] = true;
+            }
+        };
+        Enumerate e(buf, lo, size, limit);
+        body.accept(&e);
+        return e.ok && std::all_of(e.hit_.begin(), e.hit_.end(), [](bool b) { return b; });
+    }
+
     class Redirect : public IRMutator {
     public:
         Redirect(const std::string &from, const std::string &to, Expr base) : from_(from), to_(to), base_(base) {}
@@ -448,7 +534,8 @@ private:
             size = simplify(f.range.max - f.range.min + 1);
             const IntImm *n = size.as<IntImm>();
             if (!n) why = "the tile size is not constant";
-            else if (n->value != f.stores) {
+            else if (n->value != f.stores && !(f.stores > n->value && covers_densely(op->body, out_name_, lo, n->value,
+                                                                                   kMaxEnumeratedStores))) {
                 why = "the iteration writes " + std::to_string(f.stores) + " elements spread over a range of " +
                       std::to_string(n->value) + " (stage whole rows to write back one contiguous tile)";
             }

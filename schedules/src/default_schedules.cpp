@@ -278,11 +278,7 @@ void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
     }
 }
 
-// A batched int8 MatMul with k-contiguous operands (attention's scores, Q x
-// K^T per head): the 4x2 kernel per head, heads over the cores, each head's
-// Q rows, K and scores through L1 (in chunks of rows, a multiple of the
-// kernel's 4, when a head's do not fit).
-// Batched MatMuls with a row or two per batch (a decode step's attention
+// Batched MatMuls with fewer rows per batch than the 4x2 tile (a decode step's attention
 // scores, [heads, 1, d] x [heads, kv, d]^T): per batch, the 1x4 kernel walks
 // the columns (one pv.sdotsp.b per 4 k per column), batches split over the
 // cores, each batch's operands staged into L1.
@@ -312,6 +308,10 @@ std::optional<Schedule> batched_gemv_default(const Algorithm &algo, const Target
     return s;
 }
 
+// A batched int8 MatMul with k-contiguous operands (attention's scores, Q x
+// K^T per head): the 4x2 kernel per head, heads over the cores, each head's
+// Q rows, K and scores through L1 (in chunks of rows, a multiple of the
+// kernel's 4, when a head's do not fit); fewer rows: batched_gemv_default.
 std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
     const size_t rank = out.pure_loops.size();

@@ -465,6 +465,7 @@ private:
             Expr lo_;
             int64_t limit_, seen_ = 0;
             std::map<std::string, Expr> bound_;  // the loops' and lets' values in this walk
+            std::map<const For *, bool> stores_in_;  // per loop: does its body store to buf_ (asked once)
             std::optional<int64_t> value_of(const Expr &e) const {
                 const Expr v = simplify(substitute(bound_, e));
                 const IntImm *i = v.as<IntImm>();
@@ -472,7 +473,9 @@ private:
                 return i->value;
             }
             void visit(const For *op) override {
-                if (!ok || !stores_to(op->body, buf_)) return;
+                auto known = stores_in_.find(op);
+                if (known == stores_in_.end()) known = stores_in_.emplace(op, stores_to(op->body, buf_)).first;
+                if (!ok || !known->second) return;
                 auto mn = value_of(op->min), ext = value_of(op->extent);
                 if (!mn || !ext) {
                     ok = false;

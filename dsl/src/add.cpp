@@ -34,12 +34,23 @@ Algorithm add(const AddSpec &spec) {
     a.inputs.push_back(make_input("A", spec.a.type, spec.a.shape));
     a.inputs.push_back(make_input("B", spec.b.type, spec.b.shape));
     if (spec.requant) add_requant_inputs(a, op, *spec.requant, out_shape);
+    if (spec.a_requant) add_requant_inputs(a, op, *spec.a_requant, spec.a.shape, "a_");
+    if (spec.b_requant) add_requant_inputs(a, op, *spec.b_requant, spec.b.shape, "b_");
 
     std::vector<std::string> names;
     for (size_t i = 0; i < out_shape.size(); i++) names.push_back("d" + std::to_string(i));
     auto vars = axis_vars(names);
     auto coords = as_exprs(vars);
-    Expr sum = cast<int32_t>(broadcast_read(a.inputs[0], coords)) + cast<int32_t>(broadcast_read(a.inputs[1], coords));
+    // Operand k as the sum reads it: requantized first when the spec says so.
+    // Its mul/add broadcast to the operand, which broadcasts to the output, so
+    // both read at the output's coordinates.
+    auto operand = [&](size_t k, const std::optional<RequantParams> &rq, const std::string &prefix) {
+        Expr v = cast<int32_t>(broadcast_read(a.inputs[k], coords));
+        if (!rq) return v;
+        return cast<int32_t>(requant(v, broadcast_read(*a.find_input(prefix + "mul"), coords),
+                                     broadcast_read(*a.find_input(prefix + "add"), coords), *rq));
+    };
+    Expr sum = operand(0, spec.a_requant, "a_") + operand(1, spec.b_requant, "b_");
 
     Func out("Y");
     if (spec.requant) {

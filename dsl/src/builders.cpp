@@ -21,16 +21,18 @@ void check_shape(const std::string &op, const std::string &tensor, const Shape &
     }
 }
 
-void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &p, const Shape &out_shape) {
+void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &p, const Shape &out_shape,
+                        const std::string &prefix) {
     p.validate(op);
     for (const Shape *s : {&p.mul_shape, &p.add_shape}) {
         if (broadcast_shapes(out_shape, *s, op + " requantization") != out_shape) {
-            throw UserError(op + ": requantization mul/add shape " + shape_str(*s) + " does not broadcast to the output " +
+            throw UserError(op + ": " + (prefix.empty() ? "" : prefix + "* ") + "requantization mul/add shape " +
+                            shape_str(*s) + " does not broadcast to " + (prefix.empty() ? "the output " : "") +
                             shape_str(out_shape));
         }
     }
-    a.inputs.push_back(make_input("mul", ElemType::Int32, p.mul_shape));
-    a.inputs.push_back(make_input("add", ElemType::Int32, p.add_shape));
+    a.inputs.push_back(make_input(prefix + "mul", ElemType::Int32, p.mul_shape));
+    a.inputs.push_back(make_input(prefix + "add", ElemType::Int32, p.add_shape));
 }
 
 InputTensor make_input(const std::string &name, ElemType type, const Shape &shape) {

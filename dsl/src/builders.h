@@ -28,9 +28,10 @@ std::vector<Halide::Expr> as_exprs(const std::vector<Halide::Var> &vars);
 
 void check_shape(const std::string &op, const std::string &tensor, const Shape &s);
 
-// Validate fused requantization parameters against the output shape and add
-// the "mul" and "add" int32 inputs.
-void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &p, const Shape &out_shape);
+// Validate fused requantization parameters against the shape they apply to
+// and add the "<prefix>mul" and "<prefix>add" int32 inputs.
+void add_requant_inputs(Algorithm &a, const std::string &op, const RequantParams &p, const Shape &out_shape,
+                        const std::string &prefix = "");
 
 }  // namespace halyard::detail
 

@@ -92,8 +92,15 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
                                               max(sum(row_args), cast<uint32_t>(1)),
                    cast<uint32_t>(0));
     }
-    y(ax.halide()) = cast<uint8_t>(p);
-    a.output = {"Y", ElemType::UInt8, shape};
+    if (spec.requant) {
+        add_requant_inputs(a, op, *spec.requant, shape, "out_");
+        y(ax.halide()) = requant(cast<int32_t>(cast<uint8_t>(p)), broadcast_read(*a.find_input("out_mul"), ax.coords),
+                                 broadcast_read(*a.find_input("out_add"), ax.coords), *spec.requant);
+        a.output = {"Y", spec.requant->output_type(), shape};
+    } else {
+        y(ax.halide()) = cast<uint8_t>(p);
+        a.output = {"Y", ElemType::UInt8, shape};
+    }
     fix_output_shape(y, shape);
 
     if (deeploy) a.stages.push_back(make_stage("exp_table", exp_table, {"i"}, {kTableSize}));

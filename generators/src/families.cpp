@@ -3,8 +3,8 @@
 
 namespace halyard {
 
-std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p) {
-    auto r = requant_params();
+std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p, const std::string &prefix) {
+    auto r = requant_params(prefix);
     p.insert(p.end(), r.begin(), r.end());
     return p;
 }
@@ -95,8 +95,15 @@ GeneratorFamily matmul_family() {
 
 GeneratorFamily add_family() {
     return {"add",
-            "Y = A + B elementwise with numpy broadcasting; int32, saturated or requantized", elementwise_params(),
-            [](const ParamMap &p) { return add(elementwise_spec<AddSpec>(p)); }};
+            "Y = A + B elementwise with numpy broadcasting; int32, saturated or requantized; each operand optionally "
+            "requantized first (a_requant, b_requant)",
+            with_requant(with_requant(elementwise_params(), "a_"), "b_"),
+            [](const ParamMap &p) {
+                AddSpec s = elementwise_spec<AddSpec>(p);
+                s.a_requant = p.requant("a_");
+                s.b_requant = p.requant("b_");
+                return add(s);
+            }};
 }
 
 }  // namespace

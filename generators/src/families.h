@@ -14,8 +14,8 @@ std::vector<GeneratorFamily> transformer_families();
 // slice, pad, gather.
 std::vector<GeneratorFamily> data_op_families();
 
-// `p` plus the shared requantization parameters.
-std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p);
+// `p` plus the shared requantization parameters (named after `prefix`).
+std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p, const std::string &prefix = "");
 
 // A binary elementwise op with numpy broadcasting (add, sub): a_shape,
 // b_shape, a_type, b_type, out_type and the requantization parameters...

@@ -141,27 +141,28 @@ ElemType ParamMap::elem_type(const std::string &key) const {
     }
 }
 
-std::vector<GeneratorParam> requant_params() {
+std::vector<GeneratorParam> requant_params(const std::string &prefix) {
+    const std::string what = prefix.empty() ? "the output" : "'" + prefix + "' (see the family)";
     return {
-        {"requant", "0", "fuse Deeploy's RequantShift into the output (0/1)"},
-        {"mul_shape", "1", "shape of the int32 multiplier tensor (broadcast to the output)"},
-        {"add_shape", "1", "shape of the int32 addend tensor"},
-        {"log2d", "0", "right shift (log2 of Deeploy's div)"},
-        {"n_levels", "256", "output levels (256: 8-bit)"},
-        {"signed", "1", "signed output (0: unsigned)"},
-        {"rounding", "1", "add 2^(log2d-1) before shifting"},
+        {prefix + "requant", "0", "fuse Deeploy's RequantShift into " + what + " (0/1)"},
+        {prefix + "mul_shape", "1", "shape of the int32 multiplier tensor " + prefix + "mul"},
+        {prefix + "add_shape", "1", "shape of the int32 addend tensor " + prefix + "add"},
+        {prefix + "log2d", "0", "right shift (log2 of Deeploy's div)"},
+        {prefix + "n_levels", "256", "output levels (256: 8-bit)"},
+        {prefix + "signed", "1", "signed output (0: unsigned)"},
+        {prefix + "rounding", "1", "add 2^(log2d-1) before shifting"},
     };
 }
 
-std::optional<RequantParams> ParamMap::requant() const {
-    if (!boolean("requant")) return std::nullopt;
+std::optional<RequantParams> ParamMap::requant(const std::string &prefix) const {
+    if (!boolean(prefix + "requant")) return std::nullopt;
     RequantParams p;
-    p.mul_shape = shape("mul_shape");
-    p.add_shape = shape("add_shape");
-    p.log2d = integer("log2d", 0, 31);
-    p.n_levels = int64("n_levels", 2, int64_t(1) << 32);
-    p.signed_output = boolean("signed");
-    p.rounding = boolean("rounding");
+    p.mul_shape = shape(prefix + "mul_shape");
+    p.add_shape = shape(prefix + "add_shape");
+    p.log2d = integer(prefix + "log2d", 0, 31);
+    p.n_levels = int64(prefix + "n_levels", 2, int64_t(1) << 32);
+    p.signed_output = boolean(prefix + "signed");
+    p.rounding = boolean(prefix + "rounding");
     return p;
 }
 

@@ -13,8 +13,8 @@ const int64_t kInt32Max = (int64_t(1) << 31) - 1;
 
 GeneratorFamily isoftmax_family() {
     return {"isoftmax",
-            "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp)",
-            {{"shape", "16x16", "shape of x"},
+            "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp), or requantized",
+            with_requant({{"shape", "16x16", "shape of x"},
              {"in_type", "int8", "element type of x: int8 (Deeploy's) or int16 (no narrowing casts)"},
              {"coeffA", "1", "polynomial coefficient A"},
              {"coeffB", "345", "polynomial coefficient B"},
@@ -22,8 +22,10 @@ GeneratorFamily isoftmax_family() {
              {"log2", "255", "integer ln(2) in input units"},
              {"n_levels", "256", "output levels (<= 256)"},
              {"lengths", "none", "shape of an int32 input of valid row lengths (broadcast to the rows; masks j >= L), or none"}},
+             "out_"),
             [](const ParamMap &p) {
                 ISoftmaxSpec s;
+                s.requant = p.requant("out_");
                 if (p.str("lengths") != "none") s.lengths = p.shape("lengths");
                 s.input_type = p.elem_type("in_type");
                 s.shape = p.shape("shape");

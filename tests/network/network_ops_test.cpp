@@ -192,3 +192,82 @@ TEST(NetworkOps, SqueezeUnsqueezeFlattenAreViews) {
         return b;
     }, {3, 1, 5});
 }
+
+// A batched MatMul whose B is computed as [..., K, N] reads B^T from a
+// Transpose the compiler inserts (transpose_matmul_operand) when K is a
+// multiple of 4 and at least 16; at K = 12 it keeps reading B as it is.
+TEST(NetworkOps, ComputedMatMulOperandIsTransposedForTheKernels) {
+    for (int64_t k : {20, 12}) {
+        const std::vector<int64_t> shape = {1, 3, k, 7};  // x is B before a RequantShift: [1, 3, K, N]
+        auto make = [k] {
+            ModelBuilder b;
+            b.input("x", {1, 3, k, 7}).output("y");
+            std::vector<float> a(3 * 5 * k);
+            for (size_t i = 0; i < a.size(); i++) a[i] = (float)((int)(i * 37 % 255) - 127);
+            b.constant("a", {1, 3, 5, k}, a);
+            b.requant("rq_b", "x", "b", 3, 1, 2);
+            b.node("MatMul", "mm", {"a", "b"}, {"s"});
+            b.requant("rq", "s", "y", 3, -5, 512);
+            return b;
+        };
+        check("MatMul [1,3,5,K] x computed [1,3,K,7], K " + std::to_string(k), make, shape);
+        network::RunResult r = run_case(make(), shape, "host");
+        bool transposed = false, trans_b = false;
+        for (const auto &s : r.program.steps) {
+            if (s.family == "transpose") transposed = true;
+            if (s.family == "matmul" && s.params.find("trans_b=1") != std::string::npos) trans_b = true;
+        }
+        EXPECT_EQ(transposed, k == 20) << "K " << k;
+        EXPECT_EQ(trans_b, k == 20) << "K " << k;
+    }
+}
+
+// RequantShifts the compiler fuses into the node beside them: after an
+// iSoftmax (its out_requant), and before an Add on either operand (a_requant,
+// b_requant) when that operand is computed. Awkward rows (37) and a
+// per-channel multiplier on one of them.
+TEST(NetworkOps, RequantShiftsFusedIntoSoftmaxAndAddOperands) {
+    const std::vector<int64_t> shape = {1, 3, 5, 37};
+    auto make = [](bool b_side) {
+        ModelBuilder b;
+        b.input("x", {1, 3, 5, 37}).output("y");
+        auto *sm = b.node("iSoftmax", "softmax", {"x"}, {"p"});
+        for (auto [k, v] : std::vector<std::pair<const char *, int64_t>>{
+                 {"coeffA", 1}, {"coeffB", 345}, {"coeffC", 62395}, {"log2", 255}, {"n_levels", 256}})
+            ModelBuilder::attr(sm, k, v);
+        b.requant("rq_p", "p", "q", 3, -200, 4);  // uint8 probabilities -> int8
+        // h: computed (requantized already), then requantized again before the Add.
+        std::vector<float> c(37);
+        for (int i = 0; i < 37; i++) c[i] = (float)(i * 7 % 50 - 25);
+        b.constant("c", {37}, c);
+        b.node("Add", "add_c", {"q", "c"}, {"h0"});
+        b.requant("rq_h0", "h0", "h", 5, 3, 4);
+        b.constant("rq_h.mul", {37}, c);
+        b.constant("rq_h.add", {}, {11.f});
+        auto *rq = b.node("RequantShift", "rq_h", {"h", "rq_h.mul", "rq_h.add"}, {"r"});
+        ModelBuilder::attr(rq, "div", 32);
+        ModelBuilder::attr(rq, "n_levels", 256);
+        ModelBuilder::attr(rq, "signed", 1);
+        if (b_side) {
+            b.node("Add", "add", {"q", "r"}, {"s"});
+        } else {
+            b.node("Add", "add", {"r", "q"}, {"s"});
+        }
+        b.requant("rq_s", "s", "y", 9, 1, 16);
+        return b;
+    };
+    for (bool b_side : {false, true}) {
+        check(std::string("iSoftmax -> RequantShift, Add of a requantized ") + (b_side ? "B" : "A"),
+              [&] { return make(b_side); }, shape);
+        network::RunResult r = run_case(make(b_side), shape, "host");
+        bool softmax_rq = false, operand_rq = false;
+        for (const auto &s : r.program.steps) {
+            if (s.family == "isoftmax" && s.params.find("out_requant=1") != std::string::npos) softmax_rq = true;
+            if (s.family == "add" && s.params.find(b_side ? "b_requant=1" : "a_requant=1") != std::string::npos) {
+                operand_rq = true;
+            }
+        }
+        EXPECT_TRUE(softmax_rq);
+        EXPECT_TRUE(operand_rq);
+    }
+}

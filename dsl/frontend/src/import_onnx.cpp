@@ -38,14 +38,19 @@ bool Graph::is_output(const std::string &n) const {
     return std::find(outputs.begin(), outputs.end(), n) != outputs.end();
 }
 
+std::vector<std::string> GraphNode::reads() const {
+    std::vector<std::string> r = inputs;
+    if (requant) r.insert(r.end(), {requant->mul, requant->add});
+    for (const auto &[k, rq] : operand_requant) r.insert(r.end(), {rq.mul, rq.add});
+    if (!bias.empty()) r.push_back(bias);
+    return r;
+}
+
 std::vector<size_t> Graph::consumers(const std::string &t) const {
     std::vector<size_t> out;
     for (size_t i = 0; i < nodes.size(); i++) {
-        const auto &in = nodes[i].inputs;
-        bool reads = std::find(in.begin(), in.end(), t) != in.end();
-        if (nodes[i].requant) reads = reads || nodes[i].requant->mul == t || nodes[i].requant->add == t;
-        reads = reads || nodes[i].bias == t;
-        if (reads) out.push_back(i);
+        const auto r = nodes[i].reads();
+        if (std::find(r.begin(), r.end(), t) != r.end()) out.push_back(i);
     }
     return out;
 }
@@ -67,10 +72,9 @@ void Graph::remove_nodes(const std::set<size_t> &dead) {
     std::set<std::string> live(outputs.begin(), outputs.end());
     live.insert(inputs.begin(), inputs.end());
     for (const auto &n : nodes) {
-        live.insert(n.inputs.begin(), n.inputs.end());
+        const auto r = n.reads();
+        live.insert(r.begin(), r.end());
         live.insert(n.outputs.begin(), n.outputs.end());
-        if (n.requant) live.insert({n.requant->mul, n.requant->add});
-        if (!n.bias.empty()) live.insert(n.bias);
     }
     for (auto it = tensors.begin(); it != tensors.end();) {
         it = live.count(it->first) ? std::next(it) : tensors.erase(it);

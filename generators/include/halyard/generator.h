@@ -38,8 +38,9 @@ public:
     // "1x16x16x64+1x16x8x64" -> two shapes (positive dimensions), at least one.
     std::vector<Shape> shape_list(const std::string &key) const;
     ElemType elem_type(const std::string &key) const;
-    // requant=1 plus mul_shape, add_shape, log2d, n_levels, signed, rounding.
-    std::optional<RequantParams> requant() const;
+    // requant=1 plus mul_shape, add_shape, log2d, n_levels, signed, rounding,
+    // each name after `prefix` (requant_params(prefix)).
+    std::optional<RequantParams> requant(const std::string &prefix = "") const;
 
     // Throws UserError "generator <family>: parameter <key>=<value>: <why>".
     [[noreturn]] void bad(const std::string &key, const std::string &why) const;
@@ -59,8 +60,10 @@ struct GeneratorFamily {
 const std::vector<GeneratorFamily> &generator_families();
 const GeneratorFamily &find_generator(const std::string &name);  // throws UserError
 
-// The parameters every family with fused requantization shares.
-std::vector<GeneratorParam> requant_params();
+// The parameters every family with fused requantization shares; with a
+// prefix, those of a second requantization (of an operand, or where the
+// family's own names clash) whose inputs are <prefix>mul, <prefix>add.
+std::vector<GeneratorParam> requant_params(const std::string &prefix = "");
 
 // Family + parameters + target (+ optional schedule) -> library.
 GeneratedLibrary run_generator(const std::string &family, const std::map<std::string, std::string> &params,

@@ -146,6 +146,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         fold_transpose_into_matmul(g);
         fuse_bias(g);
         fuse_requant(g);
+        fuse_operand_requant(g);
     }
 
     // 2. Element types of the graph inputs.
@@ -175,6 +176,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     const std::string region = opt.shared_prefix.empty() ? opt.name : opt.shared_prefix;
     const LibraryOptions lib_opts{region + "_l1_arena", region + "_l2_scratch"};
     for (size_t ni = 0; ni < g.nodes.size(); ni++) {
+        if (opt.fuse) transpose_matmul_operand(g, ni);  // may insert a Transpose at ni, lowered first
         const GraphNode &n = g.nodes[ni];
         auto lo = op_lowerings().find(n.op_type);
         if (lo == op_lowerings().end()) throw std::logic_error("internal: " + n.label() + " passed import unsupported");

@@ -95,21 +95,24 @@ std::string requant_shape(const LowerContext &c, const std::string &t, int64_t l
     return shape_param(x.shape);
 }
 
+// The family's requantization parameters and inputs, named after `prefix`
+// (requant_params(prefix)).
 void add_requant(const LowerContext &c, const GraphNode &n, Lowered &l, const frontend::FusedRequant &rq,
-                 int64_t last_dim) {
-    l.params["requant"] = "1";
-    l.params["log2d"] = std::to_string(log2_exact(c, n, rq.div, "div of " + rq.from));
-    l.params["n_levels"] = std::to_string(rq.n_levels);
-    l.params["signed"] = rq.is_signed ? "1" : "0";
-    l.params["mul_shape"] = requant_shape(c, rq.mul, last_dim);
-    l.params["add_shape"] = requant_shape(c, rq.add, last_dim);
-    l.args["mul"] = rq.mul;
-    l.args["add"] = rq.add;
-    l.op += "+requant";
+                 int64_t last_dim, const std::string &prefix = "") {
+    l.params[prefix + "requant"] = "1";
+    l.params[prefix + "log2d"] = std::to_string(log2_exact(c, n, rq.div, "div of " + rq.from));
+    l.params[prefix + "n_levels"] = std::to_string(rq.n_levels);
+    l.params[prefix + "signed"] = rq.is_signed ? "1" : "0";
+    l.params[prefix + "mul_shape"] = requant_shape(c, rq.mul, last_dim);
+    l.params[prefix + "add_shape"] = requant_shape(c, rq.add, last_dim);
+    l.args[prefix + "mul"] = rq.mul;
+    l.args[prefix + "add"] = rq.add;
+    l.op += "+" + prefix + "requant";
 }
 
-void fused_requant(const LowerContext &c, const GraphNode &n, Lowered &l, int64_t last_dim) {
-    if (n.requant) add_requant(c, n, l, *n.requant, last_dim);
+void fused_requant(const LowerContext &c, const GraphNode &n, Lowered &l, int64_t last_dim,
+                   const std::string &prefix = "") {
+    if (n.requant) add_requant(c, n, l, *n.requant, last_dim, prefix);
 }
 
 std::string t(ElemType e) { return elem_type_name(e); }
@@ -220,6 +223,12 @@ OpLowering binary(const std::string &family, const std::string &op) {
         l.args = {{"A", A}, {"B", B}};
         const auto &as = c.shape(A), &bs = c.shape(B);
         const int64_t last = std::max(as.empty() ? 1 : as.back(), bs.empty() ? 1 : bs.back());
+        // RequantShifts of the operands fused by fuse_operand_requant (Add only).
+        for (const auto &[k, rq] : n.operand_requant) {
+            if (family != "add" || k > 1) throw std::logic_error("internal: operand requant on " + n.label());
+            const auto &s = k == 0 ? as : bs;
+            add_requant(c, n, l, rq, s.empty() ? 1 : s.back(), k == 0 ? "a_" : "b_");
+        }
         fused_requant(c, n, l, last);
         return l;
     };
@@ -273,7 +282,7 @@ Lowered lower_requant_shift(const GraphNode &n, LowerContext &c) {
 }
 
 Lowered unary(const GraphNode &n, LowerContext &c, const std::string &family, const std::string &op,
-              const std::vector<std::string> &int_attrs, bool with_in_type) {
+              const std::vector<std::string> &int_attrs, bool with_in_type, const std::string &requant_prefix = "") {
     Lowered l;
     l.family = family;
     l.op = op;
@@ -283,7 +292,7 @@ Lowered unary(const GraphNode &n, LowerContext &c, const std::string &family, co
     for (const auto &k : int_attrs) l.params[k] = int_attr(n, k);
     l.args["x"] = x;
     const auto &s = c.shape(x);
-    fused_requant(c, n, l, s.empty() ? 1 : s.back());
+    fused_requant(c, n, l, s.empty() ? 1 : s.back(), requant_prefix);
     return l;
 }
 
@@ -579,7 +588,8 @@ Lowered lower_gather(const GraphNode &n, LowerContext &c) {
 
 // Halyard's iSoftmax with an optional second input: run-time row lengths.
 Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
-    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false);
+    // The family's own n_levels is the softmax's: a fused RequantShift takes "out_" names.
+    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false, "out_");
     // Halyard's int16 form when the producer gives int16 (other types meet the
     // compiler's usual type check against int8).
     if (c.type(in(c, n, 0)) == ElemType::Int16) l.params["in_type"] = "int16";
@@ -587,7 +597,7 @@ Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
         const std::string &len = n.inputs[1];
         l.params["lengths"] = shape_param(c.shape(len));
         l.args["lengths"] = len;
-        l.op = "iSoftmax (masked)";
+        l.op = std::string("iSoftmax (masked)") + (n.requant ? "+out_requant" : "");
     }
     return l;
 }

@@ -50,6 +50,10 @@ struct AddSpec {
     TensorType b{"B", ElemType::Int8, {16}};
     std::optional<RequantParams> requant;
     std::optional<ElemType> output_type;  // without requant: default int32
+    // A RequantShift of an operand before the sum (Deeploy's graphs requantize
+    // attention scores, the mask and residual branches just before their Add):
+    // inputs a_mul, a_add (b_mul, b_add), broadcast to that operand's shape.
+    std::optional<RequantParams> a_requant, b_requant;
 };
 Algorithm add(const AddSpec &spec);
 

@@ -29,6 +29,9 @@ struct ISoftmaxSpec {
     int64_t coeffA = 1, coeffB = 345, coeffC = 62395, log2 = 255;
     int64_t n_levels = 256;
     std::optional<Shape> lengths;
+    // A RequantShift of the uint8 probabilities fused into Y (the int8
+    // operand attention's context MatMul reads): inputs out_mul, out_add.
+    std::optional<RequantParams> requant;
 };
 Algorithm isoftmax(const ISoftmaxSpec &spec);
 

@@ -10,7 +10,7 @@ int64_t attr_scalar(const io::OnnxNode &n, const std::string &name) { return n.a
 
 void fuse_requant(frontend::Graph &g) {
     static const std::set<std::string> fusing = {"Gemm", "MatMul", "Add", "Mul", "Sub", "iHardswish", "iGELU",
-                                                 "iSiLU",      "TrueIntegerDiv"};
+                                                 "iSiLU",      "TrueIntegerDiv", "iSoftmax"};
     std::set<size_t> dead;
     for (size_t i = 0; i < g.nodes.size(); i++) {
         frontend::GraphNode &n = g.nodes[i];

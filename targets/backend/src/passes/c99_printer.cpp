@@ -203,7 +203,32 @@ private:
     void visit(const StringImm *op) override {
         throw UserError("C99 backend: string constant \"" + op->value + "\" in generated code");
     }
+    // The constant bounds of clamp(x, lo, hi) (either nesting of min/max).
+    static bool clamp_bounds(const Expr &e, int64_t *lo, int64_t *hi) {
+        const Expr *lo_e = nullptr, *hi_e = nullptr;
+        if (const Max *mx = e.as<Max>()) {
+            if (const Min *mn = mx->a.as<Min>()) lo_e = &mx->b, hi_e = &mn->b;
+        } else if (const Min *mn = e.as<Min>()) {
+            if (const Max *mx = mn->a.as<Max>()) lo_e = &mx->b, hi_e = &mn->b;
+        }
+        const int64_t *l = lo_e ? as_const_int(*lo_e) : nullptr, *h = hi_e ? as_const_int(*hi_e) : nullptr;
+        if (!l || !h) return false;
+        *lo = *l;
+        *hi = *h;
+        return true;
+    }
     void visit(const Cast *op) override {
+        // (wide)(narrow)clamp(x, lo, hi) with [lo, hi] inside narrow, as a
+        // requantized operand is read back: the narrowing changes no value,
+        // and printing it costs a sign extension (two shifts) per element.
+        const Cast *inner = op->value.as<Cast>();
+        int64_t lo = 0, hi = 0;
+        if (inner && op->type.is_int_or_uint() && inner->type.is_int_or_uint() &&
+            inner->value.type().is_int_or_uint() && op->type.can_represent(inner->type) &&
+            clamp_bounds(inner->value, &lo, &hi) && inner->type.can_represent(lo) && inner->type.can_represent(hi)) {
+            result_ = "((" + ctype(op->type) + ")" + expr(inner->value) + ")";
+            return;
+        }
         std::string v = expr(op->value);
         result_ = "((" + ctype(op->type) + ")" + v + ")";
     }

@@ -75,12 +75,29 @@ private:
         for (const auto &n : fv.names) {
             if (n == loop_ || facts_.bound.count(n)) return IRMutator::visit(op);
         }
-        for (const auto &[name, load] : lets) {
-            if (equal(load, Expr(op))) return Variable::make(op->type, name);
+        return let_for(Expr(op));
+    }
+    // (x + invariant) + c, as a requantization's (v * mul + add) + round is
+    // after simplification: x + (invariant + c), one add fewer per iteration
+    // (the C compiler keeps the sum's order).
+    Expr visit(const Add *op) override {
+        const Add *inner = op->a.as<Add>();
+        if (!inner || !is_const(op->b) || !op->type.is_int_or_uint()) return IRMutator::visit(op);
+        for (const auto &[load, rest] : {std::make_pair(inner->a, inner->b), std::make_pair(inner->b, inner->a)}) {
+            if (!load.as<Load>()) continue;
+            const Expr v = mutate(load);
+            if (!v.as<Variable>()) continue;  // not hoisted
+            return Add::make(mutate(rest), let_for(v + op->b));
+        }
+        return IRMutator::visit(op);
+    }
+    Expr let_for(const Expr &value) {
+        for (const auto &[name, e] : lets) {
+            if (equal(e, value)) return Variable::make(value.type(), name);
         }
         const std::string name = "hl_invariant" + std::to_string((*counter_)++);
-        lets.emplace_back(name, Expr(op));
-        return Variable::make(op->type, name);
+        lets.emplace_back(name, value);
+        return Variable::make(value.type(), name);
     }
     // Loads evaluated only on some iterations stay where they are.
     Expr visit(const Select *op) override { return guarded([&] { return IRMutator::visit(op); }); }

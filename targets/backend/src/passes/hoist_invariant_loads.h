@@ -11,7 +11,8 @@ namespace halyard {
 // loads every iteration executes (not under a select, an if or an inner
 // loop), out of loops that run at least once and make no calls (a DMA or a
 // kernel could write the buffer); parallel loops keep theirs (their body
-// becomes a task on every core).
+// becomes a task on every core). A constant added to a hoisted load is
+// folded into its let ((x + add) + round -> x + (add + round)).
 Halide::Internal::Stmt hoist_invariant_loads(const Halide::Internal::Stmt &s, int *hoisted);
 
 }  // namespace halyard

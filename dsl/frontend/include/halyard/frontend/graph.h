@@ -43,8 +43,13 @@ struct FusedRequant {
 
 struct GraphNode : io::OnnxNode {
     std::optional<FusedRequant> requant;  // epilogue fused by fuse_requant
+    std::map<size_t, FusedRequant> operand_requant;  // input index -> its RequantShift (fuse_operand_requant)
     std::string bias;                     // a constant bias Add fused into a MatMul (fuse_bias)
     std::vector<std::string> merged;      // labels of the nodes rewrites folded into this one
+
+    // Every tensor the node reads: its inputs and the constants of what the
+    // rewrites fused into it (requantizations, bias).
+    std::vector<std::string> reads() const;
 };
 
 struct Graph {

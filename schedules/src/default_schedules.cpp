@@ -489,8 +489,10 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         if (target.has_dma() && algo.stages.size() <= 4) slices = plan_l1_slices(algo, par, target);
         if (slices && !slices->chunk_loop.empty()) s.tile(out.name, slices->chunk_loop, slices->chunk);
         // Row-wise ops (softmax, norms): each core computes the row statistics
-        // (max, sums) of its own rows, inside its share of the loop (inside
-        // each chunk of rows when the rows are staged in chunks).
+        // (max, sums) of its own rows, inside its share of the loop (row by
+        // row inside each chunk when the rows are staged in chunks: a row's
+        // statistics then stay in registers instead of an L1 array that every
+        // step of the reduction loads and stores).
         const bool chunked = slices && !slices->chunk_loop.empty();
         const std::string &split = chunked ? slices->chunk_loop : par;
         for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
@@ -498,7 +500,7 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             const auto &loops = st.pure_loops;
             const auto at = std::find(loops.begin(), loops.end(), split);
             if (at == loops.end()) continue;
-            s.compute_at(st.name, out.name, chunked ? slices->at : par);
+            s.compute_at(st.name, out.name, chunked ? slices->chunk_loop + "_i" : par);
             // Its reduction along the row unrolled like an elementwise loop.
             if (!target.is_host() && st.reduction_loops.size() == 1) {
                 const std::string &j = st.reduction_loops.front();
@@ -508,7 +510,7 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             // when a few, else in L1; left alone they would be placed in L2
             // and every step of the reduction would load and store them there.
             if (!target.is_host()) {
-                int64_t elems = chunked ? slices->chunk : 1;
+                int64_t elems = 1;
                 for (auto l = at + 1; l != loops.end(); ++l) elems *= st.extents.at(*l);
                 s.memory(st.name, elems <= kStatsInRegisters ? MemLevel::Reg : MemLevel::L1);
             }

@@ -45,6 +45,10 @@ const std::vector<OpRow> &op_rows() {
         {"p.add_mask", "prefill 64", "add", {{"a_shape", "1x16x64x64"}, {"b_shape", "1x64x64"}, {"requant", "1"}, {"log2d", "4"}}},
         {"p.isoftmax", "prefill 64", "isoftmax", {{"shape", "1x16x64x64"}}},
         {"p.context", "prefill 64", "matmul", {{"a_shape", "1x16x64x64"}, {"b_shape", "1x16x64x4"}, {"requant", "1"}, {"log2d", "8"}}},
+        // What the network compiler runs instead (transpose_matmul_operand): V^T, then the kernel.
+        {"p.v_transpose", "prefill 64", "transpose", {{"shape", "1x16x64x4"}, {"perm", "0,1,3,2"}}},
+        {"p.context_bt", "prefill 64", "matmul",
+         {{"a_shape", "1x16x64x64"}, {"b_shape", "1x16x4x64"}, {"trans_b", "1"}, {"requant", "1"}, {"log2d", "8"}}},
         {"p.transpose", "prefill 64", "transpose", {{"shape", "1x64x16x4"}, {"perm", "0,2,1,3"}}},
         {"p.irmsnorm", "prefill 64", "irmsnorm", {{"shape", "1x64x64"}}},
         {"p.qkv", "prefill 64", "gemm", {{"M", "64"}, {"K", "64"}, {"N", "64"}, {"trans_b", "1"}, {"bias", "64"}, {"requant", "1"}, {"log2d", "8"}}},

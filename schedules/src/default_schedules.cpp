@@ -287,7 +287,7 @@ std::optional<Schedule> batched_gemv_default(const Algorithm &algo, const Target
     const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
     const int N = algo.output_stage().extents.at("n");
     const int64_t K = algo.find_stage("acc")->extents.at("k");
-    if (N < gemv.cols || K % 4 != 0) return std::nullopt;
+    if (N < gemv.cols || !gemv.fast_for_k(K)) return std::nullopt;
     Schedule s;
     s.tile("Y", "n", gemv.cols);
     std::vector<std::string> order = batch;
@@ -323,7 +323,7 @@ std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const Targ
     if (par.empty() || par == "m" || par == "n") return std::nullopt;
     std::vector<std::string> batch(out.pure_loops.begin(), out.pure_loops.end() - 2);
     if (M < mk.rows) return batched_gemv_default(algo, target, par, batch);
-    if (N < mk.cols || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
+    if (N < mk.cols || !mk.fast_for_k(K) || algo.macs < 32768) return std::nullopt;
     std::optional<L1Slices> slices;
     if (target.has_dma()) slices = plan_l1_slices(algo, par, target, mk.rows, true);
     Schedule s;
@@ -365,7 +365,9 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     // Small layers or K not a multiple of 4 (misaligned rows run the kernel's
     // scalar path): DMA set-up and per-tile overhead outweigh the gain.
     Schedule s;
-    if (M < 4 && N >= 4 * target.cores() && K % 4 == 0 && algo.macs >= 2048) {
+    const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
+    const MicroKernel &gemm = kernel_entry("gemm_int8_sdotp_4x2");
+    if (M < 4 && N >= 4 * target.cores() && gemv.fast_for_k(K) && algo.macs >= 2048) {
         // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each
         // core's weight block by DMA, the activation row once.
         int block = ((N + target.cores() - 1) / target.cores() + 3) / 4 * 4;
@@ -377,17 +379,16 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         }
         s.tile("Y", "n", block).tile("Y", "n_i", 4).unroll("Y", "n_i_i");
         s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
-        const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
         HL_INTERNAL_ASSERT(gemv.rows == 1 && gemv.cols == 4, "the GEMV default assumes the 1x4 kernel's tile");
         s.tile("acc", "n", gemv.cols).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
         s.kernel("acc", gemv.name);
         if (target.cores() > 1) s.parallel("Y", "n_o");
         s.stage_input("A", MemLevel::L1, "root", "", false);
-        s.stage_input("B", MemLevel::L1, "Y", "n_o", false);
+        s.stage_input("B", MemLevel::L1, "Y", "n_i_o", true);
         stage_epilogue_inputs(s, algo);
         return s;
     }
-    if (M < 4 || N < 8 || K % 4 != 0 || algo.macs < 32768) return std::nullopt;
+    if (M < 4 || N < 8 || !gemm.fast_for_k(K) || algo.macs < 32768) return std::nullopt;
     if ((M + 3) / 4 >= target.cores()) {
         s.tile("Y", "m", 4).tile("Y", "n", 2).order("Y", {"m_o", "n_o", "m_i", "n_i"});
         s.unroll("Y", "m_i").unroll("Y", "n_i");  // accumulators in registers (see batched_kernel_default)

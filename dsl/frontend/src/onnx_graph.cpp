@@ -245,6 +245,22 @@ int64_t OnnxTensor::num_elements() const {
 
 std::string OnnxTensor::describe() const { return std::string(onnx_elem_type_name(elem_type)) + shape_str(shape); }
 
+OnnxAttribute OnnxAttribute::of_int(const std::string &name, int64_t v) {
+    OnnxAttribute a;
+    a.name = name;
+    a.kind = AttrKind::Int;
+    a.i = v;
+    return a;
+}
+
+OnnxAttribute OnnxAttribute::of_ints(const std::string &name, std::vector<int64_t> v) {
+    OnnxAttribute a;
+    a.name = name;
+    a.kind = AttrKind::Ints;
+    a.ints = std::move(v);
+    return a;
+}
+
 std::string OnnxAttribute::to_string() const {
     std::ostringstream o;
     o << name << "=";

@@ -34,11 +34,15 @@ struct MicroKernel {
     int rows = 1, cols = 1;          // output tile: A rows x B rows
     KernelElem a{8, true}, b{8, true}, acc{32, true};
     int k_stride = 1;                // operand stride in k, in elements
+    // K its fast path consumes per step (one word of int8 per row); another K
+    // runs the scalar path for the tail, and schedules avoid the kernel then.
+    int k_multiple = 4;
     std::string implementation;      // one line: how it computes (for the report and kernels/README)
 
     // "int32 acc[i][j] += int8 A_i[k] * int8 B_j[k], 4x2 tile"
     std::string computes() const;
     int macs_per_k() const { return rows * cols; }
+    bool fast_for_k(int64_t k) const { return k % k_multiple == 0; }
 
     // The reference loop nest the kernel must equal (the semantics above),
     // on rows given as pointers; acc in row-major tile order.

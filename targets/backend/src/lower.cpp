@@ -9,6 +9,7 @@
 #include "passes/halide_front_end.h"
 #include "passes/inject_dma_transfers.h"
 #include "passes/hoist_invariant_loads.h"
+#include "passes/overlap_root_transfers.h"
 #include "passes/map_copy_loops.h"
 #include "passes/map_micro_kernels.h"
 #include "passes/map_npu_jobs.h"
@@ -174,6 +175,14 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     int hoisted = 0;
     s = hoist_invariant_loads(s, &hoisted);
     log << "  hoist_invariant_loads: " << hoisted << " load(s) read once before their loop\n";
+
+    // 10a. Staging outside the loops: a run of start-and-wait transfers
+    //      starts together and then waits (their latencies overlap).
+    if (target.has_dma()) {
+        int overlapped = 0;
+        s = overlap_root_transfers(s, target.dma_max_outstanding(), &overlapped);
+        log << "  overlap_root_transfers: " << overlapped << " transfer(s) started before the first wait of their run\n";
+    }
 
     // 11. Print C99 (parallel loops become hl_fork tasks on the cluster).
     std::set<std::string> headers = kernels.headers;

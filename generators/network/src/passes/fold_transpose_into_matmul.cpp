@@ -28,11 +28,7 @@ void fold_transpose_into_matmul(frontend::Graph &g) {
             continue;
         }
         mm.inputs[1] = t.inputs.at(0);
-        io::OnnxAttribute a;
-        a.name = "halyard_trans_b";
-        a.kind = io::AttrKind::Int;
-        a.i = 1;
-        mm.attributes.push_back(a);
+        mm.attributes.push_back(io::OnnxAttribute::of_int("halyard_trans_b", 1));
         mm.merged.push_back(t.label());
         g.log.push_back("fold_transpose_into_matmul: " + t.label() + " folded into " + mm.label() +
                         " (B read as [..., N, K])");

@@ -20,8 +20,9 @@ void drop_empty_concat_inputs(frontend::Graph &g);
 // operand is folded into the MatMul (it reads B as [..., N, K]: trans_b).
 void fold_transpose_into_matmul(frontend::Graph &g);
 
-// A batched MatMul reading a computed B [..., K, N] with K a multiple of 4
-// (at least 16) reads B^T from a new Transpose instead, with trans_b: the
+// A batched MatMul reading a computed B [..., K, N] with K on a matmul
+// kernel's fast path (its k_multiple in the kernel registry) and at least 16
+// reads B^T from a new Transpose instead, with trans_b: the
 // dot-product kernels read B as [..., N, K]. Attention's context MatMul
 // (probabilities x V) is the case; the transpose costs a pass over V.
 // It needs B's shape, so compile_network calls it on node `i` while lowering

@@ -1,22 +1,25 @@
+#include <algorithm>
+
+#include "halyard/micro_kernels.h"
 #include "passes.h"
 
 namespace halyard::network {
 
 namespace {
-// The dot-product kernels need K in whole words and enough of it to pay for
-// the transpose (a MatMul reading B [..., K, N] runs the generic loop nest).
+// Below this K a pass over B costs more than the kernel saves.
+constexpr int64_t kMinTransposedK = 16;
+
+// A dot-product kernel for matmul takes this K on its fast path, and there is
+// enough of it to pay for the transpose (a MatMul reading B [..., K, N] runs
+// the generic loop nest).
 bool worth_transposing(const std::vector<int64_t> &b_shape) {
     if (b_shape.size() < 3) return false;  // 2-D operands are weights or GEMMs
     const int64_t k = b_shape[b_shape.size() - 2];
-    return k % 4 == 0 && k >= 16;
-}
-
-io::OnnxAttribute int_attr(const std::string &name, int64_t v) {
-    io::OnnxAttribute a;
-    a.name = name;
-    a.kind = io::AttrKind::Int;
-    a.i = v;
-    return a;
+    if (k < kMinTransposedK) return false;
+    for (const auto &mk : micro_kernel_registry()) {
+        if (std::count(mk.ops.begin(), mk.ops.end(), "matmul") && mk.fast_for_k(k)) return true;
+    }
+    return false;
 }
 }  // namespace
 
@@ -45,16 +48,14 @@ bool transpose_matmul_operand(frontend::Graph &g, size_t i) {
     tr.name = g.nodes[i].name + "__halyard_transpose_b";
     tr.inputs = {b};
     tr.outputs = {name};
-    io::OnnxAttribute perm;
-    perm.name = "perm";
-    perm.kind = io::AttrKind::Ints;
-    for (size_t d = 0; d < bt.shape.size(); d++) perm.ints.push_back((int64_t)d);
-    std::swap(perm.ints[perm.ints.size() - 1], perm.ints[perm.ints.size() - 2]);
-    tr.attributes.push_back(perm);
+    std::vector<int64_t> perm;
+    for (size_t d = 0; d < bt.shape.size(); d++) perm.push_back((int64_t)d);
+    std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+    tr.attributes.push_back(io::OnnxAttribute::of_ints("perm", perm));
 
     frontend::GraphNode &mm = g.nodes[i];
     mm.inputs[1] = name;
-    mm.attributes.push_back(int_attr("halyard_trans_b", 1));
+    mm.attributes.push_back(io::OnnxAttribute::of_int("halyard_trans_b", 1));
     g.log.push_back("transpose_matmul_operand: " + mm.label() + " reads B " + bt.shape_str() +
                     " transposed by a new Transpose '" + tr.name + "' (trans_b: the kernels read [..., N, K])");
     g.nodes.insert(g.nodes.begin() + (std::ptrdiff_t)i, tr);

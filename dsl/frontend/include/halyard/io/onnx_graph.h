@@ -57,6 +57,10 @@ struct OnnxAttribute {
     std::shared_ptr<OnnxTensor> tensor;
 
     std::string to_string() const;  // "n_levels=256", "mul=tensor int32[64]", ...
+
+    // What the graph rewrites add to a node.
+    static OnnxAttribute of_int(const std::string &name, int64_t v);
+    static OnnxAttribute of_ints(const std::string &name, std::vector<int64_t> v);
 };
 
 struct OnnxNode {

@@ -74,17 +74,28 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
         return isoftmax_exp(x, xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);
     };
 
+    // e(row, j): every element's exp, read by sum and by Y. A schedule may
+    // compute it once per row into a buffer (both passes then read it) or
+    // inline it (each pass evaluates it).
+    Func e_row("e");
+    e_row(ax.halide()) = exp_at(ax.vars.back());
+    auto e_at = [&](const Expr &j) {
+        std::vector<Expr> args{j};
+        args.insert(args.end(), row_args.begin(), row_args.end());
+        return Expr(e_row(args));
+    };
+
     Func sum("sum");
     RDom rs(0, n, "j");
     sum(rows) = cast<uint32_t>(0);
     if (spec.lengths) {
-        sum(row_args) = sum(row_args) + select(valid(rs.x), exp_at(rs.x), cast<uint32_t>(0));
+        sum(row_args) = sum(row_args) + select(valid(rs.x), e_at(rs.x), cast<uint32_t>(0));
     } else {
-        sum(row_args) = sum(row_args) + exp_at(rs.x);
+        sum(row_args) = sum(row_args) + e_at(rs.x);
     }
 
     Func y("Y");
-    Expr e = exp_at(ax.vars.back());
+    Expr e = e_at(ax.vars.back());
     Expr p = (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / sum(row_args);
     if (spec.lengths) {
         // max(sum, 1): a row with no valid entry divides nothing (C's x / 0 is undefined).
@@ -105,6 +116,8 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
 
     if (deeploy) a.stages.push_back(make_stage("exp_table", exp_table, {"i"}, {kTableSize}));
     a.stages.push_back(make_stage("xmax", xmax, ax.row_names(), row_shape, "j", rj, n));
+    a.stages.push_back(make_stage("e", e_row, ax.names, shape));
+    a.stages.back().inline_by_default = true;
     a.stages.push_back(make_stage("sum", sum, ax.row_names(), row_shape, "j", rs, n));
     a.stages.push_back(make_stage("Y", y, ax.names, shape));
     return a;

@@ -70,7 +70,10 @@ public:
         // Intermediate stages default to root in L2; Halide would refuse to
         // inline a reduction anyway.
         for (auto &s : algo_.stages) {
-            if (&s != &algo_.stages.back()) {
+            if (&s != &algo_.stages.back() && s.inline_by_default) {
+                s.func.compute_inline();
+                plan_.placement[s.name] = "inline";
+            } else if (&s != &algo_.stages.back()) {
                 s.func.compute_root();
                 plan_.buffer_memory[s.func.name()] = MemLevel::L2;
             }

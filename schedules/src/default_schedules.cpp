@@ -195,6 +195,10 @@ void unroll_in_groups(Schedule &s, const std::string &stage, const std::string &
     s.tile(stage, loop, kElementwiseUnroll).unroll(stage, loop + "_i");
 }
 
+// Row-wise ops have at most this many stages (isoftmax: exp_table, xmax, e,
+// sum, Y); composite algorithms (attention, decoder blocks) have more.
+constexpr size_t kMaxRowOpStages = 5;
+
 // Row statistics of up to this many values per iteration are kept in
 // registers (a core-local array the C compiler can keep in registers; more
 // would crowd the 2 KiB stack).
@@ -426,7 +430,9 @@ std::string one_row_over_cores(Schedule &s, const Algorithm &algo, const TargetD
     if (inner.empty() || inner != out.pure_loops.back() || out.extents.at(inner) < target.cores()) return "";
     for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
         const Stage &st = algo.stages[i];
-        // Statistics: per-row stages, i.e. without the output's innermost loop.
+        // Statistics: per-row stages, i.e. without the output's innermost loop
+        // (a per-element intermediate is left inline).
+        if (st.pure_loops == out.pure_loops) continue;
         if (std::find(st.pure_loops.begin(), st.pure_loops.end(), inner) != st.pure_loops.end()) return "";
     }
     s.parallel(out.name, inner);
@@ -483,11 +489,11 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     std::string par = loop_with_work_for_every_core(out, target, algo.stages.size() == 1);
     // Composite algorithms (attention, decoder blocks) only on a loop with
     // work for every core: their inner stages need not nest in a shorter one.
-    if (!par.empty() && algo.stages.size() > 4 && out.extents.at(par) < target.cores()) par.clear();
+    if (!par.empty() && algo.stages.size() > kMaxRowOpStages && out.extents.at(par) < target.cores()) par.clear();
     if (!par.empty()) {
         s.parallel(out.name, par);
         std::optional<L1Slices> slices;
-        if (target.has_dma() && algo.stages.size() <= 4) slices = plan_l1_slices(algo, par, target);
+        if (target.has_dma() && algo.stages.size() <= kMaxRowOpStages) slices = plan_l1_slices(algo, par, target);
         if (slices && !slices->chunk_loop.empty()) s.tile(out.name, slices->chunk_loop, slices->chunk);
         // Row-wise ops (softmax, norms): each core computes the row statistics
         // (max, sums) of its own rows, inside its share of the loop (row by
@@ -502,10 +508,16 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             const auto at = std::find(loops.begin(), loops.end(), split);
             if (at == loops.end()) continue;
             s.compute_at(st.name, out.name, chunked ? slices->chunk_loop + "_i" : par);
-            // Its reduction along the row unrolled like an elementwise loop.
+            // Its reduction along the row unrolled like an elementwise loop;
+            // a per-element intermediate (isoftmax's e) like the output
+            // (a shifted last group recomputes values it wrote already).
             if (!target.is_host() && st.reduction_loops.size() == 1) {
                 const std::string &j = st.reduction_loops.front();
                 unroll_in_groups(s, st.name, j, st.extents.at(j));
+            }
+            if (!target.is_host() && st.reduction_loops.empty() && loops.back() == out.pure_loops.back() &&
+                loops.back() != split) {
+                unroll_in_groups(s, st.name, loops.back(), st.extents.at(loops.back()), true);
             }
             // Its values for one iteration (a row's max, sum): in registers
             // when a few, else in L1; left alone they would be placed in L2
@@ -527,7 +539,7 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         if (!target.is_host() && inner != par && !(chunked && slices->chunk_loop == inner)) {
             unroll_in_groups(s, out.name, inner, out.extents.at(inner), out_in_l1);
         }
-    } else if (algo.stages.size() > 1 && algo.stages.size() <= 4 && !target.is_host()) {
+    } else if (algo.stages.size() > 1 && algo.stages.size() <= kMaxRowOpStages && !target.is_host()) {
         par = one_row_over_cores(s, algo, target);
     }
     schedule_tables(s, algo, par, target);

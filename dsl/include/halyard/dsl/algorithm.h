@@ -25,6 +25,10 @@ struct Stage {
     std::vector<std::string> reduction_loops;  // e.g. {"k"}
     std::map<std::string, int> extents;        // loop name -> extent
     Halide::RDom rdom;                         // defined when reduction_loops is non-empty
+    // A per-element intermediate a schedule may compute once (compute_at)
+    // but that is inlined into its readers unless the schedule says so
+    // (intermediates default to root otherwise).
+    bool inline_by_default = false;
 };
 
 struct Algorithm {

@@ -2,13 +2,49 @@
 // over the last axis. The int8/int16 narrowing casts and the uint32
 // wrap-around of Deeploy's C are reproduced exactly (docs/deeploy-semantics.md).
 #include <functional>
+#include <sstream>
 
+#include "halyard/dsl/internal_error.h"
 #include "transformer_builders.h"
 
 namespace halyard {
 
 using namespace Halide;
 using namespace detail;
+
+namespace {
+constexpr int kISoftmaxTableSize = 256;  // x - xmax of int8 values lies in [-255, 0]
+
+// div_round_to_zero of two constants, which Halide's simplifier leaves as a
+// call: C's division.
+class FoldRoundToZero : public Halide::Internal::IRMutator {
+    using IRMutator::visit;
+    Expr visit(const Halide::Internal::Call *op) override {
+        Expr e = IRMutator::visit(op);
+        const auto *c = e.as<Halide::Internal::Call>();
+        if (!c || !c->is_intrinsic(Halide::Internal::Call::div_round_to_zero)) return e;
+        const int64_t *a = Halide::Internal::as_const_int(c->args[0]), *b = Halide::Internal::as_const_int(c->args[1]);
+        if (!a || !b || *b == 0) return e;
+        return Halide::Internal::make_const(c->type, *a / *b);
+    }
+};
+}  // namespace
+
+std::vector<int64_t> isoftmax_exp_table(const ISoftmaxSpec &spec) {
+    std::vector<int64_t> table;
+    for (int i = 0; i < kISoftmaxTableSize; i++) {
+        const Expr e = Halide::Internal::simplify(FoldRoundToZero().mutate(Halide::Internal::simplify(
+            isoftmax_exp(Expr(-i), Expr(0), spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, true))));
+        const uint64_t *v = Halide::Internal::as_const_uint(e);
+        if (!v) {
+            std::ostringstream os;
+            os << e;
+            HL_INTERNAL_ASSERT(false, "isoftmax exp table entry " + std::to_string(i) + " does not fold: " + os.str());
+        }
+        table.push_back((int64_t)(int32_t)(uint32_t)*v);  // the bits of the uint32, as int32
+    }
+    return table;
+}
 
 Algorithm isoftmax(const ISoftmaxSpec &spec) {
     const std::string op = "isoftmax";
@@ -64,13 +100,21 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     // element) or inlines (few elements). int16 input keeps the expression.
     Func exp_table("exp_table");
     Var i("i");
-    constexpr int kTableSize = 256;  // x - xmax of int8 values lies in [-255, 0]
-    if (deeploy) {
+    if (spec.exp_table_input && !deeploy) {
+        throw UserError(op + ": exp_table_input needs int8 input (int16 evaluates exp per element)");
+    }
+    if (spec.exp_table_input) {
+        // uint32 values held in int32 (the tensor types have no uint32).
+        a.inputs.push_back(make_input("exp_table", ElemType::Int32, {kISoftmaxTableSize}));
+    } else if (deeploy) {
         exp_table(i) = isoftmax_exp(-i, 0, spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);
     }
+    const ImageParam table = spec.exp_table_input ? a.inputs.back().param : ImageParam();
     auto exp_at = [&](const Expr &j) -> Expr {
         Expr x = cast<int32_t>(X(ax.at_last(j)));
-        if (deeploy) return Expr(exp_table(clamp(xmax(row_args) - x, 0, kTableSize - 1)));
+        Expr index = clamp(xmax(row_args) - x, 0, kISoftmaxTableSize - 1);
+        if (spec.exp_table_input) return reinterpret(UInt(32), table(index));
+        if (deeploy) return Expr(exp_table(index));
         return isoftmax_exp(x, xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);
     };
 
@@ -114,7 +158,9 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     }
     fix_output_shape(y, shape);
 
-    if (deeploy) a.stages.push_back(make_stage("exp_table", exp_table, {"i"}, {kTableSize}));
+    if (deeploy && !spec.exp_table_input) {
+        a.stages.push_back(make_stage("exp_table", exp_table, {"i"}, {kISoftmaxTableSize}));
+    }
     a.stages.push_back(make_stage("xmax", xmax, ax.row_names(), row_shape, "j", rj, n));
     a.stages.push_back(make_stage("e", e_row, ax.names, shape));
     a.stages.back().inline_by_default = true;

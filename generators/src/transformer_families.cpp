@@ -21,11 +21,16 @@ GeneratorFamily isoftmax_family() {
              {"coeffC", "62395", "polynomial coefficient C"},
              {"log2", "255", "integer ln(2) in input units"},
              {"n_levels", "256", "output levels (<= 256)"},
-             {"lengths", "none", "shape of an int32 input of valid row lengths (broadcast to the rows; masks j >= L), or none"}},
+             {"lengths", "none", "shape of an int32 input of valid row lengths (broadcast to the rows; masks j >= L), or none"},
+             {"exp_table", "compute", "int8 x: compute (a stage fills the exp table every call) or input (read from the "
+                                      "int32[256] input exp_table: the uint32 values' bits, as isoftmax_exp_table gives them)"}},
              "out_"),
             [](const ParamMap &p) {
                 ISoftmaxSpec s;
                 s.requant = p.requant("out_");
+                const std::string table = p.str("exp_table");
+                if (table != "compute" && table != "input") p.bad("exp_table", "expected compute or input");
+                s.exp_table_input = table == "input";
                 if (p.str("lengths") != "none") s.lengths = p.shape("lengths");
                 s.input_type = p.elem_type("in_type");
                 s.shape = p.shape("shape");

@@ -112,7 +112,20 @@ TEST(TransformerOps, ISoftmaxBitExact) {
         std::map<std::string, std::string> p = {{"shape", sh(shape)}, {"coeffA", std::to_string(c[0])},
                                                 {"coeffB", std::to_string(c[1])}, {"coeffC", std::to_string(c[2])},
                                                 {"log2", std::to_string(c[3])}, {"n_levels", std::to_string(n_levels)}};
-        auto fill = [&](const TensorType &t, std::mt19937 &r) { return random_buffer(r, t.type, num_elements(t.shape)); };
+        // Every fourth case reads the exp table as an input, filled with what
+        // isoftmax_exp_table evaluates at generation time (the network
+        // compiler's constant).
+        const bool table_input = iter % 4 == 2;
+        if (table_input) p["exp_table"] = "input";
+        ISoftmaxSpec spec;
+        spec.coeffA = c[0], spec.coeffB = c[1], spec.coeffC = c[2], spec.log2 = c[3];
+        const std::vector<int64_t> table = isoftmax_exp_table(spec);
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            if (t.name != "exp_table") return random_buffer(r, t.type, num_elements(t.shape));
+            TypedBuffer b(t.type, (int64_t)table.size());
+            for (size_t k = 0; k < table.size(); k++) b.set((int64_t)k, table[k]);
+            return b;
+        };
         auto ref = [&](const RefInputs &in) { return halyard_ref::isoftmax(in.at("x"), c[0], c[1], c[2], c[3], n_levels); };
         auto s = iter % 2 ? row_schedule(shape, {"xmax", "sum"}) : std::nullopt;
         // exp as a table (root) and evaluated per element (inline): the same bits.

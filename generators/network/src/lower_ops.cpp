@@ -3,6 +3,8 @@
 // producers (TypeCheckers.py), fused epilogues from the rewrites.
 #include "lower_ops.h"
 
+#include "halyard/dsl/transformer_ops.h"
+
 #include <algorithm>
 #include <numeric>
 
@@ -593,6 +595,27 @@ Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
     // Halyard's int16 form when the producer gives int16 (other types meet the
     // compiler's usual type check against int8).
     if (c.type(in(c, n, 0)) == ElemType::Int16) l.params["in_type"] = "int16";
+    // int8: the exp table is a constant of the program (computed here, from
+    // the expression the kernel would evaluate), not a stage of every call.
+    if (c.type(in(c, n, 0)) == ElemType::Int8) {
+        ISoftmaxSpec s;
+        s.coeffA = n.attr_int("coeffA");
+        s.coeffB = n.attr_int("coeffB");
+        s.coeffC = n.attr_int("coeffC");
+        s.log2 = n.attr_int("log2");
+        const std::string name = "isoftmax_exp_table_" + std::to_string(s.coeffA) + "_" + std::to_string(s.coeffB) +
+                                 "_" + std::to_string(s.coeffC) + "_" + std::to_string(s.log2);
+        if (!c.graph.has_tensor(name)) {
+            try {
+                isoftmax(s);  // checks the coefficients
+            } catch (const UserError &e) {
+                bad(c, n, e.what());
+            }
+            c.add_constant(name, {256}, isoftmax_exp_table(s));
+        }
+        l.params["exp_table"] = "input";
+        l.args["exp_table"] = name;
+    }
     if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
         const std::string &len = n.inputs[1];
         l.params["lengths"] = shape_param(c.shape(len));

@@ -32,8 +32,15 @@ struct ISoftmaxSpec {
     // A RequantShift of the uint8 probabilities fused into Y (the int8
     // operand attention's context MatMul reads): inputs out_mul, out_add.
     std::optional<RequantParams> requant;
+    // int8 input: the exp table (exp at x - xmax = -i, i < 256) read from an
+    // input "exp_table" (int32[256] holding the uint32 values' bits, as
+    // isoftmax_exp_table gives them) instead of computed at every call.
+    bool exp_table_input = false;
 };
 Algorithm isoftmax(const ISoftmaxSpec &spec);
+// The exp table of an int8 iSoftmax, evaluated at generation time from the
+// same expression the stage computes (Halide's simplifier folds it).
+std::vector<int64_t> isoftmax_exp_table(const ISoftmaxSpec &spec);
 
 // Deeploy's ITAMax (shift-based softmax of the ITA accelerator) over the last
 // axis of an int8 tensor; output unsigned in [0, n_levels-1]. Stages: xmax, sum, Y.

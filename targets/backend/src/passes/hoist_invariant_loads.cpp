@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "buffers_named.h"
 #include "halyard/micro_kernels.h"
 
 namespace halyard {
@@ -13,23 +14,6 @@ namespace {
 
 using namespace Halide;
 using namespace Halide::Internal;
-
-// The buffers an expression names: loads (an address_of(load) argument
-// points into its buffer) and buffer pointers.
-class BuffersNamed : public IRVisitor {
-public:
-    std::set<std::string> names;
-
-private:
-    using IRVisitor::visit;
-    void visit(const Load *op) override {
-        names.insert(op->name);
-        IRVisitor::visit(op);
-    }
-    void visit(const Variable *op) override {
-        if (op->type.is_handle()) names.insert(op->name);
-    }
-};
 
 // What a loop body does that decides which loads may leave it.
 class BodyFacts : public IRVisitor {
@@ -65,9 +49,10 @@ private:
             if (find_micro_kernel_by_symbol(op->name)) {
                 // A micro-kernel touches only the buffers its arguments point
                 // into (its accumulators among them) and synchronizes nothing.
-                BuffersNamed b;
-                for (const auto &a : op->args) a.accept(&b);
-                stored.insert(b.names.begin(), b.names.end());
+                for (const auto &a : op->args) {
+                    const auto named = buffers_named(a);
+                    stored.insert(named.begin(), named.end());
+                }
             } else {
                 calls = true;  // a DMA or copy: it may write any buffer, or complete a transfer that does
             }

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "buffers_named.h"
+
 namespace halyard {
 
 namespace {
@@ -17,27 +19,6 @@ const Call *synchronous_transfer(const Stmt &s) {
     const Call *start = wait->args[0].as<Call>();
     if (!start || start->name.rfind("hl_stage", 0) != 0 || start->args.size() < 2) return nullptr;
     return start;
-}
-
-class BuffersIn : public IRVisitor {
-public:
-    std::set<std::string> names;
-
-private:
-    using IRVisitor::visit;
-    void visit(const Load *op) override {
-        names.insert(op->name);
-        IRVisitor::visit(op);
-    }
-    void visit(const Variable *op) override {
-        if (op->type.is_handle()) names.insert(op->name);
-    }
-};
-
-std::set<std::string> buffers_in(const Expr &e) {
-    BuffersIn b;
-    e.accept(&b);
-    return b.names;
 }
 
 class Overlap : public IRMutator {
@@ -77,7 +58,7 @@ private:
         if (const Block *b = s.as<Block>()) {
             const Call *start = leading_transfer(b);
             if (start && (int64_t)pending.size() < max_) {
-                const auto dst = buffers_in(start->args[0]), src = buffers_in(start->args[1]);
+                const auto dst = buffers_named(start->args[0]), src = buffers_named(start->args[1]);
                 bool independent = true;
                 for (const auto &d : dst) independent = independent && !written.count(d) && !read.count(d);
                 for (const auto &r : src) independent = independent && !written.count(r);

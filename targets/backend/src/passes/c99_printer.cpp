@@ -240,7 +240,21 @@ private:
         ctype(op->type);
         result_ = id(op->name);
     }
-    void visit(const Add *op) override { result_ = arith(op->type, expr(op->a), "+", expr(op->b)); }
+    void visit(const Add *op) override {
+        // acc + x * y in one p.mac (a requantization's v * mul + add, a
+        // dot product's step) when neither factor is a constant (those the C
+        // compiler turns into shifts).
+        if (xpulp_ && op->type == Int(32)) {
+            for (const auto &[acc, prod] : {std::make_pair(op->a, op->b), std::make_pair(op->b, op->a)}) {
+                const Mul *m = prod.as<Mul>();
+                if (m && m->type == Int(32) && !is_const(m->a) && !is_const(m->b)) {
+                    result_ = "hl_mac(" + expr(acc) + ", " + expr(m->a) + ", " + expr(m->b) + ")";
+                    return;
+                }
+            }
+        }
+        result_ = arith(op->type, expr(op->a), "+", expr(op->b));
+    }
     void visit(const Sub *op) override { result_ = arith(op->type, expr(op->a), "-", expr(op->b)); }
     void visit(const Mul *op) override { result_ = arith(op->type, expr(op->a), "*", expr(op->b)); }
     // log2 of a constant positive power-of-two divisor, or -1.

@@ -86,6 +86,127 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
     *c31 = s31;
 }
 
+/* gemm_int8_sdotp_4x4: for k in [0, n): c[i][j] += a_i[k] * b_j[k]
+ * (int8 x int8 -> int32), i < 4, j < 4; a_i and b_j are k-contiguous rows.
+ * The 4x4 block: 8 word loads feed 16 pv.sdotsp.b (64 MACs) per step of 4,
+ * 24 instructions against the 4x2 block's 14 per 32 MACs. 16 accumulators
+ * leave no registers for 8 row pointers, so the fast path needs the rows of
+ * each operand equally spaced (a GEMM tile's rows are: one leading dimension
+ * apart) and walks them with one pointer per operand, post-incremented by a
+ * register (p.lw rd, rs2(rs1!)): +stride three times, then back to row 0
+ * one word on. B's four words stay in registers; A's alternate between two.
+ * Rows not equally spaced or not word-aligned, or accumulators that are
+ * not one contiguous tile, run as two 4x2 blocks; so does the n % 4 tail. */
+static inline void hy_gemm_s8_4x4(const int8_t *a0, const int8_t *a1, const int8_t *a2, const int8_t *a3,
+                                  const int8_t *b0, const int8_t *b1, const int8_t *b2, const int8_t *b3, int32_t n,
+                                  int32_t *c00, int32_t *c01, int32_t *c02, int32_t *c03, int32_t *c10,
+                                  int32_t *c11, int32_t *c12, int32_t *c13, int32_t *c20, int32_t *c21,
+                                  int32_t *c22, int32_t *c23, int32_t *c30, int32_t *c31, int32_t *c32,
+                                  int32_t *c33) {
+    int32_t k = 0;
+#if HL_XPULP_NATIVE
+    const intptr_t sa = a1 - a0, sb = b1 - b0;
+    const int equally_spaced = (a2 - a1 == sa) && (a3 - a2 == sa) && (b2 - b1 == sb) && (b3 - b2 == sb);
+    const uint32_t misaligned = ((uint32_t)(uintptr_t)a0 | (uint32_t)sa | (uint32_t)(uintptr_t)b0 | (uint32_t)sb) & 3u;
+    /* The generated code passes &acc[0] .. &acc[15] of one tile array: the
+       fast path loads and stores them at offsets of c00 (after inlining gcc
+       folds this test away). */
+    const int acc_contiguous = c01 == c00 + 1 && c02 == c00 + 2 && c03 == c00 + 3 && c10 == c00 + 4 &&
+                               c11 == c00 + 5 && c12 == c00 + 6 && c13 == c00 + 7 && c20 == c00 + 8 &&
+                               c21 == c00 + 9 && c22 == c00 + 10 && c23 == c00 + 11 && c30 == c00 + 12 &&
+                               c31 == c00 + 13 && c32 == c00 + 14 && c33 == c00 + 15;
+    if (equally_spaced && !misaligned && acc_contiguous && n >= 4) {
+        const int8_t *pa = a0, *pb = b0;
+        const int32_t step_a = (int32_t)sa, back_a = 4 - 3 * (int32_t)sa;
+        const int32_t step_b = (int32_t)sb, back_b = 4 - 3 * (int32_t)sb;
+        int32_t steps = n >> 2;
+        int32_t *acc = c00;
+        k = steps << 2;
+        /* Sixteen accumulators, eight operand words and four stride
+           registers need every register there is, more than gcc's 30 asm
+           operands: the accumulators are fixed registers (clobbered) loaded
+           from and stored to the tile. Two operand registers serve as A's words
+           once free: the loop count's after lp.count has read it, the
+           tile's address after it is pushed on the stack for the loop. B's words
+           live in t0-t3. */
+        __asm__ volatile(
+            "lw s1, 0(%[acc])\n\t"
+            "lw s2, 4(%[acc])\n\t"
+            "lw s3, 8(%[acc])\n\t"
+            "lw s4, 12(%[acc])\n\t"
+            "lw s5, 16(%[acc])\n\t"
+            "lw s6, 20(%[acc])\n\t"
+            "lw s7, 24(%[acc])\n\t"
+            "lw s8, 28(%[acc])\n\t"
+            "lw s9, 32(%[acc])\n\t"
+            "lw s10, 36(%[acc])\n\t"
+            "lw s11, 40(%[acc])\n\t"
+            "lw a2, 44(%[acc])\n\t"
+            "lw a3, 48(%[acc])\n\t"
+            "lw a4, 52(%[acc])\n\t"
+            "lw a5, 56(%[acc])\n\t"
+            "lw a6, 60(%[acc])\n\t"
+            "addi sp, sp, -16\n\t"
+            "sw %[acc], 0(sp)\n\t"
+            HL_LP_STARTI(0, 1f)
+            HL_LP_ENDI(0, 2f)
+            HL_LP_COUNT(0, "%[w]")
+            "1:\n\t"
+            ".insn r 0x0B, 7, 0x10, t0, %[pb], %[step_b]\n\t"  /* p.lw t0, step_b(pb!) */
+            ".insn r 0x0B, 7, 0x10, t1, %[pb], %[step_b]\n\t"
+            ".insn r 0x0B, 7, 0x10, t2, %[pb], %[step_b]\n\t"
+            ".insn r 0x0B, 7, 0x10, t3, %[pb], %[back_b]\n\t"
+            ".insn r 0x0B, 7, 0x10, %[w], %[pa], %[step_a]\n\t"
+            ".insn r 0x0B, 7, 0x10, %[acc], %[pa], %[step_a]\n\t"
+            ".insn r 0x57, 1, 0x5C, s1, %[w], t0\n\t"  /* pv.sdotsp.b */
+            ".insn r 0x57, 1, 0x5C, s2, %[w], t1\n\t"
+            ".insn r 0x57, 1, 0x5C, s3, %[w], t2\n\t"
+            ".insn r 0x57, 1, 0x5C, s4, %[w], t3\n\t"
+            ".insn r 0x0B, 7, 0x10, %[w], %[pa], %[step_a]\n\t"
+            ".insn r 0x57, 1, 0x5C, s5, %[acc], t0\n\t"
+            ".insn r 0x57, 1, 0x5C, s6, %[acc], t1\n\t"
+            ".insn r 0x57, 1, 0x5C, s7, %[acc], t2\n\t"
+            ".insn r 0x57, 1, 0x5C, s8, %[acc], t3\n\t"
+            ".insn r 0x0B, 7, 0x10, %[acc], %[pa], %[back_a]\n\t"
+            ".insn r 0x57, 1, 0x5C, s9, %[w], t0\n\t"
+            ".insn r 0x57, 1, 0x5C, s10, %[w], t1\n\t"
+            ".insn r 0x57, 1, 0x5C, s11, %[w], t2\n\t"
+            ".insn r 0x57, 1, 0x5C, a2, %[w], t3\n\t"
+            ".insn r 0x57, 1, 0x5C, a3, %[acc], t0\n\t"
+            ".insn r 0x57, 1, 0x5C, a4, %[acc], t1\n\t"
+            ".insn r 0x57, 1, 0x5C, a5, %[acc], t2\n\t"
+            ".insn r 0x57, 1, 0x5C, a6, %[acc], t3\n\t"
+            "2:\n\t"
+            "lw %[acc], 0(sp)\n\t"
+            "addi sp, sp, 16\n\t"
+            "sw s1, 0(%[acc])\n\t"
+            "sw s2, 4(%[acc])\n\t"
+            "sw s3, 8(%[acc])\n\t"
+            "sw s4, 12(%[acc])\n\t"
+            "sw s5, 16(%[acc])\n\t"
+            "sw s6, 20(%[acc])\n\t"
+            "sw s7, 24(%[acc])\n\t"
+            "sw s8, 28(%[acc])\n\t"
+            "sw s9, 32(%[acc])\n\t"
+            "sw s10, 36(%[acc])\n\t"
+            "sw s11, 40(%[acc])\n\t"
+            "sw a2, 44(%[acc])\n\t"
+            "sw a3, 48(%[acc])\n\t"
+            "sw a4, 52(%[acc])\n\t"
+            "sw a5, 56(%[acc])\n\t"
+            "sw a6, 60(%[acc])\n\t"
+            : [pa] "+r"(pa), [pb] "+r"(pb), [w] "+r"(steps), [acc] "+r"(acc)
+            : [step_a] "r"(step_a), [back_a] "r"(back_a), [step_b] "r"(step_b), [back_b] "r"(back_b)
+            : "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a2", "a3", "a4", "a5", "a6", "t0", "t1", "t2", "t3", "memory");
+    }
+#endif
+    /* The rest (all of it off the fast path, else the K % 4 tail): two 4x2 blocks. */
+    if (k < n) {
+        hy_gemm_s8_4x2(a0 + k, a1 + k, a2 + k, a3 + k, b0 + k, b1 + k, n - k, c00, c01, c10, c11, c20, c21, c30, c31);
+        hy_gemm_s8_4x2(a0 + k, a1 + k, a2 + k, a3 + k, b2 + k, b3 + k, n - k, c02, c03, c12, c13, c22, c23, c32, c33);
+    }
+}
+
 /* gemm_int8_sdotp_1x4: for k in [0, n): c[0][j] += a_0[k] * b_j[k], j < 4 —
  * one activation row against four weight rows (decode-step GEMV). Per step
  * of 4: 5 word loads feed 4 pv.sdotsp.b (16 MACs) in a hardware loop. */

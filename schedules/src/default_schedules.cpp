@@ -253,10 +253,24 @@ const MicroKernel &kernel_entry(const std::string &name) {
     return *k;
 }
 
+// The register-blocked GEMM kernel for N output columns and a reduction of
+// K: of the registry's multi-row kernels whose columns divide N (no partial
+// tiles), whose fast path takes K and whose min_k K reaches, the one with
+// the most MACs per step (4x4 where N and K allow, else 4x2).
+const MicroKernel &gemm_kernel_for(int64_t N, int64_t K) {
+    const MicroKernel *best = &kernel_entry("gemm_int8_sdotp_4x2");
+    for (const auto &mk : micro_kernel_registry()) {
+        if (mk.rows < 2 || N % mk.cols != 0 || !mk.fast_for_k(K) || K < mk.min_k || mk.k_stride != 1) continue;
+        if (mk.rows != best->rows) continue;  // the schedules below tile rows by the 4x2 kernel's rows
+        if (mk.macs_per_k() > best->macs_per_k()) best = &mk;
+    }
+    return *best;
+}
+
 // The GEMM kernel's accumulator tile: acc computed per rows x cols output
 // tile (the registry entry's), reduction loop outside the unrolled tile.
-void kernel_tile(Schedule &s, const std::string &at_loop, const std::vector<std::string> &outer) {
-    const MicroKernel &mk = kernel_entry("gemm_int8_sdotp_4x2");
+void kernel_tile(Schedule &s, const MicroKernel &mk, const std::string &at_loop,
+                 const std::vector<std::string> &outer) {
     s.compute_at("acc", "Y", at_loop).memory("acc", MemLevel::Reg);
     s.tile("acc", "m", mk.rows).tile("acc", "n", mk.cols);
     std::vector<std::string> order = outer;
@@ -320,9 +334,9 @@ std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const Targ
     const Stage &out = algo.output_stage();
     const size_t rank = out.pure_loops.size();
     if (algo.inputs[0].type.shape.size() != rank || algo.inputs[1].type.shape.size() != rank) return std::nullopt;
-    const MicroKernel &mk = kernel_entry("gemm_int8_sdotp_4x2");
     const int M = out.extents.at("m"), N = out.extents.at("n");
     const int64_t K = algo.find_stage("acc")->extents.at("k");
+    const MicroKernel &mk = gemm_kernel_for(N, K);
     const std::string par = loop_with_work_for_every_core(out, target);
     if (par.empty() || par == "m" || par == "n") return std::nullopt;
     std::vector<std::string> batch(out.pure_loops.begin(), out.pure_loops.end() - 2);
@@ -344,7 +358,7 @@ std::optional<Schedule> batched_kernel_default(const Algorithm &algo, const Targ
     // The tile's epilogue unrolled: each accumulator is then a named value the
     // C compiler keeps in a register (an indexed acc[] lives on the stack).
     s.unroll("Y", order[order.size() - 2]).unroll("Y", order.back());
-    kernel_tile(s, "n_o", batch);
+    kernel_tile(s, mk, "n_o", batch);
     if (target.cores() > 1) s.parallel("Y", par);
     if (slices) stage_slices_in_l1(s, algo, *slices);
     else stage_epilogue_inputs(s, algo);
@@ -370,7 +384,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     // scalar path): DMA set-up and per-tile overhead outweigh the gain.
     Schedule s;
     const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
-    const MicroKernel &gemm = kernel_entry("gemm_int8_sdotp_4x2");
+    const MicroKernel &gemm = gemm_kernel_for(N, K);
     if (M < 4 && N >= 4 * target.cores() && gemv.fast_for_k(K) && algo.macs >= 2048) {
         // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each
         // core's weight block by DMA, the activation row once.
@@ -394,19 +408,20 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     }
     if (M < 4 || N < 8 || !gemm.fast_for_k(K) || algo.macs < 32768) return std::nullopt;
     if ((M + 3) / 4 >= target.cores()) {
-        s.tile("Y", "m", 4).tile("Y", "n", 2).order("Y", {"m_o", "n_o", "m_i", "n_i"});
+        s.tile("Y", "m", gemm.rows).tile("Y", "n", gemm.cols).order("Y", {"m_o", "n_o", "m_i", "n_i"});
         s.unroll("Y", "m_i").unroll("Y", "n_i");  // accumulators in registers (see batched_kernel_default)
-        kernel_tile(s, "n_o", {});
+        kernel_tile(s, gemm, "n_o", {});
         if (target.cores() > 1) s.parallel("Y", "m_o");
         if (int64_t(N) * K <= l1_budget) s.stage_input("B", MemLevel::L1, "root", "", false);
         s.stage_input("A", MemLevel::L1, "Y", "m_o", true);
         s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
         stage_epilogue_inputs(s, algo);
     } else {
-        s.tile("Y", "n", 8).tile("Y", "n_i", 2).tile("Y", "m", 4);
+        // Columns in blocks of two kernel tiles over the cores.
+        s.tile("Y", "n", 2 * gemm.cols).tile("Y", "n_i", gemm.cols).tile("Y", "m", gemm.rows);
         s.order("Y", {"n_o", "m_o", "n_i_o", "m_i", "n_i_i"});
         s.unroll("Y", "m_i").unroll("Y", "n_i_i");
-        kernel_tile(s, "n_i_o", {});
+        kernel_tile(s, gemm, "n_i_o", {});
         if (target.cores() > 1) s.parallel("Y", "n_o");
         if (int64_t(M) * K <= l1_budget) s.stage_input("A", MemLevel::L1, "root", "", false);
         s.stage_input("B", MemLevel::L1, "Y", "n_o", true);

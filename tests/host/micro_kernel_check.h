@@ -8,6 +8,7 @@
 // Everything comes from the registry entry: a new kernel needs no new test.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <sstream>
@@ -18,14 +19,44 @@
 
 namespace halyard::test {
 
+// How the case passes the rows: in order (equally spaced, kRowBytes apart),
+// reversed (equally spaced, a negative stride) or with the first two swapped
+// (not equally spaced: kernels that walk rows by one stride take their
+// fallback).
+enum class RowOrder { InOrder, Reversed, FirstTwoSwapped };
+
 struct KernelCase {
     int32_t k;
     int a_offset, b_offset;  // bytes into each row buffer: 1..3 make rows misaligned
+    RowOrder order = RowOrder::InOrder;
+    bool acc_reversed = false;  // accumulators passed last first (not one contiguous tile)
 };
 
 inline std::vector<KernelCase> kernel_cases() {
-    return {{0, 0, 0}, {1, 0, 0}, {3, 0, 0}, {4, 0, 0}, {5, 0, 0}, {8, 0, 0}, {17, 0, 0}, {64, 0, 0},
-            {67, 0, 0}, {200, 0, 0}, {16, 1, 0}, {16, 0, 2}, {33, 3, 1}};
+    return {{0, 0, 0},
+            {1, 0, 0},
+            {3, 0, 0},
+            {4, 0, 0},
+            {5, 0, 0},
+            {8, 0, 0},
+            {17, 0, 0},
+            {64, 0, 0},
+            {67, 0, 0},
+            {200, 0, 0},
+            {16, 1, 0},
+            {16, 0, 2},
+            {33, 3, 1},
+            {36, 0, 0, RowOrder::Reversed},
+            {36, 0, 0, RowOrder::FirstTwoSwapped},
+            {37, 0, 0, RowOrder::FirstTwoSwapped},
+            {40, 0, 0, RowOrder::InOrder, true}};
+}
+
+// Row r's position in the buffer for a case's order, of `n` rows.
+inline int row_index(RowOrder order, int r, int n) {
+    if (order == RowOrder::Reversed) return n - 1 - r;
+    if (order == RowOrder::FirstTwoSwapped && n > 1 && r < 2) return 1 - r;
+    return r;
 }
 
 constexpr int kRowBytes = 208;  // >= the largest k + offset
@@ -73,10 +104,11 @@ inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bo
     for (size_t n = 0; n < cases.size(); n++) {
         const auto &cs = cases[n];
         c << "    for (i = 0; i < " << d.acc0.size() << "; i++) acc[i] = acc0[i];\n    " << mk.c_symbol << "(";
-        for (int i = 0; i < mk.rows; i++) c << "&a[" << i << "][" << cs.a_offset << "], ";
-        for (int j = 0; j < mk.cols; j++) c << "&b[" << j << "][" << cs.b_offset << "], ";
+        for (int i = 0; i < mk.rows; i++) c << "&a[" << row_index(cs.order, i, mk.rows) << "][" << cs.a_offset << "], ";
+        for (int j = 0; j < mk.cols; j++) c << "&b[" << row_index(cs.order, j, mk.cols) << "][" << cs.b_offset << "], ";
         c << cs.k;
-        for (int t = 0; t < mk.rows * mk.cols; t++) c << ", &acc[" << t << "]";
+        const int tiles = mk.rows * mk.cols;
+        for (int t = 0; t < tiles; t++) c << ", &acc[" << (cs.acc_reversed ? tiles - 1 - t : t) << "]";
         c << ");\n    printf(\"case " << n << ":\");\n    for (i = 0; i < " << d.acc0.size()
           << "; i++) printf(\" %ld\", (long)acc[i]);\n    printf(\"\\n\");\n";
     }
@@ -90,11 +122,14 @@ inline std::string kernel_expected(const MicroKernel &mk, const KernelData &d) {
     const auto cases = kernel_cases();
     for (size_t n = 0; n < cases.size(); n++) {
         std::vector<const int8_t *> a, b;
-        for (const auto &row : d.a) a.push_back(row.data() + cases[n].a_offset);
-        for (const auto &row : d.b) b.push_back(row.data() + cases[n].b_offset);
+        for (size_t i = 0; i < d.a.size(); i++)
+            a.push_back(d.a[size_t(row_index(cases[n].order, int(i), int(d.a.size())))].data() + cases[n].a_offset);
+        for (size_t j = 0; j < d.b.size(); j++)
+            b.push_back(d.b[size_t(row_index(cases[n].order, int(j), int(d.b.size())))].data() + cases[n].b_offset);
         std::vector<int32_t> acc = d.acc0;
         std::vector<int32_t *> tile;
         for (auto &v : acc) tile.push_back(&v);
+        if (cases[n].acc_reversed) std::reverse(tile.begin(), tile.end());
         mk.reference(a, b, cases[n].k, tile);
         out << "case " << n << ":";
         for (int32_t v : acc) out << " " << v;

@@ -37,6 +37,9 @@ struct MicroKernel {
     // K its fast path consumes per step (one word of int8 per row); another K
     // runs the scalar path for the tail, and schedules avoid the kernel then.
     int k_multiple = 4;
+    // The smallest K at which schedules prefer this kernel to a smaller
+    // block: below it the per-tile cost outweighs the loop's gain.
+    int min_k = 0;
     std::string implementation;      // one line: how it computes (for the report and kernels/README)
 
     // "int32 acc[i][j] += int8 A_i[k] * int8 B_j[k], 4x2 tile"

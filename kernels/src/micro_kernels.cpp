@@ -49,8 +49,8 @@ const std::vector<MicroKernel> &micro_kernel_registry() {
         gemm_4x4.min_k = 32;
         gemm_4x4.implementation =
             "per 4 k: 8 word loads (one pointer per operand, post-incremented by a register across the equally "
-            "spaced rows) + 16 pv.sdotsp.b in a hardware loop; rows not equally spaced or misaligned run as two 4x2 "
-            "blocks, the K % 4 tail scalar";
+            "spaced rows) + 16 pv.sdotsp.b in a hardware loop; rows not equally spaced or misaligned, accumulators "
+            "not one tile, and the K % 4 tail run as two 4x2 blocks";
         k.push_back(gemm_4x4);
 
         MicroKernel gemv_1x4 = gemm_4x2;

@@ -260,8 +260,9 @@ const MicroKernel &kernel_entry(const std::string &name) {
 const MicroKernel &gemm_kernel_for(int64_t N, int64_t K) {
     const MicroKernel *best = &kernel_entry("gemm_int8_sdotp_4x2");
     for (const auto &mk : micro_kernel_registry()) {
-        if (mk.rows < 2 || N % mk.cols != 0 || !mk.fast_for_k(K) || K < mk.min_k || mk.k_stride != 1) continue;
-        if (mk.rows != best->rows) continue;  // the schedules below tile rows by the 4x2 kernel's rows
+        // Same rows as the 4x2 block: the schedules below tile rows by them.
+        if (mk.rows != best->rows || N % mk.cols != 0 || !mk.fast_for_k(K) || K < mk.min_k || mk.k_stride != 1)
+            continue;
         if (mk.macs_per_k() > best->macs_per_k()) best = &mk;
     }
     return *best;

@@ -73,6 +73,23 @@ bool scalar_worth_staging(const Algorithm &algo, const TargetDescription &target
 // `par` is tiled and its chunks are staged instead: `chunk_loop` of the output
 // split by `chunk`, slices staged at `at` (its outer part). When the arenas
 // still overflow, the network compiler falls back to a schedule without staging.
+// Bytes of each contiguous run a concat copies from its largest input: the
+// input's trailing axes up to the first that differs from the output's (the
+// concat axis), inclusive.
+int64_t bulk_concat_run_bytes(const Algorithm &algo) {
+    const TensorType *bulk = nullptr;
+    for (const auto &in : algo.inputs) {
+        if (!bulk || in.type.bytes() > bulk->bytes()) bulk = &in.type;
+    }
+    HL_INTERNAL_ASSERT(bulk, "a concat without inputs");
+    int64_t run = 1;
+    for (size_t d = bulk->shape.size(); d-- > 0;) {
+        run *= bulk->shape[d];
+        if (bulk->shape[d] != algo.output.shape[d]) break;
+    }
+    return run * elem_bytes(bulk->type);
+}
+
 struct L1Slices {
     std::string at;          // loop of the output stage the slices are staged at
     std::string chunk_loop;  // "" or the loop inside `par` tiled by `chunk`
@@ -92,6 +109,15 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     const size_t rank = algo.output.shape.size();
     const auto at = std::find(loops.begin(), loops.end(), par);
     if (at == loops.end() || loops.size() != rank) return std::nullopt;
+    // A concat whose bulk is copied in runs the DMA takes (dma.copy_min_bytes,
+    // hy_copy -> hl_copy_by_dma): with L2 -> L2 DMA copies they go from input
+    // to output in one pass, where staging moves every byte twice (L2 -> L1,
+    // L1 -> L2) and copies it once more in L1. The other inputs' runs (a KV
+    // append's new row) are copied by the cores.
+    if (algo.op == "concat" && target.dma_copies_l2_to_l2() &&
+        bulk_concat_run_bytes(algo) >= target.dma_copy_min_bytes()) {
+        return std::nullopt;
+    }
     const size_t dim = size_t(at - loops.begin());  // pure loops are in shape order, outermost first
     // Only when `par` is the outermost loop with work (the loops outside it
     // have extent 1): then an iteration's slice is the dense block of the

@@ -26,9 +26,11 @@ std::vector<std::string> family_names() {
 
 // `family` with `params` (defaults for the rest) for `target` with its
 // default schedule, on the model, bit-exact against the host build. Returns
-// the cluster library (for its report).
+// the cluster library (for its report) and, in `dma_bytes`, the bytes the
+// DMA moved in the run.
 GeneratedLibrary run_against_host(const std::string &family, const std::map<std::string, std::string> &params,
-                                  const TargetDescription &target, const std::string &label) {
+                                  const TargetDescription &target, const std::string &label,
+                                  int64_t *dma_bytes = nullptr) {
     std::mt19937 rng(test_seed() + (uint32_t)std::hash<std::string>{}(label));
     const GeneratorFamily &f = find_generator(family);
     Algorithm algo = f.build(ParamMap(family, f.params, params));
@@ -55,6 +57,7 @@ GeneratedLibrary run_against_host(const std::string &family, const std::map<std:
     SimRun r = run_on_cluster(cluster, sim_in, c_type_name(algo.output.type), expected, 100000000);
     EXPECT_TRUE(r.ok) << r.log << "\nreport:\n" << cluster.report;
     std::cout << "[ cluster  ] " << label << ": " << r.cycles << " cycles, " << r.dma_bytes << " DMA bytes\n";
+    if (dma_bytes) *dma_bytes = (int64_t)r.dma_bytes;
     return cluster;
 }
 
@@ -115,6 +118,32 @@ TEST(DefaultSchedulesOnCluster, DecodeAttentionShapes) {
     run_against_host("isoftmax", {{"shape", "1x9x1x37"}}, cluster, "isoftmax, rows of 37");
     run_against_host("add", {{"a_shape", "1x9x1x37"}, {"b_shape", "1x1x37"}, {"requant", "1"}, {"log2d", "3"}},
                      cluster, "add with a broadcast mask, rows of 37");
+}
+
+// A KV append (concat along the sequence axis) on a target whose DMA copies
+// L2 -> L2 (dma.l2_to_l2): no L1 staging; each head's past rows are one
+// contiguous copy from X0 to Y in L2, which goes by DMA (at least
+// dma.copy_min_bytes: 99 B runs into 102 B rows, so misaligned ends; a head
+// per core and iteration), the new
+// row is copied by the core. Runs shorter than dma.copy_min_bytes stay staged
+// through L1, and so does the KV append on a target without L2 -> L2 copies.
+TEST(DefaultSchedulesOnCluster, KvAppendCopiesL2ToL2ByDma) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    ASSERT_TRUE(cluster.dma_copies_l2_to_l2());
+    const std::map<std::string, std::string> kv = {{"shapes", "1x9x33x3+1x9x1x3"}, {"axis", "-2"}};
+    int64_t moved = 0;
+    GeneratedLibrary direct = run_against_host("concat", kv, cluster, "KV append, L2 -> L2", &moved);
+    EXPECT_EQ(direct.report.find("stage X0 L1"), std::string::npos) << direct.report;
+    EXPECT_NE(direct.report.find("hy_copy"), std::string::npos) << direct.report;
+    EXPECT_EQ(moved, 9 * 33 * 3) << "the past rows, by DMA, and nothing else";
+
+    GeneratedLibrary shortruns = run_against_host("concat", {{"shapes", "1x10x5x2+1x10x3x2"}, {"axis", "-2"}}, cluster,
+                                                  "concat of 10 and 6 B runs");
+    EXPECT_NE(shortruns.report.find("stage X0 L1"), std::string::npos) << shortruns.report;
+
+    GeneratedLibrary staged = run_against_host("concat", kv, cluster.with("dma.l2_to_l2", "0"),
+                                               "KV append without dma.l2_to_l2");
+    EXPECT_NE(staged.report.find("stage X0 L1"), std::string::npos) << staged.report;
 }
 
 // A transpose's per-iteration slice of X is a strided block: one 2-D DMA when

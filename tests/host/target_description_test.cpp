@@ -61,6 +61,16 @@ TEST(TargetDescription, BadHardwareWidthsAreNamed) {
               std::string::npos);
     EXPECT_NE(load_error("zero.target", "l1.bank_bytes 0\n").find("key 'l1.bank_bytes' = 0 is outside 1..1024"),
               std::string::npos);
+    // L2 -> L2 copies hold a third transfer id per core.
+    EXPECT_NE(load_error("ids.target", "dma.present 1\ndma.max_outstanding 2\ndma.l2_to_l2 1\ndma.copy_min_bytes 64\n")
+                  .find("ids.target:7: key 'dma.max_outstanding' = 2 is less than 3 transfer ids per core (cores = 1) "
+                        "with dma.l2_to_l2 = 1"),
+              std::string::npos);
+    EXPECT_EQ(load_error("ids_ok.target", "dma.present 1\ndma.max_outstanding 3\ndma.l2_to_l2 1\ndma.copy_min_bytes 64\n"),
+              "(no error)");
+    EXPECT_NE(load_error("copy.target", "dma.present 1\ndma.max_outstanding 3\ndma.l2_to_l2 1\n")
+                  .find("copy.target:8: dma.l2_to_l2 = 1 needs key 'dma.copy_min_bytes'"),
+              std::string::npos);
     // A wide beat loads (the RTL could take it) but the compiler cannot align arenas to it.
     std::ofstream(dir + "/wide.target") << "target w\nisa rv32im\ncores 1\nl1.size 1024\nl2.size 1024\n"
                                            "dma.bytes_per_cycle 16\n";

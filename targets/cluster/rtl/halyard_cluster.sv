@@ -432,7 +432,8 @@ module halyard_cluster
     .L2Base   (L2Base),
     .L2Size   (L2Size),
     .Latency  (int'(L2_LATENCY)),
-    .BeatBytes(DmaBeat)
+    .BeatBytes(DmaBeat),
+    .L2ToL2   (DMA_L2_TO_L2 != 0)
   ) u_dma (
     .clk_i,
     .rst_ni,

@@ -1,4 +1,4 @@
-// DMA between L2 and L1: 1D and 2D (rows x len bytes, with source and
+// DMA between L2 and L1, and L2 to L2 (with L2ToL2, target key dma.l2_to_l2): 1D and 2D (rows x len bytes, with source and
 // destination row strides) transfers, up to NumSlots in flight, each with an
 // id. Transfers run one after another in issue-slot order, one beat per
 // cycle: a beat moves up to BeatBytes bytes (dma.bytes_per_cycle, 8 on the
@@ -6,8 +6,10 @@
 // (n = min(bytes left in the row, BeatBytes - src[1:0], BeatBytes - dst[1:0]),
 // so word-aligned copies move BeatBytes B/cycle). A transfer starts after the
 // L2 latency. Its L1 side uses NumPorts TCDM priority ports (one 32-bit bank
-// word each) and so competes with the cores for banks. Completion: the STATUS
-// bit clears and the issuing core gets the DMA event.
+// word each) and so competes with the cores for banks. An L2 -> L2 transfer
+// reads the L2 read port and writes the L2 write port in the same beat and
+// touches no bank. Completion: the STATUS bit clears and the issuing core
+// gets the DMA event.
 //
 // Registers (offset from dma.base; the staging registers are per core):
 //   0x00 SRC  0x04 DST  0x08 LEN (bytes per row)  0x0C SRC_STRIDE
@@ -23,8 +25,9 @@
 // are shared by all cores; without this, a core could wait on a recycled id
 // whose completion event goes to someone else).
 //
-// A transfer whose source and destination are not one in L1 and one in L2,
-// or whose last row ends past the end of its memory, stops the simulation
+// A transfer whose source and destination are not one in L1 and one in L2
+// (or both in L2, with L2ToL2), or whose last row ends past the end of its
+// memory, stops the simulation
 // when it starts (error_o, error_cause_o; the transfer's fields stay on the
 // active_* outputs for the message).
 module halyard_dma #(
@@ -36,6 +39,7 @@ module halyard_dma #(
   parameter int unsigned L2Size   = 2097152,
   parameter int unsigned Latency  = 10,
   parameter int unsigned BeatBytes = 8,  // a multiple of 4: one 32-bit TCDM word per port
+  parameter bit          L2ToL2   = 1'b1,  // L2 -> L2 transfers (dma.l2_to_l2)
   localparam int unsigned NumPorts = BeatBytes / 4
 ) (
   input  logic        clk_i,
@@ -65,7 +69,7 @@ module halyard_dma #(
 
   output logic [NumCores-1:0] done_evt_o,
   output logic        error_o,
-  output logic [1:0]  error_cause_o,     // 1 not L1<->L2, 2 source past its memory, 3 destination past it
+  output logic [1:0]  error_cause_o,     // 1 not L1<->L2 (nor L2->L2), 2 source past its memory, 3 destination past it
   output logic        busy_o,
   output logic [31:0] status_o,
   output logic [31:0] bytes_o,
@@ -108,6 +112,7 @@ module halyard_dma #(
   logic [31:0]       row_q, row_d, off_q, off_d, srow_q, srow_d, drow_q, drow_d;
   logic [5:0]        wait_q, wait_d;
   logic              src_l1_q, src_l1_d;
+  logic              l2l2_q, l2l2_d;  // both sides in L2: no TCDM port
   logic              error_q, error_d;
   logic [1:0]        error_cause_q, error_cause_d;
   logic [31:0]       bytes_q, bytes_d, busy_cycles_q;
@@ -208,7 +213,9 @@ module halyard_dma #(
       tcdm_addr_o[p] = '0;
     end
     l2_raddr_o = {beat_s[31:2], 2'b00} - L2Base;
-    if (src_l1_q) begin
+    if (l2l2_q) begin
+      // L2 -> L2: both sides on the L2 ports.
+    end else if (src_l1_q) begin
       for (int p = 0; p < int'(NumPorts); p++) begin
         tcdm_req_o[p]  = beat_on && (p == 0 || beat_need[p]);
         tcdm_addr_o[p] = {beat_s[31:2], 2'b00} - L1Base + 32'(4 * p);
@@ -237,6 +244,7 @@ module halyard_dma #(
     drow_d     = drow_q;
     wait_d     = wait_q;
     src_l1_d   = src_l1_q;
+    l2l2_d     = l2l2_q;
     error_d    = error_q;
     error_cause_d = error_cause_q;
     bytes_d    = bytes_q;
@@ -250,16 +258,18 @@ module halyard_dma #(
     ok         = 1'b1;  // every port the beat requests is granted
     for (int p = 0; p < int'(NumPorts); p++) if (tcdm_req_o[p] && !tcdm_gnt_i[p]) ok = 1'b0;
     for (int p = 0; p < int'(NumPorts); p++) tcdm_wdata_o[p] = shifted[32*p +: 32];
-    l2_we_o    = beat_on && src_l1_q && ok;
+    l2_we_o    = beat_on && (src_l1_q || l2l2_q) && ok;
     l2_waddr_o = {beat_d[31:2], 2'b00} - L2Base;
     l2_wdata_o = shifted;
     l2_wbe_o   = beat_be;
 
     if (!active_q) begin
+      // Round robin from the slot after the last one, modulo NumSlots (which
+      // need not be a power of two).
       for (int i = 1; i <= int'(NumSlots); i++) begin
-        if (!found && valid_q[IdBits'(cur_q + IdBits'(i))]) begin
+        if (!found && valid_q[IdBits'((int'(cur_q) + i) % int'(NumSlots))]) begin
           found = 1'b1;
-          pick  = IdBits'(cur_q + IdBits'(i));
+          pick  = IdBits'((int'(cur_q) + i) % int'(NumSlots));
         end
       end
       if (found) begin
@@ -271,8 +281,10 @@ module halyard_dma #(
         drow_d   = slot_q[pick][1];
         wait_d   = 6'(Latency - 1);
         src_l1_d = in_l1(slot_q[pick][0]);
+        l2l2_d   = in_l2(slot_q[pick][0]) && in_l2(slot_q[pick][1]);
         if (!((in_l1(slot_q[pick][0]) && in_l2(slot_q[pick][1])) ||
-              (in_l2(slot_q[pick][0]) && in_l1(slot_q[pick][1])))) begin
+              (in_l2(slot_q[pick][0]) && in_l1(slot_q[pick][1])) ||
+              (L2ToL2 && in_l2(slot_q[pick][0]) && in_l2(slot_q[pick][1])))) begin
           error_d = 1'b1;
           error_cause_d = 2'd1;
         end else if (!ends_inside(slot_q[pick][0], slot_q[pick][3], slot_q[pick][5], slot_q[pick][2])) begin
@@ -317,13 +329,14 @@ module halyard_dma #(
       valid_q       <= '0;
       done_q        <= '0;
       active_q      <= 1'b0;
-      cur_q         <= '1;
+      cur_q         <= IdBits'(NumSlots - 1);
       row_q         <= '0;
       off_q         <= '0;
       srow_q        <= '0;
       drow_q        <= '0;
       wait_q        <= '0;
       src_l1_q      <= 1'b0;
+      l2l2_q        <= 1'b0;
       error_q       <= 1'b0;
       error_cause_q <= '0;
       bytes_q       <= '0;
@@ -348,6 +361,7 @@ module halyard_dma #(
       drow_q        <= drow_d;
       wait_q        <= wait_d;
       src_l1_q      <= src_l1_d;
+      l2l2_q        <= l2l2_d;
       error_q       <= error_d;
       error_cause_q <= error_cause_d;
       bytes_q       <= bytes_d;

@@ -156,7 +156,7 @@ bool parse_count(const char *opt, const char *text, uint64_t *out) {
 
 const char *dma_cause(uint32_t cause) {
     switch (cause) {
-    case 1: return "its source and destination are not one in L1 and one in L2";
+    case 1: return "its source and destination are not one in L1 and one in L2 (nor both in L2, with dma.l2_to_l2)";
     case 2: return "its source runs past the end of its memory";
     case 3: return "its destination runs past the end of its memory";
     default: return "unknown cause";

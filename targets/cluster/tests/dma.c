@@ -1,4 +1,5 @@
-/* DMA: 1D and 2D copies in both directions, unaligned sizes and offsets,
+/* DMA: 1D and 2D copies in both directions and L2 -> L2 (dma.l2_to_l2),
+   unaligned sizes and offsets,
    several transfers in flight, completion by polling and by event, the
    byte/busy counters, the transfer rate, and a transfer overlapped with
    compute on the cores (which then compete with it for TCDM banks). */
@@ -77,6 +78,34 @@ int main(void) {
     id = hl_dma_2d(dst_l2 + 1, buf_l1, 20, 12, 48, 20);
     hl_dma_wait(id);
     for (unsigned r = 0; r < 12; r++) check("2d l1->l2", dst_l2 + 1 + 48 * r, src_l2 + 64 * (3 + r) + 5, 20);
+
+#if HALYARD_DMA_L2_TO_L2
+    /* L2 -> L2: every misalignment of source and destination, odd sizes,
+       nothing written outside; a 2D copy with distinct strides; and
+       hl_copy_by_dma, the path of generated copies between L2 buffers. */
+    fill(src_l2, N, 5);
+    for (unsigned so = 0; so < 4; so++) {
+        for (unsigned d = 0; d < 4; d++) {
+            unsigned len = 41 + so * 3 + d;
+            for (unsigned i = 0; i < 64; i++) dst_l2[i] = 0xee;
+            hl_dma_wait(hl_dma_1d(dst_l2 + d, src_l2 + so, len));
+            check("l2->l2", dst_l2 + d, src_l2 + so, len);
+            if (dst_l2[d + len] != 0xee || (d && dst_l2[d - 1] != 0xee)) {
+                hl_printf("FAIL l2->l2: wrote outside the destination\n");
+                failures++;
+            }
+        }
+    }
+    for (unsigned i = 0; i < 9 * 40; i++) dst_l2[i] = 0;
+    hl_dma_wait(hl_dma_2d(dst_l2 + 3, src_l2 + 64 * 2 + 1, 33, 9, 40, 64));
+    for (unsigned r = 0; r < 9; r++) check("2d l2->l2", dst_l2 + 3 + 40 * r, src_l2 + 64 * (2 + r) + 1, 33);
+    if (!hl_copy_by_dma(dst_l2 + 1, src_l2 + 2, 515) || hl_copy_by_dma(buf_l1, src_l2, 515) ||
+        hl_copy_by_dma(dst_l2, src_l2, HALYARD_DMA_COPY_MIN_BYTES - 1)) {
+        hl_printf("FAIL: hl_copy_by_dma takes L2 -> L2 copies of at least dma.copy_min_bytes only\n");
+        failures++;
+    }
+    check("hl_copy_by_dma", dst_l2 + 1, src_l2 + 2, 515);
+#endif
 
     /* Several transfers in flight with distinct ids; poll for completion. */
     unsigned ids[6];

@@ -60,7 +60,7 @@ constexpr int64_t kAddressSpace = int64_t(1) << 32;
 const KeyRange kKeyRanges[] = {
     {"cores", 1, 1024},          {"l1.banks", 1, 1024},           {"l1.size", 0, kAddressSpace},
     {"l2.size", 0, kAddressSpace}, {"stack.size", 0, kAddressSpace}, {"l1.budget", 0, kAddressSpace},
-    {"l1.bank_bytes", 1, 1024},  {"dma.bytes_per_cycle", 1, 1024},
+    {"l1.bank_bytes", 1, 1024},  {"dma.bytes_per_cycle", 1, 1024}, {"dma.copy_min_bytes", 1, kAddressSpace},
 };
 
 // Widths the compiler aligns to and the RTL splits into bank words.
@@ -96,6 +96,19 @@ TargetDescription TargetDescription::load(const std::string &path) {
     if (t.has("l1.bank_bytes") && t.has("dma.bytes_per_cycle") && t.dma_beat_bytes() < t.l1_bank_bytes()) {
         throw TargetError(t.where_.at("dma.bytes_per_cycle") + ": key 'dma.bytes_per_cycle' = " + t.get("dma.bytes_per_cycle") +
                           " is less than one L1 bank word (l1.bank_bytes = " + t.get("l1.bank_bytes") + ")");
+    }
+    // Generated code holds two transfer ids per core while staging (a
+    // prefetch in flight and the tile it waits on) and, with L2 -> L2 copies,
+    // one more for a copy; with fewer ids every core could block in START.
+    if (t.dma_copies_l2_to_l2() && !t.has("dma.copy_min_bytes")) {
+        throw TargetError(t.where_.at("dma.l2_to_l2") +
+                          ": dma.l2_to_l2 = 1 needs key 'dma.copy_min_bytes' (the shortest L2 -> L2 copy that goes by DMA)");
+    }
+    if (t.dma_copies_l2_to_l2() && t.dma_max_outstanding() < 3 * t.get_int("cores")) {
+        throw TargetError(t.where_.at(t.has("dma.max_outstanding") ? "dma.max_outstanding" : "dma.l2_to_l2") +
+                          ": key 'dma.max_outstanding' = " + std::to_string(t.dma_max_outstanding()) +
+                          " is less than 3 transfer ids per core (cores = " + t.get("cores") +
+                          ") with dma.l2_to_l2 = 1 (two staging ids and one copy per core)");
     }
     return t;
 }

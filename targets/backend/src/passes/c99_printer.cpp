@@ -56,13 +56,17 @@ static inline uint32_t hy_abs_i32(int32_t a) { return a < 0 ? 0u - (uint32_t)a :
 static inline uint64_t hy_abs_i64(int64_t a) { return a < 0 ? 0u - (uint64_t)a : (uint64_t)a; }
 
 /* A contiguous copy loop nest (map_copy_loops): n bytes between distinct
- * buffers, four words per step when both ends are word-aligned. */
+ * buffers, four words per step when both ends are word-aligned; on the
+ * cluster, by DMA between two L2 buffers (hl_copy_by_dma, dma.l2_to_l2). */
 #if defined(__GNUC__)
 typedef uint32_t __attribute__((may_alias)) hy_word_t;
 #endif
 static inline int32_t hy_copy(void *dst, const void *src, int32_t n) {
     uint8_t *d = (uint8_t *)dst;
     const uint8_t *s = (const uint8_t *)src;
+#if defined(HALYARD_RT_H)
+    if (n > 0 && hl_copy_by_dma(dst, src, (uint32_t)n)) return 0;
+#endif
 #if defined(__GNUC__)
     if (((uint32_t)(uintptr_t)d & 3u) == 0 && ((uint32_t)(uintptr_t)s & 3u) == 0) {
         hy_word_t *dw = (hy_word_t *)d;

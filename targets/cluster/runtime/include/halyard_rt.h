@@ -132,6 +132,29 @@ void hl_dma_wait(unsigned id);
 /* Polls until no transfer of any core is in flight. */
 void hl_dma_wait_all(void);
 
+static inline int hl_in_l2(const void *p) {
+    return (uint32_t)(uintptr_t)p - (uint32_t)HALYARD_L2_BASE < (uint32_t)HALYARD_L2_SIZE;
+}
+/* A contiguous copy of generated code (hy_copy, map_copy_loops) between two
+   L2 buffers (a KV append, a concat): by DMA when the engine copies L2 -> L2
+   (dma.l2_to_l2) and the copy has at least dma.copy_min_bytes. Each word a
+   core copies costs an L2 load and an L2 store (2 x l2.latency cycles); a
+   transfer costs its set-up, the L2 latency and n / dma.bytes_per_cycle, and
+   waits behind the other cores' transfers on the one engine.
+   Returns 1 when it copied; 0 leaves the copy to the caller. */
+static inline int hl_copy_by_dma(void *dst, const void *src, uint32_t n) {
+#if HALYARD_DMA_L2_TO_L2
+    if (n >= (uint32_t)HALYARD_DMA_COPY_MIN_BYTES && hl_in_l2(dst) && hl_in_l2(src)) {
+        hl_dma_wait(hl_dma_1d(dst, src, n));
+        return 1;
+    }
+#endif
+    (void)dst;
+    (void)src;
+    (void)n;
+    return 0;
+}
+
 /* Sleeps until an event in `mask` is pending; returns and clears those. */
 uint32_t hl_wait_events(uint32_t mask);
 /* Raises the software event on the cores in core_mask. */

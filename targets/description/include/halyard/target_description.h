@@ -62,6 +62,13 @@ public:
     int64_t l2_latency_cycles() const { return optional_int("l2.latency"); }
     // Transfer ids the DMA has: key dma.max_outstanding; 0 without a DMA.
     int64_t dma_max_outstanding() const { return optional_int("dma.max_outstanding"); }
+    // The DMA also copies L2 -> L2 (KV appends and concats go by DMA instead
+    // of through L1): key dma.l2_to_l2. A core may then hold one more
+    // transfer id (its copy) besides its two staging ones.
+    bool dma_copies_l2_to_l2() const { return has_dma() && optional_int("dma.l2_to_l2") != 0; }
+    // The shortest such copy that goes by DMA (the runtime copies shorter
+    // ones by core): key dma.copy_min_bytes, required with dma.l2_to_l2.
+    int64_t dma_copy_min_bytes() const { return get_int("dma.copy_min_bytes"); }
     // Bytes of each core's stack (placed in L1 by the runtime): key stack.size; 0 when absent.
     int64_t stack_bytes() const { return optional_int("stack.size"); }
     // int8 MACs one core does per cycle at best: key core.macs_per_cycle.

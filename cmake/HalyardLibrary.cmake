@@ -50,11 +50,20 @@ endfunction()
 # Halyard compiler generated code for.
 set(HALYARD_RISCV_CFLAGS "--specs=picolibc.specs;-std=c99;-O3;-Wall;-Wextra"
     CACHE STRING "Flags for compiling rv32 Halyard libraries (;-separated; -march/-mabi come from the target)")
+# Measured on the cluster model (decode KV 128 / prefill 64 cycles, README):
 # -fno-tree-slp-vectorize: at -O2 gcc 12 packs a kernel epilogue's four int8
-# stores into one word store through shifts, masks and ors (about 3 extra
-# instructions per byte on a core without SIMD stores): prefill scores 98.9 k
-# -> 85.3 k cycles per call without it. Same in HALYARD_RV32_FLAGS.
-set(HALYARD_CLUSTER_CFLAGS "-std=c99;-misa-spec=2.2;-mno-relax;-O2;-ffreestanding;-fno-tree-slp-vectorize;-Wall;-Wextra"
+#   stores into one word store through shifts, masks and ors (about 3 extra
+#   instructions per byte on a core without SIMD stores): prefill scores
+#   98.9 k -> 85.3 k cycles per call without it;
+# -funroll-loops -fno-schedule-insns: the loops generated code leaves rolled
+#   (row tails, copy and DMA-wait loops, reductions) unrolled, and no
+#   scheduling before register allocation, which spills in unrolled bodies:
+#   decode 428.7 k -> 398.8 k, prefill 7.86 M -> 7.55 M (either alone gains
+#   less or loses). The model has no instruction cache, so the 20 KB of extra
+#   code costs nothing there.
+# Same in HALYARD_RV32_FLAGS (targets/cluster/CMakeLists.txt).
+set(HALYARD_CLUSTER_CFLAGS
+    "-std=c99;-misa-spec=2.2;-mno-relax;-O2;-ffreestanding;-fno-tree-slp-vectorize;-funroll-loops;-fno-schedule-insns;-Wall;-Wextra"
     CACHE STRING "Flags for compiling Halyard libraries for the cluster (runtime halyard_rt) (;-separated; -march/-mabi come from the target)")
 
 # _halyard_arch_flags(<file> <out>): -march and -mabi for code built for the

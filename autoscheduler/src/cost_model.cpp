@@ -1,5 +1,8 @@
 #include "halyard/autoscheduler/cost_model.h"
 
+#include "halyard/dsl/internal_error.h"
+#include "halyard/micro_kernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -156,10 +159,15 @@ CostBreakdown CostModel::predict_gemm(const SearchSpace &space, const Candidate 
     double compute = 0;
     const double tiles = batch * (M / c.tile_m) * (N / c.tile_n);
     if (!c.kernel.empty()) {
+        // Per k-step of the kernel's fast path: a word of each operand row
+        // (rows + cols loads) and a dot product per output (registry tile);
+        // the per-call cost is the target's estimate.
+        const MicroKernel *mk = find_micro_kernel(c.kernel);
+        HL_INTERNAL_ASSERT(mk, "cost model: kernel " + c.kernel + " is not in the registry");
         const std::string k = "cost.kernel." + c.kernel + ".";
-        const double loads = key(k + "loads_per_step"), dotps = key(k + "dotps_per_step");
+        const double loads = mk->rows + mk->cols, dotps = mk->macs_per_k();
         const double step = dotps + c.tile_m * lat_a + (loads - c.tile_m) * lat_b;
-        compute = tiles * (key(k + "call_cycles") + (K / 4.0) * step);
+        compute = tiles * (key(k + "call_cycles") + (K / double(mk->k_multiple)) * step);
     } else {
         // Plain loops: a B element per MAC, an A element per register
         // tile row (reused across the tile's columns).

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <sstream>
 
+#include "halyard/dsl/internal_error.h"
+#include "halyard/micro_kernels.h"
+
 namespace halyard::autoschedule {
 
 bool Candidate::operator==(const Candidate &o) const {
@@ -13,8 +16,11 @@ bool Candidate::operator==(const Candidate &o) const {
 
 namespace {
 
-const char *kKernel4x2 = "gemm_int8_sdotp_4x2";
-const char *kKernel1x4 = "gemm_int8_sdotp_1x4";
+const MicroKernel &registry_kernel(const std::string &name) {
+    const MicroKernel *k = find_micro_kernel(name);
+    HL_INTERNAL_ASSERT(k, "search space: kernel " + name + " is not in the registry");
+    return *k;
+}
 
 // The loops one GEMM dimension (m or n) is split into: the block loop (outer),
 // the loop over register tiles inside the block (mid) and the register tile
@@ -66,10 +72,28 @@ SearchSpace::SearchSpace(const Algorithm &algo, const TargetDescription &target)
             batch_loops_.push_back(loops[i]);
             batch_extents_.push_back(out.extents.at(loops[i]));
         }
-        can_kernel_ = target.has_extension("xpulpv2") && algo.operands_k_contiguous &&
-                      algo.inputs[0].type.type == ElemType::Int8 && algo.inputs[1].type.type == ElemType::Int8 &&
-                      K_ % 4 == 0;
+        // The dot-product kernels read int8 operands contiguous in k.
+        const bool int8_rows = algo.operands_k_contiguous && algo.inputs[0].type.type == ElemType::Int8 &&
+                               algo.inputs[1].type.type == ElemType::Int8;
+        for (const MicroKernel &k : micro_kernel_registry()) {
+            const bool fits_op = std::find(k.ops.begin(), k.ops.end(), algo.op) != k.ops.end();
+            if (int8_rows && fits_op && target.has_extension(k.requires_extension) && k.fast_for_k(K_)) {
+                kernels_.push_back(k.name);
+            }
+        }
+        std::stable_sort(kernels_.begin(), kernels_.end(), [](const std::string &a, const std::string &b) {
+            return registry_kernel(a).macs_per_k() > registry_kernel(b).macs_per_k();
+        });
+        can_kernel_ = !kernels_.empty();
     }
+}
+
+std::string SearchSpace::fitting_kernel(bool tuned, int min_rows) const {
+    for (const auto &name : kernels_) {
+        const MicroKernel &k = registry_kernel(name);
+        if (M_ % k.rows == 0 && N_ % k.cols == 0 && k.rows >= min_rows && (!tuned || K_ >= k.min_k)) return name;
+    }
+    return "";
 }
 
 bool SearchSpace::is_epilogue_input(size_t i) const { return gemm_like_ && i >= 2; }
@@ -112,15 +136,19 @@ std::vector<SearchSpace::Loop> SearchSpace::outer_loops(const Candidate &c) cons
 void SearchSpace::legalize(Candidate &c) const {
     c.inputs.resize(algo_.inputs.size());
     if (gemm_like_) {
-        if (!can_kernel_) c.kernel.clear();
-        if (c.kernel == kKernel4x2 && (M_ % 4 != 0 || N_ % 2 != 0)) c.kernel = kKernel1x4;
-        if (c.kernel == kKernel1x4 && N_ % 4 != 0) c.kernel.clear();
-        if (c.kernel == kKernel4x2) {
-            c.tile_m = 4;
-            c.tile_n = 2;
+        if (std::find(kernels_.begin(), kernels_.end(), c.kernel) == kernels_.end()) c.kernel.clear();
+        if (!c.kernel.empty()) {
+            // A kernel whose tile does not divide M x N: the next one that fits.
+            const MicroKernel &k = registry_kernel(c.kernel);
+            if (M_ % k.rows != 0 || N_ % k.cols != 0) c.kernel = fitting_kernel(false);
+        }
+        if (!c.kernel.empty()) {
+            const MicroKernel &k = registry_kernel(c.kernel);
+            c.tile_m = k.rows;
+            c.tile_n = k.cols;
         } else {
             c.tile_m = 1;
-            c.tile_n = N_ % 4 == 0 ? 4 : 1;
+            c.tile_n = N_ % 4 == 0 ? 4 : 1;  // plain loops: 4 register accumulators per row
         }
         auto fix = [&](int &block, int extent, int tile) {
             std::vector<int> ch = block_choices(extent, tile);
@@ -167,7 +195,9 @@ void SearchSpace::legalize(Candidate &c) const {
 Candidate SearchSpace::random(std::mt19937 &rng) const {
     Candidate c;
     if (gemm_like_) {
-        c.kernel = can_kernel_ ? pick_of(rng, std::vector<std::string>{kKernel4x2, kKernel1x4, ""}) : "";
+        std::vector<std::string> choices = kernels_;
+        choices.push_back("");
+        c.kernel = pick_of(rng, choices);
         legalize(c);
         c.block_m = pick_of(rng, block_choices(M_, c.tile_m));
         c.block_n = pick_of(rng, block_choices(N_, c.tile_n));
@@ -225,7 +255,9 @@ Candidate SearchSpace::mutate(const Candidate &orig, std::mt19937 &rng) const {
     case 6: c.n_outer = !c.n_outer; break;
     default:
         if (can_kernel_) {
-            c.kernel = pick_of(rng, std::vector<std::string>{kKernel4x2, kKernel1x4, ""});
+            std::vector<std::string> choices = kernels_;
+            choices.push_back("");
+            c.kernel = pick_of(rng, choices);
             // Keep the block near its old size in the new tile's multiples.
         }
         break;
@@ -241,33 +273,43 @@ Candidate SearchSpace::seed() const {
     if (gemm_like_) {
         const int nb = (int)batch_loops_.size();
         for (size_t i = 2; i < c.inputs.size(); i++) c.inputs[i].at = Staging::Root;
-        if (can_kernel_ && M_ % 4 == 0 && N_ % 2 == 0) {
-            c.kernel = kKernel4x2;
-            c.tile_m = c.block_m = 4;
-            c.tile_n = c.block_n = 2;
+        // As the default schedules: the multi-row kernel with the most MACs
+        // per step that fits (and whose min_k K reaches), else a one-row one.
+        const std::string multi = fitting_kernel(true, 2);
+        std::string one_row;
+        for (const auto &name : kernels_) {
+            const MicroKernel &k = registry_kernel(name);
+            if (one_row.empty() && k.rows == 1 && N_ % k.cols == 0) one_row = name;
+        }
+        if (!multi.empty()) {
+            const MicroKernel &k = registry_kernel(multi);
+            c.kernel = multi;
+            c.tile_m = c.block_m = k.rows;
+            c.tile_n = c.block_n = k.cols;
             if (nb > 0 && batch_extents_[0] >= 2) {
                 c.parallel = 0;
                 c.inputs[0] = {0, true};
                 c.inputs[1] = {0, true};
                 c.output.at = 0;
-            } else if (M_ / 4 >= cores) {
+            } else if (M_ / k.rows >= cores) {
                 c.parallel = nb;
                 c.inputs[0] = {nb, true};
                 c.inputs[1].at = Staging::Root;
                 c.output.at = nb;
             } else {
-                c.block_n = N_ % 8 == 0 ? 8 : 2;
+                c.block_n = N_ % (2 * k.cols) == 0 ? 2 * k.cols : k.cols;  // two tiles per block
                 c.n_outer = true;
                 c.parallel = nb;
                 c.inputs[0].at = Staging::Root;
                 c.inputs[1] = {nb, true};
             }
-        } else if (can_kernel_ && N_ % 4 == 0) {
-            c.kernel = kKernel1x4;
+        } else if (!one_row.empty()) {
+            const int cols = registry_kernel(one_row).cols;
+            c.kernel = one_row;
             c.tile_m = c.block_m = 1;
-            c.tile_n = 4;
-            int block = ((N_ + cores - 1) / cores + 3) / 4 * 4;
-            while (block > 4 && N_ % block != 0) block -= 4;
+            c.tile_n = cols;
+            int block = ((N_ + cores - 1) / cores + cols - 1) / cols * cols;
+            while (block > cols && N_ % block != 0) block -= cols;
             c.block_n = block;
             c.n_outer = true;
             c.parallel = nb;

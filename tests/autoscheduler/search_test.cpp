@@ -4,12 +4,15 @@
 // and names a missing key; the cache key follows op, shapes and target.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "halyard/autoscheduler/cache.h"
 #include "halyard/autoscheduler/search.h"
 #include "halyard/harness/harness.h"
+#include "halyard/micro_kernels.h"
 
 using namespace halyard;
 using namespace halyard::autoschedule;
@@ -103,10 +106,44 @@ TEST(AutoscheduleCostModel, ReadsTheTargetDescription) {
     const double base = CostModel(cluster).predict(space, c).total;
     // Slower DMA set-up or a slower kernel call: predicted slower.
     EXPECT_GT(CostModel(cluster.with("cost.dma_setup_cycles", "600")).predict(space, c).total, base);
-    EXPECT_GT(CostModel(cluster.with("cost.kernel.gemm_int8_sdotp_4x2.call_cycles", "600")).predict(space, c).total, base);
+    // The seed calls the kernel the default schedule picks (the 4x4 at K 64).
+    EXPECT_EQ(c.kernel, "gemm_int8_sdotp_4x4");
+    EXPECT_GT(CostModel(cluster.with("cost.kernel." + c.kernel + ".call_cycles", "600")).predict(space, c).total, base);
     // More cores: predicted faster.
     SearchSpace space16(algo, cluster.with("cores", "16"));
     EXPECT_LT(CostModel(cluster.with("cores", "16")).predict(space16, space16.seed()).total, base);
+}
+
+// The space offers every kernel of the registry the op can call, with its
+// tile, and falls back to one that fits when a tile does not divide M x N.
+TEST(AutoscheduleSearch, KernelsComeFromTheRegistry) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    const GeneratorFamily &f = find_generator("gemm");
+    Algorithm algo = f.build(ParamMap("gemm", f.params, {{"M", "128"}, {"K", "64"}, {"N", "64"}, {"trans_b", "1"}}));
+    SearchSpace space(algo, cluster);
+    std::mt19937 rng(11);
+    std::set<std::string> seen;
+    for (int i = 0; i < 200; i++) {
+        const Candidate c = space.random(rng);
+        seen.insert(c.kernel);
+        if (c.kernel.empty()) continue;
+        const MicroKernel *k = find_micro_kernel(c.kernel);
+        ASSERT_NE(k, nullptr) << c.kernel;
+        EXPECT_EQ(c.tile_m, k->rows) << c.kernel;
+        EXPECT_EQ(c.tile_n, k->cols) << c.kernel;
+    }
+    for (const MicroKernel &k : micro_kernel_registry()) {
+        if (std::find(k.ops.begin(), k.ops.end(), "gemm") != k.ops.end() && cluster.has_extension(k.requires_extension)) {
+            EXPECT_EQ(seen.count(k.name), 1u) << k.name << " never offered";
+        }
+    }
+    // N = 6: no 4-column tile divides it; the 4x2 kernel does.
+    Algorithm narrow = f.build(ParamMap("gemm", f.params, {{"M", "16"}, {"K", "64"}, {"N", "6"}, {"trans_b", "1"}}));
+    SearchSpace narrow_space(narrow, cluster);
+    for (int i = 0; i < 50; i++) {
+        const Candidate c = narrow_space.random(rng);
+        EXPECT_TRUE(c.kernel.empty() || c.kernel == "gemm_int8_sdotp_4x2") << c.kernel;
+    }
 }
 
 TEST(AutoscheduleCostModel, MissingKeyIsNamed) {

@@ -31,8 +31,9 @@ struct Staging {
 
 struct Candidate {
     // GEMM-like: the output block computed per outer iteration (multiples of
-    // the register tile) and the register tile: 4x2 (gemm_int8_sdotp_4x2),
-    // 1x4 (gemm_int8_sdotp_1x4, or plain loops when kernel is empty).
+    // the register tile) and the register tile: a micro-kernel's rows x cols
+    // (an entry of the kernels/ registry), or 1x4 (1x1 when N is not a
+    // multiple of 4) plain loops when kernel is empty.
     std::string kernel;      // "" plain loops with register accumulators
     int tile_m = 1, tile_n = 4;
     int block_m = 1, block_n = 4;
@@ -89,6 +90,12 @@ private:
     TargetDescription target_;
     bool gemm_like_ = false;
     bool can_kernel_ = false;
+    // The registry's kernels this op can call (its family, the target's
+    // extension, K on the fast path), most MACs per k-step first.
+    std::vector<std::string> kernels_;
+    // The first of kernels_ whose tile divides M x N (and, when `tuned`,
+    // whose min_k K reaches); "" when none does.
+    std::string fitting_kernel(bool tuned, int min_rows = 1) const;
     std::vector<std::string> batch_loops_;
     std::vector<int> batch_extents_;
     int M_ = 1, N_ = 1, K_ = 1;

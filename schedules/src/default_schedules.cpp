@@ -221,6 +221,10 @@ void unroll_in_groups(Schedule &s, const std::string &stage, const std::string &
     s.tile(stage, loop, kElementwiseUnroll).unroll(stage, loop + "_i");
 }
 
+// A GEMM with fewer output columns than this keeps the generic schedule: a
+// few kernel tiles per row block do not repay the blocking and staging.
+constexpr int kMinKernelColumns = 8;
+
 // Row-wise ops have at most this many stages (isoftmax: exp_table, xmax, e,
 // sum, Y); composite algorithms (attention, decoder blocks) have more.
 constexpr size_t kMaxRowOpStages = 5;
@@ -412,20 +416,21 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     Schedule s;
     const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
     const MicroKernel &gemm = gemm_kernel_for(N, K);
-    if (M < 4 && N >= 4 * target.cores() && gemv.fast_for_k(K) && algo.macs >= 2048) {
+    if (M < gemm.rows && N >= gemv.cols * target.cores() && gemv.fast_for_k(K) && algo.macs >= 2048) {
         // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each
         // core's weight block by DMA, the activation row once.
-        int block = ((N + target.cores() - 1) / target.cores() + 3) / 4 * 4;
+        const int cols = gemv.cols;
+        int block = ((N + target.cores() - 1) / target.cores() + cols - 1) / cols * cols;
         // A partial last block makes Halide peel that iteration off the
         // parallel loop, so it runs on one core after the others: prefer the
-        // largest multiple of 4 at most `block` that divides N (172 -> 4).
-        if (N % block != 0 && N % 4 == 0) {
-            while (N % block != 0) block -= 4;
+        // largest multiple of the tile at most `block` that divides N (172 -> 4).
+        if (N % block != 0 && N % cols == 0) {
+            while (N % block != 0) block -= cols;
         }
-        s.tile("Y", "n", block).tile("Y", "n_i", 4).unroll("Y", "n_i_i");
+        s.tile("Y", "n", block).tile("Y", "n_i", cols).unroll("Y", "n_i_i");
         s.compute_at("acc", "Y", "n_i_o").memory("acc", MemLevel::Reg);
-        HL_INTERNAL_ASSERT(gemv.rows == 1 && gemv.cols == 4, "the GEMV default assumes the 1x4 kernel's tile");
-        s.tile("acc", "n", gemv.cols).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
+        HL_INTERNAL_ASSERT(gemv.rows == 1, "the GEMV default needs a one-row kernel");
+        s.tile("acc", "n", cols).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
         s.kernel("acc", gemv.name);
         if (target.cores() > 1) s.parallel("Y", "n_o");
         s.stage_input("A", MemLevel::L1, "root", "", false);
@@ -433,8 +438,8 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         stage_epilogue_inputs(s, algo);
         return s;
     }
-    if (M < 4 || N < 8 || !gemm.fast_for_k(K) || algo.macs < 32768) return std::nullopt;
-    if ((M + 3) / 4 >= target.cores()) {
+    if (M < gemm.rows || N < kMinKernelColumns || !gemm.fast_for_k(K) || algo.macs < 32768) return std::nullopt;
+    if ((M + gemm.rows - 1) / gemm.rows >= target.cores()) {
         s.tile("Y", "m", gemm.rows).tile("Y", "n", gemm.cols).order("Y", {"m_o", "n_o", "m_i", "n_i"});
         s.unroll("Y", "m_i").unroll("Y", "n_i");  // accumulators in registers (see batched_kernel_default)
         kernel_tile(s, gemm, "n_o", {});

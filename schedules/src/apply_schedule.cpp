@@ -73,6 +73,7 @@ public:
             if (&s != &algo_.stages.back() && s.inline_by_default) {
                 s.func.compute_inline();
                 plan_.placement[s.name] = "inline";
+                inlined_.insert(s.name);  // until a compute_at places it
             } else if (&s != &algo_.stages.back()) {
                 s.func.compute_root();
                 plan_.buffer_memory[s.func.name()] = MemLevel::L2;
@@ -292,6 +293,7 @@ private:
             inlined_.insert(st.stage->name);
             return;
         }
+        inlined_.erase(st.stage->name);  // placed: it has a buffer and loops again
         if (consumer == "root") {
             halide([&] { st.stage->func.compute_root(); });
             plan_.placement[st.stage->name] = "root";

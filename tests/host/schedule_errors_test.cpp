@@ -277,6 +277,15 @@ TEST(ScheduleErrors, InlineOnlyPureStagesWithoutBuffers) {
     table_then_inline.parallel("exp_table", "i").compute_inline("exp_table");
     e = error_of("isoftmax", softmax, table_then_inline);
     EXPECT_NE(e.find("stage exp_table has parallel loop i; an inline stage has no loops to split"), std::string::npos) << e;
+    // e is inline unless a schedule places it: placing it in memory alone
+    // names that; compute_at first (also after an explicit inline) gives it a buffer.
+    Schedule e_unplaced;
+    e_unplaced.memory("e", MemLevel::L1);
+    e = error_of("isoftmax", softmax, e_unplaced);
+    EXPECT_NE(e.find("stage e is computed inline; it has no buffer to place in memory"), std::string::npos) << e;
+    Schedule e_placed;
+    e_placed.compute_inline("e").compute_root("e").memory("e", MemLevel::L1);
+    EXPECT_EQ(error_of("isoftmax", softmax, e_placed), "(no error)");
     // Inline and as a table, the same bits (the default schedule picks one by size).
     Schedule inlined;
     inlined.compute_inline("exp_table");

@@ -497,10 +497,11 @@ std::string one_row_over_cores(Schedule &s, const Algorithm &algo, const TargetD
 }
 
 // Tables: an intermediate stage without a reduction whose loops are not the
-// output's (isoftmax's exp_table, indexed by x - xmax). When the output has at
-// least as many elements as the table has entries, it is computed once per
-// call, split over the cores, and kept in L1; otherwise each use evaluates it
-// (compute_at inline), which is cheaper than filling entries nobody reads.
+// output's (isoftmax's exp_table, indexed by x - xmax; add's requantization
+// tables). When the output has at least table_uses_per_entry elements per
+// entry, it is computed once per call, split over the cores, and kept in L1;
+// otherwise each use evaluates it (compute_at inline), which is cheaper than
+// filling entries few elements read.
 void schedule_tables(Schedule &s, const Algorithm &algo, const std::string &par, const TargetDescription &target) {
     const Stage &out = algo.output_stage();
     int64_t out_elems = 1;
@@ -512,10 +513,11 @@ void schedule_tables(Schedule &s, const Algorithm &algo, const std::string &par,
         if (st.pure_loops == out.pure_loops) continue;  // an elementwise intermediate, not a table
         int64_t entries = 1;
         for (const auto &l : st.pure_loops) entries *= st.extents.at(l);
-        if (out_elems < entries) {
+        if (out_elems < entries * st.table_uses_per_entry) {
             s.compute_inline(st.name);
             continue;
         }
+        s.compute_root(st.name);  // also a table that is inline unless placed (add's requant tables)
         const std::string &outer = st.pure_loops.front();
         if (target.cores() > 1 && st.extents.at(outer) >= target.cores()) s.parallel(st.name, outer);
         if (!target.is_host()) s.memory(st.name, MemLevel::L1);
@@ -532,8 +534,13 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     // (batch axes of extent 1, as in [1, heads, rows, cols], are skipped).
     Schedule s;
     const Stage &out = algo.output_stage();
-    // An elementwise op ([1, 172] after a GEMV) may split its innermost loop.
-    std::string par = loop_with_work_for_every_core(out, target, algo.stages.size() == 1);
+    // An elementwise op ([1, 172] after a GEMV) may split its innermost loop;
+    // its tables (add's requantization tables) do not nest in it.
+    const bool elementwise = std::all_of(algo.stages.begin(), algo.stages.end() - 1, [&](const Stage &st) {
+        return st.reduction_loops.empty() && st.pure_loops != out.pure_loops &&
+               std::find(st.pure_loops.begin(), st.pure_loops.end(), out.pure_loops.back()) == st.pure_loops.end();
+    });
+    std::string par = loop_with_work_for_every_core(out, target, elementwise);
     // Composite algorithms (attention, decoder blocks) only on a loop with
     // work for every core: their inner stages need not nest in a shorter one.
     if (!par.empty() && algo.stages.size() > kMaxRowOpStages && out.extents.at(par) < target.cores()) par.clear();

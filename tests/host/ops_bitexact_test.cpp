@@ -206,6 +206,59 @@ TEST(OpsBitExact, RequantShiftPerTensorAndPerChannel) {
     }
 }
 
+// Add with requantized operands and output (the attention mask's Add): an
+// int8/uint8 operand's per-tensor requantization, and the output's when both
+// addends are one byte wide, are tables (256 and up to 511 entries) that the
+// schedule fills once per call or inlines. Large and small outputs (tables
+// filled and inlined), int8/uint8/int16 operands, signed and unsigned
+// requantizations, per-channel multipliers (no table), awkward sizes.
+TEST(OpsBitExact, AddRequantizedOperandsByTables) {
+    std::mt19937 rng(test_seed() + 31);
+    for (int iter = 0; iter < 16; iter++) {
+        const int d0 = pick(rng, {1, 2, 3}), d1 = iter % 2 ? pick(rng, {9, 17, 33}) : pick(rng, {1, 3}),
+                  d2 = pick(rng, kAwkward);
+        std::vector<int> a = {d0, d1, d2}, b = iter % 3 == 0 ? std::vector<int>{d2} : std::vector<int>{d1, d2};
+        const std::string a_type = iter % 4 == 1 ? "uint8" : "int8", b_type = iter % 5 == 2 ? "int16" : iter % 3 == 2 ? "uint8" : "int8";
+        std::map<std::string, std::string> p = {{"a_shape", sh(a)}, {"b_shape", sh(b)}, {"a_type", a_type}, {"b_type", b_type}};
+        auto prefixed = [&](const std::string &prefix, const RequantChoice &c) {
+            for (const auto &[k, v] : c.params) p[prefix + k] = v;
+        };
+        const bool rq_a = iter % 4 != 3, rq_b = iter % 3 == 1;
+        // Per-channel multipliers on some operands: those stay expressions.
+        const std::string a_mul = iter % 7 == 4 ? std::to_string(d2) : "1";
+        RequantChoice ca = choose_requant(rng, 128, a_mul, "1", iter % 2 == 0);
+        RequantChoice cb = choose_requant(rng, 1 << 15, "1", "1", true);
+        RequantChoice co = choose_requant(rng, 512, "1", "1", iter % 3 != 2);
+        if (rq_a) prefixed("a_", ca);
+        if (rq_b) prefixed("b_", cb);
+        prefixed("", co);
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            const int64_t n = num_elements(t.shape);
+            const RequantChoice &c = t.name.rfind("a_", 0) == 0 ? ca : t.name.rfind("b_", 0) == 0 ? cb : co;
+            if (t.name == "mul" || t.name == "a_mul" || t.name == "b_mul") return random_buffer(r, t.type, n, -c.mul_max, c.mul_max);
+            if (t.name == "add" || t.name == "a_add" || t.name == "b_add") return random_buffer(r, t.type, n, -c.add_max, c.add_max);
+            return random_buffer(r, t.type, n);
+        };
+        auto ref = [&](const RefInputs &in) {
+            auto with = [&](const std::string &prefix) {
+                RefInputs renamed = in;
+                renamed["mul"] = in.at(prefix + "mul");
+                renamed["add"] = in.at(prefix + "add");
+                std::map<std::string, std::string> q;
+                for (const auto &[k, v] : p) {
+                    if (k.rfind(prefix, 0) == 0) q[k.substr(prefix.size())] = v;
+                }
+                return ref_requant(renamed, q);
+            };
+            halyard_ref::RequantParams ra, rb, ro = ref_requant(in, p);
+            if (rq_a) ra = with("a_");
+            if (rq_b) rb = with("b_");
+            return halyard_ref::rq_add(in.at("A"), in.at("B"), rq_a ? &ra : nullptr, rq_b ? &rb : nullptr, &ro);
+        };
+        ASSERT_TRUE(run_op_case("add", p, nullptr, fill, ref, rng, "add_tables" + std::to_string(iter)));
+    }
+}
+
 TEST(OpsBitExact, AddBroadcastSaturateRequant) {
     std::mt19937 rng(test_seed() + 3);
     for (int iter = 0; iter < 16; iter++) {

@@ -29,6 +29,13 @@ struct Stage {
     // but that is inlined into its readers unless the schedule says so
     // (intermediates default to root otherwise).
     bool inline_by_default = false;
+    // A table (a stage over its own index, read at data-dependent entries):
+    // filling it once per call pays when the output has at least this many
+    // elements per entry. An expensive expression (isoftmax's exp) pays at
+    // 1; a requantization, a few instructions against a lookup's two, only
+    // at many (measured: add's tables cost a decode step's mask Add 1.1 k
+    // cycles at 4 elements per entry).
+    int table_uses_per_entry = 1;
 };
 
 struct Algorithm {

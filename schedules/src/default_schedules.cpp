@@ -59,20 +59,6 @@ bool scalar_worth_staging(const Algorithm &algo, const TargetDescription &target
     return runs * target.l2_latency_cycles() > dma_setup_cycles(target);
 }
 
-// On a target with DMA, elementwise and row-wise ops read and write every
-// element through L2 otherwise (l2.latency cycles each: a RequantShift over a
-// KV cache, 39 cycles per element). Instead, each iteration of the parallel
-// loop `par` copies its slice of the inputs into L1 by DMA and its slice of
-// the output back. An input of the output's rank and extent along `par` is
-// sliced; a small one (per-channel parameters, a broadcast scalar) is copied
-// once at root; any other stays in L2. Only where `par` is the outermost loop
-// with work (so a slice is a dense block), for each tensor whose slice saves
-// more L2 latency than one transfer's set-up (cost.dma_setup_cycles) costs.
-// When every core's slices do not fit half the L1 data budget (a prefill's
-// [1, 16 heads, 64, 64] scores: 8 KB per head and core), the loop inside
-// `par` is tiled and its chunks are staged instead: `chunk_loop` of the output
-// split by `chunk`, slices staged at `at` (its outer part). When the arenas
-// still overflow, the network compiler falls back to a schedule without staging.
 // Bytes of each contiguous run a concat copies from its largest input: the
 // input's trailing axes up to the first that differs from the output's (the
 // concat axis), inclusive.
@@ -90,6 +76,20 @@ int64_t bulk_concat_run_bytes(const Algorithm &algo) {
     return run * elem_bytes(bulk->type);
 }
 
+// On a target with DMA, elementwise and row-wise ops read and write every
+// element through L2 otherwise (l2.latency cycles each: a RequantShift over a
+// KV cache, 39 cycles per element). Instead, each iteration of the parallel
+// loop `par` copies its slice of the inputs into L1 by DMA and its slice of
+// the output back. An input of the output's rank and extent along `par` is
+// sliced; a small one (per-channel parameters, a broadcast scalar) is copied
+// once at root; any other stays in L2. Only where `par` is the outermost loop
+// with work (so a slice is a dense block), for each tensor whose slice saves
+// more L2 latency than one transfer's set-up (cost.dma_setup_cycles) costs.
+// When every core's slices do not fit half the L1 data budget (a prefill's
+// [1, 16 heads, 64, 64] scores: 8 KB per head and core), the loop inside
+// `par` is tiled and its chunks are staged instead: `chunk_loop` of the output
+// split by `chunk`, slices staged at `at` (its outer part). When the arenas
+// still overflow, the network compiler falls back to a schedule without staging.
 struct L1Slices {
     std::string at;          // loop of the output stage the slices are staged at
     std::string chunk_loop;  // "" or the loop inside `par` tiled by `chunk`

@@ -1,6 +1,5 @@
 #include "halyard/autoscheduler/cost_model.h"
 
-#include "halyard/dsl/internal_error.h"
 #include "halyard/micro_kernels.h"
 
 #include <algorithm>
@@ -162,12 +161,11 @@ CostBreakdown CostModel::predict_gemm(const SearchSpace &space, const Candidate 
         // Per k-step of the kernel's fast path: a word of each operand row
         // (rows + cols loads) and a dot product per output (registry tile);
         // the per-call cost is the target's estimate.
-        const MicroKernel *mk = find_micro_kernel(c.kernel);
-        HL_INTERNAL_ASSERT(mk, "cost model: kernel " + c.kernel + " is not in the registry");
+        const MicroKernel &mk = micro_kernel(c.kernel);
         const std::string k = "cost.kernel." + c.kernel + ".";
-        const double loads = mk->rows + mk->cols, dotps = mk->macs_per_k();
+        const double loads = mk.rows + mk.cols, dotps = mk.macs_per_k();
         const double step = dotps + c.tile_m * lat_a + (loads - c.tile_m) * lat_b;
-        compute = tiles * (key(k + "call_cycles") + (K / double(mk->k_multiple)) * step);
+        compute = tiles * (key(k + "call_cycles") + (K / double(mk.k_multiple)) * step);
     } else {
         // Plain loops: a B element per MAC, an A element per register
         // tile row (reused across the tile's columns).

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <sstream>
 
-#include "halyard/dsl/internal_error.h"
 #include "halyard/micro_kernels.h"
 
 namespace halyard::autoschedule {
@@ -15,12 +14,6 @@ bool Candidate::operator==(const Candidate &o) const {
 }
 
 namespace {
-
-const MicroKernel &registry_kernel(const std::string &name) {
-    const MicroKernel *k = find_micro_kernel(name);
-    HL_INTERNAL_ASSERT(k, "search space: kernel " + name + " is not in the registry");
-    return *k;
-}
 
 // The loops one GEMM dimension (m or n) is split into: the block loop (outer),
 // the loop over register tiles inside the block (mid) and the register tile
@@ -82,18 +75,27 @@ SearchSpace::SearchSpace(const Algorithm &algo, const TargetDescription &target)
             }
         }
         std::stable_sort(kernels_.begin(), kernels_.end(), [](const std::string &a, const std::string &b) {
-            return registry_kernel(a).macs_per_k() > registry_kernel(b).macs_per_k();
+            return micro_kernel(a).macs_per_k() > micro_kernel(b).macs_per_k();
         });
         can_kernel_ = !kernels_.empty();
     }
 }
 
-std::string SearchSpace::fitting_kernel(bool tuned, int min_rows) const {
+std::string SearchSpace::fitting_kernel(bool tuned, int min_rows, int max_rows) const {
     for (const auto &name : kernels_) {
-        const MicroKernel &k = registry_kernel(name);
-        if (M_ % k.rows == 0 && N_ % k.cols == 0 && k.rows >= min_rows && (!tuned || K_ >= k.min_k)) return name;
+        const MicroKernel &k = micro_kernel(name);
+        if (M_ % k.rows == 0 && N_ % k.cols == 0 && k.rows >= min_rows && k.rows <= max_rows &&
+            (!tuned || K_ >= k.min_k)) {
+            return name;
+        }
     }
     return "";
+}
+
+std::vector<std::string> SearchSpace::kernel_choices() const {
+    std::vector<std::string> choices = kernels_;
+    choices.push_back("");  // plain loops
+    return choices;
 }
 
 bool SearchSpace::is_epilogue_input(size_t i) const { return gemm_like_ && i >= 2; }
@@ -139,11 +141,11 @@ void SearchSpace::legalize(Candidate &c) const {
         if (std::find(kernels_.begin(), kernels_.end(), c.kernel) == kernels_.end()) c.kernel.clear();
         if (!c.kernel.empty()) {
             // A kernel whose tile does not divide M x N: the next one that fits.
-            const MicroKernel &k = registry_kernel(c.kernel);
+            const MicroKernel &k = micro_kernel(c.kernel);
             if (M_ % k.rows != 0 || N_ % k.cols != 0) c.kernel = fitting_kernel(false);
         }
         if (!c.kernel.empty()) {
-            const MicroKernel &k = registry_kernel(c.kernel);
+            const MicroKernel &k = micro_kernel(c.kernel);
             c.tile_m = k.rows;
             c.tile_n = k.cols;
         } else {
@@ -195,9 +197,7 @@ void SearchSpace::legalize(Candidate &c) const {
 Candidate SearchSpace::random(std::mt19937 &rng) const {
     Candidate c;
     if (gemm_like_) {
-        std::vector<std::string> choices = kernels_;
-        choices.push_back("");
-        c.kernel = pick_of(rng, choices);
+        c.kernel = pick_of(rng, kernel_choices());
         legalize(c);
         c.block_m = pick_of(rng, block_choices(M_, c.tile_m));
         c.block_n = pick_of(rng, block_choices(N_, c.tile_n));
@@ -255,9 +255,7 @@ Candidate SearchSpace::mutate(const Candidate &orig, std::mt19937 &rng) const {
     case 6: c.n_outer = !c.n_outer; break;
     default:
         if (can_kernel_) {
-            std::vector<std::string> choices = kernels_;
-            choices.push_back("");
-            c.kernel = pick_of(rng, choices);
+            c.kernel = pick_of(rng, kernel_choices());
             // Keep the block near its old size in the new tile's multiples.
         }
         break;
@@ -275,14 +273,9 @@ Candidate SearchSpace::seed() const {
         for (size_t i = 2; i < c.inputs.size(); i++) c.inputs[i].at = Staging::Root;
         // As the default schedules: the multi-row kernel with the most MACs
         // per step that fits (and whose min_k K reaches), else a one-row one.
-        const std::string multi = fitting_kernel(true, 2);
-        std::string one_row;
-        for (const auto &name : kernels_) {
-            const MicroKernel &k = registry_kernel(name);
-            if (one_row.empty() && k.rows == 1 && N_ % k.cols == 0) one_row = name;
-        }
+        const std::string multi = fitting_kernel(true, 2), one_row = fitting_kernel(false, 1, 1);
         if (!multi.empty()) {
-            const MicroKernel &k = registry_kernel(multi);
+            const MicroKernel &k = micro_kernel(multi);
             c.kernel = multi;
             c.tile_m = c.block_m = k.rows;
             c.tile_n = c.block_n = k.cols;
@@ -304,7 +297,7 @@ Candidate SearchSpace::seed() const {
                 c.inputs[1] = {nb, true};
             }
         } else if (!one_row.empty()) {
-            const int cols = registry_kernel(one_row).cols;
+            const int cols = micro_kernel(one_row).cols;
             c.kernel = one_row;
             c.tile_m = c.block_m = 1;
             c.tile_n = cols;

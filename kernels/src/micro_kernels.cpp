@@ -1,5 +1,7 @@
 #include "halyard/micro_kernels.h"
 
+#include "halyard/dsl/internal_error.h"
+
 namespace halyard {
 
 std::string MicroKernel::computes() const {
@@ -71,6 +73,12 @@ const MicroKernel *find_micro_kernel(const std::string &name) {
     for (const auto &k : micro_kernel_registry())
         if (k.name == name) return &k;
     return nullptr;
+}
+
+const MicroKernel &micro_kernel(const std::string &name) {
+    const MicroKernel *k = find_micro_kernel(name);
+    HL_INTERNAL_ASSERT(k, "micro-kernel " + name + " is not in the registry (" + micro_kernel_names() + ")");
+    return *k;
 }
 
 const MicroKernel *find_micro_kernel_by_symbol(const std::string &c_symbol) {

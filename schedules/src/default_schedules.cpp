@@ -276,19 +276,12 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     return s;
 }
 
-// A micro-kernel of the registry (kernels/), by name.
-const MicroKernel &kernel_entry(const std::string &name) {
-    const MicroKernel *k = find_micro_kernel(name);
-    HL_INTERNAL_ASSERT(k, "default schedules name micro-kernel " + name + ", which the registry lacks");
-    return *k;
-}
-
 // The register-blocked GEMM kernel for N output columns and a reduction of
 // K: of the registry's multi-row kernels whose columns divide N (no partial
 // tiles), whose fast path takes K and whose min_k K reaches, the one with
 // the most MACs per step (4x4 where N and K allow, else 4x2).
 const MicroKernel &gemm_kernel_for(int64_t N, int64_t K) {
-    const MicroKernel *best = &kernel_entry("gemm_int8_sdotp_4x2");
+    const MicroKernel *best = &micro_kernel("gemm_int8_sdotp_4x2");
     for (const auto &mk : micro_kernel_registry()) {
         // Same rows as the 4x2 block: the schedules below tile rows by them.
         if (mk.rows != best->rows || N % mk.cols != 0 || !mk.fast_for_k(K) || K < mk.min_k || mk.k_stride != 1)
@@ -333,7 +326,7 @@ void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
 // cores, each batch's operands staged into L1.
 std::optional<Schedule> batched_gemv_default(const Algorithm &algo, const TargetDescription &target,
                                              const std::string &par, const std::vector<std::string> &batch) {
-    const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
+    const MicroKernel &gemv = micro_kernel("gemm_int8_sdotp_1x4");
     const int N = algo.output_stage().extents.at("n");
     const int64_t K = algo.find_stage("acc")->extents.at("k");
     if (N < gemv.cols || !gemv.fast_for_k(K)) return std::nullopt;
@@ -414,7 +407,7 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     // Small layers or K not a multiple of 4 (misaligned rows run the kernel's
     // scalar path): DMA set-up and per-tile overhead outweigh the gain.
     Schedule s;
-    const MicroKernel &gemv = kernel_entry("gemm_int8_sdotp_1x4");
+    const MicroKernel &gemv = micro_kernel("gemm_int8_sdotp_1x4");
     const MicroKernel &gemm = gemm_kernel_for(N, K);
     if (M < gemm.rows && N >= gemv.cols * target.cores() && gemv.fast_for_k(K) && algo.macs >= 2048) {
         // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each

@@ -57,6 +57,9 @@ struct MicroKernel {
 const std::vector<MicroKernel> &micro_kernel_registry();
 // The entry named `name`, or nullptr.
 const MicroKernel *find_micro_kernel(const std::string &name);
+// The entry named `name` where the compiler's own code names it (schedules,
+// the autoscheduler, the cost model): its absence is an internal error.
+const MicroKernel &micro_kernel(const std::string &name);
 // The entry whose C function is `c_symbol`, or nullptr.
 const MicroKernel *find_micro_kernel_by_symbol(const std::string &c_symbol);
 // "gemm_int8_sdotp_4x2, gemm_int8_sdotp_1x4" (for messages).

@@ -93,9 +93,10 @@ private:
     // The registry's kernels this op can call (its family, the target's
     // extension, K on the fast path), most MACs per k-step first.
     std::vector<std::string> kernels_;
-    // The first of kernels_ whose tile divides M x N (and, when `tuned`,
-    // whose min_k K reaches); "" when none does.
-    std::string fitting_kernel(bool tuned, int min_rows = 1) const;
+    // The first of kernels_ whose tile divides M x N, with min_rows..max_rows
+    // rows (and, when `tuned`, whose min_k K reaches); "" when none does.
+    std::string fitting_kernel(bool tuned, int min_rows = 1, int max_rows = 1 << 30) const;
+    std::vector<std::string> kernel_choices() const;  // kernels_ and "" (plain loops)
     std::vector<std::string> batch_loops_;
     std::vector<int> batch_extents_;
     int M_ = 1, N_ = 1, K_ = 1;

@@ -43,6 +43,11 @@ TEST(BackendPasses, InvariantLoadsLeaveLoopsThatRunAndDoNotWriteThem) {
     // A call (a DMA, a kernel) in the loop could write anything.
     Stmt call = Evaluate::make(Call::make(Int(32), "hl_dma_wait", {0}, Call::Extern));
     EXPECT_EQ(hoisted(loop("x", 16, Block::make(call, store("out", load("mul", 0), x)))), 0);
+    // A table lookup indexed by an element the loop writes (a softmax's
+    // exp_table[xmax[0] - v[0]] over rows of one element) stays; the loads
+    // of buffers it does not write beside it still leave.
+    Stmt lookup = loop("x", 16, Block::make({store("v", load("in", x), 0), store("out", load("table", load("v", 0)) + load("add", 0), x)}));
+    EXPECT_EQ(hoisted(lookup), 1);
 }
 
 int copies(const Stmt &s) {

@@ -61,13 +61,21 @@ private:
     }
 };
 
+// The variables an index reads, and the buffers its own loads read (a table
+// lookup indexed by another buffer's element: invariant only if that buffer
+// is too).
 class FreeVars : public IRVisitor {
 public:
     std::set<std::string> names;
+    std::set<std::string> loaded;
 
 private:
     using IRVisitor::visit;
     void visit(const Variable *op) override { names.insert(op->name); }
+    void visit(const Load *op) override {
+        loaded.insert(op->name);
+        IRVisitor::visit(op);
+    }
 };
 
 // Replaces the eligible loads of one loop body by variables.
@@ -88,6 +96,9 @@ private:
         op->index.accept(&fv);
         for (const auto &n : fv.names) {
             if (n == loop_ || facts_.bound.count(n)) return IRMutator::visit(op);
+        }
+        for (const auto &n : fv.loaded) {
+            if (facts_.stored.count(n)) return IRMutator::visit(op);
         }
         return let_for(Expr(op));
     }

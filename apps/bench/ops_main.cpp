@@ -44,6 +44,10 @@ const std::vector<OpRow> &op_rows() {
         {"p.requant", "prefill 64", "requant_shift", {{"shape", "1x16x64x64"}, {"in_type", "int8"}, {"log2d", "8"}}},
         {"p.add_mask", "prefill 64", "add", {{"a_shape", "1x16x64x64"}, {"b_shape", "1x64x64"}, {"requant", "1"}, {"log2d", "4"}}},
         {"p.isoftmax", "prefill 64", "isoftmax", {{"shape", "1x16x64x64"}}},
+        // The mask Add folded into the softmax (the network compiler's fuse_add_into_softmax).
+        {"p.mask_softmax", "prefill 64", "isoftmax",
+         {{"shape", "1x16x64x64"}, {"x", "add"}, {"x_a_shape", "1x16x64x64"}, {"x_b_shape", "1x64x64"}, {"x_requant", "1"},
+          {"x_log2d", "4"}, {"x_a_requant", "1"}, {"x_a_log2d", "8"}, {"out_requant", "1"}, {"out_log2d", "8"}}},
         {"p.context", "prefill 64", "matmul", {{"a_shape", "1x16x64x64"}, {"b_shape", "1x16x64x4"}, {"requant", "1"}, {"log2d", "8"}}},
         // What the network compiler runs instead (transpose_matmul_operand): V^T, then the kernel.
         {"p.v_transpose", "prefill 64", "transpose", {{"shape", "1x16x64x4"}, {"perm", "0,1,3,2"}}},
@@ -60,6 +64,9 @@ const std::vector<OpRow> &op_rows() {
         {"d.scores", "decode KV 128", "matmul", {{"a_shape", "1x16x1x4"}, {"b_shape", "1x16x129x4"}, {"trans_b", "1"}, {"requant", "1"}, {"log2d", "6"}}},
         {"d.requant", "decode KV 128", "requant_shift", {{"shape", "1x16x1x129"}, {"in_type", "int8"}, {"log2d", "8"}}},
         {"d.isoftmax", "decode KV 128", "isoftmax", {{"shape", "1x16x1x129"}}},
+        {"d.mask_softmax", "decode KV 128", "isoftmax",
+         {{"shape", "1x16x1x129"}, {"x", "add"}, {"x_a_shape", "1x16x1x129"}, {"x_b_shape", "129"}, {"x_requant", "1"},
+          {"x_log2d", "4"}, {"x_a_requant", "1"}, {"x_a_log2d", "8"}, {"out_requant", "1"}, {"out_log2d", "8"}}},
         {"d.context", "decode KV 128", "matmul", {{"a_shape", "1x16x1x129"}, {"b_shape", "1x16x129x4"}, {"requant", "1"}, {"log2d", "8"}}},
         {"d.kv_append", "decode KV 128", "concat", {{"shapes", "1x16x128x4+1x16x1x4"}, {"axis", "-2"}}},
         {"d.irmsnorm", "decode KV 128", "irmsnorm", {{"shape", "1x1x64"}}},

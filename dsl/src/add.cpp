@@ -30,32 +30,32 @@ namespace {
 constexpr int kRequantTableUsesPerEntry = 16;
 }  // namespace
 
-Algorithm add(const AddSpec &spec) {
+namespace detail {
+
+ElemType add_output_type(const AddSpec &spec) {
+    return spec.requant ? spec.requant->output_type() : spec.output_type.value_or(ElemType::Int32);
+}
+
+Expr add_value(Algorithm &a, const AddSpec &spec, const std::vector<Expr> &coords, const std::string &prefix,
+               std::vector<Stage> &tables) {
     const std::string op = "add";
-    check_shape(op, "A", spec.a.shape);
-    check_shape(op, "B", spec.b.shape);
-    Shape out_shape = broadcast_shapes(spec.a.shape, spec.b.shape, op);
+    check_shape(op, prefix + "A", spec.a.shape);
+    check_shape(op, prefix + "B", spec.b.shape);
+    const Shape out_shape = broadcast_shapes(spec.a.shape, spec.b.shape, op);
+    if (spec.requant && spec.output_type) throw UserError(op + ": give either requant or output_type, not both");
+    a.inputs.push_back(make_input(prefix + "A", spec.a.type, spec.a.shape));
+    a.inputs.push_back(make_input(prefix + "B", spec.b.type, spec.b.shape));
+    if (spec.requant) add_requant_inputs(a, op, *spec.requant, out_shape, prefix);
+    if (spec.a_requant) add_requant_inputs(a, op, *spec.a_requant, spec.a.shape, prefix + "a_");
+    if (spec.b_requant) add_requant_inputs(a, op, *spec.b_requant, spec.b.shape, prefix + "b_");
 
-    Algorithm a;
-    a.op = op;
-    a.inputs.push_back(make_input("A", spec.a.type, spec.a.shape));
-    a.inputs.push_back(make_input("B", spec.b.type, spec.b.shape));
-    if (spec.requant) add_requant_inputs(a, op, *spec.requant, out_shape);
-    if (spec.a_requant) add_requant_inputs(a, op, *spec.a_requant, spec.a.shape, "a_");
-    if (spec.b_requant) add_requant_inputs(a, op, *spec.b_requant, spec.b.shape, "b_");
-
-    std::vector<std::string> names;
-    for (size_t i = 0; i < out_shape.size(); i++) names.push_back("d" + std::to_string(i));
-    auto vars = axis_vars(names);
-    auto coords = as_exprs(vars);
     // A requantization with per-tensor mul and add of a value known to lie in
     // [lo, lo + entries) is a table of its results: a stage `name` over `i`
     // that the schedule fills once per call (many elements) or inlines (few:
     // the same expression as without the table). Returns the lookup of `v`.
-    std::vector<Stage> tables;
-    auto by_table = [&](const std::string &name, Expr v, int lo, int entries, const std::string &prefix,
+    auto by_table = [&](const std::string &name, Expr v, int lo, int entries, const std::string &rq_prefix,
                         const RequantParams &rq) -> std::optional<Expr> {
-        const InputTensor *mul = a.find_input(prefix + "mul"), *add_in = a.find_input(prefix + "add");
+        const InputTensor *mul = a.find_input(rq_prefix + "mul"), *add_in = a.find_input(rq_prefix + "add");
         if (num_elements(mul->type.shape) != 1 || num_elements(add_in->type.shape) != 1) return std::nullopt;
         Func table(name);
         Var i("i");
@@ -67,53 +67,64 @@ Algorithm add(const AddSpec &spec) {
         return cast<int32_t>(table(v - lo));
     };
     auto is_byte = [](ElemType t) { return t == ElemType::Int8 || t == ElemType::UInt8; };
-    // Operand k as the sum reads it: requantized first when the spec says so.
-    // Its mul/add broadcast to the operand, which broadcasts to the output, so
-    // both read at the output's coordinates. An int8/uint8 operand's
-    // requantization is a 256-entry table.
-    auto operand = [&](size_t k, const std::optional<RequantParams> &rq, const std::string &prefix) {
-        Expr v = cast<int32_t>(broadcast_read(a.inputs[k], coords));
+    // Operand `name` as the sum reads it: requantized first when the spec
+    // says so. Its mul/add broadcast to the operand, which broadcasts to the
+    // output, so both read at the output's coordinates. An int8/uint8
+    // operand's requantization is a 256-entry table.
+    auto operand = [&](const std::string &name, const std::optional<RequantParams> &rq, const std::string &rq_prefix) {
+        const InputTensor &in = *a.find_input(prefix + name);
+        Expr v = cast<int32_t>(broadcast_read(in, coords));
         if (!rq) return v;
-        const ElemType t = a.inputs[k].type.type;
+        const ElemType t = in.type.type;
         if (is_byte(t)) {
-            if (auto looked_up = by_table(prefix + "requant_table", v, t == ElemType::Int8 ? -128 : 0, 256, prefix, *rq)) {
+            if (auto looked_up = by_table(rq_prefix + "requant_table", v, t == ElemType::Int8 ? -128 : 0, 256, rq_prefix, *rq)) {
                 return *looked_up;
             }
         }
-        return cast<int32_t>(requant(v, broadcast_read(*a.find_input(prefix + "mul"), coords),
-                                     broadcast_read(*a.find_input(prefix + "add"), coords), *rq));
+        return cast<int32_t>(requant(v, broadcast_read(*a.find_input(rq_prefix + "mul"), coords),
+                                     broadcast_read(*a.find_input(rq_prefix + "add"), coords), *rq));
     };
-    // The range of each addend, when it is one byte wide (a table's or an
+    // The range of an addend, when it is one byte wide (a table's or an
     // int8/uint8 input's): then the sum's requantization is a table too.
-    auto byte_range = [&](size_t k, const std::optional<RequantParams> &rq) -> std::optional<std::pair<int, int>> {
-        const ElemType t = rq ? rq->output_type() : a.inputs[k].type.type;
+    auto byte_range = [&](ElemType input_type, const std::optional<RequantParams> &rq) -> std::optional<std::pair<int, int>> {
+        const ElemType t = rq ? rq->output_type() : input_type;
         if (t == ElemType::Int8) return std::make_pair(-128, 127);
         if (t == ElemType::UInt8) return std::make_pair(0, 255);
         return std::nullopt;
     };
-    Expr sum = operand(0, spec.a_requant, "a_") + operand(1, spec.b_requant, "b_");
+    Expr sum = operand("A", spec.a_requant, prefix + "a_") + operand("B", spec.b_requant, prefix + "b_");
 
-    Func out("Y");
     if (spec.requant) {
-        if (spec.output_type) throw UserError(op + ": give either requant or output_type, not both");
-        const auto ra = byte_range(0, spec.a_requant), rb = byte_range(1, spec.b_requant);
-        std::optional<Expr> looked_up;
+        const auto ra = byte_range(spec.a.type, spec.a_requant), rb = byte_range(spec.b.type, spec.b_requant);
         if (ra && rb) {
             const int lo = ra->first + rb->first, entries = ra->second + rb->second - lo + 1;
-            looked_up = by_table("requant_table", sum, lo, entries, "", *spec.requant);
+            if (auto looked_up = by_table(prefix + "requant_table", sum, lo, entries, prefix, *spec.requant)) {
+                return cast(halide_type(spec.requant->output_type()), *looked_up);
+            }
         }
-        out(halide_order(vars)) =
-            looked_up ? cast(halide_type(spec.requant->output_type()), *looked_up)
-                      : requant(sum, broadcast_read(*a.find_input("mul"), coords),
-                                broadcast_read(*a.find_input("add"), coords), *spec.requant);
-        a.output = {"Y", spec.requant->output_type(), out_shape};
-    } else {
-        ElemType t = spec.output_type.value_or(ElemType::Int32);
-        Expr v = sum;
-        if (t != ElemType::Int32) v = cast(halide_type(t), clamp(sum, (int32_t)elem_min(t), (int32_t)elem_max(t)));
-        out(halide_order(vars)) = v;
-        a.output = {"Y", t, out_shape};
+        return requant(sum, broadcast_read(*a.find_input(prefix + "mul"), coords),
+                       broadcast_read(*a.find_input(prefix + "add"), coords), *spec.requant);
     }
+    const ElemType t = add_output_type(spec);
+    if (t == ElemType::Int32) return sum;
+    return cast(halide_type(t), clamp(sum, (int32_t)elem_min(t), (int32_t)elem_max(t)));
+}
+
+}  // namespace detail
+
+Algorithm add(const AddSpec &spec) {
+    check_shape("add", "A", spec.a.shape);
+    check_shape("add", "B", spec.b.shape);
+    Shape out_shape = broadcast_shapes(spec.a.shape, spec.b.shape, "add");
+    Algorithm a;
+    a.op = "add";
+    std::vector<std::string> names;
+    for (size_t i = 0; i < out_shape.size(); i++) names.push_back("d" + std::to_string(i));
+    auto vars = axis_vars(names);
+    std::vector<Stage> tables;
+    Func out("Y");
+    out(halide_order(vars)) = add_value(a, spec, as_exprs(vars), "", tables);
+    a.output = {"Y", add_output_type(spec), out_shape};
     fix_output_shape(out, out_shape);
 
     Stage s;

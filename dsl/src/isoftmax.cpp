@@ -66,9 +66,27 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
         throw UserError(op + ": input type " + elem_type_name(spec.input_type) + " is not int8 or int16");
     }
     const bool deeploy = spec.input_type == ElemType::Int8;
-    a.inputs.push_back(make_input("x", spec.input_type, shape));
-    const ImageParam X = a.inputs[0].param;  // a handle: stays valid when inputs grow
     AxisVars ax(shape.size());
+    // x: an input, or the Add of two (a stage "x", inline unless placed).
+    std::vector<Stage> add_tables;
+    Func x_func("x");
+    if (spec.input_add) {
+        const ElemType t = add_output_type(*spec.input_add);
+        if (t != spec.input_type) {
+            throw UserError(op + ": input_add gives x as " + elem_type_name(t) + " but input_type is " +
+                            elem_type_name(spec.input_type));
+        }
+        const Shape add_shape = broadcast_shapes(spec.input_add->a.shape, spec.input_add->b.shape, op + " input_add");
+        if (add_shape != shape) {
+            throw UserError(op + ": input_add's A " + shape_str(spec.input_add->a.shape) + " + B " +
+                            shape_str(spec.input_add->b.shape) + " broadcast to " + shape_str(add_shape) +
+                            ", not to the shape " + shape_str(shape));
+        }
+        x_func(ax.halide()) = add_value(a, *spec.input_add, ax.coords, "x_", add_tables);
+    } else {
+        a.inputs.push_back(make_input("x", spec.input_type, shape));
+        x_func = Func(a.inputs[0].param);
+    }
     auto rows = ax.row_halide();
     std::vector<Expr> row_args(rows.begin(), rows.end());
     Shape row_shape(shape.begin(), shape.end() - 1);
@@ -83,7 +101,7 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
         }
         a.inputs.push_back(make_input("lengths", ElemType::Int32, ls));
         std::vector<Expr> row_coords(ax.coords.begin(), ax.coords.end() - 1);
-        Expr len = broadcast_read(a.inputs[1], row_coords);
+        Expr len = broadcast_read(a.inputs.back(), row_coords);
         valid = [len](const Expr &j) { return j < len; };
     }
 
@@ -91,7 +109,7 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     Func xmax("xmax");
     RDom rj(0, n, "j");
     xmax(rows) = cast<int32_t>(deeploy ? -128 : -32768);
-    xmax(row_args) = select(valid(rj.x), max(xmax(row_args), cast<int32_t>(X(ax.at_last(rj.x)))), xmax(row_args));
+    xmax(row_args) = select(valid(rj.x), max(xmax(row_args), cast<int32_t>(x_func(ax.at_last(rj.x)))), xmax(row_args));
 
     // exp of element (row, j), an unsigned 32-bit value. It depends on x - xmax
     // only, which for int8 input takes 256 values: exp_table(i) is exp at
@@ -111,7 +129,7 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     }
     const ImageParam table = spec.exp_table_input ? a.inputs.back().param : ImageParam();
     auto exp_at = [&](const Expr &j) -> Expr {
-        Expr x = cast<int32_t>(X(ax.at_last(j)));
+        Expr x = cast<int32_t>(x_func(ax.at_last(j)));
         Expr index = clamp(xmax(row_args) - x, 0, kISoftmaxTableSize - 1);
         if (spec.exp_table_input) return reinterpret(UInt(32), table(index));
         if (deeploy) return Expr(exp_table(index));
@@ -158,6 +176,11 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     }
     fix_output_shape(y, shape);
 
+    a.stages = add_tables;
+    if (spec.input_add) {
+        a.stages.push_back(make_stage("x", x_func, ax.names, shape));
+        a.stages.back().inline_by_default = true;
+    }
     if (deeploy && !spec.exp_table_input) {
         a.stages.push_back(make_stage("exp_table", exp_table, {"i"}, {kISoftmaxTableSize}));
     }

@@ -56,6 +56,15 @@ Algorithm binary_elementwise(const std::string &op, const TensorType &A, const T
                              const std::optional<RequantParams> &requant, const std::optional<ElemType> &output_type,
                              const std::function<Halide::Expr(Halide::Expr, Halide::Expr)> &f);
 
+// Add `spec` (ops.h) as a value other ops build on: the element at `coords`
+// (the broadcast output's, outermost first) in add_output_type(spec).
+// Appends the Add's inputs to `a`, each name after `prefix` (A, B, mul, add,
+// a_mul, ...), and its requantization tables to `tables` (stages the
+// schedule fills or inlines).
+Halide::Expr add_value(Algorithm &a, const AddSpec &spec, const std::vector<Halide::Expr> &coords,
+                       const std::string &prefix, std::vector<Stage> &tables);
+ElemType add_output_type(const AddSpec &spec);
+
 // Deeploy's iSoftmax exp of one element: `x` and `xmax` int32 Exprs
 // (x <= xmax), result uint32 (int8/int16 narrowing and wrap-around as in C).
 // `deeploy_casts = false` (Halyard's int16-input form) computes the shift and

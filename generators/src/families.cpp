@@ -17,6 +17,19 @@ std::vector<GeneratorParam> elementwise_params() {
                          {"out_type", "int32", "output type without requant (saturating when narrower)"}});
 }
 
+std::vector<GeneratorParam> add_params(const std::string &prefix) {
+    std::vector<GeneratorParam> p = with_requant(with_requant(elementwise_params(), "a_"), "b_");
+    for (auto &g : p) g.name = prefix + g.name;
+    return p;
+}
+
+AddSpec add_spec(const ParamMap &p, const std::string &prefix) {
+    AddSpec s = elementwise_spec<AddSpec>(p, prefix);
+    s.a_requant = p.requant(prefix + "a_");
+    s.b_requant = p.requant(prefix + "b_");
+    return s;
+}
+
 namespace {
 
 GeneratorFamily requant_shift_family() {
@@ -97,13 +110,7 @@ GeneratorFamily add_family() {
     return {"add",
             "Y = A + B elementwise with numpy broadcasting; int32, saturated or requantized; each operand optionally "
             "requantized first (a_requant, b_requant)",
-            with_requant(with_requant(elementwise_params(), "a_"), "b_"),
-            [](const ParamMap &p) {
-                AddSpec s = elementwise_spec<AddSpec>(p);
-                s.a_requant = p.requant("a_");
-                s.b_requant = p.requant("b_");
-                return add(s);
-            }};
+            add_params(), [](const ParamMap &p) { return add(add_spec(p)); }};
 }
 
 }  // namespace

@@ -20,15 +20,22 @@ std::vector<GeneratorParam> with_requant(std::vector<GeneratorParam> p, const st
 // A binary elementwise op with numpy broadcasting (add, sub): a_shape,
 // b_shape, a_type, b_type, out_type and the requantization parameters...
 std::vector<GeneratorParam> elementwise_params();
-// ...read into a spec with AddSpec's fields (a, b, requant, output_type).
+// ...read into a spec with AddSpec's fields (a, b, requant, output_type),
+// each parameter's name after `prefix`.
 template <typename Spec>
-Spec elementwise_spec(const ParamMap &p) {
+Spec elementwise_spec(const ParamMap &p, const std::string &prefix = "") {
     Spec s;
-    s.a = {"A", p.elem_type("a_type"), p.shape("a_shape")};
-    s.b = {"B", p.elem_type("b_type"), p.shape("b_shape")};
-    s.requant = p.requant();
-    if (!s.requant) s.output_type = p.elem_type("out_type");
+    s.a = {"A", p.elem_type(prefix + "a_type"), p.shape(prefix + "a_shape")};
+    s.b = {"B", p.elem_type(prefix + "b_type"), p.shape(prefix + "b_shape")};
+    s.requant = p.requant(prefix);
+    if (!s.requant) s.output_type = p.elem_type(prefix + "out_type");
     return s;
 }
+
+// The add family's parameters (elementwise_params and the operands'
+// requantizations a_*, b_*), each name after `prefix`, and the AddSpec they
+// give: the add family's, and an Add that another family fuses (isoftmax x_*).
+std::vector<GeneratorParam> add_params(const std::string &prefix = "");
+AddSpec add_spec(const ParamMap &p, const std::string &prefix = "");
 
 }  // namespace halyard

@@ -12,21 +12,32 @@ namespace {
 const int64_t kInt32Max = (int64_t(1) << 31) - 1;
 
 GeneratorFamily isoftmax_family() {
+    std::vector<GeneratorParam> params = with_requant(
+        {{"shape", "16x16", "shape of x"},
+         {"in_type", "int8", "element type of x: int8 (Deeploy's) or int16 (no narrowing casts)"},
+         {"coeffA", "1", "polynomial coefficient A"},
+         {"coeffB", "345", "polynomial coefficient B"},
+         {"coeffC", "62395", "polynomial coefficient C"},
+         {"log2", "255", "integer ln(2) in input units"},
+         {"n_levels", "256", "output levels (<= 256)"},
+         {"lengths", "none", "shape of an int32 input of valid row lengths (broadcast to the rows; masks j >= L), or none"},
+         {"exp_table", "compute", "int8 x: compute (a stage fills the exp table every call) or input (read from the "
+                                  "int32[256] input exp_table: the uint32 values' bits, as isoftmax_exp_table gives them)"},
+         {"x", "input", "input (x is an input) or add (x = x_A + x_B as the add family computes it, from the "
+                        "add family's parameters named x_*: x_a_shape, x_b_shape, x_requant, x_a_requant, ...; "
+                        "shape must be their broadcast, in_type their output type)"}},
+        "out_");
+    const auto fused_add = add_params("x_");
+    params.insert(params.end(), fused_add.begin(), fused_add.end());
     return {"isoftmax",
-            "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp), or requantized",
-            with_requant({{"shape", "16x16", "shape of x"},
-             {"in_type", "int8", "element type of x: int8 (Deeploy's) or int16 (no narrowing casts)"},
-             {"coeffA", "1", "polynomial coefficient A"},
-             {"coeffB", "345", "polynomial coefficient B"},
-             {"coeffC", "62395", "polynomial coefficient C"},
-             {"log2", "255", "integer ln(2) in input units"},
-             {"n_levels", "256", "output levels (<= 256)"},
-             {"lengths", "none", "shape of an int32 input of valid row lengths (broadcast to the rows; masks j >= L), or none"},
-             {"exp_table", "compute", "int8 x: compute (a stage fills the exp table every call) or input (read from the "
-                                      "int32[256] input exp_table: the uint32 values' bits, as isoftmax_exp_table gives them)"}},
-             "out_"),
+            "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp), or requantized; "
+            "x an input or an Add",
+            params,
             [](const ParamMap &p) {
                 ISoftmaxSpec s;
+                const std::string x = p.str("x");
+                if (x != "input" && x != "add") p.bad("x", "expected input or add");
+                if (x == "add") s.input_add = add_spec(p, "x_");
                 s.requant = p.requant("out_");
                 const std::string table = p.str("exp_table");
                 if (table != "compute" && table != "input") p.bad("exp_table", "expected compute or input");

@@ -225,9 +225,25 @@ void unroll_in_groups(Schedule &s, const std::string &stage, const std::string &
 // few kernel tiles per row block do not repay the blocking and staging.
 constexpr int kMinKernelColumns = 8;
 
-// Row-wise ops have at most this many stages (isoftmax: exp_table, xmax, e,
-// sum, Y); composite algorithms (attention, decoder blocks) have more.
+// Row-wise ops have at most this many stages besides their tables (isoftmax
+// of an Add: x, xmax, e, sum, Y); composite algorithms (attention, decoder
+// blocks) have more.
 constexpr size_t kMaxRowOpStages = 5;
+
+// A table: a stage without a reduction none of whose loops is the output's
+// (isoftmax's exp_table, indexed by x - xmax; add's requantization tables).
+bool is_table(const Stage &st, const Stage &out) {
+    if (!st.reduction_loops.empty() || st.pure_loops.empty() || &st == &out) return false;
+    return std::none_of(st.pure_loops.begin(), st.pure_loops.end(), [&](const std::string &l) {
+        return std::find(out.pure_loops.begin(), out.pure_loops.end(), l) != out.pure_loops.end();
+    });
+}
+
+// The stages of `algo` that are not tables.
+size_t computing_stages(const Algorithm &algo) {
+    const Stage &out = algo.output_stage();
+    return std::count_if(algo.stages.begin(), algo.stages.end(), [&](const Stage &st) { return !is_table(st, out); });
+}
 
 // Row statistics of up to this many values per iteration are kept in
 // registers (a core-local array the C compiler can keep in registers; more
@@ -536,11 +552,12 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     std::string par = loop_with_work_for_every_core(out, target, elementwise);
     // Composite algorithms (attention, decoder blocks) only on a loop with
     // work for every core: their inner stages need not nest in a shorter one.
-    if (!par.empty() && algo.stages.size() > kMaxRowOpStages && out.extents.at(par) < target.cores()) par.clear();
+    const bool row_op = computing_stages(algo) <= kMaxRowOpStages;
+    if (!par.empty() && !row_op && out.extents.at(par) < target.cores()) par.clear();
     if (!par.empty()) {
         s.parallel(out.name, par);
         std::optional<L1Slices> slices;
-        if (target.has_dma() && algo.stages.size() <= kMaxRowOpStages) slices = plan_l1_slices(algo, par, target);
+        if (target.has_dma() && row_op) slices = plan_l1_slices(algo, par, target);
         if (slices && !slices->chunk_loop.empty()) s.tile(out.name, slices->chunk_loop, slices->chunk);
         // Row-wise ops (softmax, norms): each core computes the row statistics
         // (max, sums) of its own rows, inside its share of the loop (row by
@@ -586,7 +603,7 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         if (!target.is_host() && inner != par && !(chunked && slices->chunk_loop == inner)) {
             unroll_in_groups(s, out.name, inner, out.extents.at(inner), out_in_l1);
         }
-    } else if (algo.stages.size() > 1 && algo.stages.size() <= kMaxRowOpStages && !target.is_host()) {
+    } else if (algo.stages.size() > 1 && row_op && !target.is_host()) {
         par = one_row_over_cores(s, algo, target);
     }
     schedule_tables(s, algo, par, target);

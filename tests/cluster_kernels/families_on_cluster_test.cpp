@@ -120,6 +120,28 @@ TEST(DefaultSchedulesOnCluster, DecodeAttentionShapes) {
                      cluster, "add with a broadcast mask, rows of 37");
 }
 
+// The attention mask's Add folded into the softmax (isoftmax x=add, as the
+// network compiler maps Deeploy's Add -> iSoftmax): the Add's row computed
+// per row into L1 where the max and exp passes read it, the mask broadcast
+// over the heads and staged once. A prefill shape (the requantization
+// tables filled once per call) and a decode shape (rows of 37, tables
+// inlined), bit-exact against the host build.
+TEST(DefaultSchedulesOnCluster, SoftmaxOfTheMaskAdd) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    auto params = [](const std::string &a, const std::string &b) {
+        return std::map<std::string, std::string>{
+            {"shape", a},          {"x", "add"},          {"x_a_shape", a},      {"x_b_shape", b},
+            {"x_requant", "1"},    {"x_log2d", "4"},      {"x_a_requant", "1"},  {"x_a_log2d", "2"},
+            {"out_requant", "1"},  {"out_log2d", "3"},    {"coeffB", "22"},      {"coeffC", "246"},
+            {"log2", "16"}};
+    };
+    GeneratedLibrary prefill = run_against_host("isoftmax", params("1x8x33x40", "1x33x40"), cluster, "isoftmax of an Add, prefill");
+    EXPECT_NE(prefill.report.find("compute_at x Y "), std::string::npos) << prefill.report;
+    EXPECT_NE(prefill.report.find("compute_at x_requant_table root"), std::string::npos) << prefill.report;
+    GeneratedLibrary decode = run_against_host("isoftmax", params("1x9x1x37", "37"), cluster, "isoftmax of an Add, decode");
+    EXPECT_NE(decode.report.find("compute_at x_requant_table inline"), std::string::npos) << decode.report;
+}
+
 // A KV append (concat along the sequence axis) on a target whose DMA copies
 // L2 -> L2 (dma.l2_to_l2): no L1 staging; each head's past rows are one
 // contiguous copy from X0 to Y in L2, which goes by DMA (at least

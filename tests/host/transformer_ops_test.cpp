@@ -136,6 +136,77 @@ TEST(TransformerOps, ISoftmaxBitExact) {
     RecordProperty("cases", cases);
 }
 
+// iSoftmax of an Add (x=add: the attention mask's Add folded into the
+// softmax by the network compiler): x = requant(requant_a(A) + B) per row,
+// B broadcast (a mask over the heads) or full, the Add's requantization
+// tables filled or inlined, with and without the output's requantization,
+// the sum stage inline or computed per row. Against the reference's Add
+// followed by its iSoftmax.
+TEST(TransformerOps, ISoftmaxOfAnAddBitExact) {
+    std::mt19937 rng(test_seed() + 91);
+    int cases = 0;
+    for (int iter = 0; iter < 12; iter++) {
+        auto shape = random_shape(rng, 4, iter % 3 == 0 ? 12000 : 3000);
+        if (shape.size() < 2) shape.insert(shape.begin(), 3);
+        // B: the rows and columns only (a mask broadcast over the heads), a
+        // column vector, or the full shape.
+        std::vector<int> b = iter % 3 == 0 ? shape : iter % 3 == 1 ? std::vector<int>(shape.end() - 2, shape.end())
+                                                                   : std::vector<int>{shape.back()};
+        const std::array<int64_t, 4> c = {1, 22, 246, 16};
+        std::map<std::string, std::string> p = {{"shape", sh(shape)}, {"x", "add"}, {"coeffA", "1"},
+                                                {"coeffB", "22"}, {"coeffC", "246"}, {"log2", "16"},
+                                                {"x_a_shape", sh(shape)}, {"x_b_shape", sh(b)},
+                                                {"x_b_type", iter % 4 == 2 ? "int16" : "int8"}};
+        const bool rq_a = iter % 4 != 1, rq_out = iter % 2 == 0;
+        RequantChoice ca = choose_requant(rng, 128, "1", "1", true);
+        RequantChoice cx = choose_requant(rng, 1 << 15, "1", "1", true);  // int8: the softmax's input
+        RequantChoice co = choose_requant(rng, 256, "1", "1", iter % 3 != 2);
+        auto prefixed = [&](const std::string &prefix, const RequantChoice &r) {
+            for (const auto &[k, v] : r.params) p[prefix + k] = v;
+        };
+        prefixed("x_", cx);
+        if (rq_a) prefixed("x_a_", ca);
+        if (rq_out) prefixed("out_", co);
+        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+            const int64_t n = num_elements(t.shape);
+            const RequantChoice &rc = t.name.rfind("x_a_", 0) == 0 ? ca : t.name.rfind("out_", 0) == 0 ? co : cx;
+            const std::string base = t.name.substr(t.name.rfind('_') + 1);
+            if (t.name != "x_A" && t.name != "x_B" && base == "mul") return random_buffer(r, t.type, n, -rc.mul_max, rc.mul_max);
+            if (t.name != "x_A" && t.name != "x_B" && base == "add") return random_buffer(r, t.type, n, -rc.add_max, rc.add_max);
+            return random_buffer(r, t.type, n);
+        };
+        auto ref = [&](const RefInputs &in) {
+            auto with = [&](const std::string &prefix) {
+                RefInputs renamed = in;
+                renamed["mul"] = in.at(prefix + "mul");
+                renamed["add"] = in.at(prefix + "add");
+                std::map<std::string, std::string> q;
+                for (const auto &[k, v] : p) {
+                    if (k.rfind(prefix, 0) == 0) q[k.substr(prefix.size())] = v;
+                }
+                return ref_requant(renamed, q);
+            };
+            halyard_ref::RequantParams ra, rx = with("x_");
+            if (rq_a) ra = with("x_a_");
+            halyard_ref::Tensor x = halyard_ref::rq_add(in.at("x_A"), in.at("x_B"), rq_a ? &ra : nullptr, nullptr, &rx);
+            halyard_ref::Tensor y = halyard_ref::isoftmax(x, c[0], c[1], c[2], c[3], 256);
+            if (!rq_out) return y;
+            halyard_ref::RequantParams ro = with("out_");
+            return halyard_ref::requant_shift(y, ro);
+        };
+        std::optional<Schedule> s;
+        if (iter % 2) {
+            s = row_schedule(shape, {"xmax", "sum"});
+            if (s && iter % 4 == 1) s->compute_at("x", "Y", "d" + std::to_string(shape.size() - 2)).memory("x", MemLevel::L1);
+            if (s && iter % 4 == 3) s->compute_root("x_requant_table").compute_root("x_a_requant_table");
+        }
+        if (s && !rq_a) s->compute_root("x_requant_table");
+        ASSERT_TRUE(run_op_case("isoftmax", p, s ? &*s : nullptr, fill, ref, rng, "isoftmax_add" + std::to_string(iter)));
+        cases++;
+    }
+    RecordProperty("cases", cases);
+}
+
 // Halyard's masked iSoftmax: a lengths input per row (or broadcast), values
 // including 0, past-the-end and negative lengths.
 TEST(TransformerOps, ISoftmaxMaskedBitExact) {
@@ -623,6 +694,28 @@ TEST(TransformerOps, BadSpecsNameOpTensorAndSizes) {
     EXPECT_NE(msg([] { IRMSNormSpec s; s.weight_type = ElemType::UInt8; irmsnorm(s); }).find("irmsnorm: tensor weight"),
               std::string::npos);
     EXPECT_NE(msg([] { ISoftmaxSpec s; s.n_levels = 1000; isoftmax(s); }).find("n_levels=1000"), std::string::npos);
+    // x = an Add whose broadcast shape or output type is not the softmax's.
+    EXPECT_NE(msg([] {
+                  ISoftmaxSpec s;
+                  s.shape = {4, 8};
+                  s.input_add = AddSpec{{"A", ElemType::Int8, {4, 8}}, {"B", ElemType::Int8, {3, 8}}, {}, ElemType::Int8};
+                  isoftmax(s);
+              }).find("[4, 8] and [3, 8] do not broadcast"),
+              std::string::npos);
+    EXPECT_NE(msg([] {
+                  ISoftmaxSpec s;
+                  s.shape = {4, 8};
+                  s.input_add = AddSpec{{"A", ElemType::Int8, {2, 8}}, {"B", ElemType::Int8, {8}}, {}, ElemType::Int8};
+                  isoftmax(s);
+              }).find("broadcast to [2, 8], not to the shape [4, 8]"),
+              std::string::npos);
+    EXPECT_NE(msg([] {
+                  ISoftmaxSpec s;
+                  s.shape = {4, 8};
+                  s.input_add = AddSpec{{"A", ElemType::Int8, {4, 8}}, {"B", ElemType::Int8, {8}}};
+                  isoftmax(s);
+              }).find("input_add gives x as int32 but input_type is int8"),
+              std::string::npos);
     EXPECT_NE(msg([] { TrueIntegerDivSpec s; s.y = -1; s.eps = 0; s.eta = 5; true_integer_div(s); }).find("must be > 0"),
               std::string::npos);
     EXPECT_NE(msg([] { ISiluSpec s; s.b = 0; isilu(s); }).find("isilu: b=0"), std::string::npos);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <random>
@@ -56,12 +57,37 @@ bool exists(const std::string &path) { return std::ifstream(path).good(); }
         }                                                                                         \
     } while (0)
 
+// The paths temp_path handed out during the running test; removed when it
+// passes (a failing test keeps them, to look at).
+class TempPathCleaner : public ::testing::EmptyTestEventListener {
+public:
+    static std::vector<std::string> &paths() {
+        static std::vector<std::string> p;
+        return p;
+    }
+    void OnTestEnd(const ::testing::TestInfo &info) override {
+        if (info.result()->Passed()) {
+            for (const auto &p : paths()) {
+                std::error_code ec;
+                std::filesystem::remove_all(p, ec);
+            }
+        }
+        paths().clear();
+    }
+};
+const bool kTempPathCleanerInstalled = [] {
+    ::testing::UnitTest::GetInstance()->listeners().Append(new TempPathCleaner);
+    return true;
+}();
+
 std::string temp_path(const std::string &name) {
     const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string test = std::string(info->test_suite_name()) + "." + info->name();
     for (char &c : test)
         if (c == '/') c = '.';
-    return ::testing::TempDir() + "halyard_llm_" + std::to_string(getpid()) + "_" + test + "_" + name;
+    std::string path = ::testing::TempDir() + "halyard_llm_" + std::to_string(getpid()) + "_" + test + "_" + name;
+    TempPathCleaner::paths().push_back(path);
+    return path;
 }
 
 // Little-endian byte writer.

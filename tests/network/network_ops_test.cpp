@@ -222,6 +222,48 @@ TEST(NetworkOps, ComputedMatMulOperandIsTransposedForTheKernels) {
     }
 }
 
+// The attention mask's Add (a computed operand plus a constant mask
+// broadcast over the heads, requantized to int8) whose only reader is an
+// iSoftmax is folded into the softmax (fuse_add_into_softmax: isoftmax
+// x=add, no add kernel); an Add another node also reads stays a kernel.
+// Bit-exact against the reference on the host and the cluster.
+TEST(NetworkOps, MaskAddFusedIntoSoftmax) {
+    const std::vector<int64_t> shape = {1, 3, 5, 37};
+    auto make = [](bool shared) {
+        ModelBuilder b;
+        b.input("x", {1, 3, 5, 37}).output("y");
+        b.requant("rq_x", "x", "q", 3, -20, 4);
+        std::vector<float> mask(5 * 37);
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 37; j++) mask[i * 37 + j] = j > 7 * i + 3 ? -128.f : (float)(j % 5);
+        b.constant("mask", {5, 37}, mask);
+        b.node("Add", "mask_add", {"q", "mask"}, {"s"});
+        b.requant("rq_s", "s", "s8", 5, 1, 4);
+        auto *sm = b.node("iSoftmax", "softmax", {"s8"}, {"p"});
+        for (auto [k, v] : std::vector<std::pair<const char *, int64_t>>{
+                 {"coeffA", 1}, {"coeffB", 22}, {"coeffC", 246}, {"log2", 16}, {"n_levels", 256}})
+            ModelBuilder::attr(sm, k, v);
+        b.requant("rq_p", "p", "y", 3, -200, 4);
+        if (shared) {
+            b.output("z");
+            b.node("Add", "reuse", {"s8", "s8"}, {"z"});
+        }
+        return b;
+    };
+    for (bool shared : {false, true}) {
+        const std::string what = shared ? "Add read twice" : "Add -> iSoftmax";
+        check(what, [&] { return make(shared); }, shape);
+        network::RunResult r = run_case(make(shared), shape, "host");
+        bool fused = false, add_kernel = false;
+        for (const auto &st : r.program.steps) {
+            if (st.family == "isoftmax" && st.params.find("x=add") != std::string::npos) fused = true;
+            if (st.family == "add" && st.params.find("b_shape=5x37") != std::string::npos) add_kernel = true;
+        }
+        EXPECT_EQ(fused, !shared) << what;
+        EXPECT_EQ(add_kernel, shared) << what;
+    }
+}
+
 // RequantShifts the compiler fuses into the node beside them: after an
 // iSoftmax (its out_requant), and before an Add on either operand (a_requant,
 // b_requant) when that operand is computed. Awkward rows (37) and a

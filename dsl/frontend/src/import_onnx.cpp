@@ -40,6 +40,10 @@ bool Graph::is_output(const std::string &n) const {
 
 std::vector<std::string> GraphNode::reads() const {
     std::vector<std::string> r = inputs;
+    if (input_producer) {
+        r = input_producer->reads();
+        r.insert(r.end(), inputs.begin() + 1, inputs.end());
+    }
     if (requant) r.insert(r.end(), {requant->mul, requant->add});
     for (const auto &[k, rq] : operand_requant) r.insert(r.end(), {rq.mul, rq.add});
     if (!bias.empty()) r.push_back(bias);

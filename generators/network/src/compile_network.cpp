@@ -147,6 +147,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         fuse_bias(g);
         fuse_requant(g);
         fuse_operand_requant(g);
+        fuse_add_into_softmax(g);
     }
 
     // 2. Element types of the graph inputs.

@@ -590,14 +590,39 @@ Lowered lower_gather(const GraphNode &n, LowerContext &c) {
 
 // Halyard's iSoftmax with an optional second input: run-time row lengths.
 Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
-    // The family's own n_levels is the softmax's: a fused RequantShift takes "out_" names.
-    Lowered l = unary(n, c, "isoftmax", "iSoftmax", {"coeffA", "coeffB", "coeffC", "log2", "n_levels"}, false, "out_");
+    const std::vector<std::string> attrs = {"coeffA", "coeffB", "coeffC", "log2", "n_levels"};
+    Lowered l;
+    ElemType x_type;
+    if (n.input_producer) {
+        // x is the Add fuse_add_into_softmax folded in: its parameters and
+        // tensors as the add family takes them, named x_*; its result int8.
+        const Lowered add = binary("add", "Add")(*n.input_producer, c);
+        l.family = "isoftmax";
+        for (const auto &[k, v] : add.params) l.params["x_" + k] = v;
+        for (const auto &[k, v] : add.args) l.args["x_" + k] = v;
+        l.params["x"] = "add";
+        const auto &as = c.shape(add.args.at("A")), &bs = c.shape(add.args.at("B"));
+        std::vector<int64_t> shape(std::max(as.size(), bs.size()));
+        for (size_t i = 0; i < shape.size(); i++) {
+            const int64_t da = i < as.size() ? as[as.size() - 1 - i] : 1, db = i < bs.size() ? bs[bs.size() - 1 - i] : 1;
+            shape[shape.size() - 1 - i] = std::max(da, db);  // the add family checks that they broadcast
+        }
+        l.params["shape"] = shape_param(shape);
+        for (const auto &k : attrs) l.params[k] = int_attr(n, k);
+        fused_requant(c, n, l, shape.empty() ? 1 : shape.back(), "out_");
+        l.op = add.op + " into iSoftmax" + (n.requant ? "+out_requant" : "");
+        x_type = ElemType::Int8;  // fuse_add_into_softmax takes Adds requantized to int8 only
+    } else {
+        // The family's own n_levels is the softmax's: a fused RequantShift takes "out_" names.
+        l = unary(n, c, "isoftmax", "iSoftmax", attrs, false, "out_");
+        x_type = c.type(in(c, n, 0));
+    }
     // Halyard's int16 form when the producer gives int16 (other types meet the
     // compiler's usual type check against int8).
-    if (c.type(in(c, n, 0)) == ElemType::Int16) l.params["in_type"] = "int16";
+    if (x_type == ElemType::Int16) l.params["in_type"] = "int16";
     // int8: the exp table is a constant of the program (computed here, from
     // the expression the kernel would evaluate), not a stage of every call.
-    if (c.type(in(c, n, 0)) == ElemType::Int8) {
+    if (x_type == ElemType::Int8) {
         ISoftmaxSpec s;
         s.coeffA = n.attr_int("coeffA");
         s.coeffB = n.attr_int("coeffB");

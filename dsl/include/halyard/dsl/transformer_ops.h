@@ -36,6 +36,12 @@ struct ISoftmaxSpec {
     // input "exp_table" (int32[256] holding the uint32 values' bits, as
     // isoftmax_exp_table gives them) instead of computed at every call.
     bool exp_table_input = false;
+    // x is the Add of two tensors instead of an input (Deeploy's graphs add
+    // the attention mask just before the softmax): inputs x_A, x_B and the
+    // Add's requantizations (x_mul, x_add, x_a_mul, ...), a stage "x" the
+    // schedule computes per row. Its output type must be input_type and its
+    // broadcast shape `shape`.
+    std::optional<AddSpec> input_add;
 };
 Algorithm isoftmax(const ISoftmaxSpec &spec);
 // The exp table of an int8 iSoftmax, evaluated at generation time from the

@@ -47,4 +47,10 @@ void fuse_requant(frontend::Graph &g);
 // constant (often broadcast, as the attention mask is).
 void fuse_operand_requant(frontend::Graph &g);
 
+// An Add with an int8 requantized result whose only reader is an iSoftmax
+// (the attention mask's Add, with its operands' requantizations) is folded
+// into the softmax (the isoftmax family's x=add): each row of the sum is
+// computed where the softmax reads it, never written to memory.
+void fuse_add_into_softmax(frontend::Graph &g);
+
 }  // namespace halyard::network

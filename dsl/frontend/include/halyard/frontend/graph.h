@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -46,6 +47,9 @@ struct GraphNode : io::OnnxNode {
     std::map<size_t, FusedRequant> operand_requant;  // input index -> its RequantShift (fuse_operand_requant)
     std::string bias;                     // a constant bias Add fused into a MatMul (fuse_bias)
     std::vector<std::string> merged;      // labels of the nodes rewrites folded into this one
+    // The node that computed input 0, folded into this one (fuse_add_into_softmax):
+    // input 0 then names a tensor nothing computes, and the node reads the producer's inputs.
+    std::shared_ptr<const GraphNode> input_producer;
 
     // Every tensor the node reads: its inputs and the constants of what the
     // rewrites fused into it (requantizations, bias).

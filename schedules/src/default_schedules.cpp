@@ -566,12 +566,49 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
         // step of the reduction loads and stores).
         const bool chunked = slices && !slices->chunk_loop.empty();
         const std::string &split = chunked ? slices->chunk_loop : par;
+        // A stage's values for one iteration of `loop`, in bytes for all cores.
+        auto share_bytes = [&](const Stage &st, const std::string &loop) -> int64_t {
+            const auto &loops = st.pure_loops;
+            auto at = std::find(loops.begin(), loops.end(), loop);
+            int64_t n = 1;
+            for (auto l = at + 1; l != loops.end(); ++l) n *= st.extents.at(*l);
+            return n * st.func.output_types()[0].bytes() * target.cores();
+        };
+        // When a stage's values for a core's whole share do not fit its part
+        // of L1 (the rows were not staged in chunks, as a small L1 may not
+        // take them), every stage is computed row by row inside the parallel
+        // loop instead (all of them: a consumer must nest in its producer's loop).
+        const auto &out_loops = out.pure_loops;
+        const std::string row = out_loops.size() >= 2 ? out_loops[out_loops.size() - 2] : "";
+        auto has = [](const std::vector<std::string> &loops, const std::string &l) {
+            return std::find(loops.begin(), loops.end(), l) != loops.end();
+        };
+        bool per_row = !target.is_host() && !chunked && !row.empty() && row != split &&
+                       std::find(out_loops.begin(), out_loops.end(), row) > std::find(out_loops.begin(), out_loops.end(), split);
+        bool too_large = false;
+        for (size_t i = 0; per_row && i + 1 < algo.stages.size(); i++) {
+            const Stage &st = algo.stages[i];
+            if (!has(st.pure_loops, split)) continue;
+            if (!has(st.pure_loops, row)) per_row = false;  // a stage over whole shares (none of the row ops)
+            else if (share_bytes(st, split) > target.l1_data_budget() / 4) too_large = true;
+        }
+        per_row = per_row && too_large;
         for (size_t i = 0; i + 1 < algo.stages.size(); i++) {
             const Stage &st = algo.stages[i];
             const auto &loops = st.pure_loops;
-            const auto at = std::find(loops.begin(), loops.end(), split);
+            auto at = std::find(loops.begin(), loops.end(), split);
             if (at == loops.end()) continue;
-            s.compute_at(st.name, out.name, chunked ? slices->chunk_loop + "_i" : par);
+            std::string at_loop = chunked ? slices->chunk_loop + "_i" : par;
+            if (per_row) {
+                at_loop = row;
+                at = std::find(loops.begin(), loops.end(), row);
+            }
+            auto elems_after = [&](std::vector<std::string>::const_iterator from) {
+                int64_t n = 1;
+                for (auto l = from + 1; l != loops.end(); ++l) n *= st.extents.at(*l);
+                return n;
+            };
+            s.compute_at(st.name, out.name, at_loop);
             // Its reduction along the row unrolled like an elementwise loop;
             // a per-element intermediate (isoftmax's e) like the output
             // (a shifted last group recomputes values it wrote already).
@@ -586,11 +623,7 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
             // Its values for one iteration (a row's max, sum): in registers
             // when a few, else in L1; left alone they would be placed in L2
             // and every step of the reduction would load and store them there.
-            if (!target.is_host()) {
-                int64_t elems = 1;
-                for (auto l = at + 1; l != loops.end(); ++l) elems *= st.extents.at(*l);
-                s.memory(st.name, elems <= kStatsInRegisters ? MemLevel::Reg : MemLevel::L1);
-            }
+            if (!target.is_host()) s.memory(st.name, elems_after(at) <= kStatsInRegisters ? MemLevel::Reg : MemLevel::L1);
         }
         if (slices) stage_slices_in_l1(s, algo, *slices);
         // The output's innermost loop in unrolled groups (unless it is split

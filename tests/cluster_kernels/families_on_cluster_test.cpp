@@ -140,6 +140,11 @@ TEST(DefaultSchedulesOnCluster, SoftmaxOfTheMaskAdd) {
     EXPECT_NE(prefill.report.find("compute_at x_requant_table root"), std::string::npos) << prefill.report;
     GeneratedLibrary decode = run_against_host("isoftmax", params("1x9x1x37", "37"), cluster, "isoftmax of an Add, decode");
     EXPECT_NE(decode.report.find("compute_at x_requant_table inline"), std::string::npos) << decode.report;
+    // 8 KB of L1: the heads' rows and the mask are not staged, so a core's
+    // share of x and e (16 KB) would not fit; every stage is computed per row.
+    const TargetDescription small = cluster.with("l1.budget", "8192");
+    GeneratedLibrary per_row = run_against_host("isoftmax", params("1x16x64x64", "1x64x64"), small, "isoftmax of an Add, 8 KB L1");
+    EXPECT_NE(per_row.report.find("compute_at e Y d2\n"), std::string::npos) << per_row.report;
 }
 
 // A KV append (concat along the sequence axis) on a target whose DMA copies

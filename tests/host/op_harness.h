@@ -116,6 +116,20 @@ inline halyard_ref::RequantParams ref_requant(const RefInputs &in, const std::ma
     return rq;
 }
 
+// ref_requant of the requantization whose inputs and parameters are named
+// after `prefix` (a_mul, a_log2d, ... of an operand's; x_* of a fused Add's).
+inline halyard_ref::RequantParams ref_requant_prefixed(const RefInputs &in, const std::map<std::string, std::string> &p,
+                                                       const std::string &prefix) {
+    RefInputs renamed = in;
+    renamed["mul"] = in.at(prefix + "mul");
+    renamed["add"] = in.at(prefix + "add");
+    std::map<std::string, std::string> q;
+    for (const auto &[k, v] : p) {
+        if (k.rfind(prefix, 0) == 0) q[k.substr(prefix.size())] = v;
+    }
+    return ref_requant(renamed, q);
+}
+
 // Generate, compile and run a family on given input tensors; returns the output.
 inline halyard_ref::Tensor run_kernel(const std::string &family, const std::map<std::string, std::string> &params,
                   const std::map<std::string, halyard_ref::Tensor> &inputs, const std::string &lib_name) {

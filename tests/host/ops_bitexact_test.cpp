@@ -240,16 +240,7 @@ TEST(OpsBitExact, AddRequantizedOperandsByTables) {
             return random_buffer(r, t.type, n);
         };
         auto ref = [&](const RefInputs &in) {
-            auto with = [&](const std::string &prefix) {
-                RefInputs renamed = in;
-                renamed["mul"] = in.at(prefix + "mul");
-                renamed["add"] = in.at(prefix + "add");
-                std::map<std::string, std::string> q;
-                for (const auto &[k, v] : p) {
-                    if (k.rfind(prefix, 0) == 0) q[k.substr(prefix.size())] = v;
-                }
-                return ref_requant(renamed, q);
-            };
+            auto with = [&](const std::string &prefix) { return ref_requant_prefixed(in, p, prefix); };
             halyard_ref::RequantParams ra, rb, ro = ref_requant(in, p);
             if (rq_a) ra = with("a_");
             if (rq_b) rb = with("b_");

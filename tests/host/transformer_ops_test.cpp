@@ -176,16 +176,7 @@ TEST(TransformerOps, ISoftmaxOfAnAddBitExact) {
             return random_buffer(r, t.type, n);
         };
         auto ref = [&](const RefInputs &in) {
-            auto with = [&](const std::string &prefix) {
-                RefInputs renamed = in;
-                renamed["mul"] = in.at(prefix + "mul");
-                renamed["add"] = in.at(prefix + "add");
-                std::map<std::string, std::string> q;
-                for (const auto &[k, v] : p) {
-                    if (k.rfind(prefix, 0) == 0) q[k.substr(prefix.size())] = v;
-                }
-                return ref_requant(renamed, q);
-            };
+            auto with = [&](const std::string &prefix) { return ref_requant_prefixed(in, p, prefix); };
             halyard_ref::RequantParams ra, rx = with("x_");
             if (rq_a) ra = with("x_a_");
             halyard_ref::Tensor x = halyard_ref::rq_add(in.at("x_A"), in.at("x_B"), rq_a ? &ra : nullptr, nullptr, &rx);

@@ -602,12 +602,14 @@ Lowered lower_isoftmax(const GraphNode &n, LowerContext &c) {
         for (const auto &[k, v] : add.args) l.args["x_" + k] = v;
         l.params["x"] = "add";
         const auto &as = c.shape(add.args.at("A")), &bs = c.shape(add.args.at("B"));
-        std::vector<int64_t> shape(std::max(as.size(), bs.size()));
-        for (size_t i = 0; i < shape.size(); i++) {
-            const int64_t da = i < as.size() ? as[as.size() - 1 - i] : 1, db = i < bs.size() ? bs[bs.size() - 1 - i] : 1;
-            shape[shape.size() - 1 - i] = std::max(da, db);  // the add family checks that they broadcast
+        Shape shape;
+        try {
+            shape = broadcast_shapes(Shape(as.begin(), as.end()), Shape(bs.begin(), bs.end()),
+                                     n.input_producer->label());
+        } catch (const UserError &e) {
+            bad(c, n, e.what());
         }
-        l.params["shape"] = shape_param(shape);
+        l.params["shape"] = shape_param(std::vector<int64_t>(shape.begin(), shape.end()));
         for (const auto &k : attrs) l.params[k] = int_attr(n, k);
         fused_requant(c, n, l, shape.empty() ? 1 : shape.back(), "out_");
         l.op = add.op + " into iSoftmax" + (n.requant ? "+out_requant" : "");

@@ -7,6 +7,7 @@ module halyard_cluster
   import halyard_target_pkg::*;
 #(
   localparam int unsigned NumCores = int'(CORES),
+  localparam int unsigned NumPerf  = int'(PERF_COUNTERS),
   localparam int unsigned PerfBits = NumCores * NumPerf * 32
 ) (
   input  logic        clk_i,
@@ -166,7 +167,8 @@ module halyard_cluster
       .TrapCycles        (int'(CORE_TRAP_CYCLES)),
       .MulhCycles        (int'(CORE_MULH_CYCLES)),
       .LoadUseCycles     (int'(CORE_LOAD_USE_CYCLES)),
-      .DivMinCycles      (int'(CORE_DIV_MIN_CYCLES))
+      .DivMinCycles      (int'(CORE_DIV_MIN_CYCLES)),
+      .NumPerf           (NumPerf)
     ) u_core (
       .clk_i,
       .rst_ni,

@@ -32,6 +32,7 @@ package halyard_pkg;
   } stall_e;
 
   // Per-core performance counters, in register order (perf.base + 4*index).
+  // How many a core has is the target's perf.counters (at least PerfKinds).
   localparam int unsigned PerfCycles     = 0;
   localparam int unsigned PerfInstret    = 1;
   localparam int unsigned PerfLoadUse    = 2;
@@ -40,7 +41,87 @@ package halyard_pkg;
   localparam int unsigned PerfBranch     = 5;  // taken branch/jump/trap bubbles
   localparam int unsigned PerfSleep      = 6;
   localparam int unsigned PerfMulticycle = 7;  // mulh/div stall cycles
-  localparam int unsigned NumPerf        = 8;
+  localparam int unsigned PerfKinds = 8;  // the counters above
+
+  // Why the execute stage holds an instruction (internal stalls of a core).
+  typedef enum logic [1:0] {
+    ExStallBubble     = 2'd0,  // bubble after a taken branch, jump or trap
+    ExStallLoadUse    = 2'd1,  // the instruction reads the register a load just wrote
+    ExStallMulticycle = 2'd2   // mulh/div still computing
+  } ex_stall_e;
+
+  // Machine-mode CSRs (and the XpulpV2 hardware-loop CSRs) the core implements.
+  typedef enum logic [11:0] {
+    CsrMstatus   = 12'h300,
+    CsrMisa      = 12'h301,
+    CsrMie       = 12'h304,
+    CsrMtvec     = 12'h305,
+    CsrMscratch  = 12'h340,
+    CsrMepc      = 12'h341,
+    CsrMcause    = 12'h342,
+    CsrMtval     = 12'h343,
+    CsrMip       = 12'h344,
+    CsrLpStart0  = 12'h7B0,
+    CsrLpEnd0    = 12'h7B1,
+    CsrLpCount0  = 12'h7B2,
+    CsrLpStart1  = 12'h7B4,
+    CsrLpEnd1    = 12'h7B5,
+    CsrLpCount1  = 12'h7B6,
+    CsrMcycle    = 12'hB00,
+    CsrMinstret  = 12'hB02,
+    CsrMcycleh   = 12'hB80,
+    CsrMinstreth = 12'hB82,
+    CsrCycle     = 12'hC00,
+    CsrInstret   = 12'hC02,
+    CsrCycleh    = 12'hC80,
+    CsrInstreth  = 12'hC82,
+    CsrMvendorid = 12'hF11,
+    CsrMarchid   = 12'hF12,
+    CsrMimpid    = 12'hF13,
+    CsrMhartid   = 12'hF14
+  } csr_e;
+
+  // CSR instruction kinds (funct3[1:0] of csrrw/csrrs/csrrc and their imm forms).
+  typedef enum logic [1:0] {
+    CsrOpNone  = 2'b00,
+    CsrOpWrite = 2'b01,
+    CsrOpSet   = 2'b10,
+    CsrOpClear = 2'b11
+  } csr_op_e;
+
+  // ALU operations (halyard_alu), including XpulpV2's abs/min/max/clip.
+  typedef enum logic [4:0] {
+    AluAdd, AluSub, AluXor, AluOr, AluAnd, AluSll, AluSrl, AluSra,
+    AluEq, AluNe, AluLt, AluGe, AluLtu, AluGeu,  // comparisons: result {31'b0, cmp}
+    AluLe, AluLeu,                               // p.slet, p.sletu
+    AluAbs, AluMin, AluMinu, AluMax, AluMaxu,
+    AluClip, AluClipu, AluClipr, AluClipur
+  } alu_op_e;
+
+  // The ALU's first operand.
+  typedef enum logic [1:0] {
+    OpARegA = 2'd0,  // rs1
+    OpAPc   = 2'd1,  // auipc
+    OpAZero = 2'd2   // lui
+  } op_a_sel_e;
+
+  // Multiplier/divider operations (halyard_mult_div), including the dot products.
+  typedef enum logic [3:0] {
+    MdMul, MdMulh, MdMulhsu, MdMulhu, MdDiv, MdDivu, MdRem, MdRemu,
+    MdMac, MdMsu, MdDot
+  } md_op_e;
+
+  // What the register write port of rd takes.
+  typedef enum logic [2:0] {
+    WbAlu, WbMultDiv, WbLink, WbCsr, WbLoad
+  } wb_sel_e;
+
+  // The post-increment of p.lX/p.sX: immediate, rs2 (loads) or rs3 in rd (stores).
+  typedef enum logic [1:0] {
+    IncImm = 2'd0,
+    IncRs2 = 2'd1,
+    IncRd  = 2'd2
+  } lsu_inc_e;
 
   // What a core did in a cycle: exactly the event its perf counters count
   // (activity_o, for halyard-sim's timeline and energy model).

@@ -126,6 +126,8 @@ module halyard_cluster
   logic [31:0] d_rdata [NumCores];
   stall_e      d_stall [NumCores];
   logic        d_err   [NumCores];
+  logic        d_split [NumCores];
+  logic        split_bad [NumCores];
   logic [31:0] core_perf [NumCores][NumPerf];
   logic        perf_clear [NumCores];
   logic        halted  [NumCores];
@@ -182,6 +184,7 @@ module halyard_cluster
       .data_be_o     (d_be[c]),
       .data_addr_o   (d_addr[c]),
       .data_wdata_o  (d_wdata[c]),
+      .data_split_o  (d_split[c]),
       .data_gnt_i    (d_gnt[c]),
       .data_rdata_i  (d_rdata[c]),
       .data_stall_i  (d_stall[c]),
@@ -209,11 +212,15 @@ module halyard_cluster
       eu_off[c]    = 8'(d_addr[c] - EuBase);
       dma_off[c]   = 8'(d_addr[c] - DmaBase);
       npu_off[c]   = 8'(d_addr[c] - NpuBase);
-      l1_req[c]    = d_req[c] && (l1_addr[c] < L1Size);
-      l2_req[c]    = d_req[c] && (l2_addr[c] < L2Size);
-      eu_req[c]    = d_req[c] && ((d_addr[c] - EuBase) < BlockSize);
-      dma_req[c]   = d_req[c] && ((d_addr[c] - DmaBase) < BlockSize);
-      npu_req[c]   = d_req[c] && ((d_addr[c] - NpuBase) < BlockSize);
+      // The first part of a split (misaligned) access: both words must lie
+      // in L1 or both in L2, else nothing is accessed and the core stops.
+      split_bad[c] = d_req[c] && d_split[c] &&
+                     !(l1_addr[c] < L1Size - 4) && !(l2_addr[c] < L2Size - 4);
+      l1_req[c]    = d_req[c] && !split_bad[c] && (l1_addr[c] < L1Size);
+      l2_req[c]    = d_req[c] && !split_bad[c] && (l2_addr[c] < L2Size);
+      eu_req[c]    = d_req[c] && !split_bad[c] && ((d_addr[c] - EuBase) < BlockSize);
+      dma_req[c]   = d_req[c] && !split_bad[c] && ((d_addr[c] - DmaBase) < BlockSize);
+      npu_req[c]   = d_req[c] && !split_bad[c] && ((d_addr[c] - NpuBase) < BlockSize);
     end
   end
 
@@ -237,7 +244,9 @@ module halyard_cluster
       d_rdata[c] = '0;
       d_stall[c] = StallNone;
       d_err[c]   = 1'b0;
-      if (l1_req[c]) begin
+      if (split_bad[c]) begin
+        d_err[c] = 1'b1;
+      end else if (l1_req[c]) begin
         d_gnt[c] = l1_gnt[c]; d_rdata[c] = l1_rdata[c]; d_stall[c] = StallTcdm;
       end else if (l2_req[c]) begin
         d_gnt[c] = l2_gnt[c]; d_rdata[c] = l2_rdata[c]; d_stall[c] = StallL2;

@@ -15,6 +15,8 @@
 //   - mul: 1 cycle; mulh*: MulhCycles (5); div/rem: DivMinCycles (3) plus one
 //     per quotient bit, at most 35 (halyard_mult_div's counter);
 //   - hardware-loop jump back: 0 extra cycles;
+//   - misaligned load/store crossing a word: two accesses (halyard_load_store_unit),
+//     the first one's cycle counted as a multicycle stall;
 //   - memory: the cluster grants an access in the same cycle (TCDM hit, no
 //     conflict) or later (bank conflict, L2 latency, event-unit sleep); the
 //     core re-presents the request until data_gnt_i and counts the reason.
@@ -45,10 +47,11 @@ module halyard_core import halyard_pkg::*; #(
   output logic [3:0]  data_be_o,
   output logic [31:0] data_addr_o,
   output logic [31:0] data_wdata_o,
+  output logic        data_split_o,  // first part of a split misaligned access (second at +4)
   input  logic        data_gnt_i,    // the access completes this cycle
   input  logic [31:0] data_rdata_i,  // valid with data_gnt_i for loads
   input  stall_e      data_stall_i,  // reason when !data_gnt_i
-  input  logic        data_err_i,    // the address maps nowhere
+  input  logic        data_err_i,    // the address maps nowhere (split: not both words in one memory)
 
   input  logic        perf_clear_i,
   output logic [31:0] perf_o [NumPerf],
@@ -216,7 +219,7 @@ module halyard_core import halyard_pkg::*; #(
     .count_o        (md_count)
   );
 
-  logic        lsu_misaligned;
+  logic        lsu_split_first, lsu_first_done;
   logic [31:0] lsu_addr, lsu_base_next, lsu_inc, load_value;
 
   always_comb begin
@@ -228,6 +231,8 @@ module halyard_core import halyard_pkg::*; #(
   end
 
   halyard_load_store_unit u_lsu (
+    .clk_i,
+    .rst_ni,
     .en_i          (lsu_en),
     .illegal_i     (dec_illegal),
     .we_i          (lsu_we),
@@ -238,12 +243,15 @@ module halyard_core import halyard_pkg::*; #(
     .offset_i      (imm),
     .inc_i         (lsu_inc),
     .wdata_i       (op_b),
-    .misaligned_o  (lsu_misaligned),
     .addr_o        (lsu_addr),
     .base_next_o   (lsu_base_next),
+    .split_first_o (lsu_split_first),
+    .first_done_i  (lsu_first_done),
+    .done_i        (commit),
     .data_addr_o   (data_addr_o),
     .data_be_o     (data_be_o),
     .data_wdata_o  (data_wdata_o),
+    .data_split_o  (data_split_o),
     .data_rdata_i  (data_rdata_i),
     .load_value_o  (load_value)
   );
@@ -338,7 +346,7 @@ module halyard_core import halyard_pkg::*; #(
     ex_csr_we  = csr_access && csr_write;
     ex_lp_we   = hwlp_we;
     ex_mret    = mret;
-    ex_mem     = lsu_en && !dec_illegal && !lsu_misaligned;
+    ex_mem     = lsu_en && !dec_illegal;
     taken      = branch && alu_cmp && !dec_illegal;
     jump       = jal || jalr || mret;
     mc_total   = md_en ? md_cycles : 6'd1;
@@ -352,11 +360,6 @@ module halyard_core import halyard_pkg::*; #(
     end
     if (ebreak) begin
       ex_trap = 1'b1; ex_cause = CauseBreakpoint; ex_tval = pc_q;
-    end
-    if (lsu_misaligned) begin
-      ex_trap  = 1'b1;
-      ex_cause = lsu_we ? CauseStoreMisaligned : CauseLoadMisaligned;
-      ex_tval  = lsu_addr;
     end
     if ((jump || taken) && ex_npc[1:0] != 2'b0 && !ex_illegal) begin
       ex_trap  = 1'b1;
@@ -425,6 +428,7 @@ module halyard_core import halyard_pkg::*; #(
     trap_taken   = 1'b0;
     fatal_now    = 1'b0;
     sleeping_o   = 1'b0;
+    lsu_first_done = 1'b0;
 
     if (halted_q) begin
       // stopped for good
@@ -442,9 +446,11 @@ module halyard_core import halyard_pkg::*; #(
         default:         fatal_d = FatalMisaligned;
       endcase
     end else if (ex_mem && data_err_i) begin
-      fatal_now = 1'b1; fatal_d = FatalBus; fatal_addr_d = lsu_addr;
+      fatal_now = 1'b1; fatal_d = lsu_split_first ? FatalSplit : FatalBus; fatal_addr_d = lsu_addr;
     end else if (ex_mem && !data_gnt_i) begin
       sleeping_o = (data_stall_i == StallSleep);
+    end else if (ex_mem && lsu_split_first) begin
+      lsu_first_done = 1'b1;  // the second part follows next cycle
     end else begin
       commit     = 1'b1;
       trap_taken = ex_trap;
@@ -507,6 +513,7 @@ module halyard_core import halyard_pkg::*; #(
     .ex_stall_i      (ex_stall),
     .ex_stall_kind_i (ex_stall_kind),
     .mem_wait_i      (ex_mem && !data_gnt_i && !data_err_i),
+    .ex_extra_i      (lsu_first_done),
     .mem_stall_i     (data_stall_i),
     .perf_o,
     .activity_o

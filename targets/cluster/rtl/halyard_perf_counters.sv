@@ -15,6 +15,7 @@ module halyard_perf_counters import halyard_pkg::*; #(
   input  ex_stall_e   ex_stall_kind_i,  // ... for this reason
   input  logic        mem_wait_i,    // its access was not granted ...
   input  stall_e      mem_stall_i,   // ... for this reason
+  input  logic        ex_extra_i,    // a granted access that does not retire (first part of a split one)
 
   output logic [31:0] perf_o [NumPerf],
   output activity_e   activity_o     // this cycle's cause, as counted
@@ -46,6 +47,8 @@ module halyard_perf_counters import halyard_pkg::*; #(
           StallSleep: perf_d[PerfSleep]     = perf_q[PerfSleep] + 32'd1;
           default:    perf_d[PerfL2Wait]    = perf_q[PerfL2Wait] + 32'd1;
         endcase
+      end else if (ex_extra_i) begin
+        perf_d[PerfMulticycle] = perf_q[PerfMulticycle] + 32'd1;
       end
     end
   end
@@ -65,6 +68,7 @@ module halyard_perf_counters import halyard_pkg::*; #(
                    ex_stall_kind_i == ExStallLoadUse ? ActLoadUse : ActMulticycle;
     else if (mem_wait_i)
       activity_o = mem_stall_i == StallTcdm ? ActTcdm : mem_stall_i == StallSleep ? ActSleep : ActL2;
+    else if (ex_extra_i) activity_o = ActMulticycle;
     else if (retire_i) activity_o = ActRetire;
     else activity_o = ActTrap;
   end

@@ -40,7 +40,7 @@ package halyard_pkg;
   localparam int unsigned PerfL2Wait     = 4;
   localparam int unsigned PerfBranch     = 5;  // taken branch/jump/trap bubbles
   localparam int unsigned PerfSleep      = 6;
-  localparam int unsigned PerfMulticycle = 7;  // mulh/div stall cycles
+  localparam int unsigned PerfMulticycle = 7;  // mulh/div stalls, first part of a split access
   localparam int unsigned PerfKinds = 8;  // the counters above
 
   // Why the execute stage holds an instruction (internal stalls of a core).
@@ -131,7 +131,7 @@ package halyard_pkg;
     ActTrap       = 4'd2,  // an instruction trapped (counted as neither)
     ActBranch     = 4'd3,  // taken branch / jump / trap bubble
     ActLoadUse    = 4'd4,
-    ActMulticycle = 4'd5,  // mulh/div
+    ActMulticycle = 4'd5,  // mulh/div, first part of a split access
     ActTcdm       = 4'd6,  // lost TCDM bank arbitration
     ActL2         = 4'd7,  // waiting for L2 (or DMA queue back-pressure)
     ActSleep      = 4'd8   // asleep in the event unit (wait or barrier)
@@ -143,18 +143,17 @@ package halyard_pkg;
     FatalIllegal    = 4'd1,  // illegal instruction with no trap handler (mtvec == 0)
     FatalFetch      = 4'd2,  // fetch outside L2
     FatalBus        = 4'd3,  // load/store to an address that maps nowhere
-    FatalMisaligned = 4'd4,  // misaligned access with no trap handler
+    FatalMisaligned = 4'd4,  // misaligned jump/branch target with no trap handler
     FatalEcall      = 4'd5,  // ecall with no trap handler
     FatalEbreak     = 4'd6,  // ebreak with no trap handler
-    FatalDma        = 4'd7   // DMA transfer with an unsupported source/destination
+    FatalDma        = 4'd7,  // DMA transfer with an unsupported source/destination
+    FatalSplit      = 4'd8   // misaligned load/store whose two words are not in one memory
   } fatal_e;
 
   // Machine-mode trap causes.
   localparam logic [31:0] CauseInstrMisaligned = 32'd0;
   localparam logic [31:0] CauseIllegal         = 32'd2;
   localparam logic [31:0] CauseBreakpoint      = 32'd3;
-  localparam logic [31:0] CauseLoadMisaligned  = 32'd4;
-  localparam logic [31:0] CauseStoreMisaligned = 32'd6;
   localparam logic [31:0] CauseEcallM          = 32'd11;
 
 endpackage

@@ -120,10 +120,11 @@ const char *fatal_name(int cause) {
     case 1: return "illegal instruction (no trap handler)";
     case 2: return "instruction fetch outside L2";
     case 3: return "load/store outside every memory";
-    case 4: return "misaligned access (no trap handler)";
+    case 4: return "misaligned jump/branch target (no trap handler)";
     case 5: return "ecall (no trap handler)";
     case 6: return "ebreak (no trap handler)";
     case 7: return "bad DMA transfer";
+    case 8: return "misaligned load/store not within one memory (both words in L1 or both in L2)";
     default: return "unknown fatal error";
     }
 }
@@ -416,7 +417,7 @@ int main(int argc, char **argv) {
             } else {
                 // What the second value is depends on the cause.
                 const int cause = top.fatal_cause_o;
-                const char *what = cause == 1 ? "instruction" : (cause >= 2 && cause <= 4) ? "address" : "value";
+                const char *what = cause == 1 ? "instruction" : (cause >= 2 && cause <= 4) || cause == 8 ? "address" : "value";
                 std::fprintf(stderr, "halyard-sim: cycle %llu: core %d: %s at pc 0x%08x, %s 0x%08x (%s)\n",
                              (unsigned long long)cycle, top.fatal_core_o, fatal_name(cause), top.fatal_pc_o, what,
                              top.fatal_addr_o, where(top.fatal_core_o, top.fatal_pc_o).c_str());

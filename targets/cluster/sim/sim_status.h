@@ -6,7 +6,7 @@
 namespace halyard::sim {
 
 enum SimStatus : int {
-    kExitFatal = 101,         // a fatal stop: illegal instruction, misaligned or unmapped access, bad DMA/NPU job
+    kExitFatal = 101,         // a fatal stop: illegal instruction, misaligned jump target, unmapped access (or a split misaligned one across memories), bad DMA/NPU job
     kExitHang = 102,          // every core asleep with nothing pending
     kExitTimeout = 103,       // --max-cycles reached
     kExitUsage = 104,         // bad command line, unreadable ELF

@@ -5,7 +5,8 @@ qemu-system-riscv32, final registers and memory compared.
 Each batch is one assembly file holding many random programs. A program sets
 x1..x30 to random values and a 256-byte data block (based at x31) to random
 bytes, runs a random straight-line/forward-branching block of RV32IM
-instructions (ALU, M, loads, stores, branches, jal x0), then hashes x1..x30 and
+instructions (ALU, M, loads, stores, some of them misaligned, branches,
+jal x0), then hashes x1..x30 and
 the data block (FNV-1a over words) and prints the hash. The same file is
 linked once for the cluster (L2, the simulator's stdout/exit registers) and
 once for QEMU's virt machine (0x80000000, UART, sifive_test exit); the two
@@ -46,6 +47,15 @@ def value(rng):
     return rng.getrandbits(32)
 
 
+def mem_offset(rng, size):
+    """A data-block offset for an access of size bytes: aligned, or (30% of
+    halfword/word accesses) any byte offset. Both sides perform misaligned
+    accesses in hardware: QEMU's TCG on RAM, the model as CV32E40P does."""
+    if size > 1 and rng.random() < 0.3:
+        return rng.randint(0, 256 - size)
+    return size * rng.randint(0, 256 // size - 1)
+
+
 def program(rng, idx, length):
     lines = ['prog_%d:' % idx]
     for r in range(1, 31):
@@ -73,10 +83,10 @@ def program(rng, idx, length):
             lines.append('  lui %s, 0x%x' % (reg(rng), rng.getrandbits(20)))
         elif k < 0.77:
             op, size = rng.choice(LOADS)
-            lines.append('  %s %s, %d(x31)' % (op, reg(rng), size * rng.randint(0, 256 // size - 1)))
+            lines.append('  %s %s, %d(x31)' % (op, reg(rng), mem_offset(rng, size)))
         elif k < 0.87:
             op, size = rng.choice(STORES)
-            lines.append('  %s %s, %d(x31)' % (op, src(rng), size * rng.randint(0, 256 // size - 1)))
+            lines.append('  %s %s, %d(x31)' % (op, src(rng), mem_offset(rng, size)))
         elif k < 0.97 and i + 2 < length:
             lab = 'p%d_l%d' % (idx, label_n)
             label_n += 1

@@ -1,6 +1,7 @@
 // Elementwise Add with numpy broadcasting and optional requantization
 // (Deeploy's Add; RQAdd is Add followed by RequantShift).
 #include "builders.h"
+#include "halyard/dsl/internal_error.h"
 #include "transformer_builders.h"  // make_stage
 #include "halyard/dsl/ops.h"
 
@@ -24,13 +25,31 @@ Shape broadcast_shapes(const Shape &a, const Shape &b, const std::string &what) 
     return out;
 }
 
-namespace {
-// A requantization table pays for its fill (a fork, the entries) when each
-// entry is read this many times per call (Stage::table_uses_per_entry).
-constexpr int kRequantTableUsesPerEntry = 16;
-}  // namespace
-
 namespace detail {
+
+std::optional<Expr> requant_by_table(Algorithm &a, const std::string &name, const Expr &v, int lo, int entries,
+                                     const std::string &rq_prefix, const RequantParams &rq, std::vector<Stage> &tables,
+                                     bool as_input) {
+    // A table pays for its fill (a fork, the entries) when each entry is read
+    // this many times per call (Stage::table_uses_per_entry).
+    constexpr int kRequantTableUsesPerEntry = 16;
+    const InputTensor *mul = a.find_input(rq_prefix + "mul"), *add_in = a.find_input(rq_prefix + "add");
+    HL_INTERNAL_ASSERT(mul && add_in, "requant_by_table: no inputs " + rq_prefix + "mul/add");
+    if (num_elements(mul->type.shape) != 1 || num_elements(add_in->type.shape) != 1) return std::nullopt;
+    if (as_input) {
+        a.inputs.push_back(make_input(name, rq.output_type(), {entries}));
+        a.table_inputs.push_back({name, rq_prefix, lo, entries, rq});
+        return cast<int32_t>(a.inputs.back().param(v - lo));
+    }
+    Func table(name);
+    Var i("i");
+    table(i) = requant(i + lo, mul->param(std::vector<Expr>(mul->type.shape.size(), 0)),
+                       add_in->param(std::vector<Expr>(add_in->type.shape.size(), 0)), rq);
+    tables.push_back(make_stage(name, table, {"i"}, {entries}));
+    tables.back().inline_by_default = true;  // a schedule that does not place it: the plain expression
+    tables.back().table_uses_per_entry = kRequantTableUsesPerEntry;
+    return cast<int32_t>(table(v - lo));
+}
 
 ElemType add_output_type(const AddSpec &spec) {
     return spec.requant ? spec.requant->output_type() : spec.output_type.value_or(ElemType::Int32);
@@ -49,22 +68,9 @@ Expr add_value(Algorithm &a, const AddSpec &spec, const std::vector<Expr> &coord
     if (spec.a_requant) add_requant_inputs(a, op, *spec.a_requant, spec.a.shape, prefix + "a_");
     if (spec.b_requant) add_requant_inputs(a, op, *spec.b_requant, spec.b.shape, prefix + "b_");
 
-    // A requantization with per-tensor mul and add of a value known to lie in
-    // [lo, lo + entries) is a table of its results: a stage `name` over `i`
-    // that the schedule fills once per call (many elements) or inlines (few:
-    // the same expression as without the table). Returns the lookup of `v`.
-    auto by_table = [&](const std::string &name, Expr v, int lo, int entries, const std::string &rq_prefix,
-                        const RequantParams &rq) -> std::optional<Expr> {
-        const InputTensor *mul = a.find_input(rq_prefix + "mul"), *add_in = a.find_input(rq_prefix + "add");
-        if (num_elements(mul->type.shape) != 1 || num_elements(add_in->type.shape) != 1) return std::nullopt;
-        Func table(name);
-        Var i("i");
-        table(i) = requant(i + lo, mul->param(std::vector<Expr>(mul->type.shape.size(), 0)),
-                           add_in->param(std::vector<Expr>(add_in->type.shape.size(), 0)), rq);
-        tables.push_back(make_stage(name, table, {"i"}, {entries}));
-        tables.back().inline_by_default = true;  // a schedule that does not place it: the plain expression
-        tables.back().table_uses_per_entry = kRequantTableUsesPerEntry;
-        return cast<int32_t>(table(v - lo));
+    auto by_table = [&](const std::string &name, const Expr &v, int lo, int entries, const std::string &rq_prefix,
+                        const RequantParams &rq) {
+        return requant_by_table(a, name, v, lo, entries, rq_prefix, rq, tables, spec.requant_tables_as_inputs);
     };
     auto is_byte = [](ElemType t) { return t == ElemType::Int8 || t == ElemType::UInt8; };
     // Operand `name` as the sum reads it: requantized first when the spec

@@ -107,4 +107,28 @@ Halide::Expr requant_expr(Halide::Expr v, Halide::Expr mul, Halide::Expr add, co
     return detail::requant(v, mul, add, p);
 }
 
+std::vector<int64_t> requant_table_values(const TableInput &table, int64_t mul, int64_t add) {
+    auto int32_value = [&](int64_t v, const char *what) {
+        if (v < INT32_MIN || v > INT32_MAX) {
+            throw UserError("requant table " + table.name + ": " + what + " " + std::to_string(v) + " is not int32");
+        }
+        return Halide::Expr((int32_t)v);
+    };
+    const Halide::Expr m = int32_value(mul, "mul"), a = int32_value(add, "add");
+    std::vector<int64_t> values;
+    for (int i = 0; i < table.entries; i++) {
+        const Halide::Expr e = Halide::Internal::simplify(detail::requant(Halide::Expr(table.lo + i), m, a, table.requant));
+        const int64_t *v = Halide::Internal::as_const_int(e);
+        const uint64_t *u = Halide::Internal::as_const_uint(e);  // uint8 outputs
+        if (!v && !u) {
+            // The int32 arithmetic overflows for this mul and add: Halide's
+            // simplifier does not fold it (the kernel would wrap at run time).
+            throw UserError("requant table " + table.name + ": requant(" + std::to_string(table.lo + i) + ", mul " +
+                            std::to_string(mul) + ", add " + std::to_string(add) + ") overflows int32");
+        }
+        values.push_back(v ? *v : (int64_t)*u);
+    }
+    return values;
+}
+
 }  // namespace halyard

@@ -158,17 +158,28 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
 
     Func y("Y");
     Expr e = e_at(ax.vars.back());
-    Expr p = (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / sum(row_args);
+    // max(sum, 1): the divisor is visibly non-zero, so the C has a plain
+    // division instead of Halide's x / 0 = 0 check per element; the same
+    // value, as a sum of 0 means every e of the row is 0 (C's x / 0 is undefined).
+    Expr p = (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / max(sum(row_args), cast<uint32_t>(1));
     if (spec.lengths) {
-        // max(sum, 1): a row with no valid entry divides nothing (C's x / 0 is undefined).
+        // A row with no valid entry divides nothing.
         p = select(valid(ax.vars.back()), (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) /
                                               max(sum(row_args), cast<uint32_t>(1)),
                    cast<uint32_t>(0));
     }
     if (spec.requant) {
         add_requant_inputs(a, op, *spec.requant, shape, "out_");
-        y(ax.halide()) = requant(cast<int32_t>(cast<uint8_t>(p)), broadcast_read(*a.find_input("out_mul"), ax.coords),
-                                 broadcast_read(*a.find_input("out_add"), ax.coords), *spec.requant);
+        // p is a byte: a per-tensor requantization is a 256-entry table (the
+        // schedule fills it once per call or inlines it).
+        const Expr p8 = cast<int32_t>(cast<uint8_t>(p));
+        if (auto looked_up = requant_by_table(a, "out_requant_table", p8, 0, 256, "out_", *spec.requant, add_tables,
+                                                   spec.requant_tables_as_inputs)) {
+            y(ax.halide()) = cast(halide_type(spec.requant->output_type()), *looked_up);
+        } else {
+            y(ax.halide()) = requant(p8, broadcast_read(*a.find_input("out_mul"), ax.coords),
+                                     broadcast_read(*a.find_input("out_add"), ax.coords), *spec.requant);
+        }
         a.output = {"Y", spec.requant->output_type(), shape};
     } else {
         y(ax.halide()) = cast<uint8_t>(p);

@@ -65,6 +65,17 @@ Halide::Expr add_value(Algorithm &a, const AddSpec &spec, const std::vector<Hali
                        const std::string &prefix, std::vector<Stage> &tables);
 ElemType add_output_type(const AddSpec &spec);
 
+// A requantization with per-tensor mul and add (inputs rq_prefix + "mul",
+// "add" of `a`) of a value `v` known to lie in [lo, lo + entries), as a table
+// of its results: a stage `name` over `i` appended to `tables`, which the
+// schedule fills once per call (many elements) or inlines (few: the same
+// expression as without the table). Returns the int32 lookup of `v`, or
+// nothing when mul or add is not per tensor. `as_input`: the table is an
+// input `name` instead (recorded in a.table_inputs).
+std::optional<Halide::Expr> requant_by_table(Algorithm &a, const std::string &name, const Halide::Expr &v, int lo,
+                                             int entries, const std::string &rq_prefix, const RequantParams &rq,
+                                             std::vector<Stage> &tables, bool as_input);
+
 // Deeploy's iSoftmax exp of one element: `x` and `xmax` int32 Exprs
 // (x <= xmax), result uint32 (int8/int16 narrowing and wrap-around as in C).
 // `deeploy_casts = false` (Halyard's int16-input form) computes the shift and

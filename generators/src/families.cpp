@@ -30,6 +30,19 @@ AddSpec add_spec(const ParamMap &p, const std::string &prefix) {
     return s;
 }
 
+GeneratorParam requant_tables_param() {
+    return {"requant_tables", "compute",
+            "compute (the requantizations done by table fill their tables every call, or inline them) or input "
+            "(each table is an input named after it, of the requantization's output type, as "
+            "requant_table_values gives it: a network's constants)"};
+}
+
+bool requant_tables_as_inputs(const ParamMap &p) {
+    const std::string v = p.str("requant_tables");
+    if (v != "compute" && v != "input") p.bad("requant_tables", "expected compute or input");
+    return v == "input";
+}
+
 namespace {
 
 GeneratorFamily requant_shift_family() {
@@ -110,7 +123,16 @@ GeneratorFamily add_family() {
     return {"add",
             "Y = A + B elementwise with numpy broadcasting; int32, saturated or requantized; each operand optionally "
             "requantized first (a_requant, b_requant)",
-            add_params(), [](const ParamMap &p) { return add(add_spec(p)); }};
+            [] {
+                auto params = add_params();
+                params.push_back(requant_tables_param());
+                return params;
+            }(),
+            [](const ParamMap &p) {
+                AddSpec s = add_spec(p);
+                s.requant_tables_as_inputs = requant_tables_as_inputs(p);
+                return add(s);
+            }};
 }
 
 }  // namespace

@@ -37,5 +37,9 @@ Spec elementwise_spec(const ParamMap &p, const std::string &prefix = "") {
 // give: the add family's, and an Add that another family fuses (isoftmax x_*).
 std::vector<GeneratorParam> add_params(const std::string &prefix = "");
 AddSpec add_spec(const ParamMap &p, const std::string &prefix = "");
+// "requant_tables" (compute | input): the families whose requantizations may
+// be tables (add, isoftmax) read them from inputs when it is "input".
+GeneratorParam requant_tables_param();
+bool requant_tables_as_inputs(const ParamMap &p);
 
 }  // namespace halyard

@@ -29,6 +29,7 @@ GeneratorFamily isoftmax_family() {
         "out_");
     const auto fused_add = add_params("x_");
     params.insert(params.end(), fused_add.begin(), fused_add.end());
+    params.push_back(requant_tables_param());  // the output's and the fused Add's
     return {"isoftmax",
             "Deeploy iSoftmax over the last axis: int8 in, unsigned n_levels out (I-BERT integer exp), or requantized; "
             "x an input or an Add",
@@ -37,7 +38,11 @@ GeneratorFamily isoftmax_family() {
                 ISoftmaxSpec s;
                 const std::string x = p.str("x");
                 if (x != "input" && x != "add") p.bad("x", "expected input or add");
-                if (x == "add") s.input_add = add_spec(p, "x_");
+                s.requant_tables_as_inputs = requant_tables_as_inputs(p);
+                if (x == "add") {
+                    s.input_add = add_spec(p, "x_");
+                    s.input_add->requant_tables_as_inputs = s.requant_tables_as_inputs;
+                }
                 s.requant = p.requant("out_");
                 const std::string table = p.str("exp_table");
                 if (table != "compute" && table != "input") p.bad("exp_table", "expected compute or input");

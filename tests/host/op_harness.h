@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <stdexcept>
 #include <optional>
 #include <sstream>
 
@@ -76,6 +78,34 @@ inline bool run_op_case(const std::string &family, const std::map<std::string, s
         }
     }
     return true;
+}
+
+// `fill`, with the requantization tables an algorithm reads as inputs
+// (requant_tables=input: Algorithm::table_inputs) filled as the network
+// compiler fills its constants: requant_table_values of the per-tensor mul
+// and add `fill` gave (those inputs come first in argument order).
+inline FillFn with_requant_tables(const std::string &family, const std::map<std::string, std::string> &params,
+                                  FillFn fill) {
+    using namespace halyard;
+    const GeneratorFamily &f = find_generator(family);
+    const std::vector<TableInput> tables = f.build(ParamMap(family, f.params, params)).table_inputs;
+    auto given = std::make_shared<std::map<std::string, int64_t>>();  // per-tensor inputs filled so far
+    return [tables, given, fill](const TensorType &t, std::mt19937 &r) {
+        for (const auto &table : tables) {
+            if (table.name != t.name) continue;
+            if (!given->count(table.rq_prefix + "mul") || !given->count(table.rq_prefix + "add")) {
+                throw std::logic_error("test harness: table " + table.name + " comes before its mul/add");
+            }
+            const std::vector<int64_t> v =
+                requant_table_values(table, given->at(table.rq_prefix + "mul"), given->at(table.rq_prefix + "add"));
+            TypedBuffer b(t.type, (int64_t)v.size());
+            for (size_t k = 0; k < v.size(); k++) b.set((int64_t)k, v[k]);
+            return b;
+        }
+        TypedBuffer b = fill(t, r);
+        if (b.size() == 1) (*given)[t.name] = b.get(0);
+        return b;
+    };
 }
 
 // Requantization that keeps int32 intermediates in range and lands values

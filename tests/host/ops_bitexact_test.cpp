@@ -209,9 +209,11 @@ TEST(OpsBitExact, RequantShiftPerTensorAndPerChannel) {
 // Add with requantized operands and output (the attention mask's Add): an
 // int8/uint8 operand's per-tensor requantization, and the output's when both
 // addends are one byte wide, are tables (256 and up to 511 entries) that the
-// schedule fills once per call or inlines. Large and small outputs (tables
-// filled and inlined), int8/uint8/int16 operands, signed and unsigned
-// requantizations, per-channel multipliers (no table), awkward sizes.
+// schedule fills once per call or inlines, or reads as inputs
+// (requant_tables=input, every third case: the network compiler's constants).
+// Large and small outputs (tables filled and inlined), int8/uint8/int16
+// operands, signed and unsigned requantizations, per-channel multipliers (no
+// table), awkward sizes.
 TEST(OpsBitExact, AddRequantizedOperandsByTables) {
     std::mt19937 rng(test_seed() + 31);
     for (int iter = 0; iter < 16; iter++) {
@@ -232,13 +234,14 @@ TEST(OpsBitExact, AddRequantizedOperandsByTables) {
         if (rq_a) prefixed("a_", ca);
         if (rq_b) prefixed("b_", cb);
         prefixed("", co);
-        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+        if (iter % 3 == 0) p["requant_tables"] = "input";
+        auto fill = with_requant_tables("add", p, [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
             const RequantChoice &c = t.name.rfind("a_", 0) == 0 ? ca : t.name.rfind("b_", 0) == 0 ? cb : co;
             if (t.name == "mul" || t.name == "a_mul" || t.name == "b_mul") return random_buffer(r, t.type, n, -c.mul_max, c.mul_max);
             if (t.name == "add" || t.name == "a_add" || t.name == "b_add") return random_buffer(r, t.type, n, -c.add_max, c.add_max);
             return random_buffer(r, t.type, n);
-        };
+        });
         auto ref = [&](const RefInputs &in) {
             auto with = [&](const std::string &prefix) { return ref_requant_prefixed(in, p, prefix); };
             halyard_ref::RequantParams ra, rb, ro = ref_requant(in, p);

@@ -167,14 +167,17 @@ TEST(TransformerOps, ISoftmaxOfAnAddBitExact) {
         prefixed("x_", cx);
         if (rq_a) prefixed("x_a_", ca);
         if (rq_out) prefixed("out_", co);
-        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+        // Every third case reads the requantization tables (the Add's and the
+        // output's) as inputs, filled as the network compiler fills them.
+        if (iter % 3 == 1) p["requant_tables"] = "input";
+        auto fill = with_requant_tables("isoftmax", p, [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
             const RequantChoice &rc = t.name.rfind("x_a_", 0) == 0 ? ca : t.name.rfind("out_", 0) == 0 ? co : cx;
             const std::string base = t.name.substr(t.name.rfind('_') + 1);
             if (t.name != "x_A" && t.name != "x_B" && base == "mul") return random_buffer(r, t.type, n, -rc.mul_max, rc.mul_max);
             if (t.name != "x_A" && t.name != "x_B" && base == "add") return random_buffer(r, t.type, n, -rc.add_max, rc.add_max);
             return random_buffer(r, t.type, n);
-        };
+        });
         auto ref = [&](const RefInputs &in) {
             auto with = [&](const std::string &prefix) { return ref_requant_prefixed(in, p, prefix); };
             halyard_ref::RequantParams ra, rx = with("x_");
@@ -189,9 +192,9 @@ TEST(TransformerOps, ISoftmaxOfAnAddBitExact) {
         if (iter % 2) {
             s = row_schedule(shape, {"xmax", "sum"});
             if (s && iter % 4 == 1) s->compute_at("x", "Y", "d" + std::to_string(shape.size() - 2)).memory("x", MemLevel::L1);
-            if (s && iter % 4 == 3) s->compute_root("x_requant_table").compute_root("x_a_requant_table");
+            if (s && iter % 4 == 3 && iter % 3 != 1) s->compute_root("x_requant_table").compute_root("x_a_requant_table");
         }
-        if (s && !rq_a) s->compute_root("x_requant_table");
+        if (s && !rq_a && iter % 3 != 1) s->compute_root("x_requant_table");
         ASSERT_TRUE(run_op_case("isoftmax", p, s ? &*s : nullptr, fill, ref, rng, "isoftmax_add" + std::to_string(iter)));
         cases++;
     }
@@ -713,6 +716,20 @@ TEST(TransformerOps, BadSpecsNameOpTensorAndSizes) {
     EXPECT_NE(msg([] { EmbeddingSpec s; s.vocab = 1; embedding(s); }).find("embedding: table has vocab=1"), std::string::npos);
     EXPECT_NE(msg([] { IHardswishSpec s; s.input_type = ElemType::Int16; s.one_over_six = 1000; ihardswish(s); })
                   .find("overflows int32"),
+              std::string::npos);
+    // A requantization table's switch, and a table whose requantization
+    // overflows int32 for the network's mul and add (the compiler then keeps
+    // the kernel's own arithmetic).
+    EXPECT_NE(msg([] {
+                  const GeneratorFamily &f = find_generator("isoftmax");
+                  f.build(ParamMap("isoftmax", f.params, {{"shape", "4x8"}, {"requant_tables", "bogus"}}));
+              }).find("generator isoftmax: parameter requant_tables=bogus: expected compute or input"),
+              std::string::npos);
+    EXPECT_NE(msg([] {
+                  RequantParams rq;
+                  rq.log2d = 8;
+                  requant_table_values(TableInput{"out_requant_table", "out_", 0, 256, rq}, 1 << 28, 0);
+              }).find("requant table out_requant_table: requant(8, mul 268435456, add 0) overflows int32"),
               std::string::npos);
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "bind_requant_tables.h"
 #include "emit_network.h"
 #include "halyard/generator.h"
 #include "halyard/network/network.h"
@@ -208,6 +209,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         const std::string what = g.path + ": " + n.label() + " (kernel " + l.family + " " + describe(l.params) + ")";
         try {
             algo = fam.build(ParamMap(l.family, fam.params, l.params));
+            algo = bind_requant_tables(l, fam, std::move(algo), ctx);
         } catch (const UserError &e) {
             throw UserError(what + ": " + e.what());
         }

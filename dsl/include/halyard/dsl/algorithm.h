@@ -38,6 +38,17 @@ struct Stage {
     int table_uses_per_entry = 1;
 };
 
+// A requantization table an algorithm reads as an input instead of filling
+// it every call (its op's spec asked for that: the values are constants of a
+// network): input `name`, of the requantization's output type, holds
+// requant(lo + i, mul, add) for i < entries, where mul and add are the
+// per-tensor inputs rq_prefix + "mul" and rq_prefix + "add".
+struct TableInput {
+    std::string name, rq_prefix;
+    int lo = 0, entries = 0;
+    RequantParams requant;
+};
+
 struct Algorithm {
     std::string op;                    // op family: "gemm", "matmul", ...
     std::vector<InputTensor> inputs;   // in entry-point argument order
@@ -51,6 +62,8 @@ struct Algorithm {
     // kept so a backend can rebuild the expression it must find before it
     // maps the stage onto hardware (map_npu_jobs).
     std::optional<RequantParams> requant;
+    // Requantization tables that are inputs (see TableInput).
+    std::vector<TableInput> table_inputs;
 
     const Stage &output_stage() const { return stages.back(); }
     const Stage *find_stage(const std::string &name) const;
@@ -61,5 +74,9 @@ struct Algorithm {
 // The DSL's RequantShift expression (Deeploy's): clip((v * mul + add +
 // round) >> log2d), as every op's requant builds it.
 Halide::Expr requant_expr(Halide::Expr v, Halide::Expr mul, Halide::Expr add, const RequantParams &p);
+
+// The values of a table input for per-tensor `mul` and `add`, evaluated at
+// generation time from the same expression (Halide's simplifier folds it).
+std::vector<int64_t> requant_table_values(const TableInput &table, int64_t mul, int64_t add);
 
 }  // namespace halyard

@@ -54,6 +54,10 @@ struct AddSpec {
     // attention scores, the mask and residual branches just before their Add):
     // inputs a_mul, a_add (b_mul, b_add), broadcast to that operand's shape.
     std::optional<RequantParams> a_requant, b_requant;
+    // The requantizations done by table (an int8/uint8 operand's, and the
+    // sum's when both addends are bytes; per-tensor mul and add only) read
+    // their tables from inputs (Algorithm::table_inputs) instead of filling them.
+    bool requant_tables_as_inputs = false;
 };
 Algorithm add(const AddSpec &spec);
 

@@ -42,6 +42,9 @@ struct ISoftmaxSpec {
     // schedule computes per row. Its output type must be input_type and its
     // broadcast shape `shape`.
     std::optional<AddSpec> input_add;
+    // The output requantization (per tensor: a table over the byte p) reads
+    // its table from an input (Algorithm::table_inputs); input_add has its own flag.
+    bool requant_tables_as_inputs = false;
 };
 Algorithm isoftmax(const ISoftmaxSpec &spec);
 // The exp table of an int8 iSoftmax, evaluated at generation time from the

@@ -281,7 +281,26 @@ private:
             result_ = "((" + ctype(op->type) + ")(" + expr(op->a) + " >> " + std::to_string(k) + "))";
             return;
         }
+        if (op->type.is_uint() && nonzero(op->b)) {
+            // Unsigned, by a divisor that is never 0: C's division is Halide's.
+            result_ = "((" + ctype(op->type) + ")(" + expr(op->a) + " / " + expr(op->b) + "))";
+            return;
+        }
         result_ = "hy_div_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
+    }
+    // A divisor visibly never 0: a non-zero constant, or max(_, c > 0) (as
+    // iSoftmax writes its row sum).
+    static bool nonzero(const Expr &b) {
+        if (const uint64_t *u = as_const_uint(b)) return *u != 0;
+        if (const int64_t *i = as_const_int(b)) return *i != 0;
+        if (const Max *m = b.as<Max>()) {
+            for (const Expr &side : {m->a, m->b}) {
+                const uint64_t *u = as_const_uint(side);
+                const int64_t *i = as_const_int(side);
+                if ((u && *u > 0) || (i && *i > 0)) return true;
+            }
+        }
+        return false;
     }
     void visit(const Mod *op) override {
         const int k = power_of_two(op->b);

@@ -27,7 +27,31 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
         ((uint32_t)(uintptr_t)a0 | (uint32_t)(uintptr_t)a1 | (uint32_t)(uintptr_t)a2 | (uint32_t)(uintptr_t)a3 |
          (uint32_t)(uintptr_t)b0 | (uint32_t)(uintptr_t)b1) & 3u;
     const int32_t steps = n >> 2;
-    if (!misaligned && steps > 0) {
+    if (!misaligned && steps == 1) {
+        /* One step (K = 4: attention scores at head size 4): straight-line,
+           no hardware-loop set-up or pointer walk; n is a constant where the
+           kernel is inlined, so gcc keeps only this path. */
+        __asm__ volatile(
+            "lw t0, 0(%[a0])\n\t"
+            "lw t1, 0(%[a1])\n\t"
+            "lw t2, 0(%[a2])\n\t"
+            "lw t3, 0(%[a3])\n\t"
+            "lw t4, 0(%[b0])\n\t"
+            "lw t5, 0(%[b1])\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s00], t0, t4\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s01], t0, t5\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s10], t1, t4\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s11], t1, t5\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s20], t2, t4\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s21], t2, t5\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s30], t3, t4\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s31], t3, t5\n\t"
+            : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [s20] "+r"(s20),
+              [s21] "+r"(s21), [s30] "+r"(s30), [s31] "+r"(s31)
+            : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [b0] "r"(b0), [b1] "r"(b1)
+            : "t0", "t1", "t2", "t3", "t4", "t5", "memory");
+        k = 4;
+    } else if (!misaligned && steps > 0) {
         /* The six loaded words live in t0-t5 (clobbered) to stay within gcc's
            30 asm operands. */
         __asm__ volatile(
@@ -219,7 +243,24 @@ static inline void hy_gemm_s8_1x4(const int8_t *a0, const int8_t *b0, const int8
     const uint32_t misaligned = ((uint32_t)(uintptr_t)a0 | (uint32_t)(uintptr_t)b0 | (uint32_t)(uintptr_t)b1 |
                                  (uint32_t)(uintptr_t)b2 | (uint32_t)(uintptr_t)b3) & 3u;
     const int32_t steps = n >> 2;
-    if (!misaligned && steps > 0) {
+    if (!misaligned && steps == 1) {
+        /* One step (K = 4, a decode step's attention scores): straight-line,
+           as in hy_gemm_s8_4x2. */
+        __asm__ volatile(
+            "lw t0, 0(%[a0])\n\t"
+            "lw t1, 0(%[b0])\n\t"
+            "lw t2, 0(%[b1])\n\t"
+            "lw t3, 0(%[b2])\n\t"
+            "lw t4, 0(%[b3])\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s00], t0, t1\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s01], t0, t2\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s02], t0, t3\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s03], t0, t4\n\t"
+            : [s00] "+r"(s00), [s01] "+r"(s01), [s02] "+r"(s02), [s03] "+r"(s03)
+            : [a0] "r"(a0), [b0] "r"(b0), [b1] "r"(b1), [b2] "r"(b2), [b3] "r"(b3)
+            : "t0", "t1", "t2", "t3", "t4", "memory");
+        k = 4;
+    } else if (!misaligned && steps > 0) {
         __asm__ volatile(
             HL_LP_STARTI(0, 1f)
             HL_LP_ENDI(0, 2f)

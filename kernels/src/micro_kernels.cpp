@@ -37,8 +37,8 @@ const std::vector<MicroKernel> &micro_kernel_registry() {
         gemm_4x2.rows = 4;
         gemm_4x2.cols = 2;
         gemm_4x2.implementation =
-            "per 4 k: 6 post-increment word loads + 8 pv.sdotsp.b in a hardware loop (PULP-NN's 4x2 block); scalar "
-            "path for misaligned rows and the K % 4 tail";
+            "per 4 k: 6 post-increment word loads + 8 pv.sdotsp.b in a hardware loop (PULP-NN's 4x2 block), "
+            "straight-line when K is 4; scalar path for misaligned rows and the K % 4 tail";
         k.push_back(gemm_4x2);
 
         MicroKernel gemm_4x4 = gemm_4x2;
@@ -61,8 +61,8 @@ const std::vector<MicroKernel> &micro_kernel_registry() {
         gemv_1x4.rows = 1;
         gemv_1x4.cols = 4;
         gemv_1x4.implementation =
-            "per 4 k: 5 post-increment word loads + 4 pv.sdotsp.b in a hardware loop: one activation row against 4 "
-            "weight rows (decode-step GEMV)";
+            "per 4 k: 5 post-increment word loads + 4 pv.sdotsp.b in a hardware loop, straight-line when K is 4: "
+            "one activation row against 4 weight rows (decode-step GEMV)";
         k.push_back(gemv_1x4);
         return k;
     }();

@@ -38,6 +38,7 @@ inline std::vector<KernelCase> kernel_cases() {
             {3, 0, 0},
             {4, 0, 0},
             {5, 0, 0},
+            {7, 0, 0},  // one step (the straight-line path) and a 3-element tail
             {8, 0, 0},
             {17, 0, 0},
             {64, 0, 0},

@@ -38,6 +38,7 @@ std::optional<Expr> requant_by_table(Algorithm &a, const std::string &name, cons
     if (num_elements(mul->type.shape) != 1 || num_elements(add_in->type.shape) != 1) return std::nullopt;
     if (as_input) {
         a.inputs.push_back(make_input(name, rq.output_type(), {entries}));
+        a.inputs.back().lookup_table = true;
         a.table_inputs.push_back({name, rq_prefix, lo, entries, rq});
         return cast<int32_t>(a.inputs.back().param(v - lo));
     }

@@ -124,6 +124,7 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     if (spec.exp_table_input) {
         // uint32 values held in int32 (the tensor types have no uint32).
         a.inputs.push_back(make_input("exp_table", ElemType::Int32, {kISoftmaxTableSize}));
+        a.inputs.back().lookup_table = true;
     } else if (deeploy) {
         exp_table(i) = isoftmax_exp(-i, 0, spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);
     }

@@ -531,6 +531,30 @@ void schedule_tables(Schedule &s, const Algorithm &algo, const std::string &par,
         if (target.cores() > 1 && st.extents.at(outer) >= target.cores()) s.parallel(st.name, outer);
         if (!target.is_host()) s.memory(st.name, MemLevel::L1);
     }
+    // Tables that are inputs (a network's constants) are read at data-dependent
+    // indices for every element: copied into L1 once per call whatever else the
+    // schedule stages (on a small L1 a row op stages nothing else, and every
+    // lookup would wait for L2): the smallest first, within a quarter of the
+    // L1 data budget.
+    if (target.is_host() || !target.has_dma()) return;
+    auto staged = [&](const std::string &name) {
+        return std::any_of(s.directives().begin(), s.directives().end(), [&](const Directive &d) {
+            return d.verb == "stage" && !d.args.empty() && d.args[0] == name;
+        });
+    };
+    std::vector<std::pair<int64_t, std::string>> tables;  // bytes, input
+    for (const auto &in : algo.inputs) {
+        if (in.lookup_table && !staged(in.type.name)) {
+            tables.emplace_back(num_elements(in.type.shape) * elem_bytes(in.type.type), in.type.name);
+        }
+    }
+    std::sort(tables.begin(), tables.end());
+    int64_t left = target.l1_data_budget() / 4;
+    for (const auto &[bytes, name] : tables) {
+        if (bytes > left) break;
+        s.stage_input(name, MemLevel::L1, "root", "", false);
+        left -= bytes;
+    }
 }
 
 Schedule default_schedule(const Algorithm &algo, const TargetDescription &target) {

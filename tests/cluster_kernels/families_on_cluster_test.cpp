@@ -145,6 +145,16 @@ TEST(DefaultSchedulesOnCluster, SoftmaxOfTheMaskAdd) {
     const TargetDescription small = cluster.with("l1.budget", "8192");
     GeneratedLibrary per_row = run_against_host("isoftmax", params("1x16x64x64", "1x64x64"), small, "isoftmax of an Add, 8 KB L1");
     EXPECT_NE(per_row.report.find("compute_at e Y d2\n"), std::string::npos) << per_row.report;
+    // Its tables as inputs (the network compiler's constants): copied into L1
+    // once per call even though nothing else is staged (read from L2, every
+    // lookup would wait for it).
+    auto with_tables = params("1x16x64x64", "1x64x64");
+    with_tables["exp_table"] = "input";
+    with_tables["requant_tables"] = "input";
+    GeneratedLibrary tables = run_against_host("isoftmax", with_tables, small, "isoftmax of an Add, tables as inputs, 8 KB L1");
+    for (const char *t : {"exp_table", "x_a_requant_table", "x_requant_table", "out_requant_table"}) {
+        EXPECT_NE(tables.report.find(std::string("stage ") + t + " L1 at root"), std::string::npos) << t << "\n" << tables.report;
+    }
 }
 
 // A KV append (concat along the sequence axis) on a target whose DMA copies

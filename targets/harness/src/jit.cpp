@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
 #include "halyard/harness/harness.h"
 
@@ -31,30 +32,31 @@ JitKernel::~JitKernel() {
     if (handle_) dlclose(handle_);
 }
 
-int JitKernel::call(const std::vector<void *> &a) const {
-    using P = void *;
-    switch (a.size()) {
-    case 2: return reinterpret_cast<int (*)(P, P)>(fn_)(a[0], a[1]);
-    case 3: return reinterpret_cast<int (*)(P, P, P)>(fn_)(a[0], a[1], a[2]);
-    case 4: return reinterpret_cast<int (*)(P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3]);
-    case 5: return reinterpret_cast<int (*)(P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4]);
-    case 6: return reinterpret_cast<int (*)(P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5]);
-    case 7: return reinterpret_cast<int (*)(P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
-    case 8: return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    case 9:
-        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
-                                                                         a[8]);
-    case 10:
-        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                                                                            a[7], a[8], a[9]);
-    case 11:
-        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5],
-                                                                               a[6], a[7], a[8], a[9], a[10]);
-    case 12:
-        return reinterpret_cast<int (*)(P, P, P, P, P, P, P, P, P, P, P, P)>(fn_)(a[0], a[1], a[2], a[3], a[4], a[5],
-                                                                                  a[6], a[7], a[8], a[9], a[10], a[11]);
-    }
-    throw std::runtime_error("unsupported argument count " + std::to_string(a.size()));
+namespace {
+
+// The generated entry point takes every buffer as a pointer: call it with
+// a.size() of them, the function type spelt out for N = a.size().
+constexpr size_t kMaxJitArguments = 32;
+
+template <size_t... I>
+int call_with(void *fn, const std::vector<void *> &a, std::index_sequence<I...>) {
+    using Fn = int (*)(decltype((void)I, static_cast<void *>(nullptr))...);
+    return reinterpret_cast<Fn>(fn)(a[I]...);
 }
+
+template <size_t N>
+int call_with_count(void *fn, const std::vector<void *> &a) {
+    if (a.size() == N) return call_with(fn, a, std::make_index_sequence<N>{});
+    if constexpr (N < kMaxJitArguments) {
+        return call_with_count<N + 1>(fn, a);
+    } else {
+        throw std::runtime_error("the kernel has " + std::to_string(a.size()) + " buffer arguments; the JIT calls at most " +
+                                 std::to_string(kMaxJitArguments));
+    }
+}
+
+}  // namespace
+
+int JitKernel::call(const std::vector<void *> &a) const { return call_with_count<1>(fn_, a); }
 
 }  // namespace halyard::harness

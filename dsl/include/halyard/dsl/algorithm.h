@@ -14,6 +14,9 @@ namespace halyard {
 struct InputTensor {
     TensorType type;
     Halide::ImageParam param;
+    // A lookup table (a requantization or exp table the kernel reads at
+    // data-dependent indices, for every element): schedules keep it close.
+    bool lookup_table = false;
 };
 
 // A named stage that a schedule can refer to: a Func and, for reductions, the

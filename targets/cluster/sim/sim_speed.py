@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Simulation speed of halyard-sim, and the check that a faster build still
+simulates the same cluster.
+
+    sim_speed.py --sim build/targets/cluster/sim/halyard-sim [--baseline OLD/halyard-sim]
+                 [--repeat N] [--max-cycles N] prog.elf...
+
+Runs every ELF on the simulator (and on the baseline, interleaved, so both
+see the same machine load), N times each, and prints the best cluster
+cycles per second of each (wall time of the simulation loop, as halyard-sim
+reports it). With --baseline it also compares the two runs of every ELF:
+exit status, stdout and the --json report (total cycles, every core's perf
+counters, DMA, TCDM, NPU and energy figures; not the timing fields), and
+exits with 1 when any differs.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TIMING_KEYS = ("sim_seconds", "sim_cycles_per_second")
+
+
+def run(sim, elf, max_cycles, tmp):
+    report = os.path.join(tmp, "r.json")
+    if os.path.exists(report):
+        os.remove(report)
+    p = subprocess.run([sim, "--max-cycles", str(max_cycles), "--json", report, elf],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = p.stderr.decode(errors="replace")
+    m = re.search(r"after (\d+) cycles \(([\d.]+) s, (\d+) cycles/s\)", err)
+    speed = int(m.group(3)) if m else 0
+    result = {"status": p.returncode, "stdout": p.stdout.decode(errors="replace")}
+    if os.path.exists(report):
+        with open(report) as f:
+            r = json.load(f)
+        for k in TIMING_KEYS:
+            r.pop(k, None)
+        result["json"] = r
+    return speed, result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--baseline")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--max-cycles", type=int, default=50000000)
+    ap.add_argument("elfs", nargs="+")
+    a = ap.parse_args()
+    sims = [a.sim] + ([a.baseline] if a.baseline else [])
+    differ = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        hdr = f"{'elf':32s} {'cycles':>10s} {'new cycles/s':>13s}"
+        if a.baseline:
+            hdr += f" {'baseline':>10s} {'speed-up':>8s}  same"
+        print(hdr)
+        for elf in a.elfs:
+            best = [0] * len(sims)
+            results = [None] * len(sims)
+            for _ in range(a.repeat):
+                for i, s in enumerate(sims):
+                    speed, res = run(s, elf, a.max_cycles, tmp)
+                    best[i] = max(best[i], speed)
+                    results[i] = res
+            cycles = results[0].get("json", {}).get("cycles", "?")
+            line = f"{os.path.basename(elf):32s} {cycles:>10} {best[0]:>13d}"
+            if a.baseline:
+                same = results[0] == results[1]
+                differ += not same
+                ratio = best[0] / best[1] if best[1] else 0.0
+                line += f" {best[1]:>10d} {ratio:>7.2f}x  {'yes' if same else 'NO'}"
+            print(line, flush=True)
+    if differ:
+        print(f"{differ} ELF(s) simulate differently", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -163,12 +163,7 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     // division instead of Halide's x / 0 = 0 check per element; the same
     // value, as a sum of 0 means every e of the row is 0 (C's x / 0 is undefined).
     Expr p = (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) / max(sum(row_args), cast<uint32_t>(1));
-    if (spec.lengths) {
-        // A row with no valid entry divides nothing.
-        p = select(valid(ax.vars.back()), (e * cast<uint32_t>((int32_t)spec.n_levels - 1)) /
-                                              max(sum(row_args), cast<uint32_t>(1)),
-                   cast<uint32_t>(0));
-    }
+    if (spec.lengths) p = select(valid(ax.vars.back()), p, cast<uint32_t>(0));
     if (spec.requant) {
         add_requant_inputs(a, op, *spec.requant, shape, "out_");
         // p is a byte: a per-tensor requantization is a 256-entry table (the

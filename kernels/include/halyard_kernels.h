@@ -11,6 +11,27 @@
 
 #include "halyard_xpulp.h"
 
+/* One step of 4 k of the 4x2 block: 8 pv.sdotsp.b of A's words in t0-t3
+ * with B's in t4-t5 into the asm operands s00..s31 (the hardware loop's body
+ * and the straight-line K = 4 path). */
+#define HY_SDOT_4X2                                  \
+    ".insn r 0x57, 1, 0x5C, %[s00], t0, t4\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s01], t0, t5\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s10], t1, t4\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s11], t1, t5\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s20], t2, t4\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s21], t2, t5\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s30], t3, t4\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s31], t3, t5\n\t"
+
+/* One step of 4 k of the 1x4 block: A's word in t0 against B's in t1-t4
+ * into s00..s03. */
+#define HY_SDOT_1X4                                  \
+    ".insn r 0x57, 1, 0x5C, %[s00], t0, t1\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s01], t0, t2\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s02], t0, t3\n\t"     \
+    ".insn r 0x57, 1, 0x5C, %[s03], t0, t4\n\t"
+
 /* gemm_int8_sdotp_4x2: for k in [0, n): c[i][j] += a_i[k] * b_j[k]
  * (int8 x int8 -> int32), i < 4, j < 2; a_i and b_j are k-contiguous rows.
  * PULP-NN's 4x2 block: 6 word loads feed 8 pv.sdotsp.b (32 MACs) per step of
@@ -38,14 +59,7 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
             "lw t3, 0(%[a3])\n\t"
             "lw t4, 0(%[b0])\n\t"
             "lw t5, 0(%[b1])\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s00], t0, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s01], t0, t5\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s10], t1, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s11], t1, t5\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s20], t2, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s21], t2, t5\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s30], t3, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s31], t3, t5\n\t"
+            HY_SDOT_4X2
             : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [s20] "+r"(s20),
               [s21] "+r"(s21), [s30] "+r"(s30), [s31] "+r"(s31)
             : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [b0] "r"(b0), [b1] "r"(b1)
@@ -65,14 +79,7 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
             ".insn i 0x0B, 2, t3, 4(%[a3])\n\t"
             ".insn i 0x0B, 2, t4, 4(%[b0])\n\t"
             ".insn i 0x0B, 2, t5, 4(%[b1])\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s00], t0, t4\n\t"  /* pv.sdotsp.b */
-            ".insn r 0x57, 1, 0x5C, %[s01], t0, t5\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s10], t1, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s11], t1, t5\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s20], t2, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s21], t2, t5\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s30], t3, t4\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s31], t3, t5\n\t"
+            HY_SDOT_4X2
             "2:\n\t"
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),
               [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [s20] "+r"(s20),
@@ -252,10 +259,7 @@ static inline void hy_gemm_s8_1x4(const int8_t *a0, const int8_t *b0, const int8
             "lw t2, 0(%[b1])\n\t"
             "lw t3, 0(%[b2])\n\t"
             "lw t4, 0(%[b3])\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s00], t0, t1\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s01], t0, t2\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s02], t0, t3\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s03], t0, t4\n\t"
+            HY_SDOT_1X4
             : [s00] "+r"(s00), [s01] "+r"(s01), [s02] "+r"(s02), [s03] "+r"(s03)
             : [a0] "r"(a0), [b0] "r"(b0), [b1] "r"(b1), [b2] "r"(b2), [b3] "r"(b3)
             : "t0", "t1", "t2", "t3", "t4", "memory");
@@ -271,10 +275,7 @@ static inline void hy_gemm_s8_1x4(const int8_t *a0, const int8_t *b0, const int8
             ".insn i 0x0B, 2, t2, 4(%[b1])\n\t"
             ".insn i 0x0B, 2, t3, 4(%[b2])\n\t"
             ".insn i 0x0B, 2, t4, 4(%[b3])\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s00], t0, t1\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s01], t0, t2\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s02], t0, t3\n\t"
-            ".insn r 0x57, 1, 0x5C, %[s03], t0, t4\n\t"
+            HY_SDOT_1X4
             "2:\n\t"
             : [a0] "+r"(a0), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [s00] "+r"(s00),
               [s01] "+r"(s01), [s02] "+r"(s02), [s03] "+r"(s03)

@@ -288,19 +288,12 @@ private:
         }
         result_ = "hy_div_" + suffix(op->type) + "(" + expr(op->a) + ", " + expr(op->b) + ")";
     }
-    // A divisor visibly never 0: a non-zero constant, or max(_, c > 0) (as
-    // iSoftmax writes its row sum).
+    // An unsigned divisor visibly never 0: a non-zero constant, or
+    // max(_, c > 0) (as iSoftmax writes its row sum).
     static bool nonzero(const Expr &b) {
-        if (const uint64_t *u = as_const_uint(b)) return *u != 0;
-        if (const int64_t *i = as_const_int(b)) return *i != 0;
-        if (const Max *m = b.as<Max>()) {
-            for (const Expr &side : {m->a, m->b}) {
-                const uint64_t *u = as_const_uint(side);
-                const int64_t *i = as_const_int(side);
-                if ((u && *u > 0) || (i && *i > 0)) return true;
-            }
-        }
-        return false;
+        if (const Max *m = b.as<Max>()) return nonzero(m->a) || nonzero(m->b);
+        const uint64_t *u = as_const_uint(b);
+        return u && *u != 0;
     }
     void visit(const Mod *op) override {
         const int k = power_of_two(op->b);

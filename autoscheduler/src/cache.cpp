@@ -75,7 +75,8 @@ void cache_store(const std::string &dir, const std::string &family, const std::s
 namespace halyard::autoschedule {
 
 std::optional<std::pair<std::string, std::string>> CachedAutoscheduler::operator()(
-    const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target) {
+    const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target,
+    const std::set<std::string> &) {
     const std::string key = cache_key(family, params, target);
     const std::string path = cache_path(cache_dir, family, key);
     if (auto hit = cache_lookup(cache_dir, family, key)) {

@@ -81,6 +81,7 @@ NpuLimits npu_limits(const TargetDescription &target) {
     l.job_queue = target.get_int("npu.job_queue");
     l.stride_align = target.get_int("npu.port_bytes");
     l.max_mn = npu_job_entry().max_mn;
+    l.weight_mem_bytes = target.has("npu.weight_mem_bytes") ? target.get_int("npu.weight_mem_bytes") : 0;
     return l;
 }
 

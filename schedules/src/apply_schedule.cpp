@@ -92,6 +92,8 @@ public:
             parallel(state(a[0]), a[1]);
         } else if (d.verb == "compute_at") {
             compute_at(state(a[0]), a[1], a.size() > 2 ? a[2] : "");
+        } else if (d.verb == "memory" && a[1] == "npu_weights") {
+            in_npu_weights(a[0]);
         } else if (d.verb == "memory") {
             memory(a[0], parse_level(a[1]));
         } else if (d.verb == "stage") {
@@ -316,12 +318,47 @@ private:
                 return;
             }
         }
+        if (algo_.find_input(name)) {
+            fail("input " + name + " is the caller's buffer: stage a copy (stage " + name + " " + mem_level_name(level) +
+                 " at ...) or, for the NPU, keep it in the weight memory (memory " + name + " npu_weights)");
+        }
         StageState &st = state(name);
         if (&st == &states_.at(algo_.output_stage().name)) {
             fail("the output " + name + " lives in the caller's buffer; its memory level cannot be scheduled");
         }
         if (inlined_.count(name)) fail("stage " + name + " is computed inline; it has no buffer to place in memory");
         plan_.buffer_memory[st.stage->func.name()] = level;
+    }
+
+    // memory <input> npu_weights: the caller's buffer lives in the NPU's
+    // resident weight memory; NPU jobs read it in place (the DMA cannot reach
+    // it, so it is never staged), cores read it with loads.
+    void in_npu_weights(const std::string &name) {
+        const InputTensor *in = algo_.find_input(name);
+        if (!in) {
+            std::vector<std::string> names;
+            for (const auto &i : algo_.inputs) names.push_back(i.type.name);
+            fail("memory " + name + " npu_weights: only an input tensor can live in the NPU weight memory (inputs of " +
+                 algo_.op + ": " + join(names) + ")");
+        }
+        for (const auto &s : plan_.staged_inputs) {
+            if (s.tensor == name) fail("input " + name + " is staged; an input in the NPU weight memory is read in place");
+        }
+        if (plan_.npu_weight_inputs.count(name)) fail("input " + name + " is already in the NPU weight memory");
+        if (target_.is_host()) {
+            plan_.notes.push_back("input " + name + " in the NPU weight memory checked; host reads the caller's buffer");
+        } else if (!target_has_npu(target_) || npu_limits(target_).weight_mem_bytes <= 0) {
+            fail("memory " + name + " npu_weights: target " + target_.name() + " has no NPU weight memory (npu.weight_mem_bytes " +
+                 (target_.has("npu.weight_mem_bytes") ? std::to_string(target_.get_int("npu.weight_mem_bytes")) : "absent") + ")");
+        } else {
+            const int64_t bytes = num_elements(in->type.shape) * elem_bytes(in->type.type);
+            const int64_t cap = npu_limits(target_).weight_mem_bytes;
+            if (bytes > cap) {
+                fail("input " + name + " " + shape_str(in->type.shape) + " is " + std::to_string(bytes) +
+                     " B, more than the NPU weight memory's " + std::to_string(cap) + " B (npu.weight_mem_bytes)");
+            }
+        }
+        plan_.npu_weight_inputs.insert(name);
     }
 
     void stage_input(const std::vector<std::string> &a) {
@@ -351,6 +388,10 @@ private:
         }
         for (const auto &s : plan_.staged_inputs) {
             if (s.tensor == a[0]) fail("input " + a[0] + " is already staged");
+        }
+        if (plan_.npu_weight_inputs.count(a[0])) {
+            fail("input " + a[0] + " is in the NPU weight memory (memory " + a[0] +
+                 " npu_weights), which the DMA cannot reach; it is read in place");
         }
         Halide::Func copy;
         if (at_root) {

@@ -667,7 +667,8 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     return s;
 }
 
-std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target) {
+std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target,
+                                     const std::set<std::string> &in_weight_memory) {
     if ((algo.op != "gemm" && algo.op != "matmul") || !target_has_npu(target)) return std::nullopt;
     const NpuLimits lim = npu_limits(target);
     const Stage *acc = algo.find_stage("acc");
@@ -676,6 +677,13 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
     const int64_t K = acc->extents.at("k");
     if (K > lim.max_k) return std::nullopt;
     const int M = out.extents.at("m"), N = out.extents.at("n");
+    for (const auto &t : in_weight_memory) {
+        HL_INTERNAL_ASSERT(algo.find_input(t), "npu_schedule: no input " + t + " to keep in the NPU weight memory");
+    }
+    if (!in_weight_memory.empty() && lim.weight_mem_bytes <= 0) return std::nullopt;
+    // B in the weight memory (a resident weight): jobs read it in place, so
+    // it takes no L1 and no DMA.
+    const bool b_resident = in_weight_memory.count("B") != 0;
     // Bytes of one job's operands in L1 (rows padded to the port width), twice
     // for the double-buffered operand.
     auto padded = [&](int64_t row) { return (row + lim.stride_align - 1) / lim.stride_align * lim.stride_align; };
@@ -689,36 +697,49 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
     if (!batch.empty()) {
         // A job per batch entry (a head): its A, B and Y through L1.
         const std::string at = batch.back();
-        const int64_t job = 2 * (int64_t(M) * padded(K) + int64_t(N) * padded(K)) + int64_t(M) * padded(N * out_bytes);
+        const int64_t job = 2 * (int64_t(M) * padded(K) + (b_resident ? 0 : int64_t(N) * padded(K))) +
+                            int64_t(M) * padded(N * out_bytes);
         if (job > budget) return std::nullopt;
         s.compute_at("acc", "Y", at).memory("acc", MemLevel::L1);
-        s.stage_input("A", MemLevel::L1, "Y", at, true).stage_input("B", MemLevel::L1, "Y", at, true);
+        s.stage_input("A", MemLevel::L1, "Y", at, true);
+        if (!b_resident) s.stage_input("B", MemLevel::L1, "Y", at, true);
         s.stage_input("Y", MemLevel::L1, "Y", at, false);
     } else if (M >= 2) {
         // B in L1 once; blocks of rows of A (a divisor of M, so no tail that
         // Halide peels off the job; at least two blocks, as Y's tile must be
         // a proper tile to be staged in L1) as large as fit, double-buffered.
-        const int64_t b_bytes = int64_t(N) * padded(K);
+        const int64_t b_bytes = b_resident ? 0 : int64_t(N) * padded(K);
         auto block = [&](int r) { return 2 * int64_t(r) * padded(K) + int64_t(r) * padded(N * out_bytes); };
         int rows = M / 2;
         while (rows > 1 && (M % rows != 0 || b_bytes + block(rows) > budget)) rows--;
         if (b_bytes + block(rows) > budget) return std::nullopt;
         s.tile("Y", "m", rows);
         s.compute_at("acc", "Y", "m_o").memory("acc", MemLevel::L1);
-        s.stage_input("A", MemLevel::L1, "Y", "m_o", true).stage_input("B", MemLevel::L1, "root", "", false);
+        s.stage_input("A", MemLevel::L1, "Y", "m_o", true);
+        if (!b_resident) s.stage_input("B", MemLevel::L1, "root", "", false);
         s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
     } else {
-        // One row (a GEMV): A in L1 once, blocks of columns of B.
-        auto block = [&](int c) { return 2 * int64_t(c) * padded(K) + padded(int64_t(c) * out_bytes); };
+        // One row (a GEMV): A in L1 once, blocks of columns of B (with B
+        // resident, two blocks: Y's tile must be a proper tile to be staged,
+        // and the second job is queued while the first runs).
+        auto block = [&](int c) { return (b_resident ? 0 : 2 * int64_t(c) * padded(K)) + padded(int64_t(c) * out_bytes); };
         int cols = N / 2;
         while (cols > 1 && (N % cols != 0 || padded(K) + block(cols) > budget)) cols--;
         if (cols < 1 || padded(K) + block(cols) > budget) return std::nullopt;
         s.tile("Y", "n", cols);
         s.compute_at("acc", "Y", "n_o").memory("acc", MemLevel::L1);
-        s.stage_input("A", MemLevel::L1, "root", "", false).stage_input("B", MemLevel::L1, "Y", "n_o", true);
+        s.stage_input("A", MemLevel::L1, "root", "", false);
+        if (!b_resident) s.stage_input("B", MemLevel::L1, "Y", "n_o", true);
         s.stage_input("Y", MemLevel::L1, "Y", "n_o", false);
     }
-    stage_epilogue_inputs(s, algo);
+    for (const auto &in : algo.inputs) {
+        const std::string &n = in.type.name;
+        if (in_weight_memory.count(n)) {
+            s.in_npu_weights(n);
+        } else if ((n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096) {
+            s.stage_input(n, MemLevel::L1, "root", "", false);  // stage_epilogue_inputs, but for the resident ones
+        }
+    }
     s.npu("acc");
     return s;
 }

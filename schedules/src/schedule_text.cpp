@@ -64,6 +64,7 @@ Schedule &Schedule::kernel(const std::string &stage, const std::string &kernel_n
     return add("kernel", {stage, kernel_name});
 }
 Schedule &Schedule::npu(const std::string &stage) { return add("npu", {stage}); }
+Schedule &Schedule::in_npu_weights(const std::string &tensor) { return add("memory", {tensor, "npu_weights"}); }
 Schedule &Schedule::unroll(const std::string &stage, const std::string &loop) { return add("unroll", {stage, loop}); }
 
 Schedule Schedule::parse(const std::string &text, const std::string &origin) {
@@ -135,6 +136,7 @@ std::string SchedulePlan::describe() const {
     }
     for (const auto &k : kernels) os << "stage " << k.stage << " mapped to micro-kernel " << k.kernel << "\n";
     for (const auto &n : npu_stages) os << "stage " << n << " mapped to the NPU\n";
+    for (const auto &n : npu_weight_inputs) os << "input " << n << " read in place from the NPU weight memory\n";
     for (const auto &n : notes) os << "note: " << n << "\n";
     return os.str();
 }

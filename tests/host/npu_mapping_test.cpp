@@ -130,3 +130,41 @@ TEST(NpuMapping, HostChecksAndRunsThePlainLoops) {
     EXPECT_REPORTS(r, "npu mapping of acc checked; host runs the plain loop nest");
     EXPECT_REPORTS(r, "stage acc: npu mapping checked; target host runs the plain loop nest");
 }
+
+namespace {
+TargetDescription with_weight_memory() { return TargetDescription::named("cluster").with("npu.weight_mem_bytes", "65536"); }
+}  // namespace
+
+// A GEMV whose weights stay in the NPU weight memory: the jobs read B (and
+// bias, per-column mul/add) in place, so nothing stages them by DMA.
+TEST(NpuMapping, ResidentWeightsAreReadInPlace) {
+    const std::map<std::string, std::string> p = {{"M", "1"}, {"N", "64"}, {"K", "64"}, {"trans_b", "1"},
+                                                  {"bias", "64"}, {"requant", "1"}, {"log2d", "6"},
+                                                  {"mul_shape", "64"}, {"add_shape", "64"}};
+    const TargetDescription t = with_weight_memory();
+    const GeneratorFamily &fam = find_generator("gemm");
+    const Algorithm algo = fam.build(ParamMap("gemm", fam.params, p));
+    const std::optional<Schedule> s = npu_schedule(algo, t, {"B", "C", "mul", "add"});
+    ASSERT_TRUE(s);
+    const std::string text = s->to_text();
+    EXPECT_NE(text.find("memory B npu_weights\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("stage B"), std::string::npos) << text;
+    EXPECT_EQ(text.find("stage C"), std::string::npos) << text;
+    const GeneratedLibrary lib = run_generator("gemm", p, t, &*s, "lib");
+    EXPECT_REPORTS(lib.report, "stages acc + Y: on the NPU, bias + requant fused");
+    EXPECT_REPORTS(lib.report, "input B read in place from the NPU weight memory");
+    EXPECT_EQ(lib.npu_weight_inputs, (std::set<std::string>{"B", "C", "add", "mul"}));
+    EXPECT_REPORTS(lib.header, "B: int8[64, 64]  (in the NPU weight memory: define it HL_NPU_WEIGHTS)");
+    EXPECT_EQ(lib.c_source.find("B_im_global_wrapper"), std::string::npos);  // B is never copied
+    // Without a weight memory there is no such schedule.
+    EXPECT_FALSE(npu_schedule(algo, TargetDescription::named("cluster").with("npu.weight_mem_bytes", "0"), {"B"}));
+}
+
+TEST(NpuMapping, ActivationInTheWeightMemoryStaysOnTheCores) {
+    const std::string r = [&] {
+        Schedule s = Schedule::parse("memory A npu_weights\nstage B L1 at root\nmemory acc L1\nnpu acc\n", "npu.sched");
+        return run_generator("gemm", kGemm, with_weight_memory(), &s, "lib").report;
+    }();
+    EXPECT_REPORTS(r, "stage acc: kept on the cores: operand A (A) is in the NPU weight memory, from which the engine "
+                      "reads only B, bias and per-column mul/add");
+}

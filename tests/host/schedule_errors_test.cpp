@@ -291,3 +291,48 @@ TEST(ScheduleErrors, InlineOnlyPureStagesWithoutBuffers) {
     inlined.compute_inline("exp_table");
     EXPECT_EQ(error_of("isoftmax", softmax, inlined), "(no error)");
 }
+
+// memory <input> npu_weights: only inputs, only on a target with a weight
+// memory, never staged as well, and no larger than the memory.
+TEST(ScheduleErrors, NpuWeightMemoryPlacement) {
+    const TargetDescription wm = TargetDescription::named("cluster").with("npu.weight_mem_bytes", "4096");
+    Schedule s;
+    s.in_npu_weights("B");
+    EXPECT_EQ(error_of("gemm", kGemm, s), "(no error)");  // host: checked, reads the caller's buffer
+    EXPECT_EQ(error_of("gemm", kGemm, s, wm), "(no error)");
+    std::string e = error_of("gemm", kGemm, s, TargetDescription::named("cluster").with("npu.weight_mem_bytes", "0"));
+    EXPECT_NE(e.find("memory B npu_weights: target cluster has no NPU weight memory (npu.weight_mem_bytes 0)"),
+              std::string::npos)
+        << e;
+    e = error_of("gemm", kGemm, s, TargetDescription::named("rv32"));
+    EXPECT_NE(e.find("target rv32 has no NPU weight memory"), std::string::npos) << e;
+    e = error_of("gemm", {{"M", "4"}, {"N", "128"}, {"K", "64"}}, s, wm);
+    EXPECT_NE(e.find("input B [64, 128] is 8192 B, more than the NPU weight memory's 4096 B (npu.weight_mem_bytes)"),
+              std::string::npos)
+        << e;
+    Schedule stage_too = s;
+    stage_too.stage_input("B", MemLevel::L1, "root", "", false);
+    e = error_of("gemm", kGemm, stage_too, wm);
+    EXPECT_NE(e.find("input B is in the NPU weight memory (memory B npu_weights), which the DMA cannot reach"),
+              std::string::npos)
+        << e;
+    Schedule staged_first;
+    staged_first.stage_input("B", MemLevel::L1, "root", "", false).in_npu_weights("B");
+    e = error_of("gemm", kGemm, staged_first, wm);
+    EXPECT_NE(e.find("input B is staged; an input in the NPU weight memory is read in place"), std::string::npos) << e;
+    Schedule stage_buf;
+    stage_buf.compute_root("acc").in_npu_weights("acc");
+    e = error_of("gemm", kGemm, stage_buf, wm);
+    EXPECT_NE(e.find("memory acc npu_weights: only an input tensor can live in the NPU weight memory (inputs of gemm: A, B)"),
+              std::string::npos)
+        << e;
+    Schedule input_level;
+    input_level.memory("A", MemLevel::L1);
+    e = error_of("gemm", kGemm, input_level, wm);
+    EXPECT_NE(e.find("input A is the caller's buffer: stage a copy (stage A L1 at ...) or, for the NPU, keep it in the "
+                     "weight memory (memory A npu_weights)"),
+              std::string::npos)
+        << e;
+    // The directive round-trips through schedule text.
+    EXPECT_EQ(Schedule::parse(s.to_text(), "t").to_text(), "memory B npu_weights\n");
+}

@@ -11,6 +11,7 @@
 
 #include "bind_requant_tables.h"
 #include "emit_network.h"
+#include "halyard/dsl/internal_error.h"
 #include "halyard/generator.h"
 #include "halyard/network/network.h"
 #include "lower_ops.h"
@@ -177,6 +178,17 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     std::set<std::string> bound_inputs;             // graph inputs a kernel already reads with their type
     const std::string region = opt.shared_prefix.empty() ? opt.name : opt.shared_prefix;
     const LibraryOptions lib_opts{region + "_l1_arena", region + "_l2_scratch"};
+    // Constants kept in the NPU weight memory (npu.weight_mem_bytes): only
+    // weights of kernels whose schedule reads them in place.
+    const int64_t weight_mem_capacity =
+        target.has("npu.weight_mem_bytes") && target.has_cluster_runtime() ? target.get_int("npu.weight_mem_bytes") : 0;
+    int64_t weight_mem_used = 0;
+    std::set<std::string> weight_tensors;
+    auto readers_of = [&](const std::string &t) {
+        int n = 0;
+        for (const auto &node : g.nodes) n += (int)std::count(node.inputs.begin(), node.inputs.end(), t);
+        return n;
+    };
     for (size_t ni = 0; ni < g.nodes.size(); ni++) {
         if (opt.fuse) transpose_matmul_operand(g, ni);  // may insert a Transpose at ni, lowered first
         const GraphNode &n = g.nodes[ni];
@@ -256,7 +268,24 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         st.arg_tensors.push_back(out.name);
         st.arg_types.push_back(algo.output.type);
 
-        const std::string key = l.family + " " + describe(l.params);
+        // Kernel inputs bound to constants only this node reads: a schedule
+        // may keep them in the NPU weight memory (while it has room).
+        std::set<std::string> own_constants;
+        if (opt.schedule_provider && weight_mem_capacity > 0) {
+            int64_t bytes = 0;
+            for (const auto &ai : algo.inputs) {
+                const std::string &tn = l.args.at(ai.type.name);
+                if (g.tensor(tn).role != TensorRole::Constant || readers_of(tn) != 1) continue;
+                own_constants.insert(ai.type.name);
+                bytes += g.tensor(tn).num_elements() * elem_bytes(ai.type.type);
+            }
+            if (weight_mem_used + bytes > weight_mem_capacity) own_constants.clear();
+        }
+        std::string key = l.family + " " + describe(l.params);
+        if (!own_constants.empty()) {
+            key += " | own constants";
+            for (const auto &c : own_constants) key += " " + c;
+        }
         auto k = kernel_by_key.find(key);
         if (k == kernel_by_key.end()) {
             std::string sched_file;
@@ -282,7 +311,9 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             GeneratedLibrary lib;
             std::string sched_note = "default";
             std::optional<std::pair<std::string, std::string>> provided;
-            if (sched_file.empty() && opt.schedule_provider) provided = opt.schedule_provider(l.family, l.params, target);
+            if (sched_file.empty() && opt.schedule_provider) {
+                provided = opt.schedule_provider(l.family, l.params, target, own_constants);
+            }
             if (provided && !opt.shared_prefix.empty()) {
                 // The kernel's name follows its schedule too.
                 std::vector<int64_t> id;
@@ -333,6 +364,14 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         }
         st.kernel = k->second;
         st.lowered = l;
+        for (const auto &in : prog.kernels[st.kernel].npu_weight_inputs) {
+            const std::string &tn = l.args.at(in);
+            HL_INTERNAL_ASSERT(own_constants.count(in), "kernel " + prog.kernels[st.kernel].name + " keeps input " + in +
+                                                            " in the NPU weight memory, but '" + tn + "' is not this node's constant");
+            if (weight_tensors.insert(tn).second) {
+                weight_mem_used += g.tensor(tn).num_elements() * elem_bytes(algo.find_input(in)->type.type);
+            }
+        }
         steps.push_back(std::move(st));
     }
 
@@ -403,15 +442,20 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         auto key = std::make_pair(t, type);
         auto it = const_symbol.find(key);
         if (it != const_symbol.end()) return it->second;
-        const std::string sym = opt.shared_prefix.empty() ? opt.name + "_c" + std::to_string(m.constants.size())
-                                                          : opt.shared_prefix + "_c" + content_hash(type, g.tensor(t).values);
+        const bool in_weight_mem = weight_tensors.count(t) != 0;
+        // Shared constants in the weight memory get their own names: an
+        // equal tensor another kernel stages by DMA must stay in L2.
+        const std::string sym = opt.shared_prefix.empty()
+                                    ? opt.name + (in_weight_mem ? "_w" : "_c") + std::to_string(m.constants.size())
+                                    : opt.shared_prefix + (in_weight_mem ? "_w" : "_c") + content_hash(type, g.tensor(t).values);
         // Shared constants are named by content: identical tensors are one array.
         bool emitted = false;
         for (const auto &k : m.constants) emitted = emitted || k.symbol == sym;
         if (!emitted) {
-            m.constants.push_back({sym, type, g.tensor(t).values, t});
-            if (!opt.shared_prefix.empty()) prog.shared_constants.push_back({sym, t, type, g.tensor(t).values});
-            prog.const_bytes += (int64_t)g.tensor(t).values.size() * elem_bytes(type);
+            m.constants.push_back({sym, type, g.tensor(t).values, t, in_weight_mem});
+            if (!opt.shared_prefix.empty()) prog.shared_constants.push_back({sym, t, type, g.tensor(t).values, in_weight_mem});
+            const int64_t bytes = (int64_t)g.tensor(t).values.size() * elem_bytes(type);
+            (in_weight_mem ? prog.npu_weight_bytes : prog.const_bytes) += bytes;
         }
         return const_symbol[key] = sym;
     };

@@ -22,6 +22,7 @@ struct ConstArray {
     ElemType type;
     std::vector<int64_t> values;
     std::string tensor;
+    bool npu_weights = false;  // defined HL_NPU_WEIGHTS: in the NPU weight memory
 };
 
 struct CallArg {

@@ -22,6 +22,7 @@ struct NpuLimits {
     int64_t macs_per_cycle = 0;  // npu.macs_per_cycle: peak
     int64_t job_queue = 0;       // npu.job_queue: jobs queued, the running one included
     int64_t stride_align = 4;    // bytes: operand addresses and row strides (npu.port_bytes)
+    int64_t weight_mem_bytes = 0;  // npu.weight_mem_bytes: resident weight memory (0: none)
 };
 
 // One job, the semantics the matcher proves a loop nest equal to:
@@ -29,7 +30,8 @@ struct NpuLimits {
 //                      v += bias[n]                                   (with bias)
 //                      out[m*out_stride + n] = v                      (int32 out)
 //                      out[...] = clip((v * mul[n|0] + add[n|0] + round) >> shift, lo, hi)   (requant, 8-bit out)
-// A int8 or uint8, B int8, every operand in L1 (the engine does not read L2),
+// A int8 or uint8, B int8, every operand in L1 (the engine does not read L2);
+// B, bias and per-column mul/add may instead be in the NPU weight memory,
 // addresses and row strides multiples of NpuLimits::stride_align bytes,
 // 1 <= M, N <= max_mn, 1 <= K <= max_k. Requant is per tensor or per output
 // column only (no per-row mul/add), bias is [N] only.

@@ -8,6 +8,8 @@
 //   compute_at acc Y n_o      compute stage acc inside loop n_o of stage Y ("root": once)
 //   compute_at t inline       no buffer: every use of pure stage t evaluates its expression
 //   memory acc L1             where a stage's buffer lives: L2, L1 or reg (core-local)
+//   memory B npu_weights      input B is the caller's buffer in the NPU's resident weight
+//                             memory (npu.weight_mem_*): not staged, the NPU reads it there
 //   stage A L1 at Y m_o double_buffer    copy the tile of input A that loop m_o
 //                                        reads into L1 (DMA on the cluster)
 //   stage B L1 at root        copy all of input B into L1 once, before any loop
@@ -61,6 +63,9 @@ public:
                           const std::string &loop, bool double_buffer);
     Schedule &kernel(const std::string &stage, const std::string &kernel_name);
     Schedule &npu(const std::string &stage);
+    // memory <input> npu_weights: the caller places input `tensor` in the NPU
+    // weight memory (a constant, HL_NPU_WEIGHTS); NPU jobs read it in place.
+    Schedule &in_npu_weights(const std::string &tensor);
     Schedule &unroll(const std::string &stage, const std::string &loop);
 
     const std::vector<Directive> &directives() const { return directives_; }
@@ -96,6 +101,8 @@ struct SchedulePlan {
     std::map<std::string, std::string> parallel_loops;  // Halide Func name -> loop split over cores
     std::vector<KernelMapping> kernels;
     std::vector<std::string> npu_stages;
+    // Inputs the caller keeps in the NPU's weight memory (memory X npu_weights).
+    std::set<std::string> npu_weight_inputs;
     std::map<std::string, std::vector<std::string>> loop_nest;  // stage -> loops, outermost first
     std::map<std::string, std::string> placement;     // stage -> "root" or "consumer.loop"
     std::vector<std::string> notes;                   // what a target only checked
@@ -116,7 +123,11 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
 // by core 0. nullopt when the target has no NPU or the op cannot run there
 // (K beyond npu.max_k, B not int8, the operands do not fit L1). The backend
 // still proves the mapping; a stage it cannot map stays on the cores.
-std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target);
+// Inputs in `in_weight_memory` (B, bias, mul, add: constants the caller keeps
+// in the NPU weight memory, npu.weight_mem_bytes > 0) are read in place
+// (memory X npu_weights) instead of staged; nullopt without a weight memory.
+std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target,
+                                     const std::set<std::string> &in_weight_memory = {});
 
 // The micro-kernels a schedule may name are the entries of the kernel
 // registry (kernels/include/halyard/micro_kernels.h).

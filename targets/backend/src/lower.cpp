@@ -82,7 +82,7 @@ private:
 };
 
 std::string make_header(const Algorithm &algo, const std::string &name, const std::string &prototype,
-                        const TargetDescription &target, const ArenaPlan &arenas) {
+                        const TargetDescription &target, const ArenaPlan &arenas, const std::set<std::string> &weight_mem_inputs) {
     std::string guard = "HALYARD_" + name + "_H";
     for (char &c : guard) c = std::isalnum((unsigned char)c) ? (char)std::toupper((unsigned char)c) : '_';
     // restrict is C99-only; parameter qualifiers do not affect compatibility,
@@ -96,7 +96,10 @@ std::string make_header(const Algorithm &algo, const std::string &name, const st
       << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n"
       << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
       << "/* " << name << ": op " << algo.op << "; dense row-major tensors, shapes fixed at generation time:\n";
-    for (const auto &in : algo.inputs) h << " *   in  " << in.type.str() << "\n";
+    for (const auto &in : algo.inputs) {
+        h << " *   in  " << in.type.str()
+          << (weight_mem_inputs.count(in.type.name) ? "  (in the NPU weight memory: define it HL_NPU_WEIGHTS)" : "") << "\n";
+    }
     h << " *   out " << algo.output.str() << "\n"
       << " * Static arenas: L1 " << arenas.l1_bytes << " B, L2 " << arenas.l2_bytes << " B. Not reentrant.\n"
       << " * Returns 0. */\n"
@@ -204,10 +207,11 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     GeneratedLibrary lib;
     lib.name = name;
     lib.c_source = c.source;
-    lib.header = make_header(algo, name, c.prototype, target, arenas);
+    lib.header = make_header(algo, name, c.prototype, target, arenas, plan.npu_weight_inputs);
     lib.report = log.str();
     lib.arenas = arenas;
     lib.stages_on_npu = npu.stages_on_npu;
+    lib.npu_weight_inputs = plan.npu_weight_inputs;
     return lib;
 }
 

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "halyard/target_description.h"
@@ -44,9 +45,12 @@ struct CachedAutoscheduler {
     int measure_k = 2;
     double budget_seconds = 20;
     int searched = 0, cached = 0;
+    // own_constant_inputs is ignored: the search's schedules stage every
+    // input (none stays in the NPU weight memory).
     std::optional<std::pair<std::string, std::string>> operator()(const std::string &family,
                                                                   const std::map<std::string, std::string> &params,
-                                                                  const TargetDescription &target);
+                                                                  const TargetDescription &target,
+                                                                  const std::set<std::string> &own_constant_inputs = {});
 };
 
 }  // namespace halyard::autoschedule

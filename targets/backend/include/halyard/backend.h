@@ -41,6 +41,9 @@ struct GeneratedLibrary {
     // Stages whose loop nests became NPU jobs (map_npu_jobs); empty when the
     // schedule maps none or the backend kept them on the cores.
     std::set<std::string> stages_on_npu;
+    // Inputs the caller must place in the NPU weight memory (the schedule's
+    // `memory X npu_weights`; HL_NPU_WEIGHTS on the cluster).
+    std::set<std::string> npu_weight_inputs;
 };
 
 // The schedule's buffers do not fit a memory level (L1 budget or L2). A

@@ -154,7 +154,10 @@ public:
         : algo_(algo), arenas_(arenas), report_(report), entry_(npu_job_entry()),
           limits_(npu_limits(target)) {
         for (const auto &s : plan.staged_inputs) tensor_of_[s.buffer] = s.tensor;
-        for (const auto &in : algo.inputs) tensor_of_[in.param.name()] = in.type.name;
+        for (const auto &in : algo.inputs) {
+            tensor_of_[in.param.name()] = in.type.name;
+            if (plan.npu_weight_inputs.count(in.type.name)) in_weight_mem_.insert(in.param.name());
+        }
         for (const auto &st : plan.npu_stages) {
             const Stage *s = algo.find_stage(st);
             HL_INTERNAL_ASSERT(s, "apply_schedule accepted npu stage " + st + ", which the algorithm lacks");
@@ -172,6 +175,7 @@ private:
     const NpuJobEntry &entry_;
     NpuLimits limits_;
     std::map<std::string, std::string> tensor_of_;  // Halide buffer -> algorithm tensor
+    std::set<std::string> in_weight_mem_;           // caller's buffers in the NPU weight memory
     std::map<std::string, const Stage *> stages_;   // Halide func -> stage mapped to the NPU
     std::string out_func_;
     std::vector<std::string> parallel_;  // enclosing parallel loops
@@ -184,10 +188,17 @@ private:
         return it == tensor_of_.end() ? display_name(buf) : it->second;
     }
 
-    // Where an operand lives: "" when it is in L1, else why the NPU cannot read it.
+    // Where an operand lives: "" when the NPU can read it (L1; for B, bias
+    // and per-column mul/add also the weight memory), else why not.
     std::string not_in_l1(const std::string &buf, const std::string &role) const {
         const ArenaBuffer *b = arenas_.find(buf);
         const std::string name = tensor(buf);
+        if (!b && in_weight_mem_.count(buf)) {
+            const bool constant_operand = role == "B" || role == "C" || role == "mul" || role == "add";
+            if (constant_operand) return "";
+            return "operand " + name + " (" + role +
+                   ") is in the NPU weight memory, from which the engine reads only B, bias and per-column mul/add";
+        }
         if (!b) return "operand " + name + " (" + role + ") is the caller's buffer in L2 (stage it into L1)";
         if (b->level != MemLevel::L1) {
             return "operand " + name + " (" + role + ") is in " + mem_level_name(b->level) +

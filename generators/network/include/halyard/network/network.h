@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <functional>
 #include <vector>
@@ -38,10 +39,13 @@ struct NetworkOptions {
     std::string shared_prefix;
     // Chooses a kernel's schedule when schedules_dir has no file for it
     // (halyard-deploy --autoschedule: the autoscheduler and its cache):
-    // (family, parameters, the target with cores and L1 budget applied) ->
-    // schedule text and a note for the report, or nullopt for the default.
+    // (family, parameters, the target with cores and L1 budget applied, the
+    // kernel inputs bound to constants no other node reads: those a schedule
+    // may keep in the NPU weight memory) -> schedule text and a note for the
+    // report, or nullopt for the default.
     std::function<std::optional<std::pair<std::string, std::string>>(
-        const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target)>
+        const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target,
+        const std::set<std::string> &own_constant_inputs)>
         schedule_provider;
 };
 
@@ -50,8 +54,13 @@ struct NetworkOptions {
 // and the backend proves the mapping (halyard::npu_schedule; the library's
 // GeneratedLibrary::stages_on_npu is not empty); every other kernel keeps the defaults
 // (halyard-deploy / halyard-run --npu).
+// With an NPU weight memory (npu.weight_mem_bytes > 0), the weights among
+// `own_constant_inputs` (B, bias, per-column mul/add) stay there (memory X
+// npu_weights) and every GEMM/GEMV the backend maps goes to the NPU: its
+// weights then need no DMA.
 std::optional<std::pair<std::string, std::string>> npu_schedule_for_kernel(
-    const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target);
+    const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target,
+    const std::set<std::string> &own_constant_inputs);
 
 // One call of a kernel in the program.
 struct NodeStep {
@@ -90,7 +99,8 @@ struct NetworkProgram {
     std::vector<Io> inputs, outputs;         // entry-point order: inputs, then outputs
     int64_t arena_bytes = 0;                 // activations, planned (peak)
     int64_t arena_naive_bytes = 0;           // every activation its own buffer
-    int64_t const_bytes = 0;                 // weights and other constants
+    int64_t const_bytes = 0;                 // weights and other constants (in L2)
+    int64_t npu_weight_bytes = 0;            // constants in the NPU weight memory
     int64_t l1_bytes = 0;                    // the shared L1 region (largest kernel)
     int64_t l2_scratch_bytes = 0;            // the shared L2 scratch (largest kernel)
     int64_t dma_bytes_per_run = 0;           // from the kernel reports
@@ -100,6 +110,7 @@ struct NetworkProgram {
         std::string symbol, tensor;
         ElemType type;
         std::vector<int64_t> values;
+        bool npu_weights = false;  // defined HL_NPU_WEIGHTS
     };
     std::vector<SharedConstant> shared_constants;
 };

@@ -173,7 +173,7 @@ LlmProgram build_llm_program(const IntegerModel &m, const ProgramOptions &o, con
         p.networks.push_back(std::move(np));
     }
     // Constants: the largest network holds every weight (the others share them).
-    for (const auto &np : p.networks) p.weight_bytes = std::max(p.weight_bytes, np.const_bytes);
+    for (const auto &np : p.networks) p.weight_bytes = std::max(p.weight_bytes, np.const_bytes + np.npu_weight_bytes);
     const LlmConfig &c = m.config;
     p.kv_cache_bytes = 2LL * c.n_layers * c.n_kv_heads * p.kv_lens.back() * c.head_size();
     std::vector<const network::NetworkProgram *> nets;

@@ -563,7 +563,9 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     for (const auto &line : g.log) r << "  " << line << "\n";
     r << "\nMemory:\n  activation arena " << prog.arena_bytes << " B planned (" << prog.arena_naive_bytes
       << " B without reuse; peak live " << layout.peak_live << " B at call " << layout.peak_step << ")\n"
-      << "  constants " << prog.const_bytes << " B, shared L1 region " << prog.l1_bytes << " B, shared L2 scratch "
+      << "  constants " << prog.const_bytes << " B"
+      << (prog.npu_weight_bytes ? " in L2, " + std::to_string(prog.npu_weight_bytes) + " B in the NPU weight memory" : "")
+      << ", shared L1 region " << prog.l1_bytes << " B, shared L2 scratch "
       << prog.l2_scratch_bytes << " B, inputs/outputs " << io_bytes << " B\n"
       << "  L2 data total " << l2_data << " of " << target.l2_size() << " B\n"
       << "  DMA per run (kernel reports, upper bound) " << prog.dma_bytes_per_run << " B\n";

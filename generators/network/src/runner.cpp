@@ -319,6 +319,7 @@ std::string to_json(const RunResult &r, const RunOptions &o) {
       << ",\n  \"total\": " << r.total << ",\n  \"cycles\": " << r.cycles << ",\n  \"kernels\": " << r.program.kernels.size()
       << ",\n  \"calls\": " << r.program.steps.size() << ",\n  \"arena_bytes\": " << r.program.arena_bytes
       << ",\n  \"arena_naive_bytes\": " << r.program.arena_naive_bytes << ",\n  \"const_bytes\": " << r.program.const_bytes
+      << ",\n  \"npu_weight_bytes\": " << r.program.npu_weight_bytes
       << ",\n  \"l1_bytes\": " << r.program.l1_bytes << ",\n  \"l2_scratch_bytes\": " << r.program.l2_scratch_bytes
       << ",\n  \"per_call\": [";
     for (size_t i = 0; i < r.calls.size(); i++) {

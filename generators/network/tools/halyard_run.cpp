@@ -92,7 +92,8 @@ int main(int argc, char **argv) {
         for (const auto &t : r.input_types) std::cout << "  input " << t << "\n";
         std::cout << "  " << p.steps.size() << " kernel calls, " << p.kernels.size() << " distinct kernels; activations "
                   << p.arena_bytes << " B (" << p.arena_naive_bytes << " B without reuse), constants " << p.const_bytes
-                  << " B, L1 region " << p.l1_bytes << " B\n";
+                  << " B" << (p.npu_weight_bytes ? " (+ " + std::to_string(p.npu_weight_bytes) + " B in the NPU weight memory)" : "")
+                  << ", L1 region " << p.l1_bytes << " B\n";
         if (!quiet && !r.calls.empty()) {
             std::cout << "  cycles per call:\n";
             for (size_t i = 0; i < r.calls.size(); i++) {

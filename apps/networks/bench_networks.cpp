@@ -5,6 +5,8 @@
 // resized by Halyard (resize_model.h) to decode with KV 64 and 128 and to a
 // 64-token prefill. Every run is checked against its outputs.npz (Deeploy's,
 // or for resized folders the host build's: cluster == host, bit for bit).
+// The decode and prefill networks also run with --npu (GEMM/MatMul kernels on
+// the NPU where the backend maps them, weights in its weight memory).
 // Writes DIR/networks.md and networks.json.
 #include <sys/stat.h>
 
@@ -28,6 +30,7 @@ struct Case {
     int cores;
     int64_t l1;
     std::string deeploy;     // Deeploy's published figure for this configuration, if any
+    bool npu = false;        // --npu: network::npu_schedule_for_kernel
 };
 
 struct Row {
@@ -73,7 +76,7 @@ nlohmann::json run_json(const Row &w) {
             {"cores", w.c.cores}, {"l1_budget", w.c.l1}, {"cycles", w.r.cycles}, {"errors", w.r.errors},
             {"total", w.r.total}, {"calls", p.steps.size()}, {"arena_bytes", p.arena_bytes},
             {"arena_naive_bytes", p.arena_naive_bytes}, {"const_bytes", p.const_bytes}, {"l1_bytes", p.l1_bytes},
-            {"sim_seconds", w.seconds}, {"per_op", per_op}};
+            {"npu_weight_bytes", p.npu_weight_bytes}, {"npu", w.c.npu}, {"sim_seconds", w.seconds}, {"per_op", per_op}};
 }
 
 }  // namespace
@@ -136,10 +139,13 @@ int main(int argc, char **argv) {
         cases.push_back({"decode_kv64", kv64, "decode, KV 64", 8, 65536, "857 k (NEureka), 780 k (NEureka + weight memory)"});
         cases.push_back({"decode_kv128", kv128, "decode, KV 128", 8, 65536, "3.1 M (8 cores, untiled)"});
         cases.push_back({"decode_kv128", kv128, "decode, KV 128", 1, 65536, "16.1 M (1 core, untiled)"});
+        cases.push_back({"decode_kv64", kv64, "decode, KV 64", 8, 65536, "857 k (NEureka), 780 k (NEureka + weight memory)", true});
+        cases.push_back({"decode_kv128", kv128, "decode, KV 128", 8, 65536, "", true});
         if (!quick) {
             const std::string p64 = resized(data, out, "prefill_64", "microLlama2_parallel", {-1, 64, 1});
             cases.push_back({"prefill_64", p64, "prefill 64", 8, 65536, "35.3 M (64 KB L1), 28.6 M (+ NEureka)"});
             cases.push_back({"prefill_64", p64, "prefill 64", 8, 8192, "47.5 M (8 KB L1)"});
+            cases.push_back({"prefill_64", p64, "prefill 64", 8, 65536, "28.6 M (+ NEureka), 28.3 M (+ weight memory)", true});
         }
         std::vector<Row> rows;
         for (const auto &c : cases) {
@@ -149,10 +155,11 @@ int main(int argc, char **argv) {
             o.target = "cluster";
             o.cores = c.cores;
             o.l1_budget = c.l1;
+            if (c.npu) o.schedule_provider = network::npu_schedule_for_kernel;
             const auto t0 = std::chrono::steady_clock::now();
             Row row{c, network::run_test_folder(o), 0};
             row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            std::cout << c.name << " (" << c.kind << "), " << c.cores << " cores, L1 " << c.l1 << ": " << row.r.cycles
+            std::cout << c.name << " (" << c.kind << "), " << c.cores << (c.npu ? " cores + NPU" : " cores") << ", L1 " << c.l1 << ": " << row.r.cycles
                       << " cycles, Errors: " << row.r.errors << " out of " << row.r.total << " (" << std::fixed
                       << std::setprecision(0) << row.seconds << " s)\n";
             rows.push_back(std::move(row));
@@ -165,9 +172,11 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < rows.size(); i++) {
             const auto &w = rows[i];
             const auto &p = w.r.program;
-            md << "| " << w.c.name << " (" << w.c.kind << ") | " << w.c.cores << " | " << w.c.l1 / 1024 << " KB | "
+            md << "| " << w.c.name << " (" << w.c.kind << ") | " << w.c.cores << (w.c.npu ? " + NPU" : "") << " | " << w.c.l1 / 1024 << " KB | "
                << w.r.cycles << " | " << std::fixed << std::setprecision(2) << w.r.cycles / 360e3 << " | " << p.steps.size()
-               << " | " << p.arena_bytes << " / " << p.arena_naive_bytes << " B | " << p.const_bytes << " B | " << p.l1_bytes
+               << " | " << p.arena_bytes << " / " << p.arena_naive_bytes << " B | " << p.const_bytes << " B"
+               << (p.npu_weight_bytes ? " + " + std::to_string(p.npu_weight_bytes) + " B in the NPU weight memory" : "")
+               << " | " << p.l1_bytes
                << " B | " << (w.r.errors == 0 ? "bit-exact" : "MISMATCH") << " | " << w.c.deeploy << " |\n";
             js.push_back(run_json(w));
         }

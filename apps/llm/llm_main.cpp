@@ -39,7 +39,7 @@ constexpr double kDefaultClockMhz = 360.0;
 void usage(FILE *out) {
     std::fprintf(out,
                  "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
-                 "                   [--target cluster|host] [--cores N] [--temperature T] [--seed S]\n"
+                 "                   [--target cluster|host] [--cores N] [--npu] [--temperature T] [--seed S]\n"
                  "                   [--clock-mhz F] [--work DIR] [--timeline trace.json]\n"
                  "                   [--quality] [--profile] [--bench KV,...] [--max-cycles N]\n"
                  "\n"
@@ -53,6 +53,8 @@ void usage(FILE *out) {
                  "  --prompt TEXT       text to continue (default \"Once upon a time\"; \"\" starts from BOS)\n"
                  "  --steps N           tokens to generate after the prompt (default 64)\n"
                  "  --cores N           cluster cores (default: the target's)\n"
+                 "  --npu               GEMMs/GEMVs on the cluster's NPU where the backend maps them,\n"
+                 "                      their weights resident in its weight memory (the rest on the cores)\n"
                  "  --temperature T     0 (default): greedy; > 0: sample from softmax(logits / T)\n"
                  "  --seed S            sampling seed (default 42, non-zero)\n"
                  "  --clock-mhz F       clock for tokens/s (default 360, Siracusa's maximum)\n"
@@ -108,7 +110,7 @@ int main(int argc, char **argv) {
     double clock_mhz = kDefaultClockMhz;
     double temperature = 0;
     uint32_t seed = 42;
-    bool quality = false, profile = false, prefill = true;
+    bool quality = false, profile = false, prefill = true, npu = false;
     std::string bench_prefill;  // --bench-prefill N,N,...
     std::string bench_kv;  // --bench KV,KV,...
     std::string timeline;  // --timeline trace.json
@@ -126,6 +128,10 @@ int main(int argc, char **argv) {
         }
         if (arg == "--profile") {
             profile = true;
+            continue;
+        }
+        if (arg == "--npu") {
+            npu = true;
             continue;
         }
         if (arg == "--no-prefill") {
@@ -177,6 +183,10 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (npu && target != "cluster") {
+        std::fprintf(stderr, "halyard-llm: --npu runs on the cluster's NPU; --target %s has none\n", target.c_str());
+        return 2;
+    }
     try {
         using clock = std::chrono::steady_clock;
         const auto t_start = clock::now();
@@ -221,6 +231,7 @@ int main(int argc, char **argv) {
                 for (int i = 0; i < n; i++) prompt[i] = i == 0 ? Tokenizer::kBos : 3 + (i * 37) % (c.vocab_size - 3);
                 ProgramOptions po;
                 po.cores = cores;
+                po.npu = npu;
                 po.prefill_len = n;
                 po.kv_lens = {kv_lens_for(n + 1, c.seq_len).back()};
                 LlmProgram prog = build_llm_program(im, po, work + "/prefill" + std::to_string(n));
@@ -232,6 +243,7 @@ int main(int argc, char **argv) {
         if (!bench_kv.empty()) {
             ProgramOptions po;
             po.cores = cores;
+            po.npu = npu;
             size_t at = 0;
             while (at <= bench_kv.size()) {
                 size_t end = bench_kv.find(',', at);
@@ -293,6 +305,7 @@ int main(int argc, char **argv) {
         ProgramOptions po;
         po.target = target;
         po.cores = cores;
+        po.npu = npu;
         po.kv_lens = kv_lens_for(positions, c.seq_len);
         // A prefill network pays off from about 8 prompt tokens (measured on
         // stories260K: 5 tokens 261k cycles/token, 16 tokens 113k; a decode

@@ -41,7 +41,7 @@ const std::vector<std::string> &halide_autoscheduler_names() {
 Config parse_config(const std::string &id) {
     Config c;
     c.id = id;
-    if (id.size() == 1 && ((id[0] >= 'a' && id[0] <= 'f') || id[0] == 's')) {
+    if (id.size() == 1 && ((id[0] >= 'a' && id[0] <= 'f') || id[0] == 's' || id[0] == 'w')) {
         c.row = id[0];
         return c;
     }
@@ -60,7 +60,7 @@ Config parse_config(const std::string &id) {
     }
     std::string known;
     for (const auto &name : halide_autoscheduler_names()) known += (known.empty() ? "" : ", ") + ("b:" + name);
-    throw std::invalid_argument("configuration '" + id + "': want one of a b c d e f s, e@N (N cores), or " + known);
+    throw std::invalid_argument("configuration '" + id + "': want one of a b c d e f w s, e@N (N cores), or " + known);
 }
 
 std::string config_name(const Config &c, int target_cores) {
@@ -75,6 +75,7 @@ std::string config_name(const Config &c, int target_cores) {
     case 'd': return "(d) Halyard, " + all;
     case 's': return "(s) Halyard, autoscheduled (" + all + " or the NPU)";
     case 'f': return "(f) Halyard, NPU";
+    case 'w': return "(w) Halyard, NPU, B resident in its weight memory";
     default:
         if (c.cores) return "(e) Halyard, " + std::to_string(c.cores) + (c.cores == 1 ? " core" : " cores") + ", L1 + DMA";
         return "(e) Halyard, " + all + ", L1 + DMA";

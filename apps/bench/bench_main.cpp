@@ -21,7 +21,7 @@
 //       under $HALYARD_AUTOSCHEDULE_CACHE; searched and measured when missing)
 // Shapes are M x K x N (M rows of activations, K reduction, N outputs).
 //
-// Options: --out DIR, --only LAYER, --rows abcdefs (a subset; default abcdef), --scaling (adds
+// Options: --out DIR, --only LAYER, --rows abcdefws (a subset; default abcdefw), --scaling (adds
 // the (e) rows on 1, 2 and 4 cores: core scaling), --halide-autoschedulers
 // (adds row (b) with the schedules of Halide's own autoschedulers:
 // b:Mullapudi2016, b:Li2018, b:Adams2019), --jobs N (N rows at once,
@@ -54,7 +54,7 @@ struct Job {
 };
 
 int usage() {
-    std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcdefs] [--scaling] [--halide-autoschedulers]\n"
+    std::cerr << "usage: halyard-bench [--out DIR] [--only LAYER] [--rows abcdefws] [--scaling] [--halide-autoschedulers]\n"
                  "                     [--jobs N] [--compare BASE.json [--max-slowdown RATIO]]\n";
     return 2;
 }
@@ -120,7 +120,7 @@ std::vector<Row> run_in_workers(const std::vector<Job> &jobs, int n_jobs, int ta
 }  // namespace
 
 int main(int argc, char **argv) {
-    std::string out_dir = ".", only, rows_letters = "abcdef", compare_path;
+    std::string out_dir = ".", only, rows_letters = "abcdefw", compare_path;
     double max_slowdown = 1.05;
     int n_jobs = 1;
     bool scaling = false, halide_autoschedulers = false;
@@ -166,8 +166,8 @@ int main(int argc, char **argv) {
         std::cerr << "halyard-bench: " << e.what() << "\n";
         return 2;
     }
-    if (rows_letters.find_first_not_of("abcdefs") != std::string::npos || rows_letters.empty()) {
-        std::cerr << "halyard-bench: --rows " << rows_letters << ": give letters from abcdefs\n";
+    if (rows_letters.find_first_not_of("abcdefws") != std::string::npos || rows_letters.empty()) {
+        std::cerr << "halyard-bench: --rows " << rows_letters << ": give letters from abcdefws\n";
         return 2;
     }
     // Fail before minutes of simulation, not after: the output files must be
@@ -205,7 +205,10 @@ int main(int argc, char **argv) {
     std::vector<Job> jobs;
     for (const auto &l : bench_layers()) {
         if (!only.empty() && l.name != only) continue;
-        for (char c : std::string("abcdefs")) {
+        for (char c : std::string("abcdefws")) {
+            // (w) keeps B, a weight, in the NPU weight memory; in the
+            // attention scores B is the keys, an activation.
+            if (c == 'w' && l.heads) continue;
             if (rows_letters.find(c) != std::string::npos) jobs.push_back({&l, parse_config(std::string(1, c))});
         }
         if (halide_autoschedulers) {

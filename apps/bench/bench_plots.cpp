@@ -101,10 +101,10 @@ Rendered plot_roofline(const std::vector<Row> &rows, const halyard::TargetDescri
     int k = 0;
     for (const Row &r : rows) {
         // The (e) rows (all cores), and the (f) rows against the NPU's roof.
-        const bool npu_row = r.config == "f";
+        const bool npu_row = r.config == "f" || r.config == "w";
         if (!r.ok || r.dma_bytes == 0 || r.cycles == 0 || !(r.config == "e" || npu_row)) continue;
         Series s;
-        s.name = npu_row ? r.layer + ", NPU (f)" : r.layer;
+        s.name = npu_row ? r.layer + ", NPU (" + r.config + ")" : r.layer;
         s.color = palette(k++);
         s.connect = false;
         s.x = {double(r.macs) / double(r.dma_bytes)};

@@ -43,10 +43,22 @@ std::string npu_schedule_for(const Layer &l) {
     return s.str();
 }
 
+// (w): (f) with B a weight resident in the NPU weight memory: the jobs read it
+// in place, nothing stages it.
+std::string resident_npu_schedule_for(const Layer &l) {
+    std::string s = npu_schedule_for(l);
+    for (const std::string stage : {"stage B L1 at root\n", "stage B L1 at Y n_o double_buffer\n"}) {
+        const size_t at = s.find(stage);
+        if (at != std::string::npos) s.replace(at, stage.size(), "memory B npu_weights\n");
+    }
+    return s;
+}
+
 // The Halyard schedule for a layer and configuration (row c, d, e or f) on
 // `cores` cores.
 std::string schedule_for(const Layer &l, char row, int cores) {
     if (row == 'f') return npu_schedule_for(l);
+    if (row == 'w') return resident_npu_schedule_for(l);
     const bool par = row != 'c', l1 = row == 'e';
     std::ostringstream s;
     if (l.heads) {
@@ -152,7 +164,7 @@ Row run_row(const Layer &l, const Config &config) {
     row.layer = l.name;
     row.config = config.id;
     row.macs = l.macs();
-    row.cores = config.cores ? config.cores : (config.row == 'a' || config.row == 'c' || config.row == 'f') ? 1 : cluster.cores();
+    row.cores = config.cores ? config.cores : (config.row == 'a' || config.row == 'c' || config.row == 'f' || config.row == 'w') ? 1 : cluster.cores();
     if (row.cores > cluster.cores()) {
         row.note = "configuration " + config.id + ": target cluster has " + std::to_string(cluster.cores()) + " cores";
         return row;
@@ -174,7 +186,7 @@ Row run_row(const Layer &l, const Config &config) {
             }
         }
     }
-    std::vector<SimInput> in = {{"int8_t", a.values()}, {"int8_t", b.values()}};
+    std::vector<SimInput> in = {{"int8_t", a.values()}, {"int8_t", b.values(), config.row == 'w'}};
     GeneratedLibrary lib;
     std::string name = "bench_" + l.name + "_" + config.id;
     std::replace(name.begin(), name.end(), '@', '_');
@@ -207,7 +219,7 @@ Row run_row(const Layer &l, const Config &config) {
             const TargetDescription t = config.cores ? cluster.with("cores", std::to_string(gen_cores)) : cluster;
             lib = run_generator(l.family(), l.params(), t, text.empty() ? nullptr : &s, name);
             row.l1_bytes = lib.arenas.l1_bytes;
-            if (config.row == 'f' && lib.stages_on_npu.empty()) {
+            if ((config.row == 'f' || config.row == 'w') && lib.stages_on_npu.empty()) {
                 row.note = "the NPU mapping fell back to the cores:\n" + lib.report;
                 return row;
             }

@@ -15,8 +15,8 @@ namespace halyard::harness {
 namespace {
 
 void emit_array(std::ostream &os, const std::string &qual, const std::string &type, const std::string &name,
-                const std::vector<int64_t> &v) {
-    os << qual << type << " " << name << "[" << std::max<size_t>(v.size(), 1) << "] = {";
+                const std::vector<int64_t> &v, const std::string &attribute = "") {
+    os << qual << type << " " << name << "[" << std::max<size_t>(v.size(), 1) << "]" << attribute << " = {";
     for (size_t i = 0; i < v.size(); i++) {
         if (type == "int32_t" && v[i] == INT32_MIN) {
             os << (i ? "," : "") << "(-2147483647-1)";
@@ -36,7 +36,8 @@ std::string main_source(const halyard::GeneratedLibrary &lib, const std::vector<
     m << "#include \"halyard_rt.h\"\n#include \"" << lib.name << ".h\"\n";
     std::string call = lib.name + "(";
     for (size_t i = 0; i < inputs.size(); i++) {
-        emit_array(m, "static ", inputs[i].c_type, "in" + std::to_string(i), inputs[i].values);
+        emit_array(m, "static ", inputs[i].c_type, "in" + std::to_string(i), inputs[i].values,
+                   inputs[i].npu_weights ? " HL_NPU_WEIGHTS" : "");
         call += "in" + std::to_string(i) + ", ";
     }
     emit_array(m, "static const ", out_c_type, "expected", expected);

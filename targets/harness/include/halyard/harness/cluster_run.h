@@ -24,6 +24,7 @@ struct SimRun {
 struct SimInput {
     std::string c_type;              // "int8_t", ...
     std::vector<int64_t> values;
+    bool npu_weights = false;        // defined HL_NPU_WEIGHTS: in the NPU weight memory
 };
 
 // `inputs` in entry-point order; `expected` typed as `out_c_type`.

@@ -146,7 +146,10 @@ int main(int argc, char **argv) {
     out << "\n};\n";
     // In the weight memory (HL_NPU_WEIGHTS of halyard_rt.h); one element at
     // least, so the array exists without weight-memory cases.
-    out << "uint8_t npu_wm_blob[] __attribute__((section(\".npu_weights\"), aligned(4))) = {";
+    // Without a weight memory (npu.weight_mem_bytes 0) its region is empty:
+    // the unused array stays in L2.
+    out << "uint8_t npu_wm_blob[] __attribute__((" << (HALYARD_NPU_WEIGHT_MEM_BYTES != 0 ? "section(\".npu_weights\"), " : "")
+        << "aligned(4))) = {";
     for (size_t i = 0; i < wm_blob.bytes.size(); i++) out << (i % 24 ? "" : "\n    ") << (int)wm_blob.bytes[i] << ",";
     out << (wm_blob.bytes.empty() ? "0" : "") << "\n};\n";
     if (!out) {

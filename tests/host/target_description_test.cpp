@@ -92,6 +92,67 @@ TEST(TargetDescription, BadHardwareWidthsAreNamed) {
     }
 }
 
+TEST(TargetDescription, NpuWeightMemoryWindowIsChecked) {
+    auto cluster = TargetDescription::named("cluster");
+    EXPECT_EQ(cluster.npu_weight_mem_base(), 0x1D000000);
+    EXPECT_EQ(cluster.npu_weight_mem_bytes(), 4 * 1024 * 1024);
+    EXPECT_EQ(cluster.npu_weight_mem_port_bytes(), 32);
+    EXPECT_NE(cluster.to_ld_script().find("__halyard_npu_weight_mem_base = 0x1D000000;"), std::string::npos);
+    EXPECT_NE(cluster.to_c_header().find("#define HALYARD_NPU_WEIGHT_MEM_BYTES 4194304"), std::string::npos);
+    std::string dir = halyard::harness::scratch_dir();
+    // Lines 1..9 are the map below; the weight memory keys follow (line 10 on).
+    auto load_error = [&](const std::string &name, const std::string &wmem) {
+        const std::string path = dir + "/" + name;
+        std::ofstream(path) << "target w\nisa rv32im\ncores 1\n"
+                               "l1.base 0x10000000\nl1.size 262144\nl2.base 0x1C000000\nl2.size 2097152\n"
+                               "periph.base 0x10200000\nperiph.size 0x10000\n"
+                            << wmem;
+        try {
+            TargetDescription::load(path);
+        } catch (const TargetError &e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    const std::string ok = "npu.weight_mem_port_bytes 32\nnpu.weight_mem_latency 10\n";
+    EXPECT_EQ(load_error("wm_ok.target", "npu.weight_mem_base 0x1D000000\nnpu.weight_mem_bytes 4194304\n" + ok),
+              "(no error)");
+    EXPECT_EQ(load_error("wm_none.target", "npu.weight_mem_bytes 0\n"), "(no error)");  // no window, no other keys
+    EXPECT_NE(load_error("wm_size.target", "npu.weight_mem_base 0x1D000000\nnpu.weight_mem_bytes 3000000\n" + ok)
+                  .find("wm_size.target:11: key 'npu.weight_mem_bytes' = 3000000 must be 0 (no weight memory) or a power of two"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_align.target", "npu.weight_mem_base 0x1D000800\nnpu.weight_mem_bytes 4096\n" + ok)
+                  .find("wm_align.target:10: key 'npu.weight_mem_base' = 0x1D000800 must be a multiple of 4 KiB"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_port.target", "npu.weight_mem_base 0x1D000000\nnpu.weight_mem_bytes 4096\n"
+                                           "npu.weight_mem_port_bytes 12\nnpu.weight_mem_latency 10\n")
+                  .find("wm_port.target:12: key 'npu.weight_mem_port_bytes' = 12 must be a power of two, 4..1024"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_port2.target", "npu.weight_mem_base 0x1D000000\nnpu.weight_mem_bytes 4096\n"
+                                            "npu.weight_mem_port_bytes 2\nnpu.weight_mem_latency 10\n")
+                  .find("key 'npu.weight_mem_port_bytes' = 2 must be a power of two"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_l2.target", "npu.weight_mem_base 0x1C100000\nnpu.weight_mem_bytes 1048576\n" + ok)
+                  .find("wm_l2.target:10: key 'npu.weight_mem_base' = 0x1C100000 with npu.weight_mem_bytes = 1048576 "
+                        "(0x1C100000..0x1C1FFFFF) overlaps L2 (l2.base 0x1C000000, l2.size 2097152)"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_l1.target", "npu.weight_mem_base 0x10000000\nnpu.weight_mem_bytes 4096\n" + ok)
+                  .find("overlaps L1 (l1.base 0x10000000, l1.size 262144)"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_periph.target", "npu.weight_mem_base 0x10000000\nnpu.weight_mem_bytes 67108864\n" + ok)
+                  .find("overlaps L1"),  // the first window it overlaps
+              std::string::npos);
+    EXPECT_NE(load_error("wm_periph2.target", "npu.weight_mem_base 0x10200000\nnpu.weight_mem_bytes 4096\n" + ok)
+                  .find("overlaps the peripherals (periph.base 0x10200000, periph.size 0x10000)"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_top.target", "npu.weight_mem_base 0xFFFFF000\nnpu.weight_mem_bytes 8192\n" + ok)
+                  .find("key 'npu.weight_mem_base' = 0xFFFFF000 with npu.weight_mem_bytes = 8192 runs past the 32-bit address space"),
+              std::string::npos);
+    EXPECT_NE(load_error("wm_key.target", "npu.weight_mem_base 0x1D000000\nnpu.weight_mem_bytes 4096\n")
+                  .find("wm_key.target:11: npu.weight_mem_bytes = 4096 needs key 'npu.weight_mem_port_bytes'"),
+              std::string::npos);
+}
+
 TEST(TargetDescription, RenderingsCarryTheSameNumbers) {
     auto cluster = TargetDescription::named("cluster");
     EXPECT_NE(cluster.to_c_header().find("#define HALYARD_L1_SIZE 262144"), std::string::npos);

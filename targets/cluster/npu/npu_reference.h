@@ -9,6 +9,10 @@
 //          (int32 two's complement; round = 2^(shift-1) when rounding and
 //          shift > 0; >> arithmetic; Deeploy's RequantShift, as the DSL's
 //          requant() in dsl/src/builders.cpp)
+//
+// Where the operands live (L1, or B / bias / mul / add in the NPU's weight
+// memory, docs/npu.md) changes how fast the engine gets them, never what it
+// computes: one reference for both (npu-gen's weight-memory cases use it).
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
-// The cluster: CORES cores, the L1 TCDM, L2, DMA, event unit and the
+// The cluster: CORES cores, the L1 TCDM, L2, DMA, event unit, the NPU and its
+// weight memory (npu.weight_mem_*: a window on the cluster bus) and the
 // simulation peripherals (stdout, exit, cycle timer, perf counters). Every
 // size, address and latency comes from halyard_target_pkg, generated from
 // targets/descriptions/cluster.target.
@@ -15,7 +16,7 @@ module halyard_cluster
   input  logic [31:0] boot_addr_i,
   input  logic [31:0] tohost_addr_i,   // 0: no tohost symbol
 
-  // Program loading (absolute addresses in L1 or L2) while in reset.
+  // Program loading (absolute addresses in L1, L2 or the weight memory) while in reset.
   input  logic        load_we_i,
   input  logic [31:0] load_addr_i,
   input  logic [31:0] load_data_i,
@@ -84,6 +85,7 @@ module halyard_cluster
   output logic [31:0] npu_stall_cycles_o,
   output logic [63:0] npu_macs_o,
   output logic [31:0] npu_tcdm_words_o,
+  output logic [31:0] npu_wm_bytes_o,
   output logic        npu_error_o,
   output logic [7:0]  npu_error_field_o,
   output logic [31:0] npu_error_value_o,
@@ -108,6 +110,9 @@ module halyard_cluster
   localparam logic [31:0] PerfBase  = 32'(PERF_BASE);
   localparam int unsigned PerfStride= int'(PERF_STRIDE);
   localparam int unsigned NumNpu    = int'(NPU_TCDM_PORTS);
+  localparam logic [31:0] WmBase    = 32'(NPU_WEIGHT_MEM_BASE);
+  localparam int unsigned WmBytes   = int'(NPU_WEIGHT_MEM_BYTES);   // 0: no weight memory
+  localparam int unsigned WmWords   = int'(NPU_WEIGHT_MEM_PORT_BYTES) / 4;
   localparam int unsigned DmaBeat   = int'(DMA_BYTES_PER_CYCLE);  // bytes per DMA beat
   localparam int unsigned NumDma    = DmaBeat / 4;                // its TCDM ports, one bank word each
   localparam int unsigned NumPrio   = NumDma + NumNpu;
@@ -141,7 +146,8 @@ module halyard_cluster
 
   // Targets.
   logic        l1_req [NumCores], l2_req [NumCores], eu_req [NumCores], dma_req [NumCores];
-  logic        npu_req [NumCores];
+  logic        npu_req [NumCores], wm_req [NumCores], wm_gnt [NumCores];
+  logic [31:0] wm_addr [NumCores], wm_rdata [NumCores];
   logic [31:0] l1_addr [NumCores], l2_addr [NumCores], l2_fetch [NumCores];
   logic [7:0]  eu_off [NumCores], dma_off [NumCores], npu_off [NumCores];
   logic        l1_gnt [NumCores], l2_gnt [NumCores], eu_gnt [NumCores], dma_gnt [NumCores];
@@ -212,15 +218,19 @@ module halyard_cluster
       eu_off[c]    = 8'(d_addr[c] - EuBase);
       dma_off[c]   = 8'(d_addr[c] - DmaBase);
       npu_off[c]   = 8'(d_addr[c] - NpuBase);
+      wm_addr[c]   = d_addr[c] - WmBase;
       // The first part of a split (misaligned) access: both words must lie
-      // in L1 or both in L2, else nothing is accessed and the core stops.
+      // in one memory (L1, L2 or the weight memory), else nothing is
+      // accessed and the core stops.
       split_bad[c] = d_req[c] && d_split[c] &&
-                     !(l1_addr[c] < L1Size - 4) && !(l2_addr[c] < L2Size - 4);
+                     !(l1_addr[c] < L1Size - 4) && !(l2_addr[c] < L2Size - 4) &&
+                     !(WmBytes != 0 && wm_addr[c] < WmBytes - 4);
       l1_req[c]    = d_req[c] && !split_bad[c] && (l1_addr[c] < L1Size);
       l2_req[c]    = d_req[c] && !split_bad[c] && (l2_addr[c] < L2Size);
       eu_req[c]    = d_req[c] && !split_bad[c] && ((d_addr[c] - EuBase) < BlockSize);
       dma_req[c]   = d_req[c] && !split_bad[c] && ((d_addr[c] - DmaBase) < BlockSize);
       npu_req[c]   = d_req[c] && !split_bad[c] && ((d_addr[c] - NpuBase) < BlockSize);
+      wm_req[c]    = d_req[c] && !split_bad[c] && WmBytes != 0 && (wm_addr[c] < WmBytes);
     end
   end
 
@@ -250,6 +260,8 @@ module halyard_cluster
         d_gnt[c] = l1_gnt[c]; d_rdata[c] = l1_rdata[c]; d_stall[c] = StallTcdm;
       end else if (l2_req[c]) begin
         d_gnt[c] = l2_gnt[c]; d_rdata[c] = l2_rdata[c]; d_stall[c] = StallL2;
+      end else if (wm_req[c]) begin  // a bus access with latency, as L2 (its perf counter)
+        d_gnt[c] = wm_gnt[c]; d_rdata[c] = wm_rdata[c]; d_stall[c] = StallL2;
       end else if (eu_req[c]) begin
         d_gnt[c] = eu_gnt[c]; d_rdata[c] = eu_rdata[c]; d_stall[c] = StallSleep;
       end else if (dma_req[c]) begin
@@ -355,6 +367,30 @@ module halyard_cluster
     .wr_data_o     (l2_wr_data)
   );
 
+  // The NPU's weight memory: the engine's wide port, the cores' narrow one.
+  logic [31:0] npu_wm_addr [WmWords], npu_wm_rdata [WmWords];
+  halyard_npu_weight_mem #(
+    .NumCores  (NumCores),
+    .SizeBytes (WmBytes),
+    .PortWords (WmWords),
+    .Latency   (int'(NPU_WEIGHT_MEM_LATENCY))
+  ) u_weight_mem (
+    .clk_i,
+    .rst_ni,
+    .npu_addr_i   (npu_wm_addr),
+    .npu_rdata_o  (npu_wm_rdata),
+    .core_req_i   (wm_req),
+    .core_we_i    (d_we),
+    .core_be_i    (d_be),
+    .core_addr_i  (wm_addr),
+    .core_wdata_i (d_wdata),
+    .core_gnt_o   (wm_gnt),
+    .core_rdata_o (wm_rdata),
+    .load_we_i    (load_we_i && WmBytes != 0 && ((load_addr_i - WmBase) < WmBytes)),
+    .load_addr_i  (load_addr_i - WmBase),
+    .load_data_i
+  );
+
   // The DMA owns priority ports 0..NumDma-1 (it wins a bank over the NPU);
   // the NPU's NumNpu ports follow.
   logic        npu_treq [NumNpu], npu_twe [NumNpu], npu_tgnt [NumNpu];
@@ -402,7 +438,10 @@ module halyard_cluster
     .MaxK       (int'(NPU_MAX_K)),
     .QueueDepth (int'(NPU_JOB_QUEUE)),
     .L1Base     (L1Base),
-    .L1Size     (L1Size)
+    .L1Size     (L1Size),
+    .WmBase     (WmBase),
+    .WmBytes    (WmBytes),
+    .WmWords    (WmWords)
   ) u_npu (
     .clk_i,
     .rst_ni,
@@ -419,6 +458,8 @@ module halyard_cluster
     .tcdm_wdata_o   (npu_twdata),
     .tcdm_gnt_i     (npu_tgnt),
     .tcdm_rdata_i   (npu_trdata),
+    .wm_addr_o      (npu_wm_addr),
+    .wm_rdata_i     (npu_wm_rdata),
     .done_evt_o     (npu_evt),
     .busy_o         (npu_busy),
     .active_o       (npu_active_o),
@@ -429,6 +470,7 @@ module halyard_cluster
     .stall_cycles_o (npu_stall_cycles_o),
     .macs_o         (npu_macs_o),
     .tcdm_words_o   (npu_tcdm_words_o),
+    .wm_bytes_o     (npu_wm_bytes_o),
     .error_o        (npu_error_o),
     .error_field_o  (npu_error_field_o),
     .error_value_o  (npu_error_value_o),
@@ -526,7 +568,9 @@ module halyard_cluster
       core_retire_o[c]         = retire[c];
       core_activity_o[4*c +: 4] = activity[c];
       core_l1_access_o[c]      = l1_req[c] && l1_gnt[c];
-      core_l2_access_o[c]      = l2_req[c] && l2_gnt[c];
+      // A core's weight-memory access goes over the cluster bus like an L2
+      // one (energy: an L2 access); the memory guard checks it too.
+      core_l2_access_o[c]      = (l2_req[c] && l2_gnt[c]) || (wm_req[c] && wm_gnt[c]);
       core_acc_valid_o[c]      = core_l1_access_o[c] || core_l2_access_o[c];
       core_acc_we_o[c]         = d_we[c];
       core_acc_addr_o[32*c +: 32] = d_addr[c];

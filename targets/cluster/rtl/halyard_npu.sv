@@ -7,8 +7,10 @@
 // (halyard_npu_engine) holds Cols x Lanes MAC/cycle and the requantizer. A
 // finished job raises the NPU event on the core that triggered it. Perf
 // counters: cycles with a job running, cycles with a refused TCDM request,
-// useful MACs and TCDM words. When no job runs the NPU requests nothing, so
-// it costs the cores no cycles.
+// useful MACs, TCDM words and bytes read from the weight memory. When no job
+// runs the NPU requests nothing, so it costs the cores no cycles. Panels whose
+// operands lie in the weight memory (halyard_npu_weight_mem, outside this
+// module: the cores reach it over the cluster bus) come through its port.
 module halyard_npu
   import halyard_npu_pkg::*;
 #(
@@ -19,7 +21,10 @@ module halyard_npu
   parameter int unsigned MaxK       = 512,
   parameter int unsigned QueueDepth = 2,
   parameter logic [31:0] L1Base     = 32'h1000_0000,
-  parameter int unsigned L1Size     = 262144
+  parameter int unsigned L1Size     = 262144,
+  parameter logic [31:0] WmBase     = 32'h1D00_0000,
+  parameter int unsigned WmBytes    = 0,    // npu.weight_mem_bytes (0: none)
+  parameter int unsigned WmWords    = 8     // npu.weight_mem_port_bytes / 4
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -39,6 +44,9 @@ module halyard_npu
   input  logic        tcdm_gnt_i   [NumPorts],
   input  logic [31:0] tcdm_rdata_i [NumPorts],
 
+  output logic [31:0] wm_addr_o  [WmWords],   // the weight memory's read port
+  input  logic [31:0] wm_rdata_i [WmWords],
+
   output logic [NumCores-1:0] done_evt_o,
   output logic        busy_o,          // a job queued or running
 
@@ -51,6 +59,7 @@ module halyard_npu
   output logic [31:0] stall_cycles_o,
   output logic [63:0] macs_o,
   output logic [31:0] tcdm_words_o,
+  output logic [31:0] wm_bytes_o,
   output logic        error_o,
   output logic [7:0]  error_field_o,
   output logic [31:0] error_value_o,
@@ -63,18 +72,19 @@ module halyard_npu
   logic [7:0]  job_owner;
   logic        active_q, active_d;
 
-  logic        fill_valid [NumPorts];
-  npu_word_e   fill_kind  [NumPorts];
-  logic        fill_slot  [NumPorts];
-  logic [15:0] fill_line  [NumPorts], fill_index [NumPorts];
-  logic [31:0] fill_data  [NumPorts];
+  localparam int unsigned NumFills = NumPorts + WmWords;
+  logic        fill_valid [NumFills];
+  npu_word_e   fill_kind  [NumFills];
+  logic        fill_slot  [NumFills];
+  logic [15:0] fill_line  [NumFills], fill_index [NumFills];
+  logic [31:0] fill_data  [NumFills];
   logic [31:0] a_fetched, p_fetched, a_consumed, p_consumed;
   logic        out_valid, out_done, compute, stall;
   logic [15:0] out_row, out_panel;
   logic [31:0] out_val [Cols];
-  logic [31:0] step_macs, words;
+  logic [31:0] step_macs, words, wm_words;
 
-  logic [31:0] busy_cycles_q, stall_cycles_q, tcdm_words_q;
+  logic [31:0] busy_cycles_q, stall_cycles_q, tcdm_words_q, wm_bytes_q;
   logic [63:0] macs_q;
 
   halyard_npu_regs #(
@@ -82,7 +92,9 @@ module halyard_npu
     .QueueDepth (QueueDepth),
     .MaxK       (MaxK),
     .L1Base     (L1Base),
-    .L1Size     (L1Size)
+    .L1Size     (L1Size),
+    .WmBase     (WmBase),
+    .WmBytes    (WmBytes)
   ) u_regs (
     .clk_i,
     .rst_ni,
@@ -101,6 +113,7 @@ module halyard_npu
     .stall_cycles_i (stall_cycles_q),
     .macs_i         (macs_q),
     .tcdm_words_i   (tcdm_words_q),
+    .wm_bytes_i     (wm_bytes_q),
     .perf_clear_o   (perf_clear),
     .done_evt_o,
     .finished_o,
@@ -119,7 +132,10 @@ module halyard_npu
   halyard_npu_streamer #(
     .NumPorts (NumPorts),
     .Cols     (Cols),
-    .L1Base   (L1Base)
+    .L1Base   (L1Base),
+    .WmBase   (WmBase),
+    .WmBytes  (WmBytes),
+    .WmWords  (WmWords)
   ) u_streamer (
     .clk_i,
     .rst_ni,
@@ -143,6 +159,8 @@ module halyard_npu
     .tcdm_wdata_o,
     .tcdm_gnt_i,
     .tcdm_rdata_i,
+    .wm_addr_o,
+    .wm_rdata_i,
     .fill_valid_o (fill_valid),
     .fill_kind_o  (fill_kind),
     .fill_slot_o  (fill_slot),
@@ -150,14 +168,15 @@ module halyard_npu
     .fill_index_o (fill_index),
     .fill_data_o  (fill_data),
     .stall_o      (stall),
-    .words_o      (words)
+    .words_o      (words),
+    .wm_words_o   (wm_words)
   );
 
   halyard_npu_engine #(
     .Cols     (Cols),
     .Lanes    (Lanes),
     .MaxK     (MaxK),
-    .NumPorts (NumPorts)
+    .NumFills (NumFills)
   ) u_engine (
     .clk_i,
     .rst_ni,
@@ -190,6 +209,7 @@ module halyard_npu
       stall_cycles_q <= '0;
       macs_q         <= '0;
       tcdm_words_q   <= '0;
+      wm_bytes_q     <= '0;
     end else begin
       active_q <= active_d;
       if (perf_clear) begin
@@ -197,11 +217,13 @@ module halyard_npu
         stall_cycles_q <= '0;
         macs_q         <= '0;
         tcdm_words_q   <= '0;
+        wm_bytes_q     <= '0;
       end else if (active_q) begin
         busy_cycles_q  <= busy_cycles_q + 32'd1;
         stall_cycles_q <= stall_cycles_q + (stall ? 32'd1 : 32'd0);
         macs_q         <= macs_q + 64'(step_macs);
         tcdm_words_q   <= tcdm_words_q + words;
+        wm_bytes_q     <= wm_bytes_q + 4 * wm_words;
       end
     end
   end
@@ -214,5 +236,6 @@ module halyard_npu
   assign stall_cycles_o = stall_cycles_q;
   assign macs_o         = macs_q;
   assign tcdm_words_o   = tcdm_words_q;
+  assign wm_bytes_o     = wm_bytes_q;
 
 endmodule

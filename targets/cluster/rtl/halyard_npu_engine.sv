@@ -28,7 +28,7 @@ module halyard_npu_engine
   parameter int unsigned Cols     = 16,
   parameter int unsigned Lanes    = 8,
   parameter int unsigned MaxK     = 512,
-  parameter int unsigned NumPorts = 4
+  parameter int unsigned NumFills = 4   // words filled per cycle: TCDM ports + weight memory port
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -37,13 +37,13 @@ module halyard_npu_engine
   input  logic        active_i,
   input  logic [31:0] job_i [NumFields],
 
-  // Buffer fills from the streamer, one per port.
-  input  logic        fill_valid_i [NumPorts],
-  input  npu_word_e   fill_kind_i  [NumPorts],
-  input  logic        fill_slot_i  [NumPorts],
-  input  logic [15:0] fill_line_i  [NumPorts],
-  input  logic [15:0] fill_index_i [NumPorts],
-  input  logic [31:0] fill_data_i  [NumPorts],
+  // Buffer fills from the streamer, one per word it reads (TCDM and weight memory).
+  input  logic        fill_valid_i [NumFills],
+  input  npu_word_e   fill_kind_i  [NumFills],
+  input  logic        fill_slot_i  [NumFills],
+  input  logic [15:0] fill_line_i  [NumFills],
+  input  logic [15:0] fill_index_i [NumFills],
+  input  logic [31:0] fill_data_i  [NumFills],
   input  logic [31:0] a_fetched_i,  // A rows completely in a row buffer (job row sequence)
   input  logic [31:0] p_fetched_i,  // panels completely in a panel buffer
 
@@ -166,7 +166,7 @@ module halyard_npu_engine
 
   always_ff @(posedge clk_i) begin
     // Fills.
-    for (int p = 0; p < int'(NumPorts); p++) begin
+    for (int p = 0; p < int'(NumFills); p++) begin
       if (fill_valid_i[p]) begin
         unique case (fill_kind_i[p])
           WordA: for (int b = 0; b < 4; b++) begin

@@ -18,7 +18,8 @@ package halyard_npu_pkg;
     RegStallCycles = 8'h84,  // r: cycles in which a TCDM request of the NPU was refused (bank taken)
     RegMacsLo      = 8'h88,  // r: useful MACs, low word
     RegMacsHi      = 8'h8C,  // r: high word
-    RegTcdmWords   = 8'h90   // r: 32-bit words read or written on the TCDM
+    RegTcdmWords   = 8'h90,  // r: 32-bit words read or written on the TCDM
+    RegWmemBytes   = 8'h94   // r: bytes read from the weight memory (whole words)
   } npu_reg_e;
 
   // Job fields: register JobBase + 4 * field.

@@ -3,8 +3,9 @@
 // One set of staging registers, locked by ACQUIRE: the read returns a job id
 // (a sequence number) to the first core that asks while the staging registers
 // are free and the queue has room, and -1 otherwise. That core writes the job
-// fields and TRIGGER; the job is checked (shape, pointers inside L1, clip
-// range) and joins the queue of QueueDepth jobs (the running one included, so
+// fields and TRIGGER; the job is checked (shape; A and the output inside L1,
+// B, bias, mul and add each wholly inside L1 or wholly inside the weight
+// memory; clip range) and joins the queue of QueueDepth jobs (the running one included, so
 // with depth 2 the next job is programmed while one runs). Jobs run in order;
 // when one finishes, FINISHED counts it, FINISHED_ID holds its id and the core
 // that triggered it gets the NPU event. A job that fails its check is not
@@ -17,7 +18,9 @@ module halyard_npu_regs
   parameter int unsigned MaxK       = 512,
   parameter int unsigned MaxMN      = 65535,
   parameter logic [31:0] L1Base     = 32'h1000_0000,
-  parameter int unsigned L1Size     = 262144
+  parameter int unsigned L1Size     = 262144,
+  parameter logic [31:0] WmBase     = 32'h1D00_0000,
+  parameter int unsigned WmBytes    = 0     // 0: no weight memory
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -41,6 +44,7 @@ module halyard_npu_regs
   input  logic [31:0] stall_cycles_i,
   input  logic [63:0] macs_i,
   input  logic [31:0] tcdm_words_i,
+  input  logic [31:0] wm_bytes_i,
   output logic        perf_clear_o,
 
   output logic [NumCores-1:0] done_evt_o,
@@ -88,6 +92,14 @@ module halyard_npu_regs
     return ptr >= L1Base && off + bytes <= 64'(L1Size);
   endfunction
 
+  // A weight operand (B, bias, mul, add): its whole span in L1 or in the
+  // weight memory (the streamer picks the port by the base pointer).
+  function automatic logic in_l1_or_wm(input logic [31:0] ptr, input logic [63:0] bytes);
+    logic [63:0] off;
+    off = 64'(ptr) - 64'(WmBase);
+    return in_l1(ptr, bytes) || (WmBytes != 0 && ptr >= WmBase && off + bytes <= 64'(WmBytes));
+  endfunction
+
   always_comb begin
     logic [63:0] m1, a_end, b_end, o_end, n4;
     logic        rq, pc;
@@ -117,7 +129,7 @@ module halyard_npu_regs
       chk_ok = 1'b0; chk_field = 8'(FieldAPtr);
     end else if (stage_q[FieldAStride][1:0] != 2'b0) begin
       chk_ok = 1'b0; chk_field = 8'(FieldAStride);
-    end else if (stage_q[FieldBPtr][1:0] != 2'b0 || !in_l1(stage_q[FieldBPtr], b_end)) begin
+    end else if (stage_q[FieldBPtr][1:0] != 2'b0 || !in_l1_or_wm(stage_q[FieldBPtr], b_end)) begin
       chk_ok = 1'b0; chk_field = 8'(FieldBPtr);
     end else if (stage_q[FieldBStride][1:0] != 2'b0) begin
       chk_ok = 1'b0; chk_field = 8'(FieldBStride);
@@ -126,11 +138,11 @@ module halyard_npu_regs
     end else if (stage_q[FieldOutStride][1:0] != 2'b0) begin
       chk_ok = 1'b0; chk_field = 8'(FieldOutStride);
     end else if (stage_q[FieldBiasPtr] != '0 &&
-                 (stage_q[FieldBiasPtr][1:0] != 2'b0 || !in_l1(stage_q[FieldBiasPtr], n4))) begin
+                 (stage_q[FieldBiasPtr][1:0] != 2'b0 || !in_l1_or_wm(stage_q[FieldBiasPtr], n4))) begin
       chk_ok = 1'b0; chk_field = 8'(FieldBiasPtr);
-    end else if (rq && pc && (stage_q[FieldMul][1:0] != 2'b0 || !in_l1(stage_q[FieldMul], n4))) begin
+    end else if (rq && pc && (stage_q[FieldMul][1:0] != 2'b0 || !in_l1_or_wm(stage_q[FieldMul], n4))) begin
       chk_ok = 1'b0; chk_field = 8'(FieldMul);
-    end else if (rq && pc && (stage_q[FieldAdd][1:0] != 2'b0 || !in_l1(stage_q[FieldAdd], n4))) begin
+    end else if (rq && pc && (stage_q[FieldAdd][1:0] != 2'b0 || !in_l1_or_wm(stage_q[FieldAdd], n4))) begin
       chk_ok = 1'b0; chk_field = 8'(FieldAdd);
     end else if (rq && stage_q[FieldShift] > 32'd31) begin
       chk_ok = 1'b0; chk_field = 8'(FieldShift);
@@ -199,6 +211,7 @@ module halyard_npu_regs
             RegMacsLo:      reg_rdata_o[c] = macs_i[31:0];
             RegMacsHi:      reg_rdata_o[c] = macs_i[63:32];
             RegTcdmWords:   reg_rdata_o[c] = tcdm_words_i;
+            RegWmemBytes:   reg_rdata_o[c] = wm_bytes_i;
             default: ;
           endcase
         end

@@ -57,6 +57,7 @@ nlohmann::json EnergyModel::report(uint64_t cycles, uint64_t dma_bytes) const {
     events["dma_bytes"] = dma_bytes;
     events["npu_macs"] = npu_macs_;
     events["npu_tcdm_words"] = npu_words_;
+    events["npu_weight_mem_bytes"] = npu_wm_bytes_;
     events["cluster_cycles"] = cycles;
     uj["instructions"] = instr_fj * fj_to_uj;
     uj["stalls"] = double(HALYARD_ENERGY_STALL_CYCLE_FJ) * sum.stall * fj_to_uj;
@@ -66,6 +67,7 @@ nlohmann::json EnergyModel::report(uint64_t cycles, uint64_t dma_bytes) const {
     uj["dma"] = double(HALYARD_ENERGY_DMA_BYTE_FJ) * dma_bytes * fj_to_uj;
     uj["npu_macs"] = double(HALYARD_ENERGY_NPU_MAC_FJ) * npu_macs_ * fj_to_uj;
     uj["npu_tcdm"] = double(HALYARD_ENERGY_NPU_TCDM_WORD_FJ) * npu_words_ * fj_to_uj;
+    uj["npu_weight_mem"] = double(HALYARD_ENERGY_NPU_WEIGHT_MEM_BYTE_FJ) * npu_wm_bytes_ * fj_to_uj;
     uj["cluster_static"] = double(HALYARD_ENERGY_CLUSTER_CYCLE_FJ) * cycles * fj_to_uj;
     double total = 0;
     for (const auto &[k, v] : uj.items()) total += v.get<double>();

@@ -79,7 +79,10 @@ static_assert(HALYARD_NPU_MACS_PER_CYCLE == HALYARD_NPU_PE_COLS * HALYARD_NPU_PE
               "cluster.target: npu.macs_per_cycle must equal npu.pe_cols x npu.pe_lanes");
 static_assert(HALYARD_NPU_PE_COLS % 4 == 0, "cluster.target: npu.pe_cols must be a multiple of 4");
 static_assert(HALYARD_NPU_PORT_BYTES == 4, "cluster.target: npu.port_bytes must be 4 (a TCDM word)");
-static_assert(HALYARD_NPU_WEIGHT_MEM_BYTES == 0, "cluster.target: npu.weight_mem_bytes is not implemented (must be 0)");
+// The weight memory's window and port are checked where cluster.target is
+// read (TargetDescription::load); its port is whole words.
+static_assert(HALYARD_NPU_WEIGHT_MEM_PORT_BYTES % 4 == 0, "cluster.target: npu.weight_mem_port_bytes must be whole words");
+constexpr uint64_t kWmBase = HALYARD_NPU_WEIGHT_MEM_BASE, kWmBytes = HALYARD_NPU_WEIGHT_MEM_BYTES;
 static_assert(HALYARD_NPU_JOB_QUEUE >= 1, "cluster.target: npu.job_queue must be >= 1");
 // The TCDM banks, the cores' and the NPU's ports are 32-bit words; the DMA's
 // beat is split into them (halyard_dma.sv).
@@ -94,10 +97,21 @@ const char *npu_field_name(int f) {
                                     "OUT_STRIDE", "M", "K", "N", "MUL", "ADD", "SHIFT", "CONF", "CLIP_LO", "CLIP_HI"};
     return f >= 0 && f < 16 ? names[f] : "?";
 }
-std::string npu_field_rule(int f) {
-    char l1[96];
+// `value` is the refused field's value: a weight operand pointing into the
+// weight memory failed there (misaligned, or its span runs past the window).
+std::string npu_field_rule(int f, uint32_t value) {
+    char l1[96], wm[64];
     std::snprintf(l1, sizeof l1, "word aligned, and the operand it spans inside L1 (0x%08x..0x%08x)",
                   (unsigned)HALYARD_L1_BASE, (unsigned)(HALYARD_L1_BASE + HALYARD_L1_SIZE - 1));
+    std::snprintf(wm, sizeof wm, "the weight memory (0x%08x..0x%08x)", (unsigned)kWmBase,
+                  (unsigned)(kWmBase + kWmBytes - 1));
+    const bool weight_operand = f == 1 || f == 2 || f == 10 || f == 11;  // B_PTR, BIAS_PTR, MUL, ADD
+    const bool in_wm = kWmBytes != 0 && value >= kWmBase && value - kWmBase < kWmBytes;
+    if (weight_operand && in_wm)
+        return (value & 3) ? std::string("must be word aligned (in ") + wm + ")"
+                           : std::string("must lie wholly in L1 or wholly in the weight memory: operand spans beyond ") + wm;
+    if (weight_operand && kWmBytes != 0) return std::string("must be ") + l1 + " or inside " + wm;
+    if ((f == 0 || f == 3) && in_wm) return std::string("must be ") + l1 + ": the engine reads A and writes the output in L1 only";
     switch (f) {
     case 0: case 1: case 2: case 3: case 10: case 11: return std::string("must be ") + l1;
     case 4: case 5: case 6: return "must be a multiple of 4";
@@ -124,7 +138,7 @@ const char *fatal_name(int cause) {
     case 5: return "ecall (no trap handler)";
     case 6: return "ebreak (no trap handler)";
     case 7: return "bad DMA transfer";
-    case 8: return "misaligned load/store not within one memory (both words in L1 or both in L2)";
+    case 8: return "misaligned load/store not within one memory (both words in L1, both in L2 or both in the NPU weight memory)";
     default: return "unknown fatal error";
     }
 }
@@ -205,7 +219,7 @@ int main(int argc, char **argv) {
     }
     Elf elf;
     try {
-        elf = load_elf(elf_path, (uint64_t)HALYARD_L1_SIZE + HALYARD_L2_SIZE);
+        elf = load_elf(elf_path, (uint64_t)HALYARD_L1_SIZE + HALYARD_L2_SIZE + kWmBytes);
     } catch (const std::exception &e) {
         std::cerr << "halyard-sim: " << e.what() << "\n";
         return kExitUsage;
@@ -238,7 +252,7 @@ int main(int argc, char **argv) {
     std::unique_ptr<halyard::sim::EnergyModel> energy;
     if (!json_path.empty()) energy = std::make_unique<halyard::sim::EnergyModel>(HALYARD_CORES);
     halyard::sim::MemoryGuard guard(elf, {HALYARD_L1_BASE, HALYARD_L1_SIZE, HALYARD_L2_BASE, HALYARD_L2_SIZE,
-                                          HALYARD_CORES, HALYARD_STACK_SIZE});
+                                          HALYARD_CORES, HALYARD_STACK_SIZE, (uint32_t)kWmBase, (uint32_t)kWmBytes});
     const bool guarded = guard_memory && guard.enabled();
 
     VerilatedContext ctx;
@@ -274,9 +288,10 @@ int main(int argc, char **argv) {
         uint64_t end = (uint64_t)s.addr + s.bytes.size();
         bool l1 = in_range(s.addr, HALYARD_L1_BASE, HALYARD_L1_SIZE) && end <= (uint64_t)HALYARD_L1_BASE + HALYARD_L1_SIZE;
         bool l2 = in_range(s.addr, HALYARD_L2_BASE, HALYARD_L2_SIZE) && end <= (uint64_t)HALYARD_L2_BASE + HALYARD_L2_SIZE;
-        if (!l1 && !l2) {
-            std::fprintf(stderr, "halyard-sim: segment at 0x%08x (%zu bytes) is outside L1 and L2\n", s.addr,
-                         s.bytes.size());
+        bool wm = in_range(s.addr, kWmBase, kWmBytes) && end <= kWmBase + kWmBytes;  // .npu_weights
+        if (!l1 && !l2 && !wm) {
+            std::fprintf(stderr, "halyard-sim: segment at 0x%08x (%zu bytes) is outside L1, L2 and the NPU weight memory\n",
+                         s.addr, s.bytes.size());
             return kExitUsage;
         }
         if (s.addr & 3) {
@@ -435,7 +450,7 @@ int main(int argc, char **argv) {
             if (ptr) std::snprintf(value, sizeof value, "0x%08x", top.npu_error_value_o);
             else std::snprintf(value, sizeof value, "%d (0x%08x)", (int)top.npu_error_value_o, top.npu_error_value_o);
             std::fprintf(stderr, "halyard-sim: cycle %llu: NPU job %u: field %s = %s %s\n", (unsigned long long)cycle,
-                         top.npu_error_job_o, npu_field_name(f), value, npu_field_rule(f).c_str());
+                         top.npu_error_job_o, npu_field_name(f), value, npu_field_rule(f, top.npu_error_value_o).c_str());
             exit_code = kExitFatal;
             reason = "fatal";
             break;
@@ -587,11 +602,12 @@ int main(int argc, char **argv) {
         if (!quiet && top.npu_finished_o)
             std::fprintf(stderr,
                          "halyard-sim: npu: %u jobs, %llu MACs in %u busy cycles (%.1f MAC/cycle, %.1f%% of peak %d), "
-                         "%u TCDM stall cycles, %u TCDM words\n",
+                         "%u TCDM stall cycles, %u TCDM words%s\n",
                          top.npu_finished_o, (unsigned long long)macs, top.npu_busy_cycles_o,
                          busy ? double(macs) / busy : 0.0,
                          busy ? 100.0 * double(macs) / (double(busy) * HALYARD_NPU_MACS_PER_CYCLE) : 0.0,
-                         (int)HALYARD_NPU_MACS_PER_CYCLE, top.npu_stall_cycles_o, top.npu_tcdm_words_o);
+                         (int)HALYARD_NPU_MACS_PER_CYCLE, top.npu_stall_cycles_o, top.npu_tcdm_words_o,
+                         top.npu_wm_bytes_o ? (", " + std::to_string(top.npu_wm_bytes_o) + " weight memory bytes").c_str() : "");
     }
     if (!quiet)
         std::fprintf(stderr, "halyard-sim: %s code %d after %llu cycles (%.2f s, %.0f cycles/s)\n", reason.c_str(),
@@ -622,8 +638,9 @@ int main(int argc, char **argv) {
                     {"tcdm_stall_cycles", top.npu_stall_cycles_o},
                     {"macs", (uint64_t)top.npu_macs_o},
                     {"tcdm_words", top.npu_tcdm_words_o},
+                    {"weight_mem_bytes", top.npu_wm_bytes_o},
                     {"peak_macs_per_cycle", HALYARD_NPU_MACS_PER_CYCLE}};
-        energy->npu_totals(top.npu_macs_o, top.npu_tcdm_words_o);
+        energy->npu_totals(top.npu_macs_o, top.npu_tcdm_words_o, top.npu_wm_bytes_o);
         r["energy"] = energy->report(cycle, top.dma_bytes_o);
         r["regions"] = region_activity.report(name_at, cycle);
         std::ofstream js(json_path);

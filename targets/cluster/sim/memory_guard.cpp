@@ -36,18 +36,20 @@ MemoryGuard::MemoryGuard(const Elf &elf, const MemoryLayout &layout) : elf_(elf)
     const Symbol *stacks = elf.symbol("__stacks_start");
     if (!stacks) return;
     enabled_ = true;
-    for (Map *m : {&l1_, &l2_}) {
-        const bool is_l1 = m == &l1_;
-        m->base = is_l1 ? layout.l1_base : layout.l2_base;
-        m->size = is_l1 ? layout.l1_size : layout.l2_size;
-        m->bits.assign(((uint64_t)m->size / 4 + 63) / 64, 0);
-    }
+    l1_.base = layout.l1_base;
+    l1_.size = layout.l1_size;
+    l2_.base = layout.l2_base;
+    l2_.size = layout.l2_size;
+    wm_.base = layout.wm_base;
+    wm_.size = layout.wm_size;
+    for (Map *m : {&l1_, &l2_, &wm_}) m->bits.assign(((uint64_t)m->size / 4 + 63) / 64, 0);
     // Sections merged first (sorted by address): each word is marked once,
     // however many sections a file declares.
     uint64_t from = 0, to = 0;
     auto flush = [&] {
         l1_.mark(from, to);
         l2_.mark(from, to);
+        wm_.mark(from, to);
     };
     for (const Section &s : elf.sections) {
         const uint64_t lo = s.addr, hi = (uint64_t)s.addr + s.size;
@@ -103,8 +105,9 @@ std::optional<std::string> MemoryGuard::check_transfer(uint32_t addr, uint32_t l
 }
 
 std::string MemoryGuard::describe_fault(uint32_t addr, bool write) const {
+    const char *memory = l1_.covers(addr) ? "L1" : wm_.covers(addr) ? "the NPU weight memory" : "L2";
     std::string what = std::string(write ? "store to " : "load from ") + hex(addr) +
-                       ", outside every allocated region of " + (l1_.covers(addr) ? "L1" : "L2");
+                       ", outside every allocated region of " + memory;
     const Heap &heap = l1_.covers(addr) ? l1_heap_ : l2_heap_;
     if (addr >= heap.start && addr < heap.end)
         what += ": in the free part of the heap (allocated " + hex(heap.start) + ".." + hex(heap.top) + ", " +

@@ -4,7 +4,8 @@
 // "Allocated" is what the ELF and the runtime say: every SHF_ALLOC section
 // (code, data, .bss, the static L1/L2 arenas of generated code), the core
 // stacks, and each heap up to the top the runtime's allocator last wrote to
-// sim.heap_top_l1/_l2. A load or store anywhere else in L1 or L2 (past the
+// sim.heap_top_l1/_l2. A load or store anywhere else in L1, L2 or the NPU's
+// weight memory (only its sections: .npu_weights; it has no heap) (past the
 // end of an arena, into the free heap, into a freed allocation) is a fault.
 // Each core's stack pointer must stay inside that core's stack
 // (stack.size bytes each, core 0 highest): a stack pointer below its stack is
@@ -27,6 +28,7 @@ struct MemoryLayout {
     uint32_t l1_base = 0, l1_size = 0, l2_base = 0, l2_size = 0;
     int cores = 1;
     uint32_t stack_size = 0;
+    uint32_t wm_base = 0, wm_size = 0;  // the NPU's weight memory (size 0: none)
 };
 
 class MemoryGuard {
@@ -73,6 +75,7 @@ private:
     bool allowed(uint32_t a) const {
         if (l1_.covers(a)) return l1_.has(a) || l1_heap_.contains(a);
         if (l2_.covers(a)) return l2_.has(a) || l2_heap_.contains(a);
+        if (wm_.covers(a)) return wm_.has(a);
         return true;  // peripherals; outside every memory the core itself stops
     }
     std::string describe_fault(uint32_t addr, bool write) const;
@@ -80,7 +83,7 @@ private:
     const Elf &elf_;
     MemoryLayout layout_;
     bool enabled_ = false;
-    Map l1_, l2_;
+    Map l1_, l2_, wm_;
     Heap l1_heap_, l2_heap_;
     uint32_t stacks_start_ = 0, stack_top_ = 0;
     std::vector<bool> sp_armed_;  // the core's sp has been inside its stack

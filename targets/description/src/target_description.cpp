@@ -68,6 +68,61 @@ const char *const kPowersOfTwo[] = {"l1.bank_bytes", "dma.bytes_per_cycle"};
 
 bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
+std::string hex(int64_t v) {
+    std::ostringstream os;
+    os << "0x" << std::hex << std::uppercase << v;
+    return os.str();
+}
+
+}  // namespace
+
+// The NPU's weight memory window (npu.weight_mem_*): the RTL decodes it beside
+// L1, L2 and the peripherals by subtraction, the linker places .npu_weights
+// there and the engine's port reads a power-of-two number of words.
+void TargetDescription::check_npu_weight_mem(const TargetDescription &t) {
+    if (!t.has("npu.weight_mem_bytes")) return;
+    auto fail = [&](const std::string &key, const std::string &what) {
+        throw TargetError(t.where_.at(key) + ": key '" + key + "' = " + t.get(key) + " " + what);
+    };
+    const int64_t bytes = t.get_int("npu.weight_mem_bytes");
+    if (bytes < 0 || bytes > kAddressSpace / 2 || (bytes != 0 && !is_power_of_two(bytes)))
+        fail("npu.weight_mem_bytes", "must be 0 (no weight memory) or a power of two up to 2 GiB");
+    if (bytes == 0) return;
+    for (const char *key : {"npu.weight_mem_base", "npu.weight_mem_port_bytes", "npu.weight_mem_latency"}) {
+        if (!t.has(key))
+            throw TargetError(t.where_.at("npu.weight_mem_bytes") + ": npu.weight_mem_bytes = " +
+                              t.get("npu.weight_mem_bytes") + " needs key '" + key + "'");
+    }
+    const int64_t base = t.get_int("npu.weight_mem_base");
+    if (base < 0 || base % 4096 != 0) fail("npu.weight_mem_base", "must be a multiple of 4 KiB (0x1000)");
+    if (base + bytes > kAddressSpace)
+        fail("npu.weight_mem_base", "with npu.weight_mem_bytes = " + t.get("npu.weight_mem_bytes") +
+                                        " runs past the 32-bit address space");
+    const int64_t port = t.get_int("npu.weight_mem_port_bytes");
+    if (port < 4 || port > 1024 || !is_power_of_two(port))
+        fail("npu.weight_mem_port_bytes", "must be a power of two, 4..1024 (whole 32-bit words per cycle)");
+    const int64_t latency = t.get_int("npu.weight_mem_latency");
+    if (latency < 1 || latency > 64) fail("npu.weight_mem_latency", "is outside 1..64");
+    // Every other window of the address map.
+    struct Window {
+        const char *name, *base_key, *size_key;
+    };
+    const Window others[] = {{"L1", "l1.base", "l1.size"},
+                             {"L2", "l2.base", "l2.size"},
+                             {"the peripherals", "periph.base", "periph.size"},
+                             {"the NPU registers", "npu.base", "npu.size"}};
+    for (const Window &w : others) {
+        if (!t.has(w.base_key) || !t.has(w.size_key)) continue;
+        const int64_t ob = t.get_int(w.base_key), os = t.get_int(w.size_key);
+        if (base < ob + os && ob < base + bytes)
+            fail("npu.weight_mem_base", "with npu.weight_mem_bytes = " + t.get("npu.weight_mem_bytes") + " (" +
+                                            hex(base) + ".." + hex(base + bytes - 1) + ") overlaps " + w.name + " (" +
+                                            w.base_key + " " + hex(ob) + ", " + w.size_key + " " + t.get(w.size_key) + ")");
+    }
+}
+
+namespace {
+
 }  // namespace
 
 TargetDescription TargetDescription::load(const std::string &path) {
@@ -92,6 +147,7 @@ TargetDescription TargetDescription::load(const std::string &path) {
             throw TargetError(t.where_.at(key) + ": key '" + key + "' = " + t.get(key) + " must be a power of two");
         }
     }
+    check_npu_weight_mem(t);
     // The DMA's L1 side is dma.bytes_per_cycle / l1.bank_bytes TCDM ports.
     if (t.has("l1.bank_bytes") && t.has("dma.bytes_per_cycle") && t.dma_beat_bytes() < t.l1_bank_bytes()) {
         throw TargetError(t.where_.at("dma.bytes_per_cycle") + ": key 'dma.bytes_per_cycle' = " + t.get("dma.bytes_per_cycle") +

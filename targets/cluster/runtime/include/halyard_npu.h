@@ -5,9 +5,12 @@
        A int8 or uint8, B int8 (or stored as B^T [N, K]); bias int32 (optional);
        requant: Deeploy's RequantShift in int32, per tensor or per output
        column, clip to an 8-bit range; or the raw int32 sums.
-     Every operand must be in L1, word aligned, with row strides that are
-     multiples of 4 bytes; K <= HALYARD_NPU_MAX_K. A bad job stops the
-     simulation naming the field.
+     A and the output must be in L1; B, bias, mul and add each wholly in L1
+     or wholly in the NPU's weight memory (HL_NPU_WEIGHTS, hl_in_npu_weights
+     in halyard_rt.h: read through the engine's own port, no TCDM traffic).
+     Every operand word aligned, with row strides that are multiples of 4
+     bytes; K <= HALYARD_NPU_MAX_K. A bad job stops the simulation naming
+     the field.
 
    Use:
      hl_npu_job j;
@@ -44,6 +47,7 @@ extern "C" {
 #define HL_NPU_MACS_LO      HL_NPU_REG(0x88)
 #define HL_NPU_MACS_HI      HL_NPU_REG(0x8C)
 #define HL_NPU_TCDM_WORDS   HL_NPU_REG(0x90)
+#define HL_NPU_WMEM_BYTES   HL_NPU_REG(0x94)
 
 /* Job fields, in register order (HL_NPU_FIELD(i)). */
 enum hl_npu_field {
@@ -159,6 +163,8 @@ static inline void hl_npu_perf_clear(void) { HL_NPU_PERF_CLEAR = 0; }
 static inline uint32_t hl_npu_busy_cycles(void) { return HL_NPU_BUSY_CYCLES; }
 static inline uint32_t hl_npu_stall_cycles(void) { return HL_NPU_STALL_CYCLES; }
 static inline uint32_t hl_npu_tcdm_words(void) { return HL_NPU_TCDM_WORDS; }
+/* Bytes read from the weight memory (whole words) since the last clear. */
+static inline uint32_t hl_npu_weight_mem_bytes(void) { return HL_NPU_WMEM_BYTES; }
 static inline uint64_t hl_npu_macs(void) {
     uint32_t hi, lo;
     do {

@@ -14,6 +14,8 @@
                         hl_dma_done(id) polls
    Arenas               HL_L1_BSS / HL_L2_BSS / HL_L1_DATA place static data;
                         hl_l1_alloc / hl_l2_alloc bump-allocate, *_free_all reset
+   NPU weights          HL_NPU_WEIGHTS places (initialised) data in the NPU's
+                        weight memory; hl_in_npu_weights(p, bytes) tells a span there
    Perf counters        hl_perf_read(HL_PERF_*), hl_perf_reset(), hl_cycles()
    Timeline regions     hl_region_begin(name) / hl_region_end(name): a named
                         span on this core's track of halyard-sim --timeline
@@ -73,6 +75,18 @@ enum hl_perf_counter {
 #define HL_L1_DATA __attribute__((section(".l1_data")))
 #define HL_L1_BSS  __attribute__((section(".l1_bss")))
 #define HL_L2_BSS  __attribute__((section(".l2_bss")))
+/* The NPU's resident weight memory (npu.weight_mem_*, docs/npu.md): a loaded
+   section, so initialised arrays arrive with the program (halyard-sim writes
+   them before reset; no DMA). A job's B, bias, mul and add may point here;
+   A and the output stay in L1. Cores read and write it over the cluster bus
+   (npu.weight_mem_latency cycles per load); the DMA does not reach it. */
+#define HL_NPU_WEIGHTS __attribute__((section(".npu_weights"), aligned(4)))
+/* Nonzero when [p, p + bytes) lies inside the weight memory's window. */
+static inline int hl_in_npu_weights(const void *p, uint32_t bytes) {
+    const uint32_t off = (uint32_t)(uintptr_t)p - (uint32_t)HALYARD_NPU_WEIGHT_MEM_BASE;
+    return (uint32_t)HALYARD_NPU_WEIGHT_MEM_BYTES != 0 && off < (uint32_t)HALYARD_NPU_WEIGHT_MEM_BYTES &&
+           bytes <= (uint32_t)HALYARD_NPU_WEIGHT_MEM_BYTES - off;
+}
 
 static inline unsigned hl_core_id(void) {
     unsigned id;

@@ -20,6 +20,9 @@ int main(void) {
 #elif defined(BAD_OUT_RANGE)
     hl_npu_wait(hl_npu_submit(&j));                      /* job 0 is fine */
     j.field[HL_NPU_OUT_PTR] = (uint32_t)HALYARD_L1_BASE + (uint32_t)HALYARD_L1_SIZE - 256u;  /* 1 KiB of output, 256 B left */
+#elif defined(BAD_B_WMEM)
+    /* B in the weight memory, its 16 x 16 bytes running past the window's end. */
+    j.field[HL_NPU_B_PTR] = (uint32_t)HALYARD_NPU_WEIGHT_MEM_BASE + (uint32_t)HALYARD_NPU_WEIGHT_MEM_BYTES - 16u;
 #elif defined(BAD_CLIP)
     hl_npu_job_requant(&j, 1, 0, 4, 0, 256);
     j.field[HL_NPU_CLIP_HI] = 300;

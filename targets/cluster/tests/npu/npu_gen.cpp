@@ -1,9 +1,12 @@
 // Writes npu_random_cases.c: randomized NPU jobs (awkward shapes, every mode,
 // padded strides) with their operands and the expected output region, computed
 // by the C++ reference (targets/cluster/npu/npu_reference.h). npu_random.c
-// runs them on the model and compares byte for byte.
+// runs them on the model and compares byte for byte. After the <cases> jobs
+// with every operand in L1 come <wm_cases> whose B, bias, mul and add each
+// lie in the NPU's weight memory or in L1 at random (those operands go into a
+// second blob in section .npu_weights: the simulator loads it there).
 //
-//   npu-gen <out.c> <cases> <seed>      (K limit: npu.max_k, from halyard_target_params.h)
+//   npu-gen <out.c> <cases> <seed> [<wm_cases>]   (K limit: npu.max_k, from halyard_target_params.h)
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,17 +38,19 @@ int round4(int v) { return (v + 3) & ~3; }
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        std::cerr << "usage: npu-gen <out.c> <cases> <seed>\n";
+    if (argc != 4 && argc != 5) {
+        std::cerr << "usage: npu-gen <out.c> <cases> <seed> [<wm_cases>]\n";
         return 2;
     }
-    const int cases = std::atoi(argv[2]);
+    const int l1_cases = std::atoi(argv[2]);
+    const int wm_cases = argc == 5 && HALYARD_NPU_WEIGHT_MEM_BYTES != 0 ? std::atoi(argv[4]) : 0;
+    const int cases = l1_cases + wm_cases;
     const int max_k = HALYARD_NPU_MAX_K;
     std::mt19937 rng((uint32_t)std::strtoul(argv[3], nullptr, 0));
     auto pick = [&](std::initializer_list<int> v) { return *(v.begin() + rng() % v.size()); };
     auto coin = [&]() { return (rng() & 1) != 0; };
 
-    Blob blob;
+    Blob blob, wm_blob;  // operands in L2 (copied to L1 by DMA), operands in the weight memory
     std::string table;
     int made = 0;
     while (made < cases) {
@@ -105,17 +110,29 @@ int main(int argc, char **argv) {
                     expect[((size_t)m * j.out_stride + n) * esize + bb] = (uint8_t)((uint32_t)v >> (8 * bb));
             }
         }
-        const size_t oa = blob.add(a.data(), a.size()), ob = blob.add(b.data(), b.size());
-        const size_t obias = blob.add(bias.data(), 4 * bias.size()), omul = blob.add(mul.data(), 4 * mul.size());
-        const size_t oadd = blob.add(add.data(), 4 * add.size()), oexp = blob.add(expect.data(), expect.size());
+        // Where B, bias, mul and add live (bits 0..3: in the weight memory).
+        // Drawn only for the weight-memory cases, so the L1 cases stay those
+        // of earlier versions for the same seed.
+        unsigned wm = 0;
+        if (made >= l1_cases) {
+            wm = rng() % 16;
+            if (made == l1_cases) wm = 15;  // everything there, then B there and the rest in L1
+            if (made == l1_cases + 1) wm = 1;
+        }
+        auto place = [&](unsigned bit, const void *p, size_t n) {
+            return (wm & bit) ? wm_blob.add(p, n) : blob.add(p, n);
+        };
+        const size_t oa = blob.add(a.data(), a.size()), ob = place(1, b.data(), b.size());
+        const size_t obias = place(2, bias.data(), 4 * bias.size()), omul = place(4, mul.data(), 4 * mul.size());
+        const size_t oadd = place(8, add.data(), 4 * add.size()), oexp = blob.add(expect.data(), expect.size());
         unsigned conf = (j.requant ? 1u : 0u) | (j.per_channel ? 2u : 0u) | (j.a_unsigned ? 4u : 0u) |
                         (j.b_trans ? 8u : 0u) | (j.round ? 16u : 0u);
         char row[400];
         std::snprintf(row, sizeof row,
-                      "    {%d, %d, %d, %uu, %d, %d, %d, %d, %ld, %ld, %ld, %ld, %d, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu},\n",
+                      "    {%d, %d, %d, %uu, %d, %d, %d, %d, %ld, %ld, %ld, %ld, %d, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %zuu, %uu},\n",
                       j.M, j.K, j.N, conf, j.a_stride, j.b_stride, j.out_stride * esize, j.shift,
                       (long)(j.per_channel ? 0 : mul[0]), (long)(j.per_channel ? 0 : add[0]), (long)j.clip_lo,
-                      (long)j.clip_hi, j.has_bias ? 1 : 0, oa, ob, obias, omul, oadd, oexp, a_bytes, b_bytes, o_bytes);
+                      (long)j.clip_hi, j.has_bias ? 1 : 0, oa, ob, obias, omul, oadd, oexp, a_bytes, b_bytes, o_bytes, wm);
         table += row;
         made++;
     }
@@ -127,10 +144,20 @@ int main(int argc, char **argv) {
         << "const uint8_t npu_blob[] __attribute__((aligned(4))) = {";
     for (size_t i = 0; i < blob.bytes.size(); i++) out << (i % 24 ? "" : "\n    ") << (int)blob.bytes[i] << ",";
     out << "\n};\n";
+    // In the weight memory (HL_NPU_WEIGHTS of halyard_rt.h); one element at
+    // least, so the array exists without weight-memory cases.
+    // Without a weight memory (npu.weight_mem_bytes 0) its region is empty:
+    // the unused array stays in L2.
+    out << "uint8_t npu_wm_blob[] __attribute__((" << (HALYARD_NPU_WEIGHT_MEM_BYTES != 0 ? "section(\".npu_weights\"), " : "")
+        << "aligned(4))) = {";
+    for (size_t i = 0; i < wm_blob.bytes.size(); i++) out << (i % 24 ? "" : "\n    ") << (int)wm_blob.bytes[i] << ",";
+    out << (wm_blob.bytes.empty() ? "0" : "") << "\n};\n";
     if (!out) {
         std::cerr << "npu-gen: cannot write " << argv[1] << "\n";
         return 1;
     }
-    std::cout << "npu-gen: " << cases << " cases, " << blob.bytes.size() << " bytes of operands and expected outputs\n";
+    std::cout << "npu-gen: " << cases << " cases (" << wm_cases << " with operands in the weight memory), "
+              << blob.bytes.size() << " bytes of operands and expected outputs, " << wm_blob.bytes.size()
+              << " bytes in the weight memory\n";
     return 0;
 }

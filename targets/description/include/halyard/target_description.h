@@ -69,6 +69,13 @@ public:
     // The shortest such copy that goes by DMA (the runtime copies shorter
     // ones by core): key dma.copy_min_bytes, required with dma.l2_to_l2.
     int64_t dma_copy_min_bytes() const { return get_int("dma.copy_min_bytes"); }
+    // The NPU's resident weight memory (docs/npu.md): its window
+    // [npu_weight_mem_base, + npu_weight_mem_bytes) where a job's B panels and
+    // bias/mul/add may live instead of L1, and the bytes per cycle its engine
+    // port reads. Keys npu.weight_mem_*; bytes 0 (or absent): none.
+    int64_t npu_weight_mem_base() const { return optional_int("npu.weight_mem_base"); }
+    int64_t npu_weight_mem_bytes() const { return optional_int("npu.weight_mem_bytes"); }
+    int64_t npu_weight_mem_port_bytes() const { return optional_int("npu.weight_mem_port_bytes"); }
     // Bytes of each core's stack (placed in L1 by the runtime): key stack.size; 0 when absent.
     int64_t stack_bytes() const { return optional_int("stack.size"); }
     // int8 MACs one core does per cycle at best: key core.macs_per_cycle.
@@ -94,6 +101,8 @@ public:
 private:
     int64_t optional_int(const std::string &key) const { return has(key) ? get_int(key) : 0; }
     void read_file(const std::string &path, int depth);
+    // The npu.weight_mem_* keys (load()): sizes, alignment, no overlap with other windows.
+    static void check_npu_weight_mem(const TargetDescription &t);
     std::map<std::string, std::string> values_;
     std::map<std::string, std::string> where_;  // key -> "file:line"
     std::vector<std::string> order_;

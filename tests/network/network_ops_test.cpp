@@ -27,7 +27,8 @@ uint32_t seed() {
 
 // Runs `b` (graph input "x" of `shape`, random int8 values) through the
 // reference and through halyard-run on `target`; returns the result.
-network::RunResult run_case(const ModelBuilder &b, const std::vector<int64_t> &shape, const std::string &target) {
+network::RunResult run_case(const ModelBuilder &b, const std::vector<int64_t> &shape, const std::string &target,
+                            decltype(network::RunOptions::schedule_provider) provider = {}) {
     std::mt19937 rng(seed());
     std::uniform_int_distribution<int> v(-128, 127);
     int64_t n = 1;
@@ -51,6 +52,7 @@ network::RunResult run_case(const ModelBuilder &b, const std::vector<int64_t> &s
     network::RunOptions o;
     o.dir = dir;
     o.target = target;
+    o.schedule_provider = provider;
     return network::run_test_folder(o);
 }
 
@@ -318,5 +320,40 @@ TEST(NetworkOps, RequantShiftsFusedIntoSoftmaxAndAddOperands) {
         }
         EXPECT_TRUE(softmax_rq);
         EXPECT_TRUE(operand_rq);
+    }
+}
+
+// --npu on a cluster with an NPU weight memory: the projections' weights are
+// constants defined HL_NPU_WEIGHTS, the GEMV (one row) and the GEMM (6 rows)
+// run on the NPU reading them in place, bit-exact against the reference.
+TEST(NetworkOps, NpuReadsProjectionWeightsFromItsWeightMemory) {
+    if (!harness::have_cluster()) {
+        const char *ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model";
+        GTEST_SKIP() << "no cluster model in this build";
+    }
+    for (int64_t rows : {1, 6}) {
+        const std::vector<int64_t> shape = {1, rows, 64};
+        auto make = [&] {
+            ModelBuilder b;
+            b.input("x", shape).output("y");
+            std::vector<float> w(64 * 48);
+            for (size_t i = 0; i < w.size(); i++) w[i] = (float)((int)(i * 53 % 251) - 125);
+            b.constant("w", {64, 48}, w);
+            b.node("MatMul", "proj", {"x", "w"}, {"s"});
+            b.requant("rq", "s", "y", 5, 3, 4096);
+            return b;
+        };
+        SCOPED_TRACE("rows " + std::to_string(rows));
+        network::RunResult r = run_case(make(), shape, "cluster", network::npu_schedule_for_kernel);
+        EXPECT_EQ(r.errors, 0) << r.first_mismatch;
+        EXPECT_GT(r.total, 0);
+        EXPECT_EQ(r.program.npu_weight_bytes, 64 * 48);
+        EXPECT_NE(r.program.source.find("HL_NPU_WEIGHTS"), std::string::npos);
+        EXPECT_NE(r.program.report.find("npu (npu_schedule, weights in the NPU weight memory)"), std::string::npos)
+            << r.program.report;
+        bool b_resident = false;
+        for (const auto &k : r.program.kernels) b_resident = b_resident || (k.npu_weight_inputs.count("B") && !k.stages_on_npu.empty());
+        EXPECT_TRUE(b_resident);
     }
 }

@@ -275,7 +275,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             int64_t bytes = 0;
             for (const auto &ai : algo.inputs) {
                 const std::string &tn = l.args.at(ai.type.name);
-                if (g.tensor(tn).role != TensorRole::Constant || readers_of(tn) != 1) continue;
+                // (0 readers: a constant the lowering derived for this node, e.g. B^T)
+                if (g.tensor(tn).role != TensorRole::Constant || readers_of(tn) > 1) continue;
                 own_constants.insert(ai.type.name);
                 bytes += g.tensor(tn).num_elements() * elem_bytes(ai.type.type);
             }

@@ -50,7 +50,7 @@ struct NetworkOptions {
 };
 
 // A schedule provider that puts GEMM/MatMul kernels on the NPU where it wins
-// (at least npu.pe_cols rows, or a batched MatMul at least npu.pe_cols wide)
+// (at least npu.pe_cols rows per batch entry, or weights resident in the weight memory)
 // and the backend proves the mapping (halyard::npu_schedule; the library's
 // GeneratedLibrary::stages_on_npu is not empty); every other kernel keeps the defaults
 // (halyard-deploy / halyard-run --npu).

@@ -95,7 +95,7 @@ void TargetDescription::check_npu_weight_mem(const TargetDescription &t) {
     }
     const int64_t base = t.get_int("npu.weight_mem_base");
     if (base < 0 || base % 4096 != 0) fail("npu.weight_mem_base", "must be a multiple of 4 KiB (0x1000)");
-    if (base + bytes > kAddressSpace)
+    if (base >= kAddressSpace || bytes > kAddressSpace - base)  // no int64 overflow on any text
         fail("npu.weight_mem_base", "with npu.weight_mem_bytes = " + t.get("npu.weight_mem_bytes") +
                                         " runs past the 32-bit address space");
     const int64_t port = t.get_int("npu.weight_mem_port_bytes");
@@ -114,7 +114,8 @@ void TargetDescription::check_npu_weight_mem(const TargetDescription &t) {
     for (const Window &w : others) {
         if (!t.has(w.base_key) || !t.has(w.size_key)) continue;
         const int64_t ob = t.get_int(w.base_key), os = t.get_int(w.size_key);
-        if (base < ob + os && ob < base + bytes)
+        if (ob < 0 || ob >= kAddressSpace || os < 0) continue;  // not a window of this address space
+        if (ob <= base ? base - ob < os : ob - base < bytes)
             fail("npu.weight_mem_base", "with npu.weight_mem_bytes = " + t.get("npu.weight_mem_bytes") + " (" +
                                             hex(base) + ".." + hex(base + bytes - 1) + ") overlaps " + w.name + " (" +
                                             w.base_key + " " + hex(ob) + ", " + w.size_key + " " + t.get(w.size_key) + ")");

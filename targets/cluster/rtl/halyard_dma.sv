@@ -265,8 +265,9 @@ module halyard_dma #(
 
     if (!active_q) begin
       // Round robin from the slot after the last one, modulo NumSlots (which
-      // need not be a power of two).
-      for (int i = 1; i <= int'(NumSlots); i++) begin
+      // need not be a power of two). Nothing queued: no search (the idle
+      // DMA's cost in simulation).
+      if (valid_q != '0) for (int i = 1; i <= int'(NumSlots); i++) begin
         if (!found && valid_q[IdBits'((int'(cur_q) + i) % int'(NumSlots))]) begin
           found = 1'b1;
           pick  = IdBits'((int'(cur_q) + i) % int'(NumSlots));

@@ -54,6 +54,39 @@ module halyard_hwloop_regs import halyard_pkg::*; (
 
   // A CSR write and the count of the same instruction: the count is assigned
   // last and wins (lp.* and CSR writes never coincide).
+  // Next state in one block and whole-array registers: Verilator then keeps
+  // no per-element delayed-write flags (15 per core otherwise, set and
+  // tested every cycle). Same order of writes as one always_ff would give:
+  // CSR writes, then lp.* writes, else the loop-end decrement.
+  logic [31:0] start_d [2];
+  logic [31:0] end_d   [2];
+  logic [31:0] count_d [2];
+
+  always_comb begin
+    start_d = start_q;
+    end_d   = end_q;
+    count_d = count_q;
+    if (!halted_i) begin
+      if (csr_we_i) begin
+        if (csr_mask_i[0]) start_d[csr_idx_i] = csr_wdata_i;
+        if (csr_mask_i[1]) end_d[csr_idx_i]   = csr_wdata_i;
+        if (csr_mask_i[2]) count_d[csr_idx_i] = csr_wdata_i;
+      end
+      if (lp_we_i) begin
+        if (lp_mask_i[0]) start_d[lp_idx_i] = lp_start_i;
+        if (lp_mask_i[1]) end_d[lp_idx_i]   = lp_end_i;
+        if (lp_mask_i[2]) count_d[lp_idx_i] = lp_count_i;
+      end else if (count_i) begin
+        if (seq_pc == end_q[0] && count_q[0] > 32'd1) begin
+          count_d[0] = count_q[0] - 32'd1;
+        end else begin
+          if (seq_pc == end_q[0] && count_q[0] == 32'd1) count_d[0] = '0;
+          if (seq_pc == end_q[1] && count_q[1] != 32'd0) count_d[1] = count_q[1] - 32'd1;
+        end
+      end
+    end
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int l = 0; l < 2; l++) begin
@@ -61,26 +94,10 @@ module halyard_hwloop_regs import halyard_pkg::*; (
         end_q[l]   <= '0;
         count_q[l] <= '0;
       end
-    end else if (!halted_i) begin
-      if (csr_we_i) begin
-        if (csr_mask_i[0]) start_q[csr_idx_i] <= csr_wdata_i;
-        if (csr_mask_i[1]) end_q[csr_idx_i]   <= csr_wdata_i;
-        if (csr_mask_i[2]) count_q[csr_idx_i] <= csr_wdata_i;
-      end
-      if (lp_we_i) begin
-        if (lp_mask_i[0]) start_q[lp_idx_i] <= lp_start_i;
-        if (lp_mask_i[1]) end_q[lp_idx_i]   <= lp_end_i;
-        if (lp_mask_i[2]) count_q[lp_idx_i] <= lp_count_i;
-      end else if (count_i) begin
-        // Mirrors the jump choice: an expiring inner loop lets an outer loop
-        // that ends at the same address count too.
-        if (seq_pc == end_q[0] && count_q[0] > 32'd1) begin
-          count_q[0] <= count_q[0] - 32'd1;
-        end else begin
-          if (seq_pc == end_q[0] && count_q[0] == 32'd1) count_q[0] <= '0;
-          if (seq_pc == end_q[1] && count_q[1] != 32'd0) count_q[1] <= count_q[1] - 32'd1;
-        end
-      end
+    end else begin
+      start_q <= start_d;
+      end_q   <= end_d;
+      count_q <= count_d;
     end
   end
 

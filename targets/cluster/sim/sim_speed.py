@@ -2,18 +2,19 @@
 """Simulation speed of halyard-sim, and the check that a faster build still
 simulates the same cluster.
 
-    sim_speed.py --sim build/targets/cluster/sim/halyard-sim [--baseline OLD/halyard-sim]
+    sim_speed.py --sim build/targets/cluster/sim/halyard-sim [--baseline OLD/halyard-sim]...
                  [--repeat N] [--max-cycles N] prog.elf...
 
-Runs every ELF on the simulator (and on the baseline, interleaved, so both
+Runs every ELF on the simulator (and on each baseline, interleaved, so all
 see the same machine load), N times each, and prints the best cluster
 cycles per second of each (wall time of the simulation loop, as halyard-sim
-reports it). With --baseline it also compares the two runs of every ELF:
-exit status, stdout and the --json report (total cycles, every core's perf
-counters, DMA, TCDM, NPU and energy figures; not the timing fields), and
-exits with 1 when any differs. A field the new report has and the baseline's
-lacks counts as the same when it is 0 (a counter added since, such as the NPU's
-weight_mem_bytes, that the program never moves).
+reports it). With --baseline (which may be given more than once) it also
+compares the runs of every ELF: exit status, stdout and the --json report
+(total cycles, every core's perf counters, DMA, TCDM, NPU and energy
+figures; not the timing fields), and exits with 1 when any differs from the
+simulator's. A field the new report has and a baseline's lacks counts as the
+same when it is 0 (a counter added since, such as the NPU's weight_mem_bytes,
+that the program never moves).
 """
 import argparse
 import json
@@ -56,17 +57,18 @@ def drop_new_zeros(new, old):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sim", required=True)
-    ap.add_argument("--baseline")
+    ap.add_argument("--baseline", action="append", default=[])
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--max-cycles", type=int, default=50000000)
     ap.add_argument("elfs", nargs="+")
     a = ap.parse_args()
-    sims = [a.sim] + ([a.baseline] if a.baseline else [])
+    sims = [a.sim] + a.baseline
     differ = 0
     with tempfile.TemporaryDirectory() as tmp:
         hdr = f"{'elf':32s} {'cycles':>10s} {'new cycles/s':>13s}"
-        if a.baseline:
-            hdr += f" {'baseline':>10s} {'speed-up':>8s}  same"
+        for i in range(len(a.baseline)):
+            name = "baseline" if len(a.baseline) == 1 else f"baseline{i + 1}"
+            hdr += f" {name:>10s} {'speed-up':>8s}  same"
         print(hdr)
         for elf in a.elfs:
             best = [0] * len(sims)
@@ -78,14 +80,14 @@ def main():
                     results[i] = res
             cycles = results[0].get("json", {}).get("cycles", "?")
             line = f"{os.path.basename(elf):32s} {cycles:>10} {best[0]:>13d}"
-            if a.baseline:
-                same = drop_new_zeros(results[0], results[1]) == results[1]
+            for i in range(1, len(sims)):
+                same = drop_new_zeros(results[0], results[i]) == results[i]
                 differ += not same
-                ratio = best[0] / best[1] if best[1] else 0.0
-                line += f" {best[1]:>10d} {ratio:>7.2f}x  {'yes' if same else 'NO'}"
+                ratio = best[0] / best[i] if best[i] else 0.0
+                line += f" {best[i]:>10d} {ratio:>7.2f}x  {'yes' if same else 'NO'}"
             print(line, flush=True)
     if differ:
-        print(f"{differ} ELF(s) simulate differently", file=sys.stderr)
+        print(f"{differ} run(s) of a baseline simulate differently", file=sys.stderr)
         return 1
     return 0
 

@@ -11,9 +11,22 @@
 // touches no bank. Completion: the STATUS bit clears and the issuing core
 // gets the DMA event.
 //
+// Background transfers (ROWS bit 31, RowsBackground): a prefetch that must not
+// hold up the cores' small transfers. The engine picks among the foreground
+// slots first (round robin) and takes a background slot only when no
+// foreground one is valid. A running background transfer yields at a row
+// boundary (after a row's last beat, rows remaining) while a foreground slot
+// is valid: it writes its progress back into its slot (SRC and DST of the
+// next row, the rows left, bit 31 kept) and the engine goes idle, so the
+// picker takes the foreground transfer next; resumed later, it pays the L2
+// latency again like any start. Its id, owner and STATUS bit stay; it
+// completes (event, STATUS) once, at its end. Without background transfers
+// the engine's timing is exactly the one-after-another model above.
+//
 // Registers (offset from dma.base; the staging registers are per core):
 //   0x00 SRC  0x04 DST  0x08 LEN (bytes per row)  0x0C SRC_STRIDE
-//   0x10 DST_STRIDE  0x14 ROWS (0 or 1: a 1D copy)
+//   0x10 DST_STRIDE  0x14 ROWS (bits 30:0 the row count, 0 or 1: a 1D copy;
+//        bit 31: background, see above)
 //   0x18 START (read: enqueue the staged transfer, returns its id; the read
 //        stalls while all slots are busy)
 //   0x1C STATUS (read: bit i set while transfer i is queued or running)
@@ -29,7 +42,9 @@
 // (or both in L2, with L2ToL2), or whose last row ends past the end of its
 // memory, stops the simulation
 // when it starts (error_o, error_cause_o; the transfer's fields stay on the
-// active_* outputs for the message).
+// active_* outputs for the message). The active_* outputs show the slot, so a
+// resumed background transfer shows the part still to do (the next row's
+// SRC/DST, the rows left, bit 31 set).
 module halyard_dma #(
   parameter int unsigned NumCores = 8,
   parameter int unsigned NumSlots = 8,
@@ -91,6 +106,7 @@ module halyard_dma #(
   localparam int unsigned CoreBits = (NumCores > 1) ? $clog2(NumCores) : 1;
   localparam int unsigned NBits    = $clog2(BeatBytes + 1);  // bytes of one beat, 0..BeatBytes
   localparam int unsigned BeBits   = 2 * BeatBytes;          // room for the byte mask before it is cut to a beat
+  localparam int unsigned RowsBackground = 31;               // ROWS bit: a background transfer
 
   if (BeatBytes < 4 || BeatBytes % 4 != 0) begin : g_bad_beat
     $fatal(1, "halyard_dma: BeatBytes (dma.bytes_per_cycle) = %0d must be a multiple of the 4-byte TCDM word", BeatBytes);
@@ -116,6 +132,23 @@ module halyard_dma #(
   logic              error_q, error_d;
   logic [1:0]        error_cause_q, error_cause_d;
   logic [31:0]       bytes_q, bytes_d, busy_cycles_q;
+  logic [NumSlots-1:0] bg_mask;  // valid background slots
+  logic [NumSlots-1:0] fg_mask;  // valid foreground slots
+  logic              yield_we;   // the running background transfer yields: its progress goes back to its slot
+  logic [31:0]       yield_src, yield_dst, yield_rows;
+
+  // Rows of a ROWS register value: bits 30:0 (bit 31 is RowsBackground).
+  function automatic logic [31:0] row_count(input logic [31:0] rows);
+    logic [31:0] count;
+    count = rows;
+    count[RowsBackground] = 1'b0;
+    return count;
+  endfunction
+
+  always_comb begin
+    for (int s = 0; s < int'(NumSlots); s++) bg_mask[s] = valid_q[s] && slot_q[s][5][RowsBackground];
+    fg_mask = valid_q & ~bg_mask;
+  end
 
   function automatic logic in_l1(input logic [31:0] a);
     return (a - L1Base) < L1Size;
@@ -235,6 +268,8 @@ module halyard_dma #(
     logic        ok;
     logic [IdBits-1:0] pick;
     logic              found;
+    logic [NumSlots-1:0] cand;
+    logic [31:0]       rows_cur;
 
     active_d   = active_q;
     cur_d      = cur_q;
@@ -252,6 +287,12 @@ module halyard_dma #(
     fin_mask   = '0;
     found      = 1'b0;
     pick       = '0;
+    yield_we   = 1'b0;
+    yield_src  = srow_q + slot_q[cur_q][3];
+    yield_dst  = drow_q + slot_q[cur_q][4];
+    rows_cur   = row_count(slot_q[cur_q][5]);
+    yield_rows = (32'd1 << RowsBackground) | (rows_cur - row_q - 32'd1);
+    cand       = (fg_mask != '0) ? fg_mask : bg_mask;
     rdata      = l2_rdata_i;
     if (src_l1_q) for (int p = 0; p < int'(NumPorts); p++) rdata[32*p +: 32] = tcdm_rdata_i[p];
     shifted    = (rdata >> {beat_s[1:0], 3'b000}) << {beat_d[1:0], 3'b000};
@@ -265,10 +306,11 @@ module halyard_dma #(
 
     if (!active_q) begin
       // Round robin from the slot after the last one, modulo NumSlots (which
-      // need not be a power of two). Nothing queued: no search (the idle
-      // DMA's cost in simulation).
+      // need not be a power of two), over the foreground slots, or the
+      // background ones when no foreground slot is valid. Nothing queued: no
+      // search (the idle DMA's cost in simulation).
       if (valid_q != '0) for (int i = 1; i <= int'(NumSlots); i++) begin
-        if (!found && valid_q[IdBits'((int'(cur_q) + i) % int'(NumSlots))]) begin
+        if (!found && cand[IdBits'((int'(cur_q) + i) % int'(NumSlots))]) begin
           found = 1'b1;
           pick  = IdBits'((int'(cur_q) + i) % int'(NumSlots));
         end
@@ -288,10 +330,10 @@ module halyard_dma #(
               (L2ToL2 && in_l2(slot_q[pick][0]) && in_l2(slot_q[pick][1])))) begin
           error_d = 1'b1;
           error_cause_d = 2'd1;
-        end else if (!ends_inside(slot_q[pick][0], slot_q[pick][3], slot_q[pick][5], slot_q[pick][2])) begin
+        end else if (!ends_inside(slot_q[pick][0], slot_q[pick][3], row_count(slot_q[pick][5]), slot_q[pick][2])) begin
           error_d = 1'b1;
           error_cause_d = 2'd2;
-        end else if (!ends_inside(slot_q[pick][1], slot_q[pick][4], slot_q[pick][5], slot_q[pick][2])) begin
+        end else if (!ends_inside(slot_q[pick][1], slot_q[pick][4], row_count(slot_q[pick][5]), slot_q[pick][2])) begin
           error_d = 1'b1;
           error_cause_d = 2'd3;
         end
@@ -309,10 +351,14 @@ module halyard_dma #(
         row_d  = row_q + 32'd1;
         srow_d = srow_q + slot_q[cur_q][3];
         drow_d = drow_q + slot_q[cur_q][4];
-        if (row_q + 32'd1 >= slot_q[cur_q][5]) begin
+        if (row_q + 32'd1 >= rows_cur) begin
           active_d = 1'b0;
           fin_mask[cur_q] = 1'b1;
           done_evt_o[owner_q[cur_q]] = 1'b1;
+        end else if (slot_q[cur_q][5][RowsBackground] && fg_mask != '0) begin
+          // A foreground transfer waits: yield at this row boundary.
+          active_d = 1'b0;
+          yield_we = 1'b1;
         end
       end else begin
         off_d = off_q + 32'(beat_n);
@@ -351,6 +397,11 @@ module halyard_dma #(
           slot_q[s]  <= stage_q[alloc_core[s]];
           owner_q[s] <= alloc_core[s];
         end
+      end
+      if (yield_we) begin
+        slot_q[cur_q][0] <= yield_src;
+        slot_q[cur_q][1] <= yield_dst;
+        slot_q[cur_q][5] <= yield_rows;
       end
       valid_q       <= valid_d;
       done_q        <= done_d;

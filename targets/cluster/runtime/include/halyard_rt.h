@@ -11,7 +11,8 @@
    DMA (L2 <-> L1)      hl_dma_1d/hl_dma_2d start a transfer and return its id;
                         hl_dma_wait(id) sleeps until it is done (call it on the
                         core that started it: the completion event goes there);
-                        hl_dma_done(id) polls
+                        hl_dma_done(id) polls; hl_dma_2d_background: a
+                        low-priority copy that yields to the others at row ends
    Arenas               HL_L1_BSS / HL_L2_BSS / HL_L1_DATA place static data;
                         hl_l1_alloc / hl_l2_alloc bump-allocate, *_free_all reset
    NPU weights          HL_NPU_WEIGHTS places (initialised) data in the NPU's
@@ -59,6 +60,8 @@ extern "C" {
 #define HL_DMA_BYTES       HL_REG32(HALYARD_DMA_BASE + 0x20)
 #define HL_DMA_BUSY_CYCLES HL_REG32(HALYARD_DMA_BASE + 0x24)
 #define HL_DMA_ACK         HL_REG32(HALYARD_DMA_BASE + 0x28)
+/* ROWS bit 31: a background transfer (bits 30:0 are the row count). */
+#define HL_DMA_ROWS_BACKGROUND (1u << 31)
 
 /* Per-core performance counters, in register order. */
 enum hl_perf_counter {
@@ -114,6 +117,15 @@ static inline unsigned hl_dma_2d(void *dst, const void *src, uint32_t row_bytes,
     HL_DMA_DST_STRIDE = (uint32_t)dst_stride;
     HL_DMA_ROWS = rows;
     return HL_DMA_START;
+}
+/* The same transfer in the background (a prefetch): the DMA runs it only
+   while no ordinary transfer is queued, and stops it at the end of a row when
+   one arrives, resuming it later (paying the L2 latency again). rows < 2^31;
+   a 1D copy is rows = 1 (one row: it never yields, so split a long one into
+   rows). Its id is waited on or polled as any other. */
+static inline unsigned hl_dma_2d_background(void *dst, const void *src, uint32_t row_bytes, uint32_t rows,
+                                            int32_t dst_stride, int32_t src_stride) {
+    return hl_dma_2d(dst, src, row_bytes, rows | HL_DMA_ROWS_BACKGROUND, dst_stride, src_stride);
 }
 /* A staging copy of generated code (inject_dma_transfers): by DMA between L2
    and L1; when both ends are in one memory (a caller that keeps an operand in

@@ -86,6 +86,7 @@ constexpr uint64_t kWmBase = HALYARD_NPU_WEIGHT_MEM_BASE, kWmBytes = HALYARD_NPU
 static_assert(HALYARD_NPU_JOB_QUEUE >= 1, "cluster.target: npu.job_queue must be >= 1");
 // The TCDM banks, the cores' and the NPU's ports are 32-bit words; the DMA's
 // beat is split into them (halyard_dma.sv).
+static_assert(HALYARD_DMA_MAX_OUTSTANDING <= 32, "cluster.target: dma.max_outstanding must be <= 32 (STATUS is one word)");
 static_assert(HALYARD_L1_BANK_BYTES == 4, "cluster.target: l1.bank_bytes must be 4 (the RTL's TCDM word)");
 static_assert(HALYARD_DMA_BYTES_PER_CYCLE % HALYARD_L1_BANK_BYTES == 0,
               "cluster.target: dma.bytes_per_cycle must be a multiple of l1.bank_bytes (one TCDM port per word)");
@@ -336,16 +337,27 @@ int main(int argc, char **argv) {
         return w + ")";
     };
     auto core_where = [&](int c) { return where(c, field(top.core_pc_o, 32 * c, 32)); };
+    // A background transfer (ROWS bit 31) runs in pieces: it yields to
+    // foreground transfers at row boundaries and resumes later, and while it
+    // is resumed the DMA shows the part left (next row's src/dst, rows left).
+    // dma_begun: ids whose transfer has started and not finished (a start of
+    // one of them is a resumed piece).
+    constexpr uint32_t kRowsBackground = 1u << 31;
+    uint32_t dma_begun = 0;
+    bool dma_resumed = false;  // the running piece is a resumed one
     // The DMA transfer running now, for messages: "transfer 3 of core 0 (src
     // .., dst .., len .., rows .., src_stride .., dst_stride ..)", and where
     // its issuer is.
     auto running_transfer = [&]() {
-        char buf[160];
+        const bool background = top.dma_active_rows_o & kRowsBackground;
+        char buf[256];
         std::snprintf(buf, sizeof buf,
-                      "transfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, src_stride %u, dst_stride %u)",
-                      top.dma_active_id_o, top.dma_active_owner_o, top.dma_active_src_o, top.dma_active_dst_o,
-                      top.dma_active_len_o, top.dma_active_rows_o, top.dma_active_src_stride_o,
-                      top.dma_active_dst_stride_o);
+                      "%stransfer %u of core %d (src 0x%08x, dst 0x%08x, len %u, rows %u, src_stride %u, dst_stride %u%s)",
+                      background ? "background " : "", top.dma_active_id_o, top.dma_active_owner_o,
+                      top.dma_active_src_o, top.dma_active_dst_o, top.dma_active_len_o,
+                      top.dma_active_rows_o & ~kRowsBackground, top.dma_active_src_stride_o,
+                      top.dma_active_dst_stride_o,
+                      dma_resumed ? "; resumed: src, dst and rows are the part left" : "");
         return std::string(buf);
     };
     auto transfer_issuer = [&]() {
@@ -399,6 +411,14 @@ int main(int argc, char **argv) {
                     }
                 }
             }
+        }
+        // Before any message can name the running transfer (a bad one stops
+        // the run in the cycle it starts).
+        dma_begun &= top.dma_status_o;  // a finished transfer's STATUS bit is clear for a cycle at least
+        const bool dma_starts = top.dma_active_o && (!dma_was_active || top.dma_active_id_o != dma_last_id);
+        if (dma_starts) {
+            dma_resumed = (dma_begun >> top.dma_active_id_o) & 1u;
+            dma_begun |= 1u << top.dma_active_id_o;
         }
         if (trace && top.dma_status_o != last_dma_status) {
             std::fprintf(stderr, "%10llu dma status %08x\n", (unsigned long long)cycle, top.dma_status_o);
@@ -499,9 +519,10 @@ int main(int argc, char **argv) {
                 break;
             }
         }
-        if (guarded && top.dma_active_o && (!dma_was_active || top.dma_active_id_o != dma_last_id)) {
-            // A transfer starts: both sides must lie in allocated memory.
-            const uint32_t rows = top.dma_active_rows_o, len = top.dma_active_len_o;
+        if (guarded && dma_starts) {
+            // A transfer (or a resumed piece of one: the part left) starts:
+            // both sides must lie in allocated memory.
+            const uint32_t rows = top.dma_active_rows_o & ~kRowsBackground, len = top.dma_active_len_o;
             auto f = guard.check_transfer(top.dma_active_src_o, len, rows, top.dma_active_src_stride_o, false);
             if (!f) f = guard.check_transfer(top.dma_active_dst_o, len, rows, top.dma_active_dst_stride_o, true);
             if (f) {
@@ -577,7 +598,8 @@ int main(int argc, char **argv) {
             if (timeline) {
                 timeline->npu_cycle(cycle, top.npu_active_o, top.npu_active_id_o, top.npu_active_owner_o, top.npu_macs_o);
                 timeline->dma_cycle(cycle, top.dma_active_o, top.dma_active_id_o, top.dma_active_owner_o,
-                                    top.dma_active_src_o, top.dma_active_dst_o, top.dma_bytes_o);
+                                    top.dma_active_src_o, top.dma_active_dst_o, top.dma_bytes_o,
+                                    top.dma_active_rows_o & kRowsBackground, dma_resumed);
                 if (top.mark_valid_o) {
                     for (int c = 0; c < HALYARD_CORES; c++) {
                         if (field(top.mark_valid_o, c, 1))
@@ -593,7 +615,7 @@ int main(int argc, char **argv) {
 #endif
     }
     if (timeline) {
-        timeline->dma_cycle(cycle, false, 0, 0, 0, 0, top.dma_bytes_o);
+        timeline->dma_cycle(cycle, false, 0, 0, 0, 0, top.dma_bytes_o, false, false);
         timeline->npu_cycle(cycle, false, 0, 0, top.npu_macs_o);
         timeline->write(timeline_file, cycle, elf_path);
         timeline_file.close();

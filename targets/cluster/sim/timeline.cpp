@@ -44,7 +44,7 @@ void Timeline::core_cycle(int core, Activity a) {
 }
 
 void Timeline::dma_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owner, uint32_t src, uint32_t dst,
-                         uint64_t bytes_total) {
+                         uint64_t bytes_total, bool background, bool resumed) {
     const bool same = dma_active_ && active && transfers_.back().id == id && transfers_.back().src == src &&
                       transfers_.back().dst == dst;
     if (dma_active_ && !same) {  // the running transfer ended (its last beat is counted by now)
@@ -52,7 +52,7 @@ void Timeline::dma_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owne
         transfers_.back().bytes = bytes_total - dma_bytes_at_start_;
     }
     if (active && !same) {
-        transfers_.push_back({cycle, 0, id, owner, src, dst, 0});
+        transfers_.push_back({cycle, 0, id, owner, src, dst, 0, background, resumed});
         dma_bytes_at_start_ = bytes_total;
     }
     dma_active_ = active;
@@ -169,12 +169,14 @@ void Timeline::write(std::ostream &out, uint64_t cycles, const std::string &prog
         if (x.end < x.start) x.end = cycles;  // still running when the run ended
         const bool to_l1 = x.dst - uint32_t(HALYARD_L1_BASE) < uint32_t(HALYARD_L1_SIZE);
         char name[64];
-        std::snprintf(name, sizeof name, "%s %llu B", to_l1 ? "L2->L1" : "L1->L2", (unsigned long long)x.bytes);
+        std::snprintf(name, sizeof name, "%s %llu B%s", to_l1 ? "L2->L1" : "L1->L2", (unsigned long long)x.bytes,
+                      !x.background ? "" : x.resumed ? " (background, resumed)" : " (background)");
         char src[16], dst[16];
         std::snprintf(src, sizeof src, "0x%08x", x.src);
         std::snprintf(dst, sizeof dst, "0x%08x", x.dst);
         emit({{"name", name}, {"cat", "dma"}, {"ph", "X"}, {"ts", x.start}, {"dur", x.end - x.start}, {"pid", 0},
-              {"tid", kDmaTid}, {"args", {{"id", x.id}, {"core", x.owner}, {"bytes", x.bytes}, {"src", src}, {"dst", dst}}}});
+              {"tid", kDmaTid}, {"args", {{"id", x.id}, {"core", x.owner}, {"bytes", x.bytes}, {"src", src}, {"dst", dst},
+                                          {"background", x.background}, {"resumed", x.resumed}}}});
     }
     for (NpuJob &x : npu_jobs_) {
         if (x.end < x.start) x.end = cycles;  // still running when the run ended

@@ -25,9 +25,11 @@ public:
 
     void core_cycle(int core, Activity a);
     // The DMA's state this cycle: the running transfer (if any) and the
-    // total bytes moved so far.
+    // total bytes moved so far. A background transfer runs in pieces (it
+    // yields to foreground ones at row ends): each piece is a slice, the
+    // resumed ones marked as such (their src/dst: where the piece starts).
     void dma_cycle(uint64_t cycle, bool active, uint32_t id, uint32_t owner, uint32_t src, uint32_t dst,
-                   uint64_t bytes_total);
+                   uint64_t bytes_total, bool background, bool resumed);
     void region_mark(uint64_t cycle, int core, bool end, uint32_t name_addr);
     // The NPU's state this cycle: the running job (if any) and the MACs
     // counted so far.
@@ -45,6 +47,7 @@ private:
         uint64_t start, end;
         uint32_t id, owner, src, dst;
         uint64_t bytes;
+        bool background, resumed;
     };
     struct Region {
         std::string name;

@@ -1,4 +1,4 @@
-// check-sim-report SIM ELF OUT_DIR [--timeline] [--dma-bytes N] [--regions a,b,...]
+// check-sim-report SIM ELF OUT_DIR [--timeline] [--dma-bytes N] [--regions a,b,...] [--dma-resumed]
 //
 // Runs `SIM --quiet --json OUT_DIR/report.json [--timeline OUT_DIR/timeline.json] ELF`
 // on a program with no traps and checks what it wrote, read through
@@ -11,7 +11,9 @@
 //    (busy + sleep + stall = the run's cycles) and whose per-activity cycle
 //    counts equal that core's perf counters, a DMA track whose transfers add
 //    up to the DMA bytes (--dma-bytes: also that figure), and the named
-//    regions (--regions: each on some core; "work" on every core).
+//    regions (--regions: each on some core; "work" on every core); with
+//    --dma-resumed, some background transfer ran in pieces (a DMA slice
+//    marked background and resumed).
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -124,7 +126,7 @@ void check_energy(const json &r, const std::string &path) {
 }
 
 void check_timeline(const json &t, const std::string &path, const json &report, int64_t dma_bytes,
-                    const std::vector<std::string> &regions) {
+                    const std::vector<std::string> &regions, bool dma_resumed) {
     const uint64_t cycles = report["cycles"].get<uint64_t>();
     const json &events = field(t, "traceEvents", path);
     if (!events.is_array()) throw CheckFailed(path + ": traceEvents is not an array");
@@ -169,7 +171,12 @@ void check_timeline(const json &t, const std::string &path, const json &report, 
     }
     if (barrier == 0) throw CheckFailed(path + ": no core ever waits at a barrier");
     uint64_t moved = 0;
-    for (const json *e : slices[200]) moved += (*e)["args"]["bytes"].get<uint64_t>();
+    int resumed = 0;
+    for (const json *e : slices[200]) {
+        moved += (*e)["args"]["bytes"].get<uint64_t>();
+        if ((*e)["args"].value("background", false) && (*e)["args"].value("resumed", false)) resumed++;
+    }
+    if (dma_resumed && resumed == 0) throw CheckFailed(path + ": no resumed piece of a background transfer on the DMA track");
     if (moved != report["dma"]["bytes"].get<uint64_t>() || (dma_bytes >= 0 && moved != (uint64_t)dma_bytes))
         throw CheckFailed(path + ": the DMA track's transfers move " + std::to_string(moved) + " bytes, the report says " +
                           report["dma"]["bytes"].dump() + (dma_bytes >= 0 ? ", want " + std::to_string(dma_bytes) : ""));
@@ -192,16 +199,17 @@ void check_timeline(const json &t, const std::string &path, const json &report, 
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        std::cerr << "usage: check-sim-report SIM ELF OUT_DIR [--timeline] [--dma-bytes N] [--regions a,b]\n";
+        std::cerr << "usage: check-sim-report SIM ELF OUT_DIR [--timeline] [--dma-bytes N] [--regions a,b] [--dma-resumed]\n";
         return 2;
     }
     const std::string sim = argv[1], elf = argv[2], out = argv[3];
-    bool timeline = false;
+    bool timeline = false, dma_resumed = false;
     int64_t dma_bytes = -1;
     std::vector<std::string> regions;
     for (int i = 4; i < argc; i++) {
         const std::string a = argv[i];
         if (a == "--timeline") timeline = true;
+        else if (a == "--dma-resumed") dma_resumed = true;
         else if (a == "--dma-bytes" && i + 1 < argc) dma_bytes = std::stoll(argv[++i]);
         else if (a == "--regions" && i + 1 < argc) {
             std::stringstream list(argv[++i]);
@@ -223,7 +231,7 @@ int main(int argc, char **argv) {
         const json r = read_json(report);
         check_report(r, report);
         check_energy(r, report);
-        if (timeline) check_timeline(read_json(trace), trace, r, dma_bytes, regions);
+        if (timeline) check_timeline(read_json(trace), trace, r, dma_bytes, regions, dma_resumed);
     } catch (const CheckFailed &e) {
         std::cerr << "check-sim-report: " << e.what() << "\n";
         return 1;

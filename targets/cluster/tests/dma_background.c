@@ -126,7 +126,7 @@ int main(void) {
     unsigned fgs[6];
     for (unsigned k = 0; k < 6; k++) {
         fgs[k] = hl_dma_1d(buf_l1 + 1200 + 130 * k + (k & 3), src_l2 + 1100 + 7 * k, 13 + 17 * k);
-        for (volatile int spin = 0; spin < 30; spin++) {
+        for (volatile int spin = 0; spin < 2; spin++) {
         }
     }
     for (unsigned k = 0; k < 6; k++) hl_dma_wait(fgs[k]);
@@ -147,19 +147,20 @@ int main(void) {
     check("background, ROWS = bit 31 only", buf_l1, want, SMALL);
 
     /* Randomized: a background transfer and 0..4 foreground ones of random
-       shapes, in random order, each into its own part of L1. */
+       shapes, in random order, each into its own part of L1 (background:
+       bytes 0..1399, foreground k: from 1400 + 150 k). */
     for (unsigned iter = 0; iter < 24; iter++) {
         for (unsigned i = 0; i < SMALL; i++) buf_l1[i] = (uint8_t)iter, before[i] = (uint8_t)iter;
         for (unsigned i = 0; i < BIG; i++) want[i] = 0;
-        const unsigned len = 1 + lcg() % 60, rows = lcg() % 12, ss = len + lcg() % 9, ds = len + lcg() % 7;
+        const unsigned len = 1 + lcg() % 60, rows = lcg() % 21, ss = len + lcg() % 9, ds = len + lcg() % 7;
         const unsigned soff = lcg() % 8, doff = lcg() % 8;
         const unsigned nfg = lcg() % 5, bg_at = lcg() % (nfg + 1);
         unsigned ids[5], flen[4], fso[4], fdo[4];
-        for (unsigned k = 0; k < nfg; k++) flen[k] = 1 + lcg() % 100, fso[k] = lcg() % 900, fdo[k] = 1024 + 200 * k + lcg() % 8;
+        for (unsigned k = 0; k < nfg; k++) flen[k] = 1 + lcg() % 100, fso[k] = lcg() % 900, fdo[k] = 1400 + 150 * k + lcg() % 8;
         for (unsigned k = 0, f = 0; k <= nfg; k++) {
             if (k == bg_at) ids[k] = hl_dma_2d_background(buf_l1 + doff, src_l2 + soff, len, rows, (int32_t)ds, (int32_t)ss);
             else { ids[k] = hl_dma_1d(buf_l1 + fdo[f], src_l2 + fso[f], flen[f]); f++; }
-            for (volatile unsigned spin = lcg() % 40; spin; spin--) {
+            for (volatile unsigned spin = lcg() % 16; spin; spin--) {
             }
         }
         for (unsigned k = 0; k <= nfg; k++) hl_dma_wait(ids[k]);

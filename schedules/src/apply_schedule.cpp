@@ -94,6 +94,8 @@ public:
             compute_at(state(a[0]), a[1], a.size() > 2 ? a[2] : "");
         } else if (d.verb == "memory" && a[1] == "npu_weights") {
             in_npu_weights(a[0]);
+        } else if (d.verb == "memory" && algo_.find_input(a[0]) && parse_level(a[1]) == MemLevel::L1) {
+            input_in_l1(a[0]);
         } else if (d.verb == "memory") {
             memory(a[0], parse_level(a[1]));
         } else if (d.verb == "stage") {
@@ -320,7 +322,8 @@ private:
         }
         if (algo_.find_input(name)) {
             fail("input " + name + " is the caller's buffer: stage a copy (stage " + name + " " + mem_level_name(level) +
-                 " at ...) or, for the NPU, keep it in the weight memory (memory " + name + " npu_weights)");
+                 " at ...), say the caller passes it in L1 (memory " + name +
+                 " L1) or, for the NPU, keep it in the weight memory (memory " + name + " npu_weights)");
         }
         StageState &st = state(name);
         if (&st == &states_.at(algo_.output_stage().name)) {
@@ -361,6 +364,53 @@ private:
         plan_.npu_weight_inputs.insert(name);
     }
 
+    // memory <input> L1: the caller's buffer is in L1 already (a weight the
+    // network compiler prefetched there while earlier kernels ran): read in
+    // place, never staged.
+    void input_in_l1(const std::string &name) {
+        const InputTensor *in = algo_.find_input(name);
+        for (const auto &s : plan_.staged_inputs) {
+            if (s.tensor == name) fail("input " + name + " is staged; an input the caller passes in L1 is read in place");
+        }
+        if (plan_.npu_weight_inputs.count(name)) fail("input " + name + " is in the NPU weight memory, not in L1");
+        if (plan_.l1_inputs.count(name)) fail("input " + name + " is already in L1");
+        if (target_.is_host() || !target_.has_dma()) {
+            plan_.notes.push_back("input " + name + " in L1 checked; target " + target_.name() +
+                                  " reads the caller's buffer wherever it is");
+        } else {
+            const int64_t bytes = num_elements(in->type.shape) * elem_bytes(in->type.type);
+            const int64_t cap = target_.l1_data_budget();
+            if (bytes > cap) {
+                fail("memory " + name + " L1: input " + name + " " + shape_str(in->type.shape) + " is " +
+                     std::to_string(bytes) + " B, more than the L1 data budget of " + std::to_string(cap) + " B");
+            }
+        }
+        plan_.l1_inputs.insert(name);
+        // The layout a staged copy would have (pad_rows_across_banks): rows
+        // whose length is a multiple of the banks' span start one word apart.
+        if (!target_.is_host() && target_.l1_banks() > 0 && in->type.rank() >= 2) {
+            const int64_t word = target_.l1_bank_bytes();
+            const int64_t row_elems = in->type.shape.back();
+            const int elem = elem_bytes(in->type.type);
+            if ((row_elems * elem) % (target_.l1_banks() * word) == 0 && word % elem == 0) {
+                const int64_t pitch = row_elems + word / elem;
+                plan_.l1_input_row_elems[name] = pitch;
+                // The algorithm declared dense strides; the rows are further apart.
+                halide([&] {
+                    Halide::ImageParam p = in->param;
+                    int64_t stride = pitch;
+                    for (int d = 1; d < in->type.rank(); d++) {
+                        p.dim(d).set_stride((int)stride);
+                        stride *= in->type.shape[in->type.rank() - 1 - d];
+                    }
+                });
+                plan_.notes.push_back("input " + name + " passed in L1 with rows padded to " +
+                                      std::to_string((row_elems + word / elem) * elem) +
+                                      " B so consecutive rows start in different L1 banks");
+            }
+        }
+    }
+
     void stage_input(const std::vector<std::string> &a) {
         // stage <tensor> <level> at <consumer> <loop> [double_buffer]
         if (a[0] == algo_.output.name) {
@@ -392,6 +442,9 @@ private:
         if (plan_.npu_weight_inputs.count(a[0])) {
             fail("input " + a[0] + " is in the NPU weight memory (memory " + a[0] +
                  " npu_weights), which the DMA cannot reach; it is read in place");
+        }
+        if (plan_.l1_inputs.count(a[0])) {
+            fail("input " + a[0] + " is passed in L1 by the caller (memory " + a[0] + " L1); it is read in place");
         }
         Halide::Func copy;
         if (at_root) {

@@ -65,6 +65,7 @@ Schedule &Schedule::kernel(const std::string &stage, const std::string &kernel_n
 }
 Schedule &Schedule::npu(const std::string &stage) { return add("npu", {stage}); }
 Schedule &Schedule::in_npu_weights(const std::string &tensor) { return add("memory", {tensor, "npu_weights"}); }
+Schedule &Schedule::in_l1(const std::string &tensor) { return add("memory", {tensor, "L1"}); }
 Schedule &Schedule::unroll(const std::string &stage, const std::string &loop) { return add("unroll", {stage, loop}); }
 
 Schedule Schedule::parse(const std::string &text, const std::string &origin) {
@@ -137,6 +138,7 @@ std::string SchedulePlan::describe() const {
     for (const auto &k : kernels) os << "stage " << k.stage << " mapped to micro-kernel " << k.kernel << "\n";
     for (const auto &n : npu_stages) os << "stage " << n << " mapped to the NPU\n";
     for (const auto &n : npu_weight_inputs) os << "input " << n << " read in place from the NPU weight memory\n";
+    for (const auto &n : l1_inputs) os << "input " << n << " passed in L1 by the caller, read in place\n";
     for (const auto &n : notes) os << "note: " << n << "\n";
     return os.str();
 }

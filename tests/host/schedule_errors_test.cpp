@@ -327,12 +327,40 @@ TEST(ScheduleErrors, NpuWeightMemoryPlacement) {
               std::string::npos)
         << e;
     Schedule input_level;
-    input_level.memory("A", MemLevel::L1);
+    input_level.memory("A", MemLevel::Reg);
     e = error_of("gemm", kGemm, input_level, wm);
-    EXPECT_NE(e.find("input A is the caller's buffer: stage a copy (stage A L1 at ...) or, for the NPU, keep it in the "
-                     "weight memory (memory A npu_weights)"),
+    EXPECT_NE(e.find("input A is the caller's buffer: stage a copy (stage A reg at ...), say the caller passes it in "
+                     "L1 (memory A L1) or, for the NPU, keep it in the weight memory (memory A npu_weights)"),
               std::string::npos)
         << e;
     // The directive round-trips through schedule text.
     EXPECT_EQ(Schedule::parse(s.to_text(), "t").to_text(), "memory B npu_weights\n");
+}
+
+// memory <input> L1: the caller passes the input in L1 (a network's
+// prefetched weight); never staged, never also in the weight memory.
+TEST(ScheduleErrors, InputPassedInL1) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    Schedule s;
+    s.in_l1("B");
+    EXPECT_EQ(error_of("gemm", kGemm, s), "(no error)");  // host: checked, reads the caller's buffer
+    EXPECT_EQ(error_of("gemm", kGemm, s, cluster), "(no error)");
+    std::string e = error_of("gemm", {{"M", "4"}, {"N", "512"}, {"K", "512"}}, s,
+                             cluster.with("l1.budget", "65536"));
+    EXPECT_NE(e.find("memory B L1: input B [512, 512] is 262144 B, more than the L1 data budget of 65536 B"),
+              std::string::npos)
+        << e;
+    Schedule stage_too = s;
+    stage_too.stage_input("B", MemLevel::L1, "root", "", false);
+    e = error_of("gemm", kGemm, stage_too, cluster);
+    EXPECT_NE(e.find("input B is passed in L1 by the caller (memory B L1); it is read in place"), std::string::npos) << e;
+    Schedule staged_first;
+    staged_first.stage_input("B", MemLevel::L1, "root", "", false).in_l1("B");
+    e = error_of("gemm", kGemm, staged_first, cluster);
+    EXPECT_NE(e.find("input B is staged; an input the caller passes in L1 is read in place"), std::string::npos) << e;
+    Schedule both;
+    both.in_npu_weights("B").in_l1("B");
+    e = error_of("gemm", kGemm, both, cluster.with("npu.weight_mem_bytes", "4096"));
+    EXPECT_NE(e.find("input B is in the NPU weight memory, not in L1"), std::string::npos) << e;
+    EXPECT_EQ(Schedule::parse(s.to_text(), "t").to_text(), "memory B L1\n");
 }

@@ -28,7 +28,7 @@ uint32_t seed() {
 // Runs `b` (graph input "x" of `shape`, random int8 values) through the
 // reference and through halyard-run on `target`; returns the result.
 network::RunResult run_case(const ModelBuilder &b, const std::vector<int64_t> &shape, const std::string &target,
-                            decltype(network::RunOptions::schedule_provider) provider = {}) {
+                            decltype(network::RunOptions::schedule_provider) provider = {}, bool prefetch_weights = true) {
     std::mt19937 rng(seed());
     std::uniform_int_distribution<int> v(-128, 127);
     int64_t n = 1;
@@ -53,6 +53,7 @@ network::RunResult run_case(const ModelBuilder &b, const std::vector<int64_t> &s
     o.dir = dir;
     o.target = target;
     o.schedule_provider = provider;
+    o.prefetch_weights = prefetch_weights;
     return network::run_test_folder(o);
 }
 
@@ -355,5 +356,59 @@ TEST(NetworkOps, NpuReadsProjectionWeightsFromItsWeightMemory) {
         bool b_resident = false;
         for (const auto &k : r.program.kernels) b_resident = b_resident || (k.npu_weight_inputs.count("B") && !k.stages_on_npu.empty());
         EXPECT_TRUE(b_resident);
+    }
+}
+
+// Weight prefetch (plan_weight_prefetch.h): three projections in a chain,
+// each weight read by one node; their weights come into L1 by background DMA
+// while the calls before run, and the kernels read them in place (rows of 64
+// padded across the banks, rows of 48 and 96 not). Bit-exact with the
+// prefetch and without it, one row (decode) and five.
+TEST(NetworkOps, PrefetchedWeightsAreReadFromL1) {
+    if (!harness::have_cluster()) {
+        const char *ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model";
+        GTEST_SKIP() << "no cluster model in this build";
+    }
+    for (int64_t rows : {1, 5}) {
+        const std::vector<int64_t> shape = {1, rows, 64};
+        auto make = [&] {
+            ModelBuilder b;
+            b.input("x", shape).output("y");
+            const int64_t dims[] = {64, 48, 96, 64};
+            std::string in = "x";
+            for (int l = 0; l < 3; l++) {
+                const int64_t K = dims[l], N = dims[l + 1];
+                std::vector<float> w(K * N);
+                for (size_t i = 0; i < w.size(); i++) w[i] = (float)((int)((i * (53 + 6 * l) + 17 * l) % 251) - 125);
+                const std::string tag = std::to_string(l);
+                b.constant("w" + tag, {K, N}, w);
+                b.node("MatMul", "proj" + tag, {in, "w" + tag}, {"s" + tag});
+                const std::string out = l == 2 ? "y" : "h" + tag;
+                b.requant("rq" + tag, "s" + tag, out, 5 + l, 3, 4096);
+                in = out;
+            }
+            return b;
+        };
+        SCOPED_TRACE("rows " + std::to_string(rows));
+        network::RunResult on = run_case(make(), shape, "cluster");
+        EXPECT_EQ(on.errors, 0) << on.first_mismatch;
+        EXPECT_GT(on.total, 0);
+        if (rows == 1) {
+            // B^T (N x K) of each: rows of K = 64 padded to 68 B; slots 0, 1, 0
+            EXPECT_EQ(on.program.prefetched_weight_bytes, 48 * 68 + 96 * 48 + 64 * 96) << on.program.report;
+            EXPECT_NE(on.program.source.find("hl_dma_2d_background"), std::string::npos);
+            EXPECT_NE(on.program.report.find("weight prefetch: call 2 (node 4 'proj2' (MatMul)) reads B 'w2__nk' (6144 B) "
+                                             "from L1 slot 0, copied in the background from the end of call 0"),
+                      std::string::npos)
+                << on.program.report;
+            int in_l1 = 0;
+            for (const auto &k : on.program.kernels) in_l1 += (int)k.l1_inputs.count("B");
+            EXPECT_EQ(in_l1, 3);
+        }
+        network::RunResult off = run_case(make(), shape, "cluster", {}, false);
+        EXPECT_EQ(off.errors, 0) << off.first_mismatch;
+        EXPECT_EQ(off.program.prefetched_weight_bytes, 0);
+        EXPECT_EQ(off.program.source.find("hl_dma_2d_background"), std::string::npos);
     }
 }

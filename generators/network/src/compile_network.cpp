@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <tuple>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include "lower_ops.h"
 #include "passes/passes.h"
 #include "plan_memory.h"
+#include "plan_weight_prefetch.h"
 
 namespace halyard::network {
 
@@ -174,6 +176,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     std::vector<Step> steps;
     std::map<std::string, int> kernel_by_key;
     std::vector<std::string> kernel_schedule;       // per kernel: where its schedule came from
+    std::vector<std::string> kernel_key;            // per kernel: its key in kernel_by_key
+    std::vector<std::string> kernel_default_text;   // per kernel: the default schedule it was built with ("" if none)
     std::map<std::string, std::string> view_of;     // tensor -> tensor it aliases
     std::set<std::string> bound_inputs;             // graph inputs a kernel already reads with their type
     const std::string region = opt.shared_prefix.empty() ? opt.name : opt.shared_prefix;
@@ -311,6 +315,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             }
             GeneratedLibrary lib;
             std::string sched_note = "default";
+            std::string default_text;
             std::optional<std::pair<std::string, std::string>> provided;
             if (sched_file.empty() && opt.schedule_provider) {
                 provided = opt.schedule_provider(l.family, l.params, target, own_constants);
@@ -339,6 +344,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                     for (;;) {
                         try {
                             lib = run_generator(l.family, l.params, target, &s, lib_name, lib_opts);
+                            default_text = s.to_text();
                             break;
                         } catch (const MemoryOverflowError &) {
                             auto smaller = without_largest_staging(s, a2);
@@ -361,6 +367,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             kernel_by_key[key] = (int)prog.kernels.size();
             prog.kernels.push_back(std::move(lib));
             kernel_schedule.push_back(sched_note);
+            kernel_key.push_back(key);
+            kernel_default_text.push_back(sched_note == "default" ? default_text : "");
             k = kernel_by_key.find(key);
         }
         st.kernel = k->second;
@@ -374,6 +382,108 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             }
         }
         steps.push_back(std::move(st));
+    }
+
+    // 3b. Weight prefetch (plan_weight_prefetch.h): the weights of default
+    //     GEMM/MatMul kernels come into L1 by background DMA while the
+    //     kernels before them run; those kernels read them in place. The
+    //     network's core 0 holds up to two more transfer ids across calls.
+    PrefetchPlan prefetch;
+    int64_t prefetch_offset = 0;
+    const bool can_prefetch = opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() &&
+                              target.dma_max_outstanding() >= 3 * target.cores() + 2;
+    if (opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && !can_prefetch) {
+        g.log.push_back("weight prefetch: off, target " + target.name() + " has dma.max_outstanding " +
+                        std::to_string(target.dma_max_outstanding()) + " < 3 x cores + 2 transfer ids");
+    }
+    if (can_prefetch) {
+        int64_t kernels_l1 = 0;
+        for (const auto &k : prog.kernels) kernels_l1 = std::max(kernels_l1, k.arenas.l1_bytes);
+        const int64_t free_l1 = target.l1_data_budget() - (kernels_l1 + 7) / 8 * 8;
+        // The variant of each candidate's kernel that reads B in place (one
+        // per kernel, shared by its calls), compiled first: its row padding
+        // sets the bytes the weight takes in L1.
+        std::map<int, int> variant_of;  // kernel -> its B-in-L1 variant
+        auto variant = [&](const Step &st) {
+            auto v = variant_of.find(st.kernel);
+            if (v != variant_of.end()) return v->second;
+            const int kk = st.kernel;
+            const std::optional<Schedule> s = with_input_in_l1(Schedule::parse(kernel_default_text[kk], "default"), "B");
+            HL_INTERNAL_ASSERT(s, "weight prefetch: kernel " + prog.kernels[kk].name + " no longer stages B");
+            GeneratedLibrary lib =
+                run_generator(st.lowered.family, st.lowered.params, target, &*s, prog.kernels[kk].name + "_bl1", lib_opts);
+            lib.report = "Network " + opt.name + ": " + g.nodes[st.node].label() +
+                         "; schedule: default, B prefetched into L1 by the network\n\n" + lib.report;
+            const int index = (int)prog.kernels.size();
+            variant_of[kk] = index;
+            prog.kernels.push_back(std::move(lib));
+            kernel_schedule.push_back("default, B prefetched into L1");
+            kernel_key.push_back(kernel_key[kk] + " | B in L1");
+            kernel_default_text.push_back(s->to_text());
+            return index;
+        };
+        std::vector<PrefetchCandidate> candidates;
+        std::map<int, std::string> weight_of;  // call -> B's tensor
+        std::map<int, std::pair<int64_t, int64_t>> rows_of;  // call -> (row bytes, row pitch bytes)
+        for (size_t s = 0; s < steps.size(); s++) {
+            const Step &st = steps[s];
+            const std::string &fam = st.lowered.family;
+            if ((fam != "gemm" && fam != "matmul") || !st.lowered.args.count("B")) continue;
+            if (kernel_default_text[st.kernel].empty()) continue;  // a schedule file or provider chose
+            const std::string &tn = st.lowered.args.at("B");
+            if (g.tensor(tn).role != TensorRole::Constant || readers_of(tn) > 1 || weight_tensors.count(tn)) continue;
+            if (!with_input_in_l1(Schedule::parse(kernel_default_text[st.kernel], "default"), "B")) continue;
+            auto at = std::find(st.arg_tensors.begin(), st.arg_tensors.end(), tn);
+            const int elem = elem_bytes(st.arg_types[at - st.arg_tensors.begin()]);
+            const int64_t bytes = g.tensor(tn).num_elements() * elem;
+            if (bytes > free_l1 / 2) continue;  // cannot fit a slot even unpadded
+            int vi = -1;
+            try {
+                vi = variant(st);
+            } catch (const UserError &e) {
+                g.log.push_back("weight prefetch: not for " + g.nodes[st.node].label() + ": " + e.what());
+                continue;
+            }
+            const GeneratedLibrary &v = prog.kernels[vi];
+            const std::vector<int64_t> &shape = g.tensor(tn).shape;
+            const int64_t row = (shape.empty() ? 1 : shape.back()) * elem;
+            auto pitch = v.l1_input_row_elems.find("B");
+            const int64_t pitch_bytes = pitch == v.l1_input_row_elems.end() ? row : pitch->second * elem;
+            candidates.push_back({(int)s, bytes / row * pitch_bytes});
+            weight_of[(int)s] = tn;
+            rows_of[(int)s] = {row, pitch_bytes};
+        }
+        prefetch = plan_weight_prefetch(candidates, free_l1);
+        for (auto &p : prefetch.prefetches) {
+            steps[p.call].kernel = variant(steps[p.call]);
+            std::tie(p.row_bytes, p.row_pitch) = rows_of.at(p.call);
+        }
+        // Drop kernels no call uses any more.
+        std::vector<int> used(prog.kernels.size(), 0), new_index(prog.kernels.size(), -1);
+        for (const auto &st : steps) used[st.kernel] = 1;
+        std::vector<GeneratedLibrary> kept;
+        std::vector<std::string> kept_schedule;
+        for (size_t k = 0; k < prog.kernels.size(); k++) {
+            if (!used[k]) continue;
+            new_index[k] = (int)kept.size();
+            kept.push_back(std::move(prog.kernels[k]));
+            kept_schedule.push_back(kernel_schedule[k]);
+        }
+        prog.kernels = std::move(kept);
+        kernel_schedule = std::move(kept_schedule);
+        for (auto &st : steps) st.kernel = new_index[st.kernel];
+        int64_t l1_after = 0;
+        for (const auto &k : prog.kernels) l1_after = std::max(l1_after, k.arenas.l1_bytes);
+        prefetch_offset = (l1_after + 7) / 8 * 8;
+        HL_INTERNAL_ASSERT(prefetch.prefetches.empty() ||
+                               prefetch_offset + 2 * prefetch.slot_bytes <= target.l1_data_budget(),
+                           "weight prefetch: slots do not fit the L1 budget");
+        for (const auto &p : prefetch.prefetches) {
+            g.log.push_back("weight prefetch: call " + std::to_string(p.call) + " (" + g.nodes[steps[p.call].node].label() +
+                            ") reads B '" + weight_of.at(p.call) + "' (" + std::to_string(p.bytes) + " B) from L1 slot " +
+                            std::to_string(p.slot) + ", copied in the background from " +
+                            (p.issue_after < 0 ? std::string("the start of the run") : "the end of call " + std::to_string(p.issue_after)));
+        }
     }
 
     // 4. Storage. Graph inputs/outputs are entry-point arguments, constants
@@ -466,6 +576,9 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         else c.from = loc.at(r);
     }
     m.copies = copies;
+    m.l1_arena = region + "_l1_arena";
+    std::map<int, const WeightPrefetch *> prefetch_of;  // call -> its weight's transfer
+    for (const auto &p : prefetch.prefetches) prefetch_of[p.call] = &p;
     for (size_t s = 0; s < steps.size(); s++) {
         const Step &st = steps[s];
         const GraphNode &n = g.nodes[st.node];
@@ -487,6 +600,15 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             ca.is_output = a + 1 == st.arg_tensors.size();
             ca.loc = g.tensor(r).role == TensorRole::Constant ? Location{Location::Const, -1, 0, constant(r, ca.type)}
                                                                : loc.at(r);
+            auto pf = prefetch_of.find((int)s);
+            if (pf != prefetch_of.end() && tn == st.lowered.args.at("B")) {
+                const WeightPrefetch &p = *pf->second;
+                const int64_t slot_offset = prefetch_offset + p.slot * prefetch.slot_bytes;
+                m.prefetches.push_back({p.call, p.slot, p.issue_after, p.bytes, p.row_bytes, p.row_pitch,
+                                        ca.loc.symbol, slot_offset});
+                ca.loc = Location{Location::L1, -1, slot_offset, ""};
+                ns.schedule += " (B prefetched into L1 slot " + std::to_string(p.slot) + ")";
+            }
             call.args.push_back(ca);
             ns.args.push_back(tn);
         }
@@ -503,6 +625,10 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         prog.l1_bytes = std::max(prog.l1_bytes, k.arenas.l1_bytes);
         prog.l2_scratch_bytes = std::max(prog.l2_scratch_bytes, k.arenas.l2_bytes);
     }
+    // The prefetch slots follow the kernels' part of the shared L1 region.
+    if (!prefetch.prefetches.empty()) prog.l1_bytes = prefetch_offset + 2 * prefetch.slot_bytes;
+    prog.prefetched_weight_bytes = 0;
+    for (const auto &p : prefetch.prefetches) prog.prefetched_weight_bytes += p.bytes;
     for (const auto &st : steps) prog.dma_bytes_per_run += dma_bytes_of(prog.kernels[st.kernel].report);
 
     // 6. Does it fit? Data in L2: constants, activations, kernel scratch, and
@@ -569,7 +695,11 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
       << ", shared L1 region " << prog.l1_bytes << " B, shared L2 scratch "
       << prog.l2_scratch_bytes << " B, inputs/outputs " << io_bytes << " B\n"
       << "  L2 data total " << l2_data << " of " << target.l2_size() << " B\n"
-      << "  DMA per run (kernel reports, upper bound) " << prog.dma_bytes_per_run << " B\n";
+      << "  DMA per run (kernel reports, upper bound) " << prog.dma_bytes_per_run << " B"
+      << (prog.prefetched_weight_bytes ? ", + " + std::to_string(prog.prefetched_weight_bytes) +
+                                             " B of weights prefetched into two L1 slots in the background"
+                                       : std::string())
+      << "\n";
     r << "\nCalls (" << prog.steps.size() << ", " << prog.kernels.size() << " distinct kernels):\n";
     for (size_t s = 0; s < prog.steps.size(); s++) {
         const auto &ns = prog.steps[s];

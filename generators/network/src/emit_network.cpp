@@ -163,6 +163,7 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
         }
         case Location::Arena: o << "ARENA(" << a.loc.offset << ")"; break;
         case Location::Const: o << a.loc.symbol; break;
+        case Location::L1: o << "((uint8_t *)" << m.l1_arena << " + " << a.loc.offset << ")"; break;
         }
         return o.str();
     };
@@ -172,13 +173,36 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
       << "#define AFTER_CALL(i, out) ((void)0)\n#endif\n\n";
     c << prototype(p) << " {\n    uint32_t t0 = HALYARD_NET_TIMER(), t1 = t0;\n";
     for (const auto &io : p.inputs) c << "    (void)" << io.c_name << ";\n";
+    const bool prefetching = !m.prefetches.empty();
+    // A weight's background transfer into its L1 slot (plan_weight_prefetch.h).
+    auto start_prefetch = [&](const PrefetchC &pf) {
+        c << "    prefetch_id[" << pf.slot << "] = hl_dma_2d_background((uint8_t *)" << m.l1_arena << " + "
+          << pf.slot_offset << ", " << pf.symbol << ", " << pf.row_bytes << "u, " << pf.bytes / pf.row_pitch << "u, "
+          << pf.row_pitch << ", " << pf.row_bytes << "); /* weight of call " << pf.call << " */\n";
+    };
+    if (prefetching) {
+        c << "    /* Weights prefetched into L1 by background DMA while earlier calls run. */\n"
+          << "    unsigned prefetch_id[2];\n";
+        for (const auto &pf : m.prefetches) {
+            if (pf.issue_after < 0) start_prefetch(pf);
+        }
+    }
+    const std::string fail_cleanup = prefetching ? "hl_dma_wait_all(), " : "";
     for (size_t i = 0; i < m.calls.size(); i++) {
         const auto &k = m.calls[i];
-        c << "    /* " << k.comment << " */\n    if (" << k.kernel << "(";
+        c << "    /* " << k.comment << " */\n";
+        for (const auto &pf : m.prefetches) {
+            if (pf.call == (int)i) c << "    hl_dma_wait(prefetch_id[" << pf.slot << "]);\n";
+        }
+        c << "    if (" << k.kernel << "(";
         for (size_t j = 0; j < k.args.size(); j++) c << (j ? ", " : "") << where(k.args[j]);
-        c << ") != 0) return " << i + 1 << ";\n"
+        c << ") != 0) return " << fail_cleanup << i + 1 << ";\n"
           << "    t1 = HALYARD_NET_TIMER();\n    " << p.name << "_call_cycles[" << i << "] = t1 - t0;\n"
-          << "    AFTER_CALL(" << i << ", " << where(k.args.back()) << ");\n    t0 = HALYARD_NET_TIMER();\n";
+          << "    AFTER_CALL(" << i << ", " << where(k.args.back()) << ");\n";
+        for (const auto &pf : m.prefetches) {
+            if (pf.issue_after == (int)i) start_prefetch(pf);
+        }
+        c << "    t0 = HALYARD_NET_TIMER();\n";
     }
     for (const auto &cp : m.copies) {
         CallArg from{cp.from, ElemType::UInt8, false};

@@ -11,9 +11,9 @@ namespace halyard::network {
 
 // Where the bytes of a tensor are, as C.
 struct Location {
-    enum Kind { Arg, Arena, Const } kind = Arena;
+    enum Kind { Arg, Arena, Const, L1 } kind = Arena;
     int arg = -1;             // Arg: index into inputs then outputs
-    int64_t offset = 0;       // Arena
+    int64_t offset = 0;       // Arena; L1: bytes into the shared L1 region
     std::string symbol;       // Const
 };
 
@@ -43,6 +43,18 @@ struct OutputCopy {           // graph outputs that alias another tensor's bytes
     int64_t bytes = 0;
 };
 
+// A weight copied into an L1 slot by a background DMA transfer
+// (plan_weight_prefetch.h).
+struct PrefetchC {
+    int call = 0;             // the call reading it
+    int slot = 0;
+    int issue_after = -1;     // started after this call returns (-1: at the start)
+    int64_t bytes = 0;        // in L1
+    int64_t row_bytes = 0, row_pitch = 0;  // a row of the weight; its start to the next's in L1
+    std::string symbol;       // the constant in L2
+    int64_t slot_offset = 0;  // in the shared L1 region
+};
+
 struct ProgramModel {
     std::string name;
     std::string shared_prefix;   // NetworkOptions::shared_prefix
@@ -51,6 +63,8 @@ struct ProgramModel {
     std::vector<KernelCallC> calls;
     std::vector<OutputCopy> copies;
     std::vector<std::string> step_names;   // one per call
+    std::string l1_arena;                  // symbol of the shared L1 region
+    std::vector<PrefetchC> prefetches;     // in call order
 };
 
 // Fills program.source and program.header.

@@ -114,6 +114,7 @@ RunResult run_test_folder(const RunOptions &o) {
     no.schedules_dir = o.schedules_dir;
     no.schedule_provider = o.schedule_provider;
     no.fuse = o.fuse;
+    no.prefetch_weights = o.prefetch_weights;
     std::map<std::string, std::vector<int64_t>> input_values;
     RunResult r;
     for (size_t i = 0; i < names.size(); i++) {
@@ -320,6 +321,7 @@ std::string to_json(const RunResult &r, const RunOptions &o) {
       << ",\n  \"calls\": " << r.program.steps.size() << ",\n  \"arena_bytes\": " << r.program.arena_bytes
       << ",\n  \"arena_naive_bytes\": " << r.program.arena_naive_bytes << ",\n  \"const_bytes\": " << r.program.const_bytes
       << ",\n  \"npu_weight_bytes\": " << r.program.npu_weight_bytes
+      << ",\n  \"prefetched_weight_bytes\": " << r.program.prefetched_weight_bytes
       << ",\n  \"l1_bytes\": " << r.program.l1_bytes << ",\n  \"l2_scratch_bytes\": " << r.program.l2_scratch_bytes
       << ",\n  \"per_call\": [";
     for (size_t i = 0; i < r.calls.size(); i++) {

@@ -1,5 +1,5 @@
 // halyard-deploy MODEL.onnx --out DIR [--name NAME] [--target cluster|host|rv32|FILE.target]
-//                [--cores N] [--l1 BYTES] [--schedules DIR] [--input-type NAME=TYPE]... [--no-fusion]
+//                [--cores N] [--l1 BYTES] [--schedules DIR] [--input-type NAME=TYPE]... [--no-fusion] [--no-prefetch]
 //                [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]
 // Compiles a Deeploy-dialect ONNX model into one program: DIR/NAME.c/.h
 // (entry point NAME_run), the kernels' C, and NAME.report.txt. With
@@ -28,7 +28,7 @@ int main(int argc, char **argv) {
             };
             if (a == "--help" || a == "-h") {
                 std::cout << "usage: halyard-deploy MODEL.onnx --out DIR [--name NAME] [--target NAME|FILE.target]\n"
-                             "       [--cores N] [--l1 BYTES] [--schedules DIR] [--input-type NAME=TYPE]... [--no-fusion]\n"
+                             "       [--cores N] [--l1 BYTES] [--schedules DIR] [--input-type NAME=TYPE]... [--no-fusion] [--no-prefetch]\n"
                              "       [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
                              "       [--npu]   (GEMM/MatMul kernels on the NPU where the backend maps them)\n"
                              "Graph inputs are int8 unless --input-type says otherwise (int8, uint8, int16, int32).\n";
@@ -40,6 +40,7 @@ int main(int argc, char **argv) {
             else if (a == "--l1") o.l1_budget = std::stoll(value());
             else if (a == "--schedules") o.schedules_dir = value();
             else if (a == "--no-fusion") o.fuse = false;
+            else if (a == "--no-prefetch") o.prefetch_weights = false;
             else if (a == "--autoschedule") autoschedule = true;
             else if (a == "--npu") npu = true;
             else if (a == "--autoschedule-measure") measure_k = std::stoi(value());

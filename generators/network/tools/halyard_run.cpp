@@ -1,5 +1,5 @@
 // halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json out.json]
-//             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet] [--make-expected]
+//             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--no-prefetch] [--quiet] [--make-expected]
 //             [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]
 // Deploys a Deeploy test folder (network.onnx, inputs.npz, outputs.npz) and
 // checks it: see include/halyard/network/runner.h.
@@ -18,7 +18,7 @@ namespace {
 
 void usage(std::ostream &os) {
     os << "usage: halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json FILE]\n"
-          "                   [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--quiet]\n"
+          "                   [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--no-prefetch] [--quiet]\n"
           "                   [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
           "                   [--npu]             (GEMM/MatMul kernels on the NPU where the backend maps them)\n"
           "                   [--activations]     (also compare intermediate tensors with DIR/activations.npz)\n"
@@ -63,6 +63,7 @@ int main(int argc, char **argv) {
             else if (a == "--work") o.work_dir = value();
             else if (a == "--max-cycles") o.max_cycles = (uint64_t)number(a, value());
             else if (a == "--no-fusion") o.fuse = false;
+            else if (a == "--no-prefetch") o.prefetch_weights = false;
             else if (a == "--autoschedule") {
                 if (o.schedule_provider) throw UserError("--autoschedule and --npu: give one of them");
                 o.schedule_provider = std::ref(tuner);

@@ -10,6 +10,8 @@
 //   memory acc L1             where a stage's buffer lives: L2, L1 or reg (core-local)
 //   memory B npu_weights      input B is the caller's buffer in the NPU's resident weight
 //                             memory (npu.weight_mem_*): not staged, the NPU reads it there
+//   memory B L1               input B is the caller's buffer, already in L1 (a network's
+//                             prefetched weight): not staged, read in place
 //   stage A L1 at Y m_o double_buffer    copy the tile of input A that loop m_o
 //                                        reads into L1 (DMA on the cluster)
 //   stage B L1 at root        copy all of input B into L1 once, before any loop
@@ -66,6 +68,9 @@ public:
     // memory <input> npu_weights: the caller places input `tensor` in the NPU
     // weight memory (a constant, HL_NPU_WEIGHTS); NPU jobs read it in place.
     Schedule &in_npu_weights(const std::string &tensor);
+    // memory <input> L1: the caller passes input `tensor` in L1 (e.g. a weight
+    // the network prefetched there); it is read in place, never staged.
+    Schedule &in_l1(const std::string &tensor);
     Schedule &unroll(const std::string &stage, const std::string &loop);
 
     const std::vector<Directive> &directives() const { return directives_; }
@@ -103,6 +108,11 @@ struct SchedulePlan {
     std::vector<std::string> npu_stages;
     // Inputs the caller keeps in the NPU's weight memory (memory X npu_weights).
     std::set<std::string> npu_weight_inputs;
+    // Inputs the caller passes in L1 (memory X L1).
+    std::set<std::string> l1_inputs;
+    // Of those, rows the caller pads across the L1 banks: elements from one
+    // row's start to the next's (the layout a staged copy would have).
+    std::map<std::string, int64_t> l1_input_row_elems;
     std::map<std::string, std::vector<std::string>> loop_nest;  // stage -> loops, outermost first
     std::map<std::string, std::string> placement;     // stage -> "root" or "consumer.loop"
     std::vector<std::string> notes;                   // what a target only checked

@@ -82,7 +82,7 @@ private:
 };
 
 std::string make_header(const Algorithm &algo, const std::string &name, const std::string &prototype,
-                        const TargetDescription &target, const ArenaPlan &arenas, const std::set<std::string> &weight_mem_inputs) {
+                        const TargetDescription &target, const ArenaPlan &arenas, const SchedulePlan &plan) {
     std::string guard = "HALYARD_" + name + "_H";
     for (char &c : guard) c = std::isalnum((unsigned char)c) ? (char)std::toupper((unsigned char)c) : '_';
     // restrict is C99-only; parameter qualifiers do not affect compatibility,
@@ -98,7 +98,13 @@ std::string make_header(const Algorithm &algo, const std::string &name, const st
       << "/* " << name << ": op " << algo.op << "; dense row-major tensors, shapes fixed at generation time:\n";
     for (const auto &in : algo.inputs) {
         h << " *   in  " << in.type.str()
-          << (weight_mem_inputs.count(in.type.name) ? "  (in the NPU weight memory: define it HL_NPU_WEIGHTS)" : "") << "\n";
+          << (plan.npu_weight_inputs.count(in.type.name) ? "  (in the NPU weight memory: define it HL_NPU_WEIGHTS)" : "")
+          << (plan.l1_inputs.count(in.type.name) ? "  (pass it in L1: read in place, not staged)" : "");
+        auto pitch = plan.l1_input_row_elems.find(in.type.name);
+        if (pitch != plan.l1_input_row_elems.end()) {
+            h << " (rows " << pitch->second * elem_bytes(in.type.type) << " B apart, padded across the banks)";
+        }
+        h << "\n";
     }
     h << " *   out " << algo.output.str() << "\n"
       << " * Static arenas: L1 " << arenas.l1_bytes << " B, L2 " << arenas.l2_bytes << " B. Not reentrant.\n"
@@ -121,7 +127,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     log << "  lower_with_halide: Halide lowered the scheduled pipeline\n";
 
     // 2. Raw-pointer entry point with fixed shapes.
-    s = bind_buffer_arguments(s, algo);
+    s = bind_buffer_arguments(s, algo, plan.l1_input_row_elems);
     log << "  bind_buffer_arguments: buffer queries replaced by constants and pointers\n";
 
     // 3. Halide's arithmetic intrinsics (widening, rounding shifts, ...) in
@@ -207,11 +213,13 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     GeneratedLibrary lib;
     lib.name = name;
     lib.c_source = c.source;
-    lib.header = make_header(algo, name, c.prototype, target, arenas, plan.npu_weight_inputs);
+    lib.header = make_header(algo, name, c.prototype, target, arenas, plan);
     lib.report = log.str();
     lib.arenas = arenas;
     lib.stages_on_npu = npu.stages_on_npu;
     lib.npu_weight_inputs = plan.npu_weight_inputs;
+    lib.l1_inputs = plan.l1_inputs;
+    lib.l1_input_row_elems = plan.l1_input_row_elems;
     return lib;
 }
 

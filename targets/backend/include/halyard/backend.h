@@ -3,6 +3,7 @@
 // halide_buffer_t, no heap; intermediate buffers live in static arenas).
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -44,6 +45,12 @@ struct GeneratedLibrary {
     // Inputs the caller must place in the NPU weight memory (the schedule's
     // `memory X npu_weights`; HL_NPU_WEIGHTS on the cluster).
     std::set<std::string> npu_weight_inputs;
+    // Inputs the caller passes in L1 (the schedule's `memory X L1`).
+    std::set<std::string> l1_inputs;
+    // Of those, the ones whose rows the caller pads (elements from one row's
+    // start to the next's): rows a multiple of the banks' span would start in
+    // the same bank.
+    std::map<std::string, int64_t> l1_input_row_elems;
 };
 
 // The schedule's buffers do not fit a memory level (L1 budget or L2). A

@@ -9,7 +9,7 @@ using namespace Halide::Internal;
 
 class BindBufferArguments : public IRMutator {
 public:
-    explicit BindBufferArguments(const Algorithm &algo) {
+    BindBufferArguments(const Algorithm &algo, const std::map<std::string, int64_t> &row_pitch) : row_pitch_(row_pitch) {
         for (const auto &in : algo.inputs) shapes_[in.type.name] = in.type.shape;
         // Halide may have uniquified the output Func's name ("Y$1").
         shapes_[algo.output_stage().func.name()] = algo.output.shape;
@@ -18,6 +18,7 @@ public:
 private:
     using IRMutator::visit;
     std::map<std::string, Shape> shapes_;
+    const std::map<std::string, int64_t> &row_pitch_;
 
     // "A.buffer" -> "A"
     std::string buffer_of(const Expr &e) const {
@@ -55,7 +56,10 @@ private:
                 if (n == "_halide_buffer_get_stride") {
                     int d = dim();
                     int64_t stride = 1;
-                    for (int i = 0; i < d; i++) stride *= shape[rank - 1 - i];
+                    auto pitch = row_pitch_.find(buf);
+                    for (int i = 0; i < d; i++) {
+                        stride *= (i == 0 && pitch != row_pitch_.end()) ? pitch->second : shape[rank - 1 - i];
+                    }
                     return make_const(op->type, stride);
                 }
                 if (n == "_halide_buffer_get_dimensions") return make_const(op->type, rank);
@@ -86,8 +90,8 @@ private:
 
 }  // namespace
 
-Stmt bind_buffer_arguments(const Stmt &s, const Algorithm &algo) {
-    return BindBufferArguments(algo).mutate(s);
+Stmt bind_buffer_arguments(const Stmt &s, const Algorithm &algo, const std::map<std::string, int64_t> &row_pitch) {
+    return BindBufferArguments(algo, row_pitch).mutate(s);
 }
 
 }  // namespace halyard

@@ -29,6 +29,9 @@ struct NetworkOptions {
     std::string schedules_dir;               // schedule files chosen per node name or op (see README)
     std::map<std::string, ElemType> input_types;  // element type per graph input (default int8)
     bool fuse = true;                        // Deeploy's merges (off: one kernel per node)
+    // Cluster: GEMM/MatMul weights copied into L1 by background DMA while the
+    // kernels before them run (off: each kernel streams its weights itself).
+    bool prefetch_weights = true;
     // Several networks in one program (e.g. one decode step per KV-cache
     // length) that never run at the same time: with a prefix P, the network
     // does not define its regions but uses the application's `P_l1_arena`,
@@ -101,7 +104,8 @@ struct NetworkProgram {
     int64_t arena_naive_bytes = 0;           // every activation its own buffer
     int64_t const_bytes = 0;                 // weights and other constants (in L2)
     int64_t npu_weight_bytes = 0;            // constants in the NPU weight memory
-    int64_t l1_bytes = 0;                    // the shared L1 region (largest kernel)
+    int64_t l1_bytes = 0;                    // the shared L1 region (largest kernel, then the prefetch slots)
+    int64_t prefetched_weight_bytes = 0;     // weights copied into L1 in the background, per run
     int64_t l2_scratch_bytes = 0;            // the shared L2 scratch (largest kernel)
     int64_t dma_bytes_per_run = 0;           // from the kernel reports
     // With NetworkOptions::shared_prefix: the constants, which <name>.c only

@@ -30,6 +30,7 @@ struct RunOptions {
     // matching nothing is an error.
     bool activations = false;
     bool fuse = true;                    // merge nodes into fused kernels (see NetworkOptions)
+    bool prefetch_weights = true;        // see NetworkOptions (--no-prefetch)
     decltype(NetworkOptions::schedule_provider) schedule_provider;  // see NetworkOptions (--autoschedule)
 };
 

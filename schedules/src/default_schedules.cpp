@@ -136,6 +136,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     // one transfer's set-up.
     auto worth_it = [&](int64_t elems) { return elems * l2_latency > dma_setup; };
     L1Slices plan;
+    bool small_whole = false;  // an input staged whole because its slices are too small
     plan.at = par;
     plan.out_staged = worth_it(slice_elems);
     // Bytes per iteration of `par`: those that shrink with a chunk of the
@@ -149,7 +150,19 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             // (a head's query row is read again and again); elsewhere (a
             // Concat) an input's slice may be read once.
             const int64_t in_slice = num_elements(shape) / iters;
-            if (!worth_it(reduction ? std::max(in_slice, slice_elems) : in_slice)) continue;
+            if (!worth_it(reduction ? std::max(in_slice, slice_elems) : in_slice)) {
+                // Slices too small for a transfer each (an elementwise op split
+                // at its innermost loop, [1, 1, 256] after a GEMV): each core
+                // would still read its share element by element from L2; a
+                // small input goes whole into L1 once instead.
+                const int64_t per_core = (num_elements(shape) + target.cores() - 1) / target.cores();
+                if (in.type.bytes() <= 4096 && worth_it(per_core)) {
+                    plan.whole.push_back(in.type.name);
+                    at_root += in.type.bytes();
+                    small_whole = true;
+                }
+                continue;
+            }
             plan.sliced.push_back(in.type.name);
             const bool shrinks = reduction ? in.type.name == "A"
                                            : dim + 1 < rank && shape[dim + 1] == algo.output.shape[dim + 1];
@@ -165,7 +178,10 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             at_root += in.type.bytes();
         }
     }
-    if (plan.sliced.empty() && !plan.out_staged) return std::nullopt;
+    // Small tables and scalars alone are not worth a plan (each transfer
+    // before the fork is waited for serially); an input each core would
+    // read its share of from L2 is.
+    if (plan.sliced.empty() && !plan.out_staged && !small_whole) return std::nullopt;
     // One slot per core (the loop runs on every core at once).
     const int64_t budget = target.l1_data_budget() / 2;
     auto fits = [&](int64_t chunked_bytes) { return (chunked_bytes + fixed) * target.cores() + at_root <= budget; };

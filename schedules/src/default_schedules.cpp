@@ -135,6 +135,11 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     // A tensor goes through L1 when the L2 latency of its elements outweighs
     // one transfer's set-up.
     auto worth_it = [&](int64_t elems) { return elems * l2_latency > dma_setup; };
+    // The innermost loop split over cores that do not divide it (a [129]
+    // RequantShift: shares of 17 and 10): a core's trip count is then not
+    // provably positive, so a per-tensor scalar stays a load per element
+    // (hoist_invariant_loads), 10 cycles each from L2, 1 from L1.
+    const bool uneven_shares = dim + 1 == rank && iters % target.cores() != 0;
     L1Slices plan;
     bool small_whole = false;  // an input staged whole because its slices are too small
     plan.at = par;
@@ -173,7 +178,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             plan.sliced.push_back(in.type.name);
             fixed += in.type.bytes() / iters;
         } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape)) &&
-                   (num_elements(shape) > 1 || kernel_epilogue || scalar_worth_staging(algo, target))) {
+                   (num_elements(shape) > 1 || kernel_epilogue || scalar_worth_staging(algo, target) || uneven_shares)) {
             plan.whole.push_back(in.type.name);
             at_root += in.type.bytes();
         }

@@ -70,7 +70,7 @@ SearchSpace::SearchSpace(const Algorithm &algo, const TargetDescription &target)
                                algo.inputs[1].type.type == ElemType::Int8;
         for (const MicroKernel &k : micro_kernel_registry()) {
             const bool fits_op = std::find(k.ops.begin(), k.ops.end(), algo.op) != k.ops.end();
-            if (int8_rows && fits_op && target.has_extension(k.requires_extension) && k.fast_for_k(K_)) {
+            if (int8_rows && fits_op && k.k_contiguous() && target.has_extension(k.requires_extension) && k.fast_for_k(K_)) {
                 kernels_.push_back(k.name);
             }
         }

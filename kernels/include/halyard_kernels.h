@@ -32,6 +32,23 @@
     ".insn r 0x57, 1, 0x5C, %[s02], t0, t3\n\t"     \
     ".insn r 0x57, 1, 0x5C, %[s03], t0, t4\n\t"
 
+/* A word of four int8 that may alias any element type. */
+#if defined(__GNUC__)
+typedef uint32_t __attribute__((may_alias)) hy_s8x4_t;
+#else
+typedef uint32_t hy_s8x4_t;
+#endif
+
+/* acc + the dot product of two words of four int8: pv.dotsp.b when acc is a
+ * compile-time zero (no copy of the zero into the accumulator), else
+ * pv.sdotsp.b. */
+#if defined(__GNUC__)
+#define HY_DOT_ACC(acc, x, y) \
+    ((__builtin_constant_p(acc) && (acc) == 0) ? hl_dotsp_b((x), (y)) : hl_sdotsp_b((acc), (x), (y)))
+#else
+#define HY_DOT_ACC(acc, x, y) hl_sdotsp_b((acc), (x), (y))
+#endif
+
 /* gemm_int8_sdotp_4x2: for k in [0, n): c[i][j] += a_i[k] * b_j[k]
  * (int8 x int8 -> int32), i < 4, j < 2; a_i and b_j are k-contiguous rows.
  * PULP-NN's 4x2 block: 6 word loads feed 8 pv.sdotsp.b (32 MACs) per step of
@@ -251,18 +268,19 @@ static inline void hy_gemm_s8_1x4(const int8_t *a0, const int8_t *b0, const int8
                                  (uint32_t)(uintptr_t)b2 | (uint32_t)(uintptr_t)b3) & 3u;
     const int32_t steps = n >> 2;
     if (!misaligned && steps == 1) {
-        /* One step (K = 4, a decode step's attention scores): straight-line,
-           as in hy_gemm_s8_4x2. */
-        __asm__ volatile(
-            "lw t0, 0(%[a0])\n\t"
-            "lw t1, 0(%[b0])\n\t"
-            "lw t2, 0(%[b1])\n\t"
-            "lw t3, 0(%[b2])\n\t"
-            "lw t4, 0(%[b3])\n\t"
-            HY_SDOT_1X4
-            : [s00] "+r"(s00), [s01] "+r"(s01), [s02] "+r"(s02), [s03] "+r"(s03)
-            : [a0] "r"(a0), [b0] "r"(b0), [b1] "r"(b1), [b2] "r"(b2), [b3] "r"(b3)
-            : "t0", "t1", "t2", "t3", "t4", "memory");
+        /* One step (K = 4, a decode step's attention scores): straight-line
+           C on the dot-product intrinsics, so that gcc addresses the four B
+           words at offsets of one register (the tile's rows are one pointer
+           apart) and schedules the loads with the caller's epilogue; an
+           accumulator known to start at zero (the tile's first step, after
+           inlining) takes pv.dotsp.b, with no register copy of the zero. */
+        const uint32_t x = *(const hy_s8x4_t *)(const void *)a0;
+        const uint32_t y0 = *(const hy_s8x4_t *)(const void *)b0, y1 = *(const hy_s8x4_t *)(const void *)b1;
+        const uint32_t y2 = *(const hy_s8x4_t *)(const void *)b2, y3 = *(const hy_s8x4_t *)(const void *)b3;
+        s00 = HY_DOT_ACC(s00, x, y0);
+        s01 = HY_DOT_ACC(s01, x, y1);
+        s02 = HY_DOT_ACC(s02, x, y2);
+        s03 = HY_DOT_ACC(s03, x, y3);
         k = 4;
     } else if (!misaligned && steps > 0) {
         __asm__ volatile(
@@ -295,6 +313,95 @@ static inline void hy_gemm_s8_1x4(const int8_t *a0, const int8_t *b0, const int8
         s01 += x0 * b1[k];
         s02 += x0 * b2[k];
         s03 += x0 * b3[k];
+    }
+    *c00 = s00;
+    *c01 = s01;
+    *c02 = s02;
+    *c03 = s03;
+}
+
+/* gemm_int8_sdotp_1x4_kn: for k in [0, n): c[0][j] += a_0[k] * b_j[k * ldb],
+ * j < 4 -- one row of A against four adjacent columns of a B stored [K, N]
+ * with leading dimension ldb (attention's probabilities x V in a decode
+ * step: V is [kv, head size], one word per key row at head size 4). The
+ * SIMD dot products need four k of one column in a word, which B has in
+ * four words (rows k..k+3); per step of 4 k the fast path loads them (p.lw
+ * post-incremented by ldb) and transposes them halfway in registers: one
+ * byte swap per pair of rows (6 ALU operations, the three-xor swap)
+ * gives words holding two k of two columns, [x0j x1j x0j' x1j'], which
+ * pv.sdotsp.b takes against A's two k with the other half zeroed. 5 loads,
+ * 16 ALU operations and 8 pv.sdotsp.b per 16 MACs in a hardware loop,
+ * against 20 loads and 16 p.mac of the plain loop. Fast path: b_j = b_0 + j,
+ * b_0 and ldb word-aligned (A may be misaligned: the core splits the access);
+ * otherwise, and for the n % 4 tail, plain C. */
+static inline void hy_gemm_s8_1x4_kn(const int8_t *a0, const int8_t *b0, const int8_t *b1, const int8_t *b2,
+                                     const int8_t *b3, int32_t n, int32_t ldb, int32_t *c00, int32_t *c01,
+                                     int32_t *c02, int32_t *c03) {
+    int32_t s00 = *c00, s01 = *c01, s02 = *c02, s03 = *c03;
+    int32_t k = 0;
+#if HL_XPULP_NATIVE
+    const int adjacent = b1 == b0 + 1 && b2 == b0 + 2 && b3 == b0 + 3;
+    const uint32_t misaligned = ((uint32_t)(uintptr_t)b0 | (uint32_t)ldb) & 3u;
+    const int32_t steps = n >> 2;
+    if (adjacent && !misaligned && steps > 0) {
+        const int8_t *pa = a0, *pb = b0;
+        const uint32_t bytes = 0x00FF00FFu, low = 0x0000FFFFu;
+        uint32_t w, r0, r1, r2, r3, t, q0, q1, q2, q3;
+        __asm__ volatile(
+            HL_LP_STARTI(0, 1f)
+            HL_LP_ENDI(0, 2f)
+            HL_LP_COUNT(0, "%[steps]")
+            "1:\n\t"
+            ".insn i 0x0B, 2, %[w], 4(%[pa])\n\t"                 /* p.lw w, 4(pa!): a[k..k+3] */
+            ".insn r 0x0B, 7, 0x10, %[r0], %[pb], %[ldb]\n\t"    /* p.lw r0, ldb(pb!): row k */
+            ".insn r 0x0B, 7, 0x10, %[r1], %[pb], %[ldb]\n\t"
+            ".insn r 0x0B, 7, 0x10, %[r2], %[pb], %[ldb]\n\t"
+            ".insn r 0x0B, 7, 0x10, %[r3], %[pb], %[ldb]\n\t"
+            /* rows k, k+1: r0 = [x00 x10 x02 x12], r1 = [x01 x11 x03 x13] */
+            "srli %[t], %[r0], 8\n\t"
+            "xor %[t], %[t], %[r1]\n\t"
+            "and %[t], %[t], %[bytes]\n\t"
+            "xor %[r1], %[r1], %[t]\n\t"
+            "slli %[t], %[t], 8\n\t"
+            "xor %[r0], %[r0], %[t]\n\t"
+            /* A's two k in one half: q0 = [a0 a1 0 0], q1 = [0 0 a0 a1],
+               q2 = [a2 a3 0 0], q3 = [0 0 a2 a3] */
+            "and %[q0], %[w], %[low]\n\t"
+            "slli %[q1], %[w], 16\n\t"
+            "srli %[q2], %[w], 16\n\t"
+            "xor %[q3], %[w], %[q0]\n\t"
+            /* rows k+2, k+3 likewise */
+            "srli %[t], %[r2], 8\n\t"
+            "xor %[t], %[t], %[r3]\n\t"
+            "and %[t], %[t], %[bytes]\n\t"
+            "xor %[r3], %[r3], %[t]\n\t"
+            "slli %[t], %[t], 8\n\t"
+            "xor %[r2], %[r2], %[t]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s00], %[r0], %[q0]\n\t"   /* pv.sdotsp.b */
+            ".insn r 0x57, 1, 0x5C, %[s02], %[r0], %[q1]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s01], %[r1], %[q0]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s03], %[r1], %[q1]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s00], %[r2], %[q2]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s02], %[r2], %[q3]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s01], %[r3], %[q2]\n\t"
+            ".insn r 0x57, 1, 0x5C, %[s03], %[r3], %[q3]\n\t"
+            "2:\n\t"
+            : [pa] "+r"(pa), [pb] "+r"(pb), [s00] "+r"(s00), [s01] "+r"(s01), [s02] "+r"(s02), [s03] "+r"(s03),
+              [w] "=&r"(w), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [t] "=&r"(t),
+              [q0] "=&r"(q0), [q1] "=&r"(q1), [q2] "=&r"(q2), [q3] "=&r"(q3)
+            : [steps] "r"(steps), [ldb] "r"(ldb), [bytes] "r"(bytes), [low] "r"(low)
+            : "memory");
+        (void)w, (void)r0, (void)r1, (void)r2, (void)r3, (void)t, (void)q0, (void)q1, (void)q2, (void)q3;
+        k = steps << 2;
+    }
+#endif
+    for (; k < n; k++) {
+        const int32_t x0 = a0[k];
+        const int32_t o = k * ldb;
+        s00 += x0 * b0[o];
+        s01 += x0 * b1[o];
+        s02 += x0 * b2[o];
+        s03 += x0 * b3[o];
     }
     *c00 = s00;
     *c01 = s01;

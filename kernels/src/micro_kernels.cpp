@@ -5,19 +5,26 @@
 namespace halyard {
 
 std::string MicroKernel::computes() const {
+    if (b_stride_arg) {
+        return acc.name() + " acc[i][j] += " + a.name() + " A_i[k] * " + b.name() + " B[k][j], " + std::to_string(rows) +
+               "x" + std::to_string(cols) + " tile (" + std::to_string(rows) + " A row(s) x " + std::to_string(cols) +
+               " columns of B stored [K, N])";
+    }
     return acc.name() + " acc[i][j] += " + a.name() + " A_i[k] * " + b.name() + " B_j[k], " + std::to_string(rows) +
            "x" + std::to_string(cols) + " tile (" + std::to_string(rows) + " A row(s) x " + std::to_string(cols) +
            " B rows, k-contiguous)";
 }
 
 void MicroKernel::reference(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows,
-                            int32_t k, const std::vector<int32_t *> &acc_tile) const {
+                            int32_t k, const std::vector<int32_t *> &acc_tile, int32_t b_stride) const {
+    const int32_t sb = b_stride_arg ? b_stride : k_stride;
+    HL_INTERNAL_ASSERT(!b_stride_arg || b_stride > 0, "micro-kernel " + name + ": its reference needs B's stride in k");
     for (int i = 0; i < rows; i++) {
         for (int j = 0; j < cols; j++) {
             int32_t s = *acc_tile[size_t(i * cols + j)];
             for (int32_t kk = 0; kk < k; kk++) {
                 const int32_t x = a.is_signed ? int32_t(a_rows[i][kk * k_stride]) : int32_t(uint8_t(a_rows[i][kk * k_stride]));
-                const int32_t y = b.is_signed ? int32_t(b_rows[j][kk * k_stride]) : int32_t(uint8_t(b_rows[j][kk * k_stride]));
+                const int32_t y = b.is_signed ? int32_t(b_rows[j][kk * sb]) : int32_t(uint8_t(b_rows[j][kk * sb]));
                 s += x * y;
             }
             *acc_tile[size_t(i * cols + j)] = s;
@@ -64,6 +71,18 @@ const std::vector<MicroKernel> &micro_kernel_registry() {
             "per 4 k: 5 post-increment word loads + 4 pv.sdotsp.b in a hardware loop, straight-line when K is 4: "
             "one activation row against 4 weight rows (decode-step GEMV)";
         k.push_back(gemv_1x4);
+
+        MicroKernel gemv_1x4_kn = gemv_1x4;
+        gemv_1x4_kn.name = "gemm_int8_sdotp_1x4_kn";
+        gemv_1x4_kn.c_symbol = "hy_gemm_s8_1x4_kn";
+        gemv_1x4_kn.ops = {"matmul"};
+        gemv_1x4_kn.b_stride_arg = true;
+        gemv_1x4_kn.implementation =
+            "per 4 k: 5 word loads (B's four rows by a post-increment of its leading dimension), a byte swap "
+            "per pair of rows (B halfway transposed, two k of two columns per word) and 8 pv.sdotsp.b against "
+            "A's halves, in a hardware loop: one row against 4 adjacent columns of B stored [K, N] (a decode "
+            "step's probabilities x V); plain C for columns not adjacent or not word-aligned and the K % 4 tail";
+        k.push_back(gemv_1x4_kn);
         return k;
     }();
     return kernels;

@@ -135,7 +135,13 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     // A tensor goes through L1 when the L2 latency of its elements outweighs
     // one transfer's set-up.
     auto worth_it = [&](int64_t elems) { return elems * l2_latency > dma_setup; };
+    // The innermost loop split over cores that do not divide it (a [129]
+    // RequantShift: shares of 17 and 10): a core's trip count is then not
+    // provably positive, so a per-tensor scalar stays a load per element
+    // (hoist_invariant_loads), 10 cycles each from L2, 1 from L1.
+    const bool uneven_shares = dim + 1 == rank && iters % target.cores() != 0;
     L1Slices plan;
+    bool small_whole = false;  // an input staged whole because its slices are too small
     plan.at = par;
     plan.out_staged = worth_it(slice_elems);
     // Bytes per iteration of `par`: those that shrink with a chunk of the
@@ -149,7 +155,19 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             // (a head's query row is read again and again); elsewhere (a
             // Concat) an input's slice may be read once.
             const int64_t in_slice = num_elements(shape) / iters;
-            if (!worth_it(reduction ? std::max(in_slice, slice_elems) : in_slice)) continue;
+            if (!worth_it(reduction ? std::max(in_slice, slice_elems) : in_slice)) {
+                // Slices too small for a transfer each (an elementwise op split
+                // at its innermost loop, [1, 1, 256] after a GEMV): each core
+                // would still read its share element by element from L2; a
+                // small input goes whole into L1 once instead.
+                const int64_t per_core = (num_elements(shape) + target.cores() - 1) / target.cores();
+                if (in.type.bytes() <= 4096 && worth_it(per_core)) {
+                    plan.whole.push_back(in.type.name);
+                    at_root += in.type.bytes();
+                    small_whole = true;
+                }
+                continue;
+            }
             plan.sliced.push_back(in.type.name);
             const bool shrinks = reduction ? in.type.name == "A"
                                            : dim + 1 < rank && shape[dim + 1] == algo.output.shape[dim + 1];
@@ -160,16 +178,29 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
             plan.sliced.push_back(in.type.name);
             fixed += in.type.bytes() / iters;
         } else if (in.type.bytes() <= 4096 && worth_it(num_elements(algo.output.shape)) &&
-                   (num_elements(shape) > 1 || kernel_epilogue || scalar_worth_staging(algo, target))) {
+                   (num_elements(shape) > 1 || kernel_epilogue || scalar_worth_staging(algo, target) || uneven_shares)) {
             plan.whole.push_back(in.type.name);
             at_root += in.type.bytes();
         }
     }
-    if (plan.sliced.empty() && !plan.out_staged) return std::nullopt;
+    // Small tables and scalars alone are not worth a plan (each transfer
+    // before the fork is waited for serially); an input each core would
+    // read its share of from L2 is.
+    if (plan.sliced.empty() && !plan.out_staged && !small_whole) return std::nullopt;
     // One slot per core (the loop runs on every core at once).
     const int64_t budget = target.l1_data_budget() / 2;
     auto fits = [&](int64_t chunked_bytes) { return (chunked_bytes + fixed) * target.cores() + at_root <= budget; };
-    if (fits(chunked)) return plan;
+    if (fits(chunked)) {
+        // Each core walks several iterations (a decode step's 16 heads on 8
+        // cores): with room for a second slot, the next iteration's slices
+        // arrive while the cores compute this one. The one DMA serves the
+        // cores one transfer after another, so otherwise every core waits
+        // for its inputs twice, behind the other cores' transfers.
+        const int64_t per_core = (iters + target.cores() - 1) / target.cores();
+        const int64_t in_bytes = chunked + fixed - (plan.out_staged ? slice_elems * elem_bytes(algo.output.type) : 0);
+        plan.double_buffer = per_core >= 2 && !plan.sliced.empty() && fits(chunked + in_bytes);
+        return plan;
+    }
     // Chunks of the next loop: the largest divisor of its extent that fits
     // (a tail chunk would be shifted inwards and recomputed). A row-wise op
     // reduces along its innermost loop, so that one is never chunked.
@@ -250,6 +281,24 @@ size_t computing_stages(const Algorithm &algo) {
 // would crowd the 2 KiB stack).
 constexpr int64_t kStatsInRegisters = 8;
 
+// A MatMul whose B is stored [K, N], not contiguous in k (a decode step's
+// probabilities x V, V [kv, head size]): the registry's one-row kernel for
+// columns of such a B, where the target has its extension, the operands are
+// its types and K reaches one step of its fast path; else nullptr.
+const MicroKernel *b_kn_kernel_for(const Algorithm &algo, const TargetDescription &target, int N, int64_t K) {
+    if (algo.operands_k_contiguous || algo.inputs.size() < 2) return nullptr;
+    for (const auto &mk : micro_kernel_registry()) {
+        if (!mk.b_stride_arg || mk.rows != 1 || N < mk.cols || K < mk.k_multiple ||
+            !target.has_extension(mk.requires_extension) || !std::count(mk.ops.begin(), mk.ops.end(), algo.op) ||
+            elem_type_name(algo.inputs[0].type.type) != mk.a.name() ||
+            elem_type_name(algo.inputs[1].type.type) != mk.b.name()) {
+            continue;
+        }
+        return &mk;
+    }
+    return nullptr;
+}
+
 // GEMM-like ops (gemm, matmul): accumulate each output tile in core-local
 // registers, reduction loop innermost.
 Schedule reduction_default(const Algorithm &algo, const TargetDescription &target) {
@@ -257,16 +306,19 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
     const Stage &out = algo.output_stage();
     const int n_extent = out.extents.at("n");
     const std::string inner = out.pure_loops.back();  // "n"
-    if (n_extent >= 4) {
-        s.tile("Y", "n", 4);
+    const MicroKernel *kn = b_kn_kernel_for(algo, target, n_extent, algo.find_stage("acc")->extents.at("k"));
+    const int tile_n = kn ? kn->cols : 4;
+    if (n_extent >= tile_n) {
+        s.tile("Y", "n", tile_n);
         s.compute_at("acc", "Y", "n_o");
-        s.tile("acc", "n", 4);
+        s.tile("acc", "n", tile_n);
         // Reduction outside the 4 accumulators: each A element is loaded once
         // per 4 outputs.
         std::vector<std::string> order(out.pure_loops.begin(), out.pure_loops.end() - 1);
         order.insert(order.end(), {"n_o", "k", "n_i"});
         s.order("acc", order);
         s.unroll("acc", "n_i");
+        if (kn) s.kernel("acc", kn->name);
     } else {
         s.compute_at("acc", "Y", inner);
     }
@@ -280,7 +332,7 @@ Schedule reduction_default(const Algorithm &algo, const TargetDescription &targe
         // each head's operands and outputs through L1. Batch loops only: there
         // an input's slice is the same head of it (a GEMM's B is not sliced by m).
         if (target.has_dma() && par != "m" && par != "n") {
-            if (auto plan = plan_l1_slices(algo, par, target)) {
+            if (auto plan = plan_l1_slices(algo, par, target, 1, kn != nullptr)) {
                 if (!plan->chunk_loop.empty()) s.tile("Y", plan->chunk_loop, plan->chunk);
                 stage_slices_in_l1(s, algo, *plan);
             }
@@ -300,7 +352,7 @@ const MicroKernel &gemm_kernel_for(int64_t N, int64_t K) {
     const MicroKernel *best = &micro_kernel("gemm_int8_sdotp_4x2");
     for (const auto &mk : micro_kernel_registry()) {
         // Same rows as the 4x2 block: the schedules below tile rows by them.
-        if (mk.rows != best->rows || N % mk.cols != 0 || !mk.fast_for_k(K) || K < mk.min_k || mk.k_stride != 1)
+        if (mk.rows != best->rows || N % mk.cols != 0 || !mk.fast_for_k(K) || K < mk.min_k || !mk.k_contiguous())
             continue;
         if (mk.macs_per_k() > best->macs_per_k()) best = &mk;
     }

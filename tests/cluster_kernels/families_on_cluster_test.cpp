@@ -120,6 +120,52 @@ TEST(DefaultSchedulesOnCluster, DecodeAttentionShapes) {
                      cluster, "add with a broadcast mask, rows of 37");
 }
 
+// A decode step's attention at awkward sizes: KV length 1, 7, 33, 129, 255;
+// head size 4, 6, 8, 16; head counts that the cores do not divide. The
+// scores (Q x K^T) and the context (probabilities x V, V stored [kv, head
+// size]: gemm_int8_sdotp_1x4_kn from K = 4 and 4 columns on, its K % 4 tail
+// and a 6-column head's shifted last tile included), each head's slices
+// double-buffered when a core walks several heads. Random data, bit-exact
+// against the host build.
+TEST(DefaultSchedulesOnCluster, DecodeAttentionAwkwardSizes) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    struct Shape {
+        int heads, kv, d;
+    };
+    const std::vector<Shape> shapes = {{16, 1, 4},  {5, 7, 8},   {16, 129, 4}, {3, 255, 16},
+                                       {9, 129, 16}, {8, 7, 4},  {16, 255, 8}, {7, 33, 6}};
+    for (const Shape &sh : shapes) {
+        const std::string h = std::to_string(sh.heads), kv = std::to_string(sh.kv), d = std::to_string(sh.d);
+        const std::string label = h + " heads, KV " + kv + ", head size " + d;
+        SCOPED_TRACE(label);
+        run_against_host("matmul",
+                         {{"a_shape", "1x" + h + "x1x" + d}, {"b_shape", "1x" + h + "x" + kv + "x" + d},
+                          {"trans_b", "1"}, {"requant", "1"}, {"log2d", "6"}},
+                         cluster, "decode scores, " + label);
+        GeneratedLibrary ctx = run_against_host(
+            "matmul",
+            {{"a_shape", "1x" + h + "x1x" + kv}, {"b_shape", "1x" + h + "x" + kv + "x" + d}, {"requant", "1"}, {"log2d", "7"}},
+            cluster, "decode context, " + label);
+        if (sh.kv >= 4) {
+            EXPECT_NE(ctx.report.find("gemm_int8_sdotp_1x4_kn (checked"), std::string::npos) << ctx.report;
+        }
+        if (sh.kv >= 4 && sh.heads > cluster.cores()) {
+            EXPECT_NE(ctx.report.find("B_im_global_wrapper: DMA 1D " + std::to_string(sh.kv * sh.d) +
+                                      " B from B, double-buffered"),
+                      std::string::npos)
+                << ctx.report;
+        }
+    }
+    // Elementwise ops after a GEMV ([1, 1, n]: the innermost loop split over
+    // the cores, slices of a few elements): their small inputs whole in L1.
+    GeneratedLibrary mul = run_against_host(
+        "mul", {{"a_shape", "1x1x255"}, {"b_shape", "1x1x255"}, {"requant", "1"}, {"log2d", "9"}}, cluster, "mul, [1, 1, 255]");
+    EXPECT_NE(mul.report.find("stage A L1 at root"), std::string::npos) << mul.report;
+    EXPECT_NE(mul.report.find("stage B L1 at root"), std::string::npos) << mul.report;
+    run_against_host("requant_shift", {{"shape", "131"}, {"in_type", "int8"}, {"log2d", "4"}}, cluster,
+                     "requant_shift, [131]");
+}
+
 // The attention mask's Add folded into the softmax (isoftmax x=add, as the
 // network compiler maps Deeploy's Add -> iSoftmax): the Add's row computed
 // per row into L1 where the max and exp passes read it, the mask broadcast

@@ -3,7 +3,8 @@
 // kernel's C function on random rows for awkward K (0, 1, 3, the 4-wide
 // steps and their tails, 67, 200) and misaligned rows (the scalar path), and
 // prints every accumulator; the test compares them with
-// MicroKernel::reference. Built for the host (the portable C path) by
+// MicroKernel::reference. A kernel of B stored [K, N] (b_stride_arg) reads
+// its columns from one [K, N] buffer with the case's leading dimension. Built for the host (the portable C path) by
 // tests/host and for the cluster (the Xpulp path) by tests/cluster_kernels.
 // Everything comes from the registry entry: a new kernel needs no new test.
 #pragma once
@@ -62,10 +63,28 @@ inline int row_index(RowOrder order, int r, int n) {
 
 constexpr int kRowBytes = 208;  // >= the largest k + offset
 
+// Kernels with b_stride_arg read columns of a B stored [K, N]: each case
+// takes one of these leading dimensions (in columns of the kernel's tile:
+// 1 x cols is a decode step's V at head size cols; +1 is not word-aligned,
+// the fallback), the columns adjacent unless the case's order moves them.
+inline int32_t b_leading_dim(const MicroKernel &mk, size_t case_index) {
+    const int32_t choices[] = {mk.cols, 2 * mk.cols, 4 * mk.cols, mk.cols + 1};
+    return choices[case_index % 4];
+}
+constexpr int kKnBytes = kRowBytes * 17;  // >= the largest k x leading dimension + offset
+
 struct KernelData {
     std::vector<std::vector<int8_t>> a, b;  // rows x kRowBytes, cols x kRowBytes
+    std::vector<int8_t> b_kn;                // B stored [K, N] (b_stride_arg kernels)
     std::vector<int32_t> acc0;               // initial accumulators, rows * cols
 };
+
+// Where B's column j (a row of B for k-contiguous kernels) starts, for case n.
+inline const int8_t *b_start(const MicroKernel &mk, const KernelData &d, const KernelCase &cs, int j) {
+    const int idx = row_index(cs.order, j, mk.cols);
+    if (mk.b_stride_arg) return d.b_kn.data() + cs.b_offset + idx;
+    return d.b[size_t(idx)].data() + cs.b_offset;
+}
 
 inline KernelData kernel_data(const MicroKernel &mk, uint32_t seed) {
     std::mt19937 rng(seed);
@@ -77,6 +96,10 @@ inline KernelData kernel_data(const MicroKernel &mk, uint32_t seed) {
         for (auto &v : row) v = int8_t(byte(rng));
     for (auto &row : d.b)
         for (auto &v : row) v = int8_t(byte(rng));
+    if (mk.b_stride_arg) {
+        d.b_kn.resize(kKnBytes);
+        for (auto &v : d.b_kn) v = int8_t(byte(rng));
+    }
     for (int i = 0; i < mk.rows * mk.cols; i++) d.acc0.push_back(start(rng));
     return d;
 }
@@ -97,7 +120,12 @@ inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bo
         c << "};\n";
     };
     rows("a", d.a);
-    rows("b", d.b);
+    if (!mk.b_stride_arg) rows("b", d.b);
+    if (mk.b_stride_arg) {
+        c << "static int8_t b_kn[" << d.b_kn.size() << "] __attribute__((aligned(4))) = {";
+        for (int8_t v : d.b_kn) c << int(v) << ",";
+        c << "};\n";
+    }
     c << "static const int32_t acc0[" << d.acc0.size() << "] = {";
     for (int32_t v : d.acc0) c << v << ",";
     c << "};\nint main(void) {\n    int32_t acc[" << d.acc0.size() << "];\n    int i;\n";
@@ -106,8 +134,12 @@ inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bo
         const auto &cs = cases[n];
         c << "    for (i = 0; i < " << d.acc0.size() << "; i++) acc[i] = acc0[i];\n    " << mk.c_symbol << "(";
         for (int i = 0; i < mk.rows; i++) c << "&a[" << row_index(cs.order, i, mk.rows) << "][" << cs.a_offset << "], ";
-        for (int j = 0; j < mk.cols; j++) c << "&b[" << row_index(cs.order, j, mk.cols) << "][" << cs.b_offset << "], ";
+        for (int j = 0; j < mk.cols; j++) {
+            if (mk.b_stride_arg) c << "&b_kn[" << cs.b_offset + row_index(cs.order, j, mk.cols) << "], ";
+            else c << "&b[" << row_index(cs.order, j, mk.cols) << "][" << cs.b_offset << "], ";
+        }
         c << cs.k;
+        if (mk.b_stride_arg) c << ", " << b_leading_dim(mk, n);
         const int tiles = mk.rows * mk.cols;
         for (int t = 0; t < tiles; t++) c << ", &acc[" << (cs.acc_reversed ? tiles - 1 - t : t) << "]";
         c << ");\n    printf(\"case " << n << ":\");\n    for (i = 0; i < " << d.acc0.size()
@@ -125,13 +157,12 @@ inline std::string kernel_expected(const MicroKernel &mk, const KernelData &d) {
         std::vector<const int8_t *> a, b;
         for (size_t i = 0; i < d.a.size(); i++)
             a.push_back(d.a[size_t(row_index(cases[n].order, int(i), int(d.a.size())))].data() + cases[n].a_offset);
-        for (size_t j = 0; j < d.b.size(); j++)
-            b.push_back(d.b[size_t(row_index(cases[n].order, int(j), int(d.b.size())))].data() + cases[n].b_offset);
+        for (int j = 0; j < mk.cols; j++) b.push_back(b_start(mk, d, cases[n], j));
         std::vector<int32_t> acc = d.acc0;
         std::vector<int32_t *> tile;
         for (auto &v : acc) tile.push_back(&v);
         if (cases[n].acc_reversed) std::reverse(tile.begin(), tile.end());
-        mk.reference(a, b, cases[n].k, tile);
+        mk.reference(a, b, cases[n].k, tile, mk.b_stride_arg ? b_leading_dim(mk, n) : 0);
         out << "case " << n << ":";
         for (int32_t v : acc) out << " " << v;
         out << "\n";

@@ -20,11 +20,13 @@ struct KernelElem {
 };
 
 // A register-blocked dot-product tile:
-//   for k in [0, K): c[i][j] += int32(a_i[k]) * int32(b_j[k]),  i < rows, j < cols
-// where a_i (i < rows) and b_j (j < cols) are rows contiguous in k (stride
-// k_stride elements) and the c[i][j] are pairwise distinct accumulators
-// whose addresses do not depend on k. The C function takes
-//   (a_0 .. a_{rows-1}, b_0 .. b_{cols-1}, K, &c[0][0], &c[0][1], .., &c[rows-1][cols-1]).
+//   for k in [0, K): c[i][j] += int32(a_i[k]) * int32(b_j[k * sb]),  i < rows, j < cols
+// where a_i (i < rows) are rows contiguous in k (stride k_stride elements),
+// b_j (j < cols) rows with stride sb = k_stride in k, or, for a kernel with
+// b_stride_arg, columns of a B stored [K, N] with any constant stride sb the
+// loop nest has (its leading dimension), and the c[i][j] are pairwise
+// distinct accumulators whose addresses do not depend on k. The C function takes
+//   (a_0 .. a_{rows-1}, b_0 .. b_{cols-1}, K, [sb,] &c[0][0], &c[0][1], .., &c[rows-1][cols-1]).
 struct MicroKernel {
     std::string name;                // the schedule's name: "kernel acc gemm_int8_sdotp_4x2"
     std::string c_symbol;            // the C function in `header`
@@ -34,6 +36,9 @@ struct MicroKernel {
     int rows = 1, cols = 1;          // output tile: A rows x B rows
     KernelElem a{8, true}, b{8, true}, acc{32, true};
     int k_stride = 1;                // operand stride in k, in elements
+    // B's stride in k is the C function's argument after K (any constant of
+    // the loop nest): B stored [K, N], its rows of k not contiguous.
+    bool b_stride_arg = false;
     // K its fast path consumes per step (one word of int8 per row); another K
     // runs the scalar path for the tail, and schedules avoid the kernel then.
     int k_multiple = 4;
@@ -46,11 +51,15 @@ struct MicroKernel {
     std::string computes() const;
     int macs_per_k() const { return rows * cols; }
     bool fast_for_k(int64_t k) const { return k % k_multiple == 0; }
+    // Whether it reads both operands contiguous in k (the dot-product GEMM
+    // kernels) rather than B stored [K, N].
+    bool k_contiguous() const { return !b_stride_arg && k_stride == 1; }
 
     // The reference loop nest the kernel must equal (the semantics above),
-    // on rows given as pointers; acc in row-major tile order.
+    // on rows given as pointers; acc in row-major tile order; b_stride: B's
+    // stride in k where b_stride_arg (else k_stride).
     void reference(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows, int32_t k,
-                   const std::vector<int32_t *> &acc_tile) const;
+                   const std::vector<int32_t *> &acc_tile, int32_t b_stride = 0) const;
 };
 
 // Every kernel, in the order the README lists them.

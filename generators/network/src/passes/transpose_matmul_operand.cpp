@@ -17,7 +17,7 @@ bool worth_transposing(const std::vector<int64_t> &b_shape) {
     const int64_t k = b_shape[b_shape.size() - 2];
     if (k < kMinTransposedK) return false;
     for (const auto &mk : micro_kernel_registry()) {
-        if (std::count(mk.ops.begin(), mk.ops.end(), "matmul") && mk.fast_for_k(k)) return true;
+        if (std::count(mk.ops.begin(), mk.ops.end(), "matmul") && mk.k_contiguous() && mk.fast_for_k(k)) return true;
     }
     return false;
 }

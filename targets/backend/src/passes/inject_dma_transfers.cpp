@@ -264,6 +264,12 @@ private:
                 s = l->body;
             } else if (const Allocate *a = s.as<Allocate>(); a && a->name != buffer) {
                 s = a->body;
+            } else if (const ProducerConsumer *pc = s.as<ProducerConsumer>(); pc && !pc->is_producer) {
+                s = pc->body;  // inside the consumer of another staged buffer (a MatMul's A, then its B)
+            } else if (const Block *b = s.as<Block>(); b && b->first.as<ProducerConsumer>() &&
+                                                       b->first.as<ProducerConsumer>()->is_producer &&
+                                                       b->first.as<ProducerConsumer>()->name != buffer) {
+                s = b->rest;  // past another buffer's produce node
             } else {
                 break;
             }

@@ -10,10 +10,11 @@ namespace {
 using namespace Halide;
 using namespace Halide::Internal;
 
-// One accumulation acc[c] = acc[c] + int32(A[a + k]) * int32(B[b + k]).
+// One accumulation acc[c] = acc[c] + int32(A[a + k]) * int32(B[b + k * sb]).
 struct Mac {
     std::string acc, a, b;
     Expr c, a_base, b_base;  // at k = loop min
+    int64_t b_stride = 1;
 };
 
 Type halide_type(const KernelElem &e) { return e.is_signed ? Int(e.bits) : UInt(e.bits); }
@@ -70,11 +71,19 @@ bool match_mac(const Stmt &s, const For *loop, const MicroKernel &mk, Mac *mac, 
         *why = "the accumulator index depends on k";
         return false;
     }
-    if (!sa || !sb || *sa != mk.k_stride || *sb != mk.k_stride) {
+    if (mk.b_stride_arg) {
+        // B stored [K, N]: any constant stride the C function is passed.
+        if (!sa || *sa != mk.k_stride || !sb || *sb < 1 || *sb > INT32_MAX) {
+            *why = "A's stride in k is not " + std::to_string(mk.k_stride) +
+                   " or B's is not a positive constant (the kernel reads A's row and columns of B stored [K, N])";
+            return false;
+        }
+    } else if (!sa || !sb || *sa != mk.k_stride || *sb != mk.k_stride) {
         *why = "an operand's stride in k is not " + std::to_string(mk.k_stride) +
                " (the kernel reads k-contiguous rows; stage or transpose it)";
         return false;
     }
+    mac->b_stride = *sb;
     mac->acc = st->name;
     mac->a = a->name;
     mac->b = b->name;
@@ -132,7 +141,8 @@ private:
                 report_->lines.push_back(display_name(op->name) + ": " + mk->name + " (checked: " +
                                          std::to_string(mk->macs_per_k()) + " " + mk->a.name() + " MACs per k over " +
                                          std::to_string(mk->rows) + " A row(s) x " + std::to_string(mk->cols) +
-                                         " B rows, stride " + std::to_string(mk->k_stride) + ")");
+                                         (mk->b_stride_arg ? " columns of B stored [K, N]" : " B rows, stride " +
+                                                                     std::to_string(mk->k_stride)) + ")");
                 return call;
             }
             report_->lines.push_back(display_name(op->name) + ": plain loop kept for " + mk->name + " (" + why + ")");
@@ -168,6 +178,10 @@ private:
                 *why = "the accumulations use different buffers";
                 return Stmt();
             }
+            if (m.b_stride != macs[0].b_stride) {
+                *why = "B's stride in k differs between the accumulations";
+                return Stmt();
+            }
             int i = index_of(a_rows, m.a_base), j = index_of(b_rows, m.b_base);
             if ((int)a_rows.size() > R || (int)b_rows.size() > C) {
                 *why = "the tile is not " + std::to_string(R) + " A rows x " + std::to_string(C) + " B rows";
@@ -194,6 +208,7 @@ private:
         for (const Expr &r : a_rows) args.push_back(address(a, halide_type(mk.a), r));
         for (const Expr &r : b_rows) args.push_back(address(b, halide_type(mk.b), r));
         args.push_back(loop->extent);
+        if (mk.b_stride_arg) args.push_back(make_const(Int(32), macs[0].b_stride));
         for (int i = 0; i < R; i++) {
             for (int j = 0; j < C; j++) args.push_back(address(acc, Int(32), c[i][j]));
         }

@@ -176,7 +176,6 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     std::vector<Step> steps;
     std::map<std::string, int> kernel_by_key;
     std::vector<std::string> kernel_schedule;       // per kernel: where its schedule came from
-    std::vector<std::string> kernel_key;            // per kernel: its key in kernel_by_key
     std::vector<std::string> kernel_default_text;   // per kernel: the default schedule it was built with ("" if none)
     std::map<std::string, std::string> view_of;     // tensor -> tensor it aliases
     std::set<std::string> bound_inputs;             // graph inputs a kernel already reads with their type
@@ -367,7 +366,6 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             kernel_by_key[key] = (int)prog.kernels.size();
             prog.kernels.push_back(std::move(lib));
             kernel_schedule.push_back(sched_note);
-            kernel_key.push_back(key);
             kernel_default_text.push_back(sched_note == "default" ? default_text : "");
             k = kernel_by_key.find(key);
         }
@@ -418,7 +416,6 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             variant_of[kk] = index;
             prog.kernels.push_back(std::move(lib));
             kernel_schedule.push_back("default, B prefetched into L1");
-            kernel_key.push_back(kernel_key[kk] + " | B in L1");
             kernel_default_text.push_back(s->to_text());
             return index;
         };

@@ -131,7 +131,12 @@ Algorithm isoftmax(const ISoftmaxSpec &spec) {
     const ImageParam table = spec.exp_table_input ? a.inputs.back().param : ImageParam();
     auto exp_at = [&](const Expr &j) -> Expr {
         Expr x = cast<int32_t>(x_func(ax.at_last(j)));
-        Expr index = clamp(xmax(row_args) - x, 0, kISoftmaxTableSize - 1);
+        // xmax is the max of the row's int8 values, so without `lengths` every
+        // x - xmax lies in [-255, 0]: promised, not clamped (one instruction
+        // per element less). With `lengths` an entry past the length may
+        // exceed the max of the valid ones: clamped.
+        Expr index = spec.lengths ? clamp(xmax(row_args) - x, 0, kISoftmaxTableSize - 1)
+                                  : unsafe_promise_clamped(xmax(row_args) - x, 0, kISoftmaxTableSize - 1);
         if (spec.exp_table_input) return reinterpret(UInt(32), table(index));
         if (deeploy) return Expr(exp_table(index));
         return isoftmax_exp(x, xmax(row_args), spec.coeffA, spec.coeffB, spec.coeffC, spec.log2, deeploy);

@@ -126,6 +126,7 @@ struct Step {
     Lowered lowered;
     int kernel = -1;
     std::vector<std::string> arg_tensors;   // algorithm inputs then output
+    std::vector<std::string> arg_inputs;    // the algorithm's name of each input
     std::vector<ElemType> arg_types;
 };
 
@@ -258,6 +259,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                 if (gt.role == TensorRole::Input) bound_inputs.insert(tn);
             }
             st.arg_tensors.push_back(tn);
+            st.arg_inputs.push_back(ai.type.name);
             st.arg_types.push_back(ai.type.type);
         }
         out.shape = l.out_shape.empty() ? std::vector<int64_t>(algo.output.shape.begin(), algo.output.shape.end())
@@ -382,79 +384,119 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         steps.push_back(std::move(st));
     }
 
-    // 3b. Weight prefetch (plan_weight_prefetch.h): the weights of default
-    //     GEMM/MatMul kernels come into L1 by background DMA while the
-    //     kernels before them run; those kernels read them in place. The
-    //     network's core 0 holds up to two more transfer ids across calls.
+    // 3b. Constant prefetch (plan_weight_prefetch.h): the constants a default
+    //     kernel stages into L1 (weights, biases, tables) come into L1 by
+    //     background DMA while the kernels before it run; the kernel reads
+    //     them in place. Core 0 holds the transfer ids the kernels leave.
     PrefetchPlan prefetch;
     int64_t prefetch_offset = 0;
-    const bool can_prefetch = opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() &&
-                              target.dma_max_outstanding() >= 3 * target.cores() + 2;
+    struct PrefetchedInput {
+        std::string input, tensor;
+        int64_t row_bytes = 0, row_pitch = 0;
+    };
+    std::map<int, std::vector<PrefetchedInput>> prefetched_inputs;  // call -> its pieces, in plan order
+    const int kernel_transfer_ids = 3 * target.cores();
+    const int free_transfer_ids = target.dma_max_outstanding() - kernel_transfer_ids;
+    const bool can_prefetch =
+        opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && free_transfer_ids >= 2;
     if (opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && !can_prefetch) {
-        g.log.push_back("weight prefetch: off, target " + target.name() + " has dma.max_outstanding " +
+        g.log.push_back("constant prefetch: off, target " + target.name() + " has dma.max_outstanding " +
                         std::to_string(target.dma_max_outstanding()) + " < 3 x cores + 2 transfer ids");
     }
     if (can_prefetch) {
         int64_t kernels_l1 = 0;
         for (const auto &k : prog.kernels) kernels_l1 = std::max(kernels_l1, k.arenas.l1_bytes);
         const int64_t free_l1 = target.l1_data_budget() - (kernels_l1 + 7) / 8 * 8;
-        // The variant of each candidate's kernel that reads B in place (one
-        // per kernel, shared by its calls), compiled first: its row padding
-        // sets the bytes the weight takes in L1.
-        std::map<int, int> variant_of;  // kernel -> its B-in-L1 variant
-        auto variant = [&](const Step &st) {
-            auto v = variant_of.find(st.kernel);
+        // Pieces smaller than this are left to the kernel: a background
+        // transfer costs core 0 about as much to program as it saves.
+        constexpr int64_t kMinPieceBytes = 32;
+        // Two calls' transfers may be outstanding at once.
+        const int max_pieces = free_transfer_ids / 2;
+        // The variant of a kernel that reads the given inputs in place (one per
+        // kernel and set of inputs, shared by its calls), compiled first: its
+        // row padding sets the bytes each takes in L1.
+        std::map<std::pair<int, std::vector<std::string>>, int> variant_of;
+        std::map<int, int> variants_of_kernel;
+        auto variant = [&](const Step &st, const std::vector<std::string> &inputs) {
+            const auto key = std::make_pair(st.kernel, inputs);
+            auto v = variant_of.find(key);
             if (v != variant_of.end()) return v->second;
             const int kk = st.kernel;
-            const std::optional<Schedule> s = with_input_in_l1(Schedule::parse(kernel_default_text[kk], "default"), "B");
-            HL_INTERNAL_ASSERT(s, "weight prefetch: kernel " + prog.kernels[kk].name + " no longer stages B");
-            GeneratedLibrary lib =
-                run_generator(st.lowered.family, st.lowered.params, target, &*s, prog.kernels[kk].name + "_bl1", lib_opts);
-            lib.report = "Network " + opt.name + ": " + g.nodes[st.node].label() +
-                         "; schedule: default, B prefetched into L1 by the network\n\n" + lib.report;
+            std::optional<Schedule> s = Schedule::parse(kernel_default_text[kk], "default");
+            std::string names;
+            for (const auto &in : inputs) {
+                s = with_input_in_l1(*s, in);
+                HL_INTERNAL_ASSERT(s, "constant prefetch: kernel " + prog.kernels[kk].name + " no longer stages " + in);
+                names += (names.empty() ? "" : ", ") + in;
+            }
+            const int nth = ++variants_of_kernel[kk];
+            const std::string vname = prog.kernels[kk].name + "_pf" + (nth > 1 ? std::to_string(nth) : "");
+            GeneratedLibrary lib = run_generator(st.lowered.family, st.lowered.params, target, &*s, vname, lib_opts);
+            lib.report = "Network " + opt.name + ": " + g.nodes[st.node].label() + "; schedule: default, " + names +
+                         " prefetched into L1 by the network\n\n" + lib.report;
             const int index = (int)prog.kernels.size();
-            variant_of[kk] = index;
+            variant_of[key] = index;
             prog.kernels.push_back(std::move(lib));
-            kernel_schedule.push_back("default, B prefetched into L1");
+            kernel_schedule.push_back("default, " + names + " prefetched into L1");
             kernel_default_text.push_back(s->to_text());
             return index;
         };
         std::vector<PrefetchCandidate> candidates;
-        std::map<int, std::string> weight_of;  // call -> B's tensor
-        std::map<int, std::pair<int64_t, int64_t>> rows_of;  // call -> (row bytes, row pitch bytes)
+        std::map<int, std::vector<std::string>> inputs_of;  // call -> the inputs its variant reads in place
         for (size_t s = 0; s < steps.size(); s++) {
             const Step &st = steps[s];
-            const std::string &fam = st.lowered.family;
-            if ((fam != "gemm" && fam != "matmul") || !st.lowered.args.count("B")) continue;
             if (kernel_default_text[st.kernel].empty()) continue;  // a schedule file or provider chose
-            const std::string &tn = st.lowered.args.at("B");
-            if (g.tensor(tn).role != TensorRole::Constant || readers_of(tn) > 1 || weight_tensors.count(tn)) continue;
-            if (!with_input_in_l1(Schedule::parse(kernel_default_text[st.kernel], "default"), "B")) continue;
-            auto at = std::find(st.arg_tensors.begin(), st.arg_tensors.end(), tn);
-            const int elem = elem_bytes(st.arg_types[at - st.arg_tensors.begin()]);
-            const int64_t bytes = g.tensor(tn).num_elements() * elem;
-            if (bytes > free_l1 / 2) continue;  // cannot fit a slot even unpadded
+            const Schedule def = Schedule::parse(kernel_default_text[st.kernel], "default");
+            // Its staged constants, the largest first.
+            std::vector<std::tuple<int64_t, std::string, size_t>> staged;  // bytes, input, arg index
+            for (size_t a = 0; a + 1 < st.arg_tensors.size(); a++) {
+                const std::string &tn = st.arg_tensors[a];
+                if (g.tensor(tn).role != TensorRole::Constant || weight_tensors.count(tn)) continue;
+                const std::string &in = st.arg_inputs[a];
+                if (!with_input_in_l1(def, in)) continue;
+                const int64_t bytes = g.tensor(tn).num_elements() * elem_bytes(st.arg_types[a]);
+                if (bytes >= kMinPieceBytes) staged.emplace_back(bytes, in, a);
+            }
+            std::sort(staged.begin(), staged.end(), [](const auto &x, const auto &y) { return std::get<0>(x) > std::get<0>(y); });
+            if ((int)staged.size() > max_pieces) staged.resize(max_pieces);
+            if (staged.empty()) continue;
+            int64_t total = 0;
+            for (const auto &p : staged) total += std::get<0>(p);
+            if (total > free_l1 / 2) continue;  // cannot fit half the ring even unpadded
+            std::vector<std::string> inputs;
+            for (const auto &p : staged) inputs.push_back(std::get<1>(p));
             int vi = -1;
             try {
-                vi = variant(st);
+                vi = variant(st, inputs);
             } catch (const UserError &e) {
-                g.log.push_back("weight prefetch: not for " + g.nodes[st.node].label() + ": " + e.what());
+                g.log.push_back("constant prefetch: not for " + g.nodes[st.node].label() + ": " + e.what());
                 continue;
             }
             const GeneratedLibrary &v = prog.kernels[vi];
-            const std::vector<int64_t> &shape = g.tensor(tn).shape;
-            const int64_t row = (shape.empty() ? 1 : shape.back()) * elem;
-            auto pitch = v.l1_input_row_elems.find("B");
-            const int64_t pitch_bytes = pitch == v.l1_input_row_elems.end() ? row : pitch->second * elem;
-            candidates.push_back({(int)s, bytes / row * pitch_bytes});
-            weight_of[(int)s] = tn;
-            rows_of[(int)s] = {row, pitch_bytes};
+            PrefetchCandidate c;
+            c.call = (int)s;
+            std::vector<PrefetchedInput> pieces;
+            for (const auto &[bytes, in, a] : staged) {
+                const std::string &tn = st.arg_tensors[a];
+                const int elem = elem_bytes(st.arg_types[a]);
+                const std::vector<int64_t> &shape = g.tensor(tn).shape;
+                const int64_t row = (shape.empty() ? 1 : shape.back()) * elem;
+                auto pitch = v.l1_input_row_elems.find(in);
+                const int64_t pitch_bytes = pitch == v.l1_input_row_elems.end() ? row : pitch->second * elem;
+                c.pieces.push_back(bytes / row * pitch_bytes);
+                pieces.push_back({in, tn, row, pitch_bytes});
+            }
+            candidates.push_back(c);
+            inputs_of[(int)s] = inputs;
+            prefetched_inputs[(int)s] = pieces;
         }
-        prefetch = plan_weight_prefetch(candidates, free_l1);
-        for (auto &p : prefetch.prefetches) {
-            steps[p.call].kernel = variant(steps[p.call]);
-            std::tie(p.row_bytes, p.row_pitch) = rows_of.at(p.call);
+        prefetch = plan_weight_prefetch(candidates, free_l1, free_transfer_ids);
+        std::map<int, std::vector<PrefetchedInput>> planned;
+        for (const auto &p : prefetch.prefetches) {
+            steps[p.call].kernel = variant(steps[p.call], inputs_of.at(p.call));
+            planned[p.call] = prefetched_inputs.at(p.call);
         }
+        prefetched_inputs = std::move(planned);
         // Drop kernels no call uses any more.
         std::vector<int> used(prog.kernels.size(), 0), new_index(prog.kernels.size(), -1);
         for (const auto &st : steps) used[st.kernel] = 1;
@@ -472,13 +514,17 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         int64_t l1_after = 0;
         for (const auto &k : prog.kernels) l1_after = std::max(l1_after, k.arenas.l1_bytes);
         prefetch_offset = (l1_after + 7) / 8 * 8;
-        HL_INTERNAL_ASSERT(prefetch.prefetches.empty() ||
-                               prefetch_offset + 2 * prefetch.slot_bytes <= target.l1_data_budget(),
-                           "weight prefetch: slots do not fit the L1 budget");
+        HL_INTERNAL_ASSERT(prefetch.prefetches.empty() || prefetch_offset + prefetch.region_bytes <= target.l1_data_budget(),
+                           "constant prefetch: the ring does not fit the L1 budget");
         for (const auto &p : prefetch.prefetches) {
-            g.log.push_back("weight prefetch: call " + std::to_string(p.call) + " (" + g.nodes[steps[p.call].node].label() +
-                            ") reads B '" + weight_of.at(p.call) + "' (" + std::to_string(p.bytes) + " B) from L1 slot " +
-                            std::to_string(p.slot) + ", copied in the background from " +
+            std::string what;
+            const auto &ins = prefetched_inputs.at(p.call);
+            for (size_t j = 0; j < p.pieces.size(); j++) {
+                what += (j ? ", " : "") + ins[j].input + " '" + ins[j].tensor + "' (" + std::to_string(p.pieces[j].bytes) +
+                        " B at L1 +" + std::to_string(prefetch_offset + p.pieces[j].offset) + ")";
+            }
+            g.log.push_back("constant prefetch: call " + std::to_string(p.call) + " (" + g.nodes[steps[p.call].node].label() +
+                            ") reads " + what + " in place, copied in the background from " +
                             (p.issue_after < 0 ? std::string("the start of the run") : "the end of call " + std::to_string(p.issue_after)));
         }
     }
@@ -574,8 +620,9 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     }
     m.copies = copies;
     m.l1_arena = region + "_l1_arena";
-    std::map<int, const WeightPrefetch *> prefetch_of;  // call -> its weight's transfer
+    std::map<int, const WeightPrefetch *> prefetch_of;  // call -> its constants' transfers
     for (const auto &p : prefetch.prefetches) prefetch_of[p.call] = &p;
+    m.prefetch_transfer_ids = prefetch.transfer_ids;
     for (size_t s = 0; s < steps.size(); s++) {
         const Step &st = steps[s];
         const GraphNode &n = g.nodes[st.node];
@@ -589,6 +636,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         ns.params = describe(st.lowered.params);
         ns.schedule = kernel_schedule[st.kernel];
         std::string comment = n.label() + " -> " + call.kernel;
+        auto pf = prefetch_of.find((int)s);
         for (size_t a = 0; a < st.arg_tensors.size(); a++) {
             const std::string &tn = st.arg_tensors[a];
             const std::string r = root(tn);
@@ -597,14 +645,18 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             ca.is_output = a + 1 == st.arg_tensors.size();
             ca.loc = g.tensor(r).role == TensorRole::Constant ? Location{Location::Const, -1, 0, constant(r, ca.type)}
                                                                : loc.at(r);
-            auto pf = prefetch_of.find((int)s);
-            if (pf != prefetch_of.end() && tn == st.lowered.args.at("B")) {
+            if (pf != prefetch_of.end() && !ca.is_output) {
                 const WeightPrefetch &p = *pf->second;
-                const int64_t slot_offset = prefetch_offset + p.slot * prefetch.slot_bytes;
-                m.prefetches.push_back({p.call, p.slot, p.issue_after, p.bytes, p.row_bytes, p.row_pitch,
-                                        ca.loc.symbol, slot_offset});
-                ca.loc = Location{Location::L1, -1, slot_offset, ""};
-                ns.schedule += " (B prefetched into L1 slot " + std::to_string(p.slot) + ")";
+                const auto &ins = prefetched_inputs.at(p.call);
+                for (size_t j = 0; j < ins.size(); j++) {
+                    if (ins[j].input != st.arg_inputs[a]) continue;
+                    const PrefetchPiece &piece = p.pieces[j];
+                    const int64_t at = prefetch_offset + piece.offset;
+                    m.prefetches.push_back({p.call, piece.transfer_id, p.issue_after, piece.bytes, ins[j].row_bytes,
+                                            ins[j].row_pitch, ca.loc.symbol, at});
+                    ca.loc = Location{Location::L1, -1, at, ""};
+                    ns.schedule += " (" + ins[j].input + " prefetched into L1 +" + std::to_string(at) + ")";
+                }
             }
             call.args.push_back(ca);
             ns.args.push_back(tn);
@@ -622,10 +674,12 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         prog.l1_bytes = std::max(prog.l1_bytes, k.arenas.l1_bytes);
         prog.l2_scratch_bytes = std::max(prog.l2_scratch_bytes, k.arenas.l2_bytes);
     }
-    // The prefetch slots follow the kernels' part of the shared L1 region.
-    if (!prefetch.prefetches.empty()) prog.l1_bytes = prefetch_offset + 2 * prefetch.slot_bytes;
+    // The prefetch ring follows the kernels' part of the shared L1 region.
+    if (!prefetch.prefetches.empty()) prog.l1_bytes = prefetch_offset + prefetch.region_bytes;
     prog.prefetched_weight_bytes = 0;
-    for (const auto &p : prefetch.prefetches) prog.prefetched_weight_bytes += p.bytes;
+    for (const auto &p : prefetch.prefetches) {
+        for (const auto &piece : p.pieces) prog.prefetched_weight_bytes += piece.bytes;
+    }
     for (const auto &st : steps) prog.dma_bytes_per_run += dma_bytes_of(prog.kernels[st.kernel].report);
 
     // 6. Does it fit? Data in L2: constants, activations, kernel scratch, and
@@ -694,7 +748,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
       << "  L2 data total " << l2_data << " of " << target.l2_size() << " B\n"
       << "  DMA per run (kernel reports, upper bound) " << prog.dma_bytes_per_run << " B"
       << (prog.prefetched_weight_bytes ? ", + " + std::to_string(prog.prefetched_weight_bytes) +
-                                             " B of weights prefetched into two L1 slots in the background"
+                                             " B of constants prefetched into L1 in the background"
                                        : std::string())
       << "\n";
     r << "\nCalls (" << prog.steps.size() << ", " << prog.kernels.size() << " distinct kernels):\n";

@@ -174,15 +174,15 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
     c << prototype(p) << " {\n    uint32_t t0 = HALYARD_NET_TIMER(), t1 = t0;\n";
     for (const auto &io : p.inputs) c << "    (void)" << io.c_name << ";\n";
     const bool prefetching = !m.prefetches.empty();
-    // A weight's background transfer into its L1 slot (plan_weight_prefetch.h).
+    // A constant's background transfer into the L1 prefetch ring (plan_weight_prefetch.h).
     auto start_prefetch = [&](const PrefetchC &pf) {
-        c << "    prefetch_id[" << pf.slot << "] = hl_dma_2d_background((uint8_t *)" << m.l1_arena << " + "
-          << pf.slot_offset << ", " << pf.symbol << ", " << pf.row_bytes << "u, " << pf.bytes / pf.row_pitch << "u, "
-          << pf.row_pitch << ", " << pf.row_bytes << "); /* weight of call " << pf.call << " */\n";
+        c << "    prefetch_id[" << pf.transfer_id << "] = hl_dma_2d_background((uint8_t *)" << m.l1_arena << " + "
+          << pf.l1_offset << ", " << pf.symbol << ", " << pf.row_bytes << "u, " << pf.bytes / pf.row_pitch << "u, "
+          << pf.row_pitch << ", " << pf.row_bytes << "); /* for call " << pf.call << " */\n";
     };
     if (prefetching) {
-        c << "    /* Weights prefetched into L1 by background DMA while earlier calls run. */\n"
-          << "    unsigned prefetch_id[2];\n";
+        c << "    /* Constants prefetched into L1 by background DMA while earlier calls run. */\n"
+          << "    unsigned prefetch_id[" << m.prefetch_transfer_ids << "];\n";
         for (const auto &pf : m.prefetches) {
             if (pf.issue_after < 0) start_prefetch(pf);
         }
@@ -192,7 +192,7 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
         const auto &k = m.calls[i];
         c << "    /* " << k.comment << " */\n";
         for (const auto &pf : m.prefetches) {
-            if (pf.call == (int)i) c << "    hl_dma_wait(prefetch_id[" << pf.slot << "]);\n";
+            if (pf.call == (int)i) c << "    hl_dma_wait(prefetch_id[" << pf.transfer_id << "]);\n";
         }
         c << "    if (" << k.kernel << "(";
         for (size_t j = 0; j < k.args.size(); j++) c << (j ? ", " : "") << where(k.args[j]);

@@ -43,16 +43,16 @@ struct OutputCopy {           // graph outputs that alias another tensor's bytes
     int64_t bytes = 0;
 };
 
-// A weight copied into an L1 slot by a background DMA transfer
+// A constant copied into the L1 prefetch ring by a background DMA transfer
 // (plan_weight_prefetch.h).
 struct PrefetchC {
     int call = 0;             // the call reading it
-    int slot = 0;
+    int transfer_id = 0;      // its entry of the program's prefetch_id array
     int issue_after = -1;     // started after this call returns (-1: at the start)
     int64_t bytes = 0;        // in L1
-    int64_t row_bytes = 0, row_pitch = 0;  // a row of the weight; its start to the next's in L1
+    int64_t row_bytes = 0, row_pitch = 0;  // a row of the constant; its start to the next's in L1
     std::string symbol;       // the constant in L2
-    int64_t slot_offset = 0;  // in the shared L1 region
+    int64_t l1_offset = 0;    // in the shared L1 region
 };
 
 struct ProgramModel {
@@ -65,6 +65,7 @@ struct ProgramModel {
     std::vector<std::string> step_names;   // one per call
     std::string l1_arena;                  // symbol of the shared L1 region
     std::vector<PrefetchC> prefetches;     // in call order
+    int prefetch_transfer_ids = 0;         // entries of prefetch_id
 };
 
 // Fills program.source and program.header.

@@ -21,21 +21,57 @@ std::optional<Schedule> with_input_in_l1(const Schedule &s, const std::string &i
     return Schedule::parse(text, "default schedule, " + input + " prefetched into L1");
 }
 
-PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidates, int64_t free_l1_bytes) {
+namespace {
+int64_t round8(int64_t b) { return (b + 7) / 8 * 8; }
+}  // namespace
+
+int64_t WeightPrefetch::bytes() const {
+    int64_t n = 0;
+    for (const auto &p : pieces) n += round8(p.bytes);
+    return n;
+}
+
+PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidates, int64_t free_l1_bytes,
+                                  int max_transfer_ids) {
     PrefetchPlan plan;
-    const int64_t cap = free_l1_bytes / 2 / 8 * 8;
-    std::vector<PrefetchCandidate> chosen;
+    const int64_t ring = free_l1_bytes / 8 * 8;
+    if (ring <= 0 || max_transfer_ids <= 0) return plan;
+    struct Placed {
+        int call;
+        int64_t begin, end;  // bytes of the ring
+    };
+    std::vector<Placed> placed;
+    std::vector<int> id_user;  // transfer id -> the call whose transfer last took it (-1: none)
+    id_user.assign(max_transfer_ids, -1);
+    int64_t cursor = 0;
+    int next_id = 0;
     for (const auto &c : candidates) {
-        if (c.bytes > 0 && c.bytes <= cap) chosen.push_back(c);
-    }
-    for (const auto &c : chosen) plan.slot_bytes = std::max(plan.slot_bytes, (c.bytes + 7) / 8 * 8);
-    for (size_t k = 0; k < chosen.size(); k++) {
+        int64_t bytes = 0;
+        for (int64_t b : c.pieces) bytes += round8(b);
+        // Half the ring at most, so a call's copies can overlap the call before.
+        if (c.pieces.empty() || (int)c.pieces.size() > max_transfer_ids || bytes <= 0 || bytes > ring / 2) continue;
+        if (cursor + bytes > ring) cursor = 0;
         WeightPrefetch p;
-        p.call = chosen[k].call;
-        p.bytes = chosen[k].bytes;
-        p.slot = (int)(k % 2);
-        p.issue_after = k < 2 ? -1 : chosen[k - 2].call;
-        plan.prefetches.push_back(p);
+        p.call = c.call;
+        // Its bytes are free once every earlier call placed over them has returned.
+        for (const auto &q : placed) {
+            if (q.begin < cursor + bytes && cursor < q.end) p.issue_after = std::max(p.issue_after, q.call);
+        }
+        int64_t at = cursor;
+        for (int64_t b : c.pieces) {
+            const int id = next_id;
+            next_id = (next_id + 1) % max_transfer_ids;
+            // Its id is free once the call that used it last has waited for it.
+            p.issue_after = std::max(p.issue_after, id_user[id]);
+            id_user[id] = c.call;
+            p.pieces.push_back({at, b, id});
+            plan.transfer_ids = std::max(plan.transfer_ids, id + 1);
+            at += round8(b);
+        }
+        placed.push_back({c.call, cursor, cursor + bytes});
+        cursor += bytes;
+        plan.region_bytes = std::max(plan.region_bytes, cursor);
+        plan.prefetches.push_back(std::move(p));
     }
     return plan;
 }

@@ -1,10 +1,15 @@
-// Weight prefetch: a GEMM/MatMul kernel's weight B (a constant only it reads)
-// is copied into L1 by a background DMA transfer while the kernels before it
-// run, so the kernel reads it in place (schedule: memory B L1) instead of
-// streaming it from L2 while the cores wait. Two L1 slots after the kernels'
-// shared L1 region, used in turn: the weight of the k-th prefetched call goes
-// to slot k % 2 and is issued when the call two before it has returned (the
-// first two at the start of the run); the call waits for its own transfer.
+// Constant prefetch: the constant inputs a kernel would stage into L1 itself
+// (a GEMM's weight B and bias C, a softmax's exp and requantization tables)
+// are copied into L1 by background DMA transfers while the kernels before it
+// run, so the kernel reads them in place (schedule: memory X L1) instead of
+// copying them while the other cores wait.
+//
+// The copies share one L1 region after the kernels' shared L1 region, used as
+// a ring: each call's constants take the bytes after the previous call's
+// (from the start again when they do not fit before the end). A call's copies
+// start when every earlier call whose constants had those bytes has returned,
+// and when the transfer ids they take are free again (core 0 holds at most
+// `transfer_ids` of them across calls); the call waits for its own copies.
 // Background transfers (hl_dma_2d_background) yield the DMA to every other
 // transfer, so the kernels in between are not delayed by the prefetch.
 #pragma once
@@ -23,26 +28,34 @@ namespace halyard::network {
 std::optional<Schedule> with_input_in_l1(const Schedule &s, const std::string &input);
 
 struct PrefetchCandidate {
-    int call = 0;            // index of the kernel call
-    int64_t bytes = 0;       // of its weight
+    int call = 0;                 // index of the kernel call
+    std::vector<int64_t> pieces;  // bytes in L1 of each constant it reads in place
+};
+
+struct PrefetchPiece {
+    int64_t offset = 0;  // in the prefetch region, a multiple of 8
+    int64_t bytes = 0;
+    int transfer_id = 0;  // index into the program's array of transfer ids
 };
 
 struct WeightPrefetch {
-    int call = 0;            // the call that reads the weight
-    int slot = 0;            // 0 or 1
-    int issue_after = -1;    // the call after which the transfer starts (-1: at the start of the run)
-    int64_t bytes = 0;       // in L1 (rows padded to row_pitch)
-    int64_t row_bytes = 0, row_pitch = 0;  // filled by the caller: a row of the weight, and in L1
+    int call = 0;            // the call that reads the constants
+    int issue_after = -1;    // the call after which the transfers start (-1: at the start of the run)
+    std::vector<PrefetchPiece> pieces;  // in the candidate's order
+    int64_t bytes() const;   // of its pieces, each rounded up to 8
 };
 
 struct PrefetchPlan {
-    int64_t slot_bytes = 0;  // each slot, a multiple of 8
+    int64_t region_bytes = 0;  // the ring's bytes in use, a multiple of 8
+    int transfer_ids = 0;      // transfer ids the program holds across calls
     std::vector<WeightPrefetch> prefetches;  // in call order
 };
 
-// Chooses among `candidates` (in call order) the weights that fit two slots
-// in `free_l1_bytes` (the L1 budget the kernels leave) and when each
-// transfer starts.
-PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidates, int64_t free_l1_bytes);
+// Places the candidates (in call order) whose constants fit half of
+// `free_l1_bytes` (the L1 budget the kernels leave) in the ring, with at most
+// `max_transfer_ids` transfers outstanding across calls, and says when each
+// call's transfers start.
+PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidates, int64_t free_l1_bytes,
+                                  int max_transfer_ids);
 
 }  // namespace halyard::network

@@ -481,6 +481,30 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
         // Decode-step GEMV: weight rows over the cores, 1x4 kernel, each
         // core's weight block by DMA, the activation row once.
         const int cols = gemv.cols;
+        // B's rows in L1 as apply_schedule lays them out (pad_rows_across_banks:
+        // a row that is a multiple of the banks' span is padded by one word).
+        const int64_t span = int64_t(target.l1_banks()) * target.l1_bank_bytes();
+        const int64_t pitch = span > 0 && K % span == 0 ? K + target.l1_bank_bytes() : K;
+        const bool blocks_share_banks = span > 0 && target.cores() > 1 && (N / target.cores()) * pitch % span == 0;
+        if (blocks_share_banks && N % (cols * target.cores()) == 0) {
+            // With a contiguous block of rows each, every core's block starts
+            // in the same L1 bank (32 padded rows of 64: 256 x 17 words), so
+            // cores in lockstep collide on every weight load. Tiles dealt to
+            // the cores in turn instead (core c: tiles c, c + cores, ...) put
+            // their rows in different banks (FFN-up 64 -> 256: 2394 -> 2138
+            // cycles per call; blocks that start in different banks lose).
+            s.tile("Y", "n", cols).tile("Y", "n_o", target.cores()).order("Y", {"n_o_i", "m", "n_o_o", "n_i"});
+            s.unroll("Y", "n_i");
+            s.compute_at("acc", "Y", "n_o_o").memory("acc", MemLevel::Reg);
+            HL_INTERNAL_ASSERT(gemv.rows == 1, "the GEMV default needs a one-row kernel");
+            s.tile("acc", "n", cols).order("acc", {"m", "n_o", "k", "n_i"}).unroll("acc", "n_i");
+            s.kernel("acc", gemv.name);
+            s.parallel("Y", "n_o_i");
+            s.stage_input("A", MemLevel::L1, "root", "", false);
+            s.stage_input("B", MemLevel::L1, "Y", "n_o_o", true);
+            stage_epilogue_inputs(s, algo);
+            return s;
+        }
         int block = ((N + target.cores() - 1) / target.cores() + cols - 1) / cols * cols;
         // A partial last block makes Halide peel that iteration off the
         // parallel loop, so it runs on one core after the others: prefer the

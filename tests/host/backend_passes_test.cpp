@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "passes/hoist_invariant_loads.h"
+#include "passes/interleave_unrolled_stores.h"
 #include "passes/map_copy_loops.h"
 
 namespace {
@@ -11,6 +12,7 @@ namespace {
 using namespace Halide;
 using namespace Halide::Internal;
 using halyard::hoist_invariant_loads;
+using halyard::interleave_unrolled_stores;
 using halyard::map_copy_loops;
 
 Expr load(const std::string &buf, Expr index, Type t = Int(32)) {
@@ -48,6 +50,47 @@ TEST(BackendPasses, InvariantLoadsLeaveLoopsThatRunAndDoNotWriteThem) {
     // of buffers it does not write beside it still leave.
     Stmt lookup = loop("x", 16, Block::make({store("v", load("in", x), 0), store("out", load("table", load("v", 0)) + load("add", 0), x)}));
     EXPECT_EQ(hoisted(lookup), 1);
+}
+
+int interleaved(const Stmt &s, Stmt *out = nullptr) {
+    int n = 0;
+    Stmt r = interleave_unrolled_stores(s, &n);
+    if (out) *out = r;
+    return n;
+}
+
+// The lets an interleaved group reads before its stores, in order.
+std::vector<std::string> lets_before_stores(Stmt s) {
+    std::vector<std::string> loads;
+    while (const LetStmt *l = s.as<LetStmt>()) {
+        const Load *ld = l->value.as<Load>();
+        loads.push_back(ld ? ld->name : "?");
+        s = l->body;
+    }
+    return loads;
+}
+
+TEST(BackendPasses, UnrolledStoresReadTheirLoadsFirst) {
+    // x[i] = t2[t1[a[i]] + b[i]] for i = 0, 1 (an unrolled group): a and b
+    // of both, then t1 of both, then t2 of both, before the two stores.
+    auto elem = [](int i) { return store("x", load("t2", load("t1", load("a", i)) + load("b", i)), i); };
+    Stmt out;
+    EXPECT_EQ(interleaved(Block::make({elem(0), elem(1)}), &out), 1);
+    EXPECT_EQ(lets_before_stores(out), (std::vector<std::string>{"a", "b", "a", "b", "t1", "t1", "t2", "t2"}));
+    // The stored buffer read by the group: a store may feed a later load.
+    EXPECT_EQ(interleaved(Block::make({store("x", load("a", 0), 0), store("x", load("x", 0) + 1, 1)})), 0);
+    // Loads under a select's values run only on some paths: not lifted (the
+    // condition's load is, but one load alone is no group).
+    EXPECT_EQ(interleaved(Block::make({store("x", select(load("c", 0) > 0, load("a", 0), 1), 0),
+                                       store("x", select(x > 0, load("a", 1), 2), 1)})),
+              0);
+    // Stores to different buffers, or one store: nothing to interleave.
+    EXPECT_EQ(interleaved(Block::make({store("x", load("a", 0), 0), store("y", load("a", 1), 0)})), 0);
+    EXPECT_EQ(interleaved(elem(0)), 0);
+    // Runs longer than a group are cut into groups of four.
+    std::vector<Stmt> nine;
+    for (int i = 0; i < 9; i++) nine.push_back(elem(i));
+    EXPECT_EQ(interleaved(Block::make(nine)), 2);  // 4 + 4; the ninth alone
 }
 
 int copies(const Stmt &s) {

@@ -9,6 +9,7 @@
 #include "passes/halide_front_end.h"
 #include "passes/inject_dma_transfers.h"
 #include "passes/hoist_invariant_loads.h"
+#include "passes/interleave_unrolled_stores.h"
 #include "passes/overlap_root_transfers.h"
 #include "passes/map_copy_loops.h"
 #include "passes/map_micro_kernels.h"
@@ -185,7 +186,14 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     s = hoist_invariant_loads(s, &hoisted);
     log << "  hoist_invariant_loads: " << hoisted << " load(s) read once before their loop\n";
 
-    // 10a. Staging outside the loops: a run of start-and-wait transfers
+    // 10a. Unrolled stores: each group's loads first, level by level.
+    if (!target.is_host()) {
+        int groups = 0;
+        s = interleave_unrolled_stores(s, &groups);
+        log << "  interleave_unrolled_stores: " << groups << " group(s) of stores read their loads first\n";
+    }
+
+    // 10b. Staging outside the loops: a run of start-and-wait transfers
     //      starts together and then waits (their latencies overlap).
     if (target.has_dma()) {
         int overlapped = 0;

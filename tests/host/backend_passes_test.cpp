@@ -3,8 +3,11 @@
 // op tests, host and cluster.)
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "passes/hoist_invariant_loads.h"
 #include "passes/interleave_unrolled_stores.h"
+#include "passes/fuse_row_reductions.h"
 #include "passes/map_copy_loops.h"
 
 namespace {
@@ -13,6 +16,7 @@ using namespace Halide;
 using namespace Halide::Internal;
 using halyard::hoist_invariant_loads;
 using halyard::interleave_unrolled_stores;
+using halyard::fuse_row_reductions;
 using halyard::map_copy_loops;
 
 Expr load(const std::string &buf, Expr index, Type t = Int(32)) {
@@ -91,6 +95,75 @@ TEST(BackendPasses, UnrolledStoresReadTheirLoadsFirst) {
     std::vector<Stmt> nine;
     for (int i = 0; i < 9; i++) nine.push_back(elem(i));
     EXPECT_EQ(interleaved(Block::make(nine)), 2);  // 4 + 4; the ninth alone
+}
+
+// A row op's shape: Allocate(x) { produce x; Allocate(R) { produce R {R[0] =
+// init; consume x { for j: R[0] = R[0] op f(x[j]) }}; rest } }, R in registers.
+struct RowOp {
+    Stmt producer;                 // the stores of x
+    std::function<Expr(Expr, Expr)> op = [](Expr r, Expr v) { return r + v; };
+    Expr init = 0;
+    Expr f_of(Expr v) const { return v * 3; }
+    Stmt build(int n = 8) const {
+        const Expr j = Variable::make(Int(32), "j");
+        Stmt red = loop("j", n, store("R", op(load("R", 0), f_of(load("x", j))), 0));
+        Stmt produce_r = ProducerConsumer::make("R", true, Block::make(store("R", init, 0), ProducerConsumer::make("x", false, red)));
+        Stmt rest = store("out", load("R", 0), 0);
+        Stmt alloc_r = Allocate::make("R", Int(32), MemoryType::Auto, {1}, const_true(), Block::make(produce_r, rest));
+        return Allocate::make("x", Int(32), MemoryType::Auto, {n}, const_true(),
+                              Block::make(ProducerConsumer::make("x", true, producer), alloc_r));
+    }
+};
+
+int fused(const Stmt &s, halyard::MemLevel r_level = halyard::MemLevel::Reg) {
+    halyard::ArenaPlan arenas;
+    arenas.buffers.push_back({"R", r_level, 0, 4});
+    int n = 0;
+    fuse_row_reductions(s, arenas, &n);
+    return n;
+}
+
+TEST(BackendPasses, RowReductionsFoldIntoTheirProducer) {
+    // x[4o + i] = in[4o + i] for o < 2 (i = 0..3): every index of [0, 8) once.
+    auto group = [](Expr base, int from = 0) {
+        std::vector<Stmt> st;
+        for (int i = from; i < 4; i++) st.push_back(store("x", load("in", base + i), base + i));
+        return Block::make(st);
+    };
+    const Expr o = Variable::make(Int(32), "o");
+    RowOp sum;
+    sum.producer = loop("o", 2, group(o * 4));
+    EXPECT_EQ(fused(sum.build()), 1);
+    // A shifted last group (indices 5..8 after 0..7): a sum does not count
+    // 5..7 twice, so it folds with the repeated stores skipped ...
+    RowOp shifted;
+    shifted.producer = Block::make(loop("o", 2, group(o * 4)), group(Expr(5), 0));
+    EXPECT_EQ(fused(shifted.build(9)), 1);
+    // ... but an index stored twice inside loops cannot be told apart: no.
+    RowOp twice;
+    twice.producer = loop("o", 2, Block::make(group(o * 4), store("x", load("in", o), o)));
+    EXPECT_EQ(fused(twice.build()), 0);
+    // Not every index: no.
+    RowOp partial;
+    partial.producer = loop("o", 1, group(o * 4));
+    EXPECT_EQ(fused(partial.build()), 0);
+    // R in an L1 arena (bytes shared by scope): no.
+    EXPECT_EQ(fused(sum.build(), halyard::MemLevel::L1), 0);
+    // A max folds too; a product (not +, max, min) does not.
+    RowOp mx = sum;
+    mx.op = [](Expr r, Expr v) { return max(r, v); };
+    EXPECT_EQ(fused(mx.build()), 1);
+    RowOp prod = sum;
+    prod.op = [](Expr r, Expr v) { return r * v; };
+    EXPECT_EQ(fused(prod.build()), 0);
+    // A producer under a condition, or reading R: no.
+    RowOp cond;
+    cond.producer = IfThenElse::make(load("c", 0) > 0, loop("o", 2, group(o * 4)));
+    EXPECT_EQ(fused(cond.build()), 0);
+    RowOp reads_r;
+    reads_r.producer = loop("o", 2, Block::make({store("x", load("R", 0), o * 4), store("x", load("in", 1), o * 4 + 1),
+                                                 store("x", load("in", 2), o * 4 + 2), store("x", load("in", 3), o * 4 + 3)}));
+    EXPECT_EQ(fused(reads_r.build()), 0);
 }
 
 int copies(const Stmt &s) {

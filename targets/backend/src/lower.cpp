@@ -10,6 +10,7 @@
 #include "passes/inject_dma_transfers.h"
 #include "passes/hoist_invariant_loads.h"
 #include "passes/interleave_unrolled_stores.h"
+#include "passes/fuse_row_reductions.h"
 #include "passes/overlap_root_transfers.h"
 #include "passes/map_copy_loops.h"
 #include "passes/map_micro_kernels.h"
@@ -193,7 +194,15 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
         log << "  interleave_unrolled_stores: " << groups << " group(s) of stores read their loads first\n";
     }
 
-    // 10b. Staging outside the loops: a run of start-and-wait transfers
+    // 10b. Row reductions (a softmax's max and sum) in the loop that
+    //      produces their operand, on the stored values.
+    if (!target.is_host()) {
+        int fused = 0;
+        s = fuse_row_reductions(s, arenas, &fused);
+        log << "  fuse_row_reductions: " << fused << " reduction loop(s) folded into their producer\n";
+    }
+
+    // 10c. Staging outside the loops: a run of start-and-wait transfers
     //      starts together and then waits (their latencies overlap).
     if (target.has_dma()) {
         int overlapped = 0;

@@ -89,10 +89,10 @@ TEST(ConstantPrefetchPlan, TransferIdsBoundWhatIsInFlight) {
 }
 
 TEST(ConstantPrefetchPlan, TooLargeOrTooManyPiecesAreLeftToTheKernel) {
-    const std::vector<PrefetchCandidate> c = {{0, {600}}, {1, {8, 8, 8}}, {2, {}}, {3, {496}}};
+    const std::vector<PrefetchCandidate> c = {{0, {1200}}, {1, {8, 8, 8}}, {2, {}}, {3, {1000}}};
     const PrefetchPlan plan = plan_weight_prefetch(c, 1000, 2);
     check_plan(c, 1000, 2, plan);
-    ASSERT_EQ(plan.prefetches.size(), 1u);  // only call 3: half the ring, at most 2 pieces
+    ASSERT_EQ(plan.prefetches.size(), 1u);  // only call 3: the ring at most, at most 2 pieces
     EXPECT_EQ(plan.prefetches[0].call, 3);
     EXPECT_TRUE(plan_weight_prefetch(c, 0, 2).prefetches.empty());
     EXPECT_TRUE(plan_weight_prefetch(c, 1000, 0).prefetches.empty());

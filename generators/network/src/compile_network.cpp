@@ -462,7 +462,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             if (staged.empty()) continue;
             int64_t total = 0;
             for (const auto &p : staged) total += std::get<0>(p);
-            if (total > free_l1 / 2) continue;  // cannot fit half the ring even unpadded
+            if (total > free_l1) continue;  // cannot fit the ring even unpadded
             std::vector<std::string> inputs;
             for (const auto &p : staged) inputs.push_back(std::get<1>(p));
             int vi = -1;

@@ -48,8 +48,9 @@ PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidat
     for (const auto &c : candidates) {
         int64_t bytes = 0;
         for (int64_t b : c.pieces) bytes += round8(b);
-        // Half the ring at most, so a call's copies can overlap the call before.
-        if (c.pieces.empty() || (int)c.pieces.size() > max_transfer_ids || bytes <= 0 || bytes > ring / 2) continue;
+        // A call whose constants take the whole ring still gains: its copy
+        // overlaps the calls since the ring's last reader returned.
+        if (c.pieces.empty() || (int)c.pieces.size() > max_transfer_ids || bytes <= 0 || bytes > ring) continue;
         if (cursor + bytes > ring) cursor = 0;
         WeightPrefetch p;
         p.call = c.call;

@@ -51,7 +51,7 @@ struct PrefetchPlan {
     std::vector<WeightPrefetch> prefetches;  // in call order
 };
 
-// Places the candidates (in call order) whose constants fit half of
+// Places the candidates (in call order) whose constants fit
 // `free_l1_bytes` (the L1 budget the kernels leave) in the ring, with at most
 // `max_transfer_ids` transfers outstanding across calls, and says when each
 // call's transfers start.

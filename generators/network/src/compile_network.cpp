@@ -130,6 +130,172 @@ struct Step {
     std::vector<ElemType> arg_types;
 };
 
+// What the constant prefetch reads and changes: the kernels built so far,
+// per kernel where its schedule came from and the default text it was built
+// with ("" when a schedule file or provider chose).
+struct KernelSet {
+    std::vector<GeneratedLibrary> &kernels;
+    std::vector<std::string> &schedule_notes;
+    std::vector<std::string> &default_texts;
+};
+
+struct PrefetchedInput {
+    std::string input, tensor;
+    int64_t row_bytes = 0, row_pitch = 0;  // a row of the constant; its start to the next's in L1
+};
+
+struct ConstantPrefetch {
+    PrefetchPlan plan;
+    int64_t offset = 0;  // of the ring in the shared L1 region
+    std::map<int, std::vector<PrefetchedInput>> inputs;  // call -> its pieces, in plan order
+};
+
+// Step 3b of compile_network (plan_weight_prefetch.h): the constants a
+// default kernel stages into L1 (weights, biases, tables) come into L1 by
+// background DMA while the kernels before it run; the kernel, recompiled as
+// a variant, reads them in place. Core 0 holds the transfer ids the kernels
+// leave. Switches the calls to their variants and drops kernels no call uses.
+ConstantPrefetch prefetch_constants(Graph &g, std::vector<Step> &steps, KernelSet ks,
+                                    const std::set<std::string> &weight_tensors, const TargetDescription &target,
+                                    const NetworkOptions &opt, const LibraryOptions &lib_opts) {
+    ConstantPrefetch out;
+    const int kernel_transfer_ids = 3 * target.cores();
+    const int free_transfer_ids = target.dma_max_outstanding() - kernel_transfer_ids;
+    const bool can_prefetch =
+        opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && free_transfer_ids >= 2;
+    if (opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && !can_prefetch) {
+        g.log.push_back("constant prefetch: off, target " + target.name() + " has dma.max_outstanding " +
+                        std::to_string(target.dma_max_outstanding()) + " < 3 x cores + 2 transfer ids");
+    }
+    if (can_prefetch) {
+        int64_t kernels_l1 = 0;
+        for (const auto &k : ks.kernels) kernels_l1 = std::max(kernels_l1, k.arenas.l1_bytes);
+        const int64_t free_l1 = target.l1_data_budget() - (kernels_l1 + 7) / 8 * 8;
+        // Pieces smaller than this are left to the kernel: a background
+        // transfer costs core 0 about as much to program as it saves.
+        constexpr int64_t kMinPieceBytes = 32;
+        // Two calls' transfers may be outstanding at once.
+        const int max_pieces = free_transfer_ids / 2;
+        // The variant of a kernel that reads the given inputs in place (one per
+        // kernel and set of inputs, shared by its calls), compiled first: its
+        // row padding sets the bytes each takes in L1.
+        std::map<std::pair<int, std::vector<std::string>>, int> variant_of;
+        std::map<int, int> variants_of_kernel;
+        auto variant = [&](const Step &st, const std::vector<std::string> &inputs) {
+            const auto key = std::make_pair(st.kernel, inputs);
+            auto v = variant_of.find(key);
+            if (v != variant_of.end()) return v->second;
+            const int kk = st.kernel;
+            std::optional<Schedule> s = Schedule::parse(ks.default_texts[kk], "default");
+            std::string names;
+            for (const auto &in : inputs) {
+                s = with_input_in_l1(*s, in);
+                HL_INTERNAL_ASSERT(s, "constant prefetch: kernel " + ks.kernels[kk].name + " no longer stages " + in);
+                names += (names.empty() ? "" : ", ") + in;
+            }
+            const int nth = ++variants_of_kernel[kk];
+            const std::string vname = ks.kernels[kk].name + "_pf" + (nth > 1 ? std::to_string(nth) : "");
+            GeneratedLibrary lib = run_generator(st.lowered.family, st.lowered.params, target, &*s, vname, lib_opts);
+            lib.report = "Network " + opt.name + ": " + g.nodes[st.node].label() + "; schedule: default, " + names +
+                         " prefetched into L1 by the network\n\n" + lib.report;
+            const int index = (int)ks.kernels.size();
+            variant_of[key] = index;
+            ks.kernels.push_back(std::move(lib));
+            ks.schedule_notes.push_back("default, " + names + " prefetched into L1");
+            ks.default_texts.push_back(s->to_text());
+            return index;
+        };
+        std::vector<PrefetchCandidate> candidates;
+        std::map<int, std::vector<std::string>> inputs_of;  // call -> the inputs its variant reads in place
+        for (size_t s = 0; s < steps.size(); s++) {
+            const Step &st = steps[s];
+            if (ks.default_texts[st.kernel].empty()) continue;  // a schedule file or provider chose
+            const Schedule def = Schedule::parse(ks.default_texts[st.kernel], "default");
+            // Its staged constants, the largest first.
+            std::vector<std::tuple<int64_t, std::string, size_t>> staged;  // bytes, input, arg index
+            for (size_t a = 0; a + 1 < st.arg_tensors.size(); a++) {
+                const std::string &tn = st.arg_tensors[a];
+                if (g.tensor(tn).role != TensorRole::Constant || weight_tensors.count(tn)) continue;
+                const std::string &in = st.arg_inputs[a];
+                if (!with_input_in_l1(def, in)) continue;
+                const int64_t bytes = g.tensor(tn).num_elements() * elem_bytes(st.arg_types[a]);
+                if (bytes >= kMinPieceBytes) staged.emplace_back(bytes, in, a);
+            }
+            std::sort(staged.begin(), staged.end(), [](const auto &x, const auto &y) { return std::get<0>(x) > std::get<0>(y); });
+            if ((int)staged.size() > max_pieces) staged.resize(max_pieces);
+            if (staged.empty()) continue;
+            int64_t total = 0;
+            for (const auto &p : staged) total += std::get<0>(p);
+            if (total > free_l1) continue;  // cannot fit the ring even unpadded
+            std::vector<std::string> inputs;
+            for (const auto &p : staged) inputs.push_back(std::get<1>(p));
+            int vi = -1;
+            try {
+                vi = variant(st, inputs);
+            } catch (const UserError &e) {
+                g.log.push_back("constant prefetch: not for " + g.nodes[st.node].label() + ": " + e.what());
+                continue;
+            }
+            const GeneratedLibrary &v = ks.kernels[vi];
+            PrefetchCandidate c;
+            c.call = (int)s;
+            std::vector<PrefetchedInput> pieces;
+            for (const auto &[bytes, in, a] : staged) {
+                const std::string &tn = st.arg_tensors[a];
+                const int elem = elem_bytes(st.arg_types[a]);
+                const std::vector<int64_t> &shape = g.tensor(tn).shape;
+                const int64_t row = (shape.empty() ? 1 : shape.back()) * elem;
+                auto pitch = v.l1_input_row_elems.find(in);
+                const int64_t pitch_bytes = pitch == v.l1_input_row_elems.end() ? row : pitch->second * elem;
+                c.pieces.push_back(bytes / row * pitch_bytes);
+                pieces.push_back({in, tn, row, pitch_bytes});
+            }
+            candidates.push_back(c);
+            inputs_of[(int)s] = inputs;
+            out.inputs[(int)s] = pieces;
+        }
+        out.plan = plan_weight_prefetch(candidates, free_l1, free_transfer_ids);
+        std::map<int, std::vector<PrefetchedInput>> planned;
+        for (const auto &p : out.plan.prefetches) {
+            steps[p.call].kernel = variant(steps[p.call], inputs_of.at(p.call));
+            planned[p.call] = out.inputs.at(p.call);
+        }
+        out.inputs = std::move(planned);
+        // Drop kernels no call uses any more.
+        std::vector<int> used(ks.kernels.size(), 0), new_index(ks.kernels.size(), -1);
+        for (const auto &st : steps) used[st.kernel] = 1;
+        std::vector<GeneratedLibrary> kept;
+        std::vector<std::string> kept_schedule;
+        for (size_t k = 0; k < ks.kernels.size(); k++) {
+            if (!used[k]) continue;
+            new_index[k] = (int)kept.size();
+            kept.push_back(std::move(ks.kernels[k]));
+            kept_schedule.push_back(ks.schedule_notes[k]);
+        }
+        ks.kernels = std::move(kept);
+        ks.schedule_notes = std::move(kept_schedule);
+        for (auto &st : steps) st.kernel = new_index[st.kernel];
+        int64_t l1_after = 0;
+        for (const auto &k : ks.kernels) l1_after = std::max(l1_after, k.arenas.l1_bytes);
+        out.offset = (l1_after + 7) / 8 * 8;
+        HL_INTERNAL_ASSERT(out.plan.prefetches.empty() || out.offset + out.plan.region_bytes <= target.l1_data_budget(),
+                           "constant prefetch: the ring does not fit the L1 budget");
+        for (const auto &p : out.plan.prefetches) {
+            std::string what;
+            const auto &ins = out.inputs.at(p.call);
+            for (size_t j = 0; j < p.pieces.size(); j++) {
+                what += (j ? ", " : "") + ins[j].input + " '" + ins[j].tensor + "' (" + std::to_string(p.pieces[j].bytes) +
+                        " B at L1 +" + std::to_string(out.offset + p.pieces[j].offset) + ")";
+            }
+            g.log.push_back("constant prefetch: call " + std::to_string(p.call) + " (" + g.nodes[steps[p.call].node].label() +
+                            ") reads " + what + " in place, copied in the background from " +
+                            (p.issue_after < 0 ? std::string("the start of the run") : "the end of call " + std::to_string(p.issue_after)));
+        }
+    }
+
+    return out;
+}
+
 }  // namespace
 
 NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
@@ -384,150 +550,10 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         steps.push_back(std::move(st));
     }
 
-    // 3b. Constant prefetch (plan_weight_prefetch.h): the constants a default
-    //     kernel stages into L1 (weights, biases, tables) come into L1 by
-    //     background DMA while the kernels before it run; the kernel reads
-    //     them in place. Core 0 holds the transfer ids the kernels leave.
-    PrefetchPlan prefetch;
-    int64_t prefetch_offset = 0;
-    struct PrefetchedInput {
-        std::string input, tensor;
-        int64_t row_bytes = 0, row_pitch = 0;
-    };
-    std::map<int, std::vector<PrefetchedInput>> prefetched_inputs;  // call -> its pieces, in plan order
-    const int kernel_transfer_ids = 3 * target.cores();
-    const int free_transfer_ids = target.dma_max_outstanding() - kernel_transfer_ids;
-    const bool can_prefetch =
-        opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && free_transfer_ids >= 2;
-    if (opt.prefetch_weights && target.has_cluster_runtime() && target.has_dma() && !can_prefetch) {
-        g.log.push_back("constant prefetch: off, target " + target.name() + " has dma.max_outstanding " +
-                        std::to_string(target.dma_max_outstanding()) + " < 3 x cores + 2 transfer ids");
-    }
-    if (can_prefetch) {
-        int64_t kernels_l1 = 0;
-        for (const auto &k : prog.kernels) kernels_l1 = std::max(kernels_l1, k.arenas.l1_bytes);
-        const int64_t free_l1 = target.l1_data_budget() - (kernels_l1 + 7) / 8 * 8;
-        // Pieces smaller than this are left to the kernel: a background
-        // transfer costs core 0 about as much to program as it saves.
-        constexpr int64_t kMinPieceBytes = 32;
-        // Two calls' transfers may be outstanding at once.
-        const int max_pieces = free_transfer_ids / 2;
-        // The variant of a kernel that reads the given inputs in place (one per
-        // kernel and set of inputs, shared by its calls), compiled first: its
-        // row padding sets the bytes each takes in L1.
-        std::map<std::pair<int, std::vector<std::string>>, int> variant_of;
-        std::map<int, int> variants_of_kernel;
-        auto variant = [&](const Step &st, const std::vector<std::string> &inputs) {
-            const auto key = std::make_pair(st.kernel, inputs);
-            auto v = variant_of.find(key);
-            if (v != variant_of.end()) return v->second;
-            const int kk = st.kernel;
-            std::optional<Schedule> s = Schedule::parse(kernel_default_text[kk], "default");
-            std::string names;
-            for (const auto &in : inputs) {
-                s = with_input_in_l1(*s, in);
-                HL_INTERNAL_ASSERT(s, "constant prefetch: kernel " + prog.kernels[kk].name + " no longer stages " + in);
-                names += (names.empty() ? "" : ", ") + in;
-            }
-            const int nth = ++variants_of_kernel[kk];
-            const std::string vname = prog.kernels[kk].name + "_pf" + (nth > 1 ? std::to_string(nth) : "");
-            GeneratedLibrary lib = run_generator(st.lowered.family, st.lowered.params, target, &*s, vname, lib_opts);
-            lib.report = "Network " + opt.name + ": " + g.nodes[st.node].label() + "; schedule: default, " + names +
-                         " prefetched into L1 by the network\n\n" + lib.report;
-            const int index = (int)prog.kernels.size();
-            variant_of[key] = index;
-            prog.kernels.push_back(std::move(lib));
-            kernel_schedule.push_back("default, " + names + " prefetched into L1");
-            kernel_default_text.push_back(s->to_text());
-            return index;
-        };
-        std::vector<PrefetchCandidate> candidates;
-        std::map<int, std::vector<std::string>> inputs_of;  // call -> the inputs its variant reads in place
-        for (size_t s = 0; s < steps.size(); s++) {
-            const Step &st = steps[s];
-            if (kernel_default_text[st.kernel].empty()) continue;  // a schedule file or provider chose
-            const Schedule def = Schedule::parse(kernel_default_text[st.kernel], "default");
-            // Its staged constants, the largest first.
-            std::vector<std::tuple<int64_t, std::string, size_t>> staged;  // bytes, input, arg index
-            for (size_t a = 0; a + 1 < st.arg_tensors.size(); a++) {
-                const std::string &tn = st.arg_tensors[a];
-                if (g.tensor(tn).role != TensorRole::Constant || weight_tensors.count(tn)) continue;
-                const std::string &in = st.arg_inputs[a];
-                if (!with_input_in_l1(def, in)) continue;
-                const int64_t bytes = g.tensor(tn).num_elements() * elem_bytes(st.arg_types[a]);
-                if (bytes >= kMinPieceBytes) staged.emplace_back(bytes, in, a);
-            }
-            std::sort(staged.begin(), staged.end(), [](const auto &x, const auto &y) { return std::get<0>(x) > std::get<0>(y); });
-            if ((int)staged.size() > max_pieces) staged.resize(max_pieces);
-            if (staged.empty()) continue;
-            int64_t total = 0;
-            for (const auto &p : staged) total += std::get<0>(p);
-            if (total > free_l1) continue;  // cannot fit the ring even unpadded
-            std::vector<std::string> inputs;
-            for (const auto &p : staged) inputs.push_back(std::get<1>(p));
-            int vi = -1;
-            try {
-                vi = variant(st, inputs);
-            } catch (const UserError &e) {
-                g.log.push_back("constant prefetch: not for " + g.nodes[st.node].label() + ": " + e.what());
-                continue;
-            }
-            const GeneratedLibrary &v = prog.kernels[vi];
-            PrefetchCandidate c;
-            c.call = (int)s;
-            std::vector<PrefetchedInput> pieces;
-            for (const auto &[bytes, in, a] : staged) {
-                const std::string &tn = st.arg_tensors[a];
-                const int elem = elem_bytes(st.arg_types[a]);
-                const std::vector<int64_t> &shape = g.tensor(tn).shape;
-                const int64_t row = (shape.empty() ? 1 : shape.back()) * elem;
-                auto pitch = v.l1_input_row_elems.find(in);
-                const int64_t pitch_bytes = pitch == v.l1_input_row_elems.end() ? row : pitch->second * elem;
-                c.pieces.push_back(bytes / row * pitch_bytes);
-                pieces.push_back({in, tn, row, pitch_bytes});
-            }
-            candidates.push_back(c);
-            inputs_of[(int)s] = inputs;
-            prefetched_inputs[(int)s] = pieces;
-        }
-        prefetch = plan_weight_prefetch(candidates, free_l1, free_transfer_ids);
-        std::map<int, std::vector<PrefetchedInput>> planned;
-        for (const auto &p : prefetch.prefetches) {
-            steps[p.call].kernel = variant(steps[p.call], inputs_of.at(p.call));
-            planned[p.call] = prefetched_inputs.at(p.call);
-        }
-        prefetched_inputs = std::move(planned);
-        // Drop kernels no call uses any more.
-        std::vector<int> used(prog.kernels.size(), 0), new_index(prog.kernels.size(), -1);
-        for (const auto &st : steps) used[st.kernel] = 1;
-        std::vector<GeneratedLibrary> kept;
-        std::vector<std::string> kept_schedule;
-        for (size_t k = 0; k < prog.kernels.size(); k++) {
-            if (!used[k]) continue;
-            new_index[k] = (int)kept.size();
-            kept.push_back(std::move(prog.kernels[k]));
-            kept_schedule.push_back(kernel_schedule[k]);
-        }
-        prog.kernels = std::move(kept);
-        kernel_schedule = std::move(kept_schedule);
-        for (auto &st : steps) st.kernel = new_index[st.kernel];
-        int64_t l1_after = 0;
-        for (const auto &k : prog.kernels) l1_after = std::max(l1_after, k.arenas.l1_bytes);
-        prefetch_offset = (l1_after + 7) / 8 * 8;
-        HL_INTERNAL_ASSERT(prefetch.prefetches.empty() || prefetch_offset + prefetch.region_bytes <= target.l1_data_budget(),
-                           "constant prefetch: the ring does not fit the L1 budget");
-        for (const auto &p : prefetch.prefetches) {
-            std::string what;
-            const auto &ins = prefetched_inputs.at(p.call);
-            for (size_t j = 0; j < p.pieces.size(); j++) {
-                what += (j ? ", " : "") + ins[j].input + " '" + ins[j].tensor + "' (" + std::to_string(p.pieces[j].bytes) +
-                        " B at L1 +" + std::to_string(prefetch_offset + p.pieces[j].offset) + ")";
-            }
-            g.log.push_back("constant prefetch: call " + std::to_string(p.call) + " (" + g.nodes[steps[p.call].node].label() +
-                            ") reads " + what + " in place, copied in the background from " +
-                            (p.issue_after < 0 ? std::string("the start of the run") : "the end of call " + std::to_string(p.issue_after)));
-        }
-    }
+    // 3b. Constant prefetch (prefetch_constants above).
+    const ConstantPrefetch prefetch =
+        prefetch_constants(g, steps, {prog.kernels, kernel_schedule, kernel_default_text}, weight_tensors, target, opt,
+                           lib_opts);
 
     // 4. Storage. Graph inputs/outputs are entry-point arguments, constants
     //    const arrays, every other tensor an arena slot (views share their
@@ -621,8 +647,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     m.copies = copies;
     m.l1_arena = region + "_l1_arena";
     std::map<int, const WeightPrefetch *> prefetch_of;  // call -> its constants' transfers
-    for (const auto &p : prefetch.prefetches) prefetch_of[p.call] = &p;
-    m.prefetch_transfer_ids = prefetch.transfer_ids;
+    for (const auto &p : prefetch.plan.prefetches) prefetch_of[p.call] = &p;
+    m.prefetch_transfer_ids = prefetch.plan.transfer_ids;
     for (size_t s = 0; s < steps.size(); s++) {
         const Step &st = steps[s];
         const GraphNode &n = g.nodes[st.node];
@@ -647,11 +673,11 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
                                                                : loc.at(r);
             if (pf != prefetch_of.end() && !ca.is_output) {
                 const WeightPrefetch &p = *pf->second;
-                const auto &ins = prefetched_inputs.at(p.call);
+                const auto &ins = prefetch.inputs.at(p.call);
                 for (size_t j = 0; j < ins.size(); j++) {
                     if (ins[j].input != st.arg_inputs[a]) continue;
                     const PrefetchPiece &piece = p.pieces[j];
-                    const int64_t at = prefetch_offset + piece.offset;
+                    const int64_t at = prefetch.offset + piece.offset;
                     m.prefetches.push_back({p.call, piece.transfer_id, p.issue_after, piece.bytes, ins[j].row_bytes,
                                             ins[j].row_pitch, ca.loc.symbol, at});
                     ca.loc = Location{Location::L1, -1, at, ""};
@@ -675,9 +701,9 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         prog.l2_scratch_bytes = std::max(prog.l2_scratch_bytes, k.arenas.l2_bytes);
     }
     // The prefetch ring follows the kernels' part of the shared L1 region.
-    if (!prefetch.prefetches.empty()) prog.l1_bytes = prefetch_offset + prefetch.region_bytes;
+    if (!prefetch.plan.prefetches.empty()) prog.l1_bytes = prefetch.offset + prefetch.plan.region_bytes;
     prog.prefetched_weight_bytes = 0;
-    for (const auto &p : prefetch.prefetches) {
+    for (const auto &p : prefetch.plan.prefetches) {
         for (const auto &piece : p.pieces) prog.prefetched_weight_bytes += piece.bytes;
     }
     for (const auto &st : steps) prog.dma_bytes_per_run += dma_bytes_of(prog.kernels[st.kernel].report);

@@ -359,6 +359,54 @@ TEST(NetworkOps, NpuReadsProjectionWeightsFromItsWeightMemory) {
     }
 }
 
+// KV-cache appends by DMA (compile_network.cpp, concat_by_dma): a Concat of
+// a cache that is ready at the start (a constant here) and a new row goes
+// across in the background, the call copies the row. One appended cache is a
+// graph output, one an intermediate a RequantShift reads (its arena bytes
+// kept from the copy's start), one along the last axis (rows of 3 and 1
+// bytes); with and without the prefetch, bit-exact on the model.
+TEST(NetworkOps, KvAppendsAreCopiedByDma) {
+    if (!harness::have_cluster()) {
+        const char *ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model";
+        GTEST_SKIP() << "no cluster model in this build";
+    }
+    const std::vector<int64_t> shape = {1, 5, 1, 3};
+    auto make = [&] {
+        ModelBuilder b;
+        b.input("x", shape).output("present").output("y1").output("y2");
+        auto cache = [&](const std::string &name, std::vector<int64_t> dims, int salt) {
+            int64_t n = 1;
+            for (auto d : dims) n *= d;
+            std::vector<float> v(n);
+            for (int64_t i = 0; i < n; i++) v[i] = (float)((int)((i * (37 + salt) + 11 * salt) % 255) - 127);
+            b.constant(name, dims, v);
+        };
+        cache("past0", {1, 5, 7, 3}, 0);
+        cache("past1", {1, 5, 9, 3}, 1);
+        cache("past2", {1, 5, 1, 2}, 2);
+        b.requant("rq_new", "x", "new", 3, 1, 2);
+        ModelBuilder::attr(b.node("Concat", "append0", {"past0", "new"}, {"present"}), "axis", 2);
+        ModelBuilder::attr(b.node("Concat", "append1", {"past1", "new"}, {"kv1"}), "axis", -2);
+        b.requant("rq1", "kv1", "y1", 5, 2, 4);
+        ModelBuilder::attr(b.node("Concat", "append2", {"past2", "x"}, {"kv2"}), "axis", 3);
+        b.requant("rq2", "kv2", "y2", 7, 0, 8);
+        return b;
+    };
+    for (bool prefetch : {true, false}) {
+        SCOPED_TRACE(prefetch ? "prefetch" : "no prefetch");
+        network::RunResult r = run_case(make(), shape, "cluster", {}, prefetch);
+        EXPECT_EQ(r.errors, 0) << r.first_mismatch;
+        EXPECT_GT(r.total, 0);
+        size_t n = 0;
+        for (size_t at = r.program.report.find("KV append by DMA"); at != std::string::npos;
+             at = r.program.report.find("KV append by DMA", at + 1)) {
+            n++;
+        }
+        EXPECT_EQ(n, prefetch ? 3u : 0u) << r.program.report;
+    }
+}
+
 // Constant prefetch (plan_weight_prefetch.h): three projections in a chain,
 // each weight read by one node; their weights come into L1 by background DMA
 // while the calls before run, and the kernels read them in place (rows of 64

@@ -26,12 +26,15 @@ void check_plan(const std::vector<PrefetchCandidate> &cands, int64_t free_l1, in
         ASSERT_LT(next, cands.size()) << "call " << p.call << " is not a candidate, or out of order";
         ASSERT_EQ(p.pieces.size(), cands[next].pieces.size());
         EXPECT_LT(p.issue_after, p.call);
+        EXPECT_EQ(p.in_ring, cands[next].in_ring);
         for (size_t j = 0; j < p.pieces.size(); j++) {
             const PrefetchPiece &q = p.pieces[j];
             EXPECT_EQ(q.bytes, cands[next].pieces[j]);
-            EXPECT_EQ(q.offset % 8, 0);
-            EXPECT_GE(q.offset, 0);
-            EXPECT_LE(q.offset + round8(q.bytes), plan.region_bytes);
+            if (p.in_ring) {
+                EXPECT_EQ(q.offset % 8, 0);
+                EXPECT_GE(q.offset, 0);
+                EXPECT_LE(q.offset + round8(q.bytes), plan.region_bytes);
+            }
             EXPECT_GE(q.transfer_id, 0);
             EXPECT_LT(q.transfer_id, plan.transfer_ids);
         }
@@ -41,7 +44,8 @@ void check_plan(const std::vector<PrefetchCandidate> &cands, int64_t free_l1, in
             const WeightPrefetch &e = plan.prefetches[i];
             for (const auto &a : p.pieces) {
                 for (const auto &b : e.pieces) {
-                    const bool overlap = a.offset < b.offset + round8(b.bytes) && b.offset < a.offset + round8(a.bytes);
+                    const bool overlap = p.in_ring && e.in_ring && a.offset < b.offset + round8(b.bytes) &&
+                                         b.offset < a.offset + round8(a.bytes);
                     if (overlap || a.transfer_id == b.transfer_id) {
                         EXPECT_GE(p.issue_after, e.call) << "call " << p.call << " starts before call " << e.call
                                                          << " is done with " << (overlap ? "its bytes" : "its transfer id");
@@ -98,6 +102,19 @@ TEST(ConstantPrefetchPlan, TooLargeOrTooManyPiecesAreLeftToTheKernel) {
     EXPECT_TRUE(plan_weight_prefetch(c, 1000, 0).prefetches.empty());
 }
 
+TEST(ConstantPrefetchPlan, CopiesOutsideTheRingTakeTransferIdsOnly) {
+    // A KV cache's 8 KB bulk beside a 1000 B ring: placed, no ring bytes;
+    // the ring's next call still starts at offset 0.
+    const std::vector<PrefetchCandidate> c = {{0, {8192}, false}, {1, {400}}, {2, {8192}, false}};
+    const PrefetchPlan plan = plan_weight_prefetch(c, 1000, 2);
+    check_plan(c, 1000, 2, plan);
+    ASSERT_EQ(plan.prefetches.size(), 3u);
+    EXPECT_EQ(plan.region_bytes, 400);
+    EXPECT_EQ(plan.prefetches[1].pieces[0].offset, 0);
+    EXPECT_EQ(plan.prefetches[0].issue_after, -1);
+    EXPECT_EQ(plan.prefetches[2].issue_after, 0);  // two ids: the first's again
+}
+
 TEST(ConstantPrefetchPlan, RandomSequencesAreSafe) {
     std::mt19937 rng(20261207);
     for (int trial = 0; trial < 300; trial++) {
@@ -109,6 +126,7 @@ TEST(ConstantPrefetchPlan, RandomSequencesAreSafe) {
             call += 1 + rng() % 3;
             PrefetchCandidate k;
             k.call = call;
+            k.in_ring = rng() % 5 != 0;
             for (int p = 1 + rng() % 4; p > 0; p--) k.pieces.push_back(1 + rng() % (rng() % 2 ? 64 : 3000));
             c.push_back(k);
         }

@@ -128,7 +128,38 @@ struct Step {
     std::vector<std::string> arg_tensors;   // algorithm inputs then output
     std::vector<std::string> arg_inputs;    // the algorithm's name of each input
     std::vector<ElemType> arg_types;
+    // A Concat [X0 | X1] the program does by DMA instead of a kernel: per
+    // outer row, row0 bytes of X0 (in the background, ahead of the call)
+    // then row1 of X1 (at the call).
+    struct ByDma {
+        int64_t outer = 0, row0 = 0, row1 = 0;
+    };
+    std::optional<ByDma> by_dma;
 };
+
+// A Concat of two inputs that the program can do by DMA: the first ready at
+// the start of the run (a graph input or a constant: a KV cache), one element
+// type throughout; nullopt otherwise. (An output in the arena is kept live
+// from the copy's start: storage, step 4.)
+std::optional<Step::ByDma> concat_by_dma(const Graph &g, const Step &st) {
+    if (st.lowered.family != "concat" || st.arg_tensors.size() != 3) return std::nullopt;
+    const std::string &x0 = st.arg_tensors[0], &x1 = st.arg_tensors[1], &y = st.arg_tensors[2];
+    const TensorRole r0 = g.tensor(x0).role;
+    if ((r0 != TensorRole::Input && r0 != TensorRole::Constant) || g.tensor(x1).role == TensorRole::Constant) {
+        return std::nullopt;
+    }
+    if (st.arg_types[0] != st.arg_types[1] || st.arg_types[0] != st.arg_types[2]) return std::nullopt;
+    const std::vector<int64_t> &s0 = g.tensor(x0).shape, &s1 = g.tensor(x1).shape, &sy = g.tensor(y).shape;
+    if (s0.size() != sy.size() || s1.size() != sy.size() || sy.empty()) return std::nullopt;
+    int64_t axis = std::stoll(st.lowered.params.at("axis"));
+    if (axis < 0) axis += (int64_t)sy.size();
+    if (axis < 0 || axis >= (int64_t)sy.size()) return std::nullopt;
+    int64_t outer = 1, inner = elem_bytes(st.arg_types[0]);
+    for (int64_t d = 0; d < axis; d++) outer *= sy[d];
+    for (size_t d = axis + 1; d < sy.size(); d++) inner *= sy[d];
+    if (s0[axis] + s1[axis] != sy[axis] || s0[axis] == 0 || s1[axis] == 0) return std::nullopt;
+    return Step::ByDma{outer, s0[axis] * inner, s1[axis] * inner};
+}
 
 // What the constant prefetch reads and changes: the kernels built so far,
 // per kernel where its schedule came from and the default text it was built
@@ -208,6 +239,17 @@ ConstantPrefetch prefetch_constants(Graph &g, std::vector<Step> &steps, KernelSe
         std::vector<PrefetchCandidate> candidates;
         std::map<int, std::vector<std::string>> inputs_of;  // call -> the inputs its variant reads in place
         for (size_t s = 0; s < steps.size(); s++) {
+            // A KV-cache append (Concat of a graph input and a new row into a
+            // graph output): the cache's bytes go across in the background
+            // from the start of the run, the call copies the new rows.
+            if (target.dma_copies_l2_to_l2()) {
+                if (auto d = concat_by_dma(g, steps[s])) {
+                    steps[s].by_dma = d;
+                    candidates.push_back({(int)s, {d->outer * d->row0}, false});
+                    out.inputs[(int)s] = {{"X0", steps[s].arg_tensors[0], d->row0, d->row0 + d->row1}};
+                    continue;
+                }
+            }
             const Step &st = steps[s];
             if (ks.default_texts[st.kernel].empty()) continue;  // a schedule file or provider chose
             const Schedule def = Schedule::parse(ks.default_texts[st.kernel], "default");
@@ -257,13 +299,23 @@ ConstantPrefetch prefetch_constants(Graph &g, std::vector<Step> &steps, KernelSe
         out.plan = plan_weight_prefetch(candidates, free_l1, free_transfer_ids);
         std::map<int, std::vector<PrefetchedInput>> planned;
         for (const auto &p : out.plan.prefetches) {
-            steps[p.call].kernel = variant(steps[p.call], inputs_of.at(p.call));
+            if (!steps[p.call].by_dma) steps[p.call].kernel = variant(steps[p.call], inputs_of.at(p.call));
             planned[p.call] = out.inputs.at(p.call);
         }
         out.inputs = std::move(planned);
+        for (size_t s = 0; s < steps.size(); s++) {
+            if (steps[s].by_dma && !out.inputs.count((int)s)) steps[s].by_dma.reset();  // not planned: its kernel
+            if (steps[s].by_dma) {
+                g.log.push_back("KV append by DMA: call " + std::to_string(s) + " (" + g.nodes[steps[s].node].label() +
+                                "): '" + steps[s].arg_tensors[0] + "' copied into '" + steps[s].arg_tensors.back() +
+                                "' in the background, '" + steps[s].arg_tensors[1] + "' at the call");
+            }
+        }
         // Drop kernels no call uses any more.
         std::vector<int> used(ks.kernels.size(), 0), new_index(ks.kernels.size(), -1);
-        for (const auto &st : steps) used[st.kernel] = 1;
+        for (const auto &st : steps) {
+            if (!st.by_dma) used[st.kernel] = 1;
+        }
         std::vector<GeneratedLibrary> kept;
         std::vector<std::string> kept_schedule;
         for (size_t k = 0; k < ks.kernels.size(); k++) {
@@ -274,13 +326,14 @@ ConstantPrefetch prefetch_constants(Graph &g, std::vector<Step> &steps, KernelSe
         }
         ks.kernels = std::move(kept);
         ks.schedule_notes = std::move(kept_schedule);
-        for (auto &st : steps) st.kernel = new_index[st.kernel];
+        for (auto &st : steps) st.kernel = st.by_dma ? -1 : new_index[st.kernel];
         int64_t l1_after = 0;
         for (const auto &k : ks.kernels) l1_after = std::max(l1_after, k.arenas.l1_bytes);
         out.offset = (l1_after + 7) / 8 * 8;
         HL_INTERNAL_ASSERT(out.plan.prefetches.empty() || out.offset + out.plan.region_bytes <= target.l1_data_budget(),
                            "constant prefetch: the ring does not fit the L1 budget");
         for (const auto &p : out.plan.prefetches) {
+            if (steps[p.call].by_dma) continue;
             std::string what;
             const auto &ins = out.inputs.at(p.call);
             for (size_t j = 0; j < p.pieces.size(); j++) {
@@ -607,6 +660,13 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         auto it = live_index.find(c.from.symbol);
         if (it != live_index.end()) live[it->second].last = (int)steps.size();
     }
+    // A Concat by DMA writes its output from the start of its background
+    // copy (after call issue_after returns): live from the next call on.
+    for (const auto &p : prefetch.plan.prefetches) {
+        if (!steps[p.call].by_dma) continue;
+        auto it = live_index.find(root(steps[p.call].arg_tensors.back()));
+        if (it != live_index.end()) live[it->second].first = std::min(live[it->second].first, p.issue_after + 1);
+    }
     const ArenaLayout layout = plan_arena(live);
     for (const auto &t : live) loc[t.name] = {Location::Arena, -1, t.offset, ""};
     prog.arena_bytes = layout.peak;
@@ -653,14 +713,15 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         const Step &st = steps[s];
         const GraphNode &n = g.nodes[st.node];
         KernelCallC call;
-        call.kernel = prog.kernels[st.kernel].name;
+        call.kernel = st.by_dma ? "" : prog.kernels[st.kernel].name;
         NodeStep ns;
         ns.node = n.label();
         ns.op = st.lowered.op;
-        ns.kernel = call.kernel;
+        ns.kernel = st.by_dma ? "(DMA)" : call.kernel;
         ns.family = st.lowered.family;
         ns.params = describe(st.lowered.params);
-        ns.schedule = kernel_schedule[st.kernel];
+        ns.schedule = st.by_dma ? "by DMA: X0 in the background ahead of the call, X1's rows at the call"
+                                : kernel_schedule[st.kernel];
         std::string comment = n.label() + " -> " + call.kernel;
         auto pf = prefetch_of.find((int)s);
         for (size_t a = 0; a < st.arg_tensors.size(); a++) {
@@ -671,21 +732,32 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             ca.is_output = a + 1 == st.arg_tensors.size();
             ca.loc = g.tensor(r).role == TensorRole::Constant ? Location{Location::Const, -1, 0, constant(r, ca.type)}
                                                                : loc.at(r);
-            if (pf != prefetch_of.end() && !ca.is_output) {
+            if (pf != prefetch_of.end() && !ca.is_output && !st.by_dma) {
                 const WeightPrefetch &p = *pf->second;
                 const auto &ins = prefetch.inputs.at(p.call);
                 for (size_t j = 0; j < ins.size(); j++) {
                     if (ins[j].input != st.arg_inputs[a]) continue;
                     const PrefetchPiece &piece = p.pieces[j];
                     const int64_t at = prefetch.offset + piece.offset;
-                    m.prefetches.push_back({p.call, piece.transfer_id, p.issue_after, piece.bytes, ins[j].row_bytes,
-                                            ins[j].row_pitch, ca.loc.symbol, at});
-                    ca.loc = Location{Location::L1, -1, at, ""};
+                    const Location ring{Location::L1, -1, at, ""};
+                    m.prefetches.push_back({p.call, piece.transfer_id, p.issue_after, ring, ca.loc, 0, ins[j].row_bytes,
+                                            piece.bytes / ins[j].row_pitch, ins[j].row_pitch, ins[j].row_bytes});
+                    ca.loc = ring;
                     ns.schedule += " (" + ins[j].input + " prefetched into L1 +" + std::to_string(at) + ")";
                 }
             }
             call.args.push_back(ca);
             ns.args.push_back(tn);
+        }
+        if (st.by_dma) {
+            // The bulk X0 -> Y in the background (planned), X1's rows at the call.
+            const Step::ByDma &d = *st.by_dma;
+            const WeightPrefetch &p = *pf->second;
+            const Location &x0 = call.args[0].loc, &x1 = call.args[1].loc, &y = call.args[2].loc;
+            m.prefetches.push_back({p.call, p.pieces[0].transfer_id, p.issue_after, y, x0, 0, d.row0, d.outer,
+                                    d.row0 + d.row1, d.row0});
+            call.copy = RowCopyC{y, x1, d.row0, d.row1, d.outer, d.row0 + d.row1, d.row1};
+            comment = n.label() + " -> by DMA";
         }
         call.comment = comment;
         for (const auto &mname : n.merged) call.comment += "; merged " + mname;
@@ -704,9 +776,13 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
     if (!prefetch.plan.prefetches.empty()) prog.l1_bytes = prefetch.offset + prefetch.plan.region_bytes;
     prog.prefetched_weight_bytes = 0;
     for (const auto &p : prefetch.plan.prefetches) {
+        if (steps[p.call].by_dma) continue;
         for (const auto &piece : p.pieces) prog.prefetched_weight_bytes += piece.bytes;
     }
-    for (const auto &st : steps) prog.dma_bytes_per_run += dma_bytes_of(prog.kernels[st.kernel].report);
+    for (const auto &st : steps) {
+        prog.dma_bytes_per_run += st.by_dma ? st.by_dma->outer * (st.by_dma->row0 + st.by_dma->row1)
+                                            : dma_bytes_of(prog.kernels[st.kernel].report);
+    }
 
     // 6. Does it fit? Data in L2: constants, activations, kernel scratch, and
     //    the caller's inputs and outputs (code comes on top).

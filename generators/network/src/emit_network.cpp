@@ -174,14 +174,31 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
     c << prototype(p) << " {\n    uint32_t t0 = HALYARD_NET_TIMER(), t1 = t0;\n";
     for (const auto &io : p.inputs) c << "    (void)" << io.c_name << ";\n";
     const bool prefetching = !m.prefetches.empty();
-    // A constant's background transfer into the L1 prefetch ring (plan_weight_prefetch.h).
+    // A location's bytes, as a uint8_t pointer expression.
+    auto bytes_at = [&](const Location &l, int64_t offset) {
+        std::ostringstream o;
+        o << "((uint8_t *)";
+        switch (l.kind) {
+        case Location::Arg: {
+            const int ni = (int)p.inputs.size();
+            o << (l.arg < ni ? p.inputs[l.arg].c_name : p.outputs[l.arg - ni].c_name);
+            break;
+        }
+        case Location::Arena: o << "ARENA(" << l.offset << ")"; break;
+        case Location::Const: o << l.symbol; break;
+        case Location::L1: o << m.l1_arena << " + " << l.offset; break;
+        }
+        o << " + " << offset << ")";
+        return o.str();
+    };
+    // A background transfer ahead of its call (plan_weight_prefetch.h).
     auto start_prefetch = [&](const PrefetchC &pf) {
-        c << "    prefetch_id[" << pf.transfer_id << "] = hl_dma_2d_background((uint8_t *)" << m.l1_arena << " + "
-          << pf.l1_offset << ", " << pf.symbol << ", " << pf.row_bytes << "u, " << pf.bytes / pf.row_pitch << "u, "
-          << pf.row_pitch << ", " << pf.row_bytes << "); /* for call " << pf.call << " */\n";
+        c << "    prefetch_id[" << pf.transfer_id << "] = hl_dma_2d_background(" << bytes_at(pf.dst, pf.dst_offset) << ", "
+          << bytes_at(pf.src, 0) << ", " << pf.row_bytes << "u, " << pf.rows << "u, " << pf.dst_pitch << ", "
+          << pf.src_pitch << "); /* for call " << pf.call << " */\n";
     };
     if (prefetching) {
-        c << "    /* Constants prefetched into L1 by background DMA while earlier calls run. */\n"
+        c << "    /* Constants (and KV caches) copied by background DMA while earlier calls run. */\n"
           << "    unsigned prefetch_id[" << m.prefetch_transfer_ids << "];\n";
         for (const auto &pf : m.prefetches) {
             if (pf.issue_after < 0) start_prefetch(pf);
@@ -194,10 +211,16 @@ void emit_network(const ProgramModel &m, NetworkProgram &p) {
         for (const auto &pf : m.prefetches) {
             if (pf.call == (int)i) c << "    hl_dma_wait(prefetch_id[" << pf.transfer_id << "]);\n";
         }
-        c << "    if (" << k.kernel << "(";
-        for (size_t j = 0; j < k.args.size(); j++) c << (j ? ", " : "") << where(k.args[j]);
-        c << ") != 0) return " << fail_cleanup << i + 1 << ";\n"
-          << "    t1 = HALYARD_NET_TIMER();\n    " << p.name << "_call_cycles[" << i << "] = t1 - t0;\n"
+        if (k.copy) {
+            const RowCopyC &rc = *k.copy;
+            c << "    hl_dma_wait(hl_dma_2d(" << bytes_at(rc.dst, rc.dst_offset) << ", " << bytes_at(rc.src, 0) << ", "
+              << rc.row_bytes << "u, " << rc.rows << "u, " << rc.dst_pitch << ", " << rc.src_pitch << "));\n";
+        } else {
+            c << "    if (" << k.kernel << "(";
+            for (size_t j = 0; j < k.args.size(); j++) c << (j ? ", " : "") << where(k.args[j]);
+            c << ") != 0) return " << fail_cleanup << i + 1 << ";\n";
+        }
+        c << "    t1 = HALYARD_NET_TIMER();\n    " << p.name << "_call_cycles[" << i << "] = t1 - t0;\n"
           << "    AFTER_CALL(" << i << ", " << where(k.args.back()) << ");\n";
         for (const auto &pf : m.prefetches) {
             if (pf.issue_after == (int)i) start_prefetch(pf);

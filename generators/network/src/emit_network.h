@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,19 @@ struct CallArg {
     bool is_output = false;
 };
 
+// A Concat done by the program instead of a kernel (its bulk is a PrefetchC):
+// the rows of its other input copied into place by DMA.
+struct RowCopyC {
+    Location dst, src;
+    int64_t dst_offset = 0;
+    int64_t row_bytes = 0, rows = 0, dst_pitch = 0, src_pitch = 0;
+};
+
 struct KernelCallC {
-    std::string kernel;       // library name
+    std::string kernel;       // library name ("" for a copy by DMA)
     std::vector<CallArg> args;
     std::string comment;
+    std::optional<RowCopyC> copy;  // instead of a kernel: these rows, after the call's prefetches
 };
 
 struct OutputCopy {           // graph outputs that alias another tensor's bytes
@@ -43,16 +53,16 @@ struct OutputCopy {           // graph outputs that alias another tensor's bytes
     int64_t bytes = 0;
 };
 
-// A constant copied into the L1 prefetch ring by a background DMA transfer
-// (plan_weight_prefetch.h).
+// A background DMA transfer the program starts ahead of the call that needs
+// it (plan_weight_prefetch.h): a constant into the L1 prefetch ring, or a
+// KV cache's bulk into a Concat's output.
 struct PrefetchC {
-    int call = 0;             // the call reading it
+    int call = 0;             // the call waiting for it
     int transfer_id = 0;      // its entry of the program's prefetch_id array
     int issue_after = -1;     // started after this call returns (-1: at the start)
-    int64_t bytes = 0;        // in L1
-    int64_t row_bytes = 0, row_pitch = 0;  // a row of the constant; its start to the next's in L1
-    std::string symbol;       // the constant in L2
-    int64_t l1_offset = 0;    // in the shared L1 region
+    Location dst, src;
+    int64_t dst_offset = 0;   // bytes after dst
+    int64_t row_bytes = 0, rows = 0, dst_pitch = 0, src_pitch = 0;
 };
 
 struct ProgramModel {

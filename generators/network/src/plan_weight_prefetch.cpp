@@ -50,15 +50,17 @@ PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidat
         for (int64_t b : c.pieces) bytes += round8(b);
         // A call whose constants take the whole ring still gains: its copy
         // overlaps the calls since the ring's last reader returned.
-        if (c.pieces.empty() || (int)c.pieces.size() > max_transfer_ids || bytes <= 0 || bytes > ring) continue;
-        if (cursor + bytes > ring) cursor = 0;
+        if (c.pieces.empty() || (int)c.pieces.size() > max_transfer_ids || bytes <= 0) continue;
+        if (c.in_ring && bytes > ring) continue;
+        if (c.in_ring && cursor + bytes > ring) cursor = 0;
         WeightPrefetch p;
         p.call = c.call;
+        p.in_ring = c.in_ring;
         // Its bytes are free once every earlier call placed over them has returned.
         for (const auto &q : placed) {
-            if (q.begin < cursor + bytes && cursor < q.end) p.issue_after = std::max(p.issue_after, q.call);
+            if (c.in_ring && q.begin < cursor + bytes && cursor < q.end) p.issue_after = std::max(p.issue_after, q.call);
         }
-        int64_t at = cursor;
+        int64_t at = c.in_ring ? cursor : 0;
         for (int64_t b : c.pieces) {
             const int id = next_id;
             next_id = (next_id + 1) % max_transfer_ids;
@@ -67,11 +69,13 @@ PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidat
             id_user[id] = c.call;
             p.pieces.push_back({at, b, id});
             plan.transfer_ids = std::max(plan.transfer_ids, id + 1);
-            at += round8(b);
+            if (c.in_ring) at += round8(b);
         }
-        placed.push_back({c.call, cursor, cursor + bytes});
-        cursor += bytes;
-        plan.region_bytes = std::max(plan.region_bytes, cursor);
+        if (c.in_ring) {
+            placed.push_back({c.call, cursor, cursor + bytes});
+            cursor += bytes;
+            plan.region_bytes = std::max(plan.region_bytes, cursor);
+        }
         plan.prefetches.push_back(std::move(p));
     }
     return plan;

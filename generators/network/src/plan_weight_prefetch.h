@@ -30,6 +30,7 @@ std::optional<Schedule> with_input_in_l1(const Schedule &s, const std::string &i
 struct PrefetchCandidate {
     int call = 0;                 // index of the kernel call
     std::vector<int64_t> pieces;  // bytes in L1 of each constant it reads in place
+    bool in_ring = true;          // false: a copy elsewhere (a KV cache's bulk), transfer ids only
 };
 
 struct PrefetchPiece {
@@ -42,6 +43,7 @@ struct WeightPrefetch {
     int call = 0;            // the call that reads the constants
     int issue_after = -1;    // the call after which the transfers start (-1: at the start of the run)
     std::vector<PrefetchPiece> pieces;  // in the candidate's order
+    bool in_ring = true;     // false: pieces have no offset in the ring
     int64_t bytes() const;   // of its pieces, each rounded up to 8
 };
 

@@ -525,7 +525,10 @@ std::optional<Schedule> cluster_kernel_default(const Algorithm &algo, const Targ
     }
     if (M < gemm.rows || N < kMinKernelColumns || !gemm.fast_for_k(K) || algo.macs < 32768) return std::nullopt;
     if ((M + gemm.rows - 1) / gemm.rows >= target.cores()) {
-        s.tile("Y", "m", gemm.rows).tile("Y", "n", gemm.cols).order("Y", {"m_o", "n_o", "m_i", "n_i"});
+        // The epilogue column by column (m_i innermost): an unrolled group of
+        // four stores then shares its bias C[n], read once (backend pass
+        // interleave_unrolled_stores reads a group's loads first).
+        s.tile("Y", "m", gemm.rows).tile("Y", "n", gemm.cols).order("Y", {"m_o", "n_o", "n_i", "m_i"});
         s.unroll("Y", "m_i").unroll("Y", "n_i");  // accumulators in registers (see batched_kernel_default)
         kernel_tile(s, gemm, "n_o", {});
         if (target.cores() > 1) s.parallel("Y", "m_o");

@@ -326,3 +326,31 @@ TEST(NetworkProgram, IdentityRequantShiftIsAView) {
     network::NetworkProgram p = network::compile_onnx(model_file(u), host());
     EXPECT_EQ(p.steps.size(), 1u);
 }
+
+// A Transpose that moves only axes of extent 1 keeps every element where it
+// is: a view, no kernel. One that reorders two axes of other extents is a kernel.
+TEST(NetworkProgram, TransposeOfUnitAxesIsAView) {
+    ModelBuilder b;
+    b.input("x", {1, 1, 5, 3}).output("y");
+    ModelBuilder::ints(b.node("Transpose", "heads", {"x"}, {"t"}), "perm", {0, 2, 1, 3});
+    b.requant("rq", "t", "y", 3, 1, 2);
+    std::vector<int64_t> x(15), y(15);
+    for (int i = 0; i < 15; i++) {
+        x[i] = i * 17 - 128;
+        y[i] = std::max<int64_t>(-128, std::min<int64_t>(127, (x[i] * 3 + 1 + 1) >> 1));  // RequantShift rounds: + div / 2
+    }
+    const std::string dir = folder(b, {{{1, 1, 5, 3}, x}}, {{{1, 5, 1, 3}, y}});
+    network::RunOptions o;
+    o.dir = dir;
+    o.target = "host";
+    network::RunResult r = network::run_test_folder(o);
+    EXPECT_EQ(r.errors, 0) << r.first_mismatch;
+    EXPECT_EQ(r.program.steps.size(), 1u);  // the RequantShift only
+    EXPECT_NE(r.program.report.find("Transpose (of axes of extent 1 only)"), std::string::npos) << r.program.report;
+    // [1, 5, 3] -> [1, 3, 5] moves data: a kernel.
+    ModelBuilder k;
+    k.input("x", {1, 5, 3}).output("y");
+    ModelBuilder::ints(k.node("Transpose", "swap", {"x"}, {"y"}), "perm", {0, 2, 1});
+    network::NetworkProgram p = network::compile_onnx(model_file(k), host());
+    EXPECT_EQ(p.steps.size(), 1u);
+}

@@ -345,7 +345,35 @@ Lowered lower_concat(const GraphNode &n, LowerContext &c) {
     return l;
 }
 
+// A Transpose that moves only axes of extent 1 ([1, 1, 16, 4] -> [1, 16, 1,
+// 4], a decode step's heads) keeps every element at its offset: the axes of
+// other extents stay in their order. It moves no data.
+bool is_layout_identity(const std::vector<int64_t> &shape, const std::vector<int64_t> &perm) {
+    int64_t last = -1;
+    for (int64_t p : perm) {
+        if (p < 0 || p >= (int64_t)shape.size()) return false;
+        if (shape[p] == 1) continue;
+        if (p < last) return false;
+        last = p;
+    }
+    return true;
+}
+
 Lowered lower_transpose(const GraphNode &n, LowerContext &c) {
+    if (c.fold_identities) {
+        const auto &shape = c.shape(n.inputs.at(0));
+        std::vector<int64_t> perm = n.attr_ints("perm", {});
+        if (perm.empty()) {
+            for (int64_t d = (int64_t)shape.size() - 1; d >= 0; d--) perm.push_back(d);
+        }
+        if (perm.size() == shape.size() && is_layout_identity(shape, perm)) {
+            std::vector<int64_t> out;
+            for (int64_t p : perm) out.push_back(shape[p]);
+            Lowered v = view(n, c, out);
+            v.op = "Transpose (of axes of extent 1 only)";
+            return v;
+        }
+    }
     Lowered l;
     l.family = "transpose";
     l.op = "Transpose";

@@ -364,7 +364,8 @@ TEST(NetworkOps, NpuReadsProjectionWeightsFromItsWeightMemory) {
 // across in the background, the call copies the row. One appended cache is a
 // graph output, one an intermediate a RequantShift reads (its arena bytes
 // kept from the copy's start), one along the last axis (rows of 3 and 1
-// bytes); with and without the prefetch, bit-exact on the model.
+// bytes), one with the new row before the cache; with and without the
+// prefetch, bit-exact on the model.
 TEST(NetworkOps, KvAppendsAreCopiedByDma) {
     if (!harness::have_cluster()) {
         const char *ci = std::getenv("CI");
@@ -374,7 +375,7 @@ TEST(NetworkOps, KvAppendsAreCopiedByDma) {
     const std::vector<int64_t> shape = {1, 5, 1, 3};
     auto make = [&] {
         ModelBuilder b;
-        b.input("x", shape).output("present").output("y1").output("y2");
+        b.input("x", shape).output("present").output("y1").output("y2").output("y3");
         auto cache = [&](const std::string &name, std::vector<int64_t> dims, int salt) {
             int64_t n = 1;
             for (auto d : dims) n *= d;
@@ -385,12 +386,15 @@ TEST(NetworkOps, KvAppendsAreCopiedByDma) {
         cache("past0", {1, 5, 7, 3}, 0);
         cache("past1", {1, 5, 9, 3}, 1);
         cache("past2", {1, 5, 1, 2}, 2);
+        cache("past3", {1, 5, 6, 3}, 3);
         b.requant("rq_new", "x", "new", 3, 1, 2);
         ModelBuilder::attr(b.node("Concat", "append0", {"past0", "new"}, {"present"}), "axis", 2);
         ModelBuilder::attr(b.node("Concat", "append1", {"past1", "new"}, {"kv1"}), "axis", -2);
         b.requant("rq1", "kv1", "y1", 5, 2, 4);
         ModelBuilder::attr(b.node("Concat", "append2", {"past2", "x"}, {"kv2"}), "axis", 3);
         b.requant("rq2", "kv2", "y2", 7, 0, 8);
+        // The new row first, the cache after it (halyard-llm's graphs).
+        ModelBuilder::attr(b.node("Concat", "append3", {"new", "past3"}, {"y3"}), "axis", 2);
         return b;
     };
     for (bool prefetch : {true, false}) {
@@ -403,7 +407,7 @@ TEST(NetworkOps, KvAppendsAreCopiedByDma) {
              at = r.program.report.find("KV append by DMA", at + 1)) {
             n++;
         }
-        EXPECT_EQ(n, prefetch ? 3u : 0u) << r.program.report;
+        EXPECT_EQ(n, prefetch ? 4u : 0u) << r.program.report;
     }
 }
 

@@ -129,25 +129,29 @@ struct Step {
     std::vector<std::string> arg_inputs;    // the algorithm's name of each input
     std::vector<ElemType> arg_types;
     // A Concat [X0 | X1] the program does by DMA instead of a kernel: per
-    // outer row, row0 bytes of X0 (in the background, ahead of the call)
-    // then row1 of X1 (at the call).
+    // outer row, row0 bytes of X0 then row1 of X1; input `bulk` (the cache)
+    // in the background ahead of the call, the other at the call.
     struct ByDma {
         int64_t outer = 0, row0 = 0, row1 = 0;
+        int bulk = 0;
+        int64_t row(int k) const { return k == 0 ? row0 : row1; }
+        int64_t at(int k) const { return k == 0 ? 0 : row0; }  // its bytes' offset in a row of Y
     };
     std::optional<ByDma> by_dma;
 };
 
-// A Concat of two inputs that the program can do by DMA: the first ready at
-// the start of the run (a graph input or a constant: a KV cache), one element
-// type throughout; nullopt otherwise. (An output in the arena is kept live
-// from the copy's start: storage, step 4.)
+// A Concat of two inputs that the program can do by DMA: one of them ready
+// at the start of the run (a graph input or a constant: a KV cache, before or
+// after the new rows), one element type throughout; nullopt otherwise. (An
+// output in the arena is kept live from the copy's start: storage, step 4.)
 std::optional<Step::ByDma> concat_by_dma(const Graph &g, const Step &st) {
     if (st.lowered.family != "concat" || st.arg_tensors.size() != 3) return std::nullopt;
     const std::string &x0 = st.arg_tensors[0], &x1 = st.arg_tensors[1], &y = st.arg_tensors[2];
-    const TensorRole r0 = g.tensor(x0).role;
-    if ((r0 != TensorRole::Input && r0 != TensorRole::Constant) || g.tensor(x1).role == TensorRole::Constant) {
-        return std::nullopt;
-    }
+    auto ready = [&](const std::string &t) {
+        const TensorRole r = g.tensor(t).role;
+        return r == TensorRole::Input || r == TensorRole::Constant;
+    };
+    if (!ready(x0) && !ready(x1)) return std::nullopt;
     if (st.arg_types[0] != st.arg_types[1] || st.arg_types[0] != st.arg_types[2]) return std::nullopt;
     const std::vector<int64_t> &s0 = g.tensor(x0).shape, &s1 = g.tensor(x1).shape, &sy = g.tensor(y).shape;
     if (s0.size() != sy.size() || s1.size() != sy.size() || sy.empty()) return std::nullopt;
@@ -158,7 +162,10 @@ std::optional<Step::ByDma> concat_by_dma(const Graph &g, const Step &st) {
     for (int64_t d = 0; d < axis; d++) outer *= sy[d];
     for (size_t d = axis + 1; d < sy.size(); d++) inner *= sy[d];
     if (s0[axis] + s1[axis] != sy[axis] || s0[axis] == 0 || s1[axis] == 0) return std::nullopt;
-    return Step::ByDma{outer, s0[axis] * inner, s1[axis] * inner};
+    Step::ByDma d{outer, s0[axis] * inner, s1[axis] * inner, 0};
+    // The larger of the ready inputs goes in the background.
+    d.bulk = !ready(x0) || (ready(x1) && d.row1 > d.row0) ? 1 : 0;
+    return d;
 }
 
 // What the constant prefetch reads and changes: the kernels built so far,
@@ -245,8 +252,9 @@ ConstantPrefetch prefetch_constants(Graph &g, std::vector<Step> &steps, KernelSe
             if (target.dma_copies_l2_to_l2()) {
                 if (auto d = concat_by_dma(g, steps[s])) {
                     steps[s].by_dma = d;
-                    candidates.push_back({(int)s, {d->outer * d->row0}, false});
-                    out.inputs[(int)s] = {{"X0", steps[s].arg_tensors[0], d->row0, d->row0 + d->row1}};
+                    const int k = d->bulk;
+                    candidates.push_back({(int)s, {d->outer * d->row(k)}, false});
+                    out.inputs[(int)s] = {{"X" + std::to_string(k), steps[s].arg_tensors[k], d->row(k), d->row0 + d->row1}};
                     continue;
                 }
             }
@@ -306,9 +314,10 @@ ConstantPrefetch prefetch_constants(Graph &g, std::vector<Step> &steps, KernelSe
         for (size_t s = 0; s < steps.size(); s++) {
             if (steps[s].by_dma && !out.inputs.count((int)s)) steps[s].by_dma.reset();  // not planned: its kernel
             if (steps[s].by_dma) {
+                const int k = steps[s].by_dma->bulk;
                 g.log.push_back("KV append by DMA: call " + std::to_string(s) + " (" + g.nodes[steps[s].node].label() +
-                                "): '" + steps[s].arg_tensors[0] + "' copied into '" + steps[s].arg_tensors.back() +
-                                "' in the background, '" + steps[s].arg_tensors[1] + "' at the call");
+                                "): '" + steps[s].arg_tensors[k] + "' copied into '" + steps[s].arg_tensors.back() +
+                                "' in the background, '" + steps[s].arg_tensors[1 - k] + "' at the call");
             }
         }
         // Drop kernels no call uses any more.
@@ -720,8 +729,9 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         ns.kernel = st.by_dma ? "(DMA)" : call.kernel;
         ns.family = st.lowered.family;
         ns.params = describe(st.lowered.params);
-        ns.schedule = st.by_dma ? "by DMA: X0 in the background ahead of the call, X1's rows at the call"
-                                : kernel_schedule[st.kernel];
+        ns.schedule = !st.by_dma ? kernel_schedule[st.kernel]
+                      : st.by_dma->bulk == 0 ? "by DMA: X0 in the background ahead of the call, X1's rows at the call"
+                                             : "by DMA: X1 in the background ahead of the call, X0's rows at the call";
         std::string comment = n.label() + " -> " + call.kernel;
         auto pf = prefetch_of.find((int)s);
         for (size_t a = 0; a < st.arg_tensors.size(); a++) {
@@ -750,13 +760,14 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             ns.args.push_back(tn);
         }
         if (st.by_dma) {
-            // The bulk X0 -> Y in the background (planned), X1's rows at the call.
+            // The bulk input -> Y in the background (planned), the other's rows at the call.
             const Step::ByDma &d = *st.by_dma;
             const WeightPrefetch &p = *pf->second;
-            const Location &x0 = call.args[0].loc, &x1 = call.args[1].loc, &y = call.args[2].loc;
-            m.prefetches.push_back({p.call, p.pieces[0].transfer_id, p.issue_after, y, x0, 0, d.row0, d.outer,
-                                    d.row0 + d.row1, d.row0});
-            call.copy = RowCopyC{y, x1, d.row0, d.row1, d.outer, d.row0 + d.row1, d.row1};
+            const int k = d.bulk, o = 1 - k;
+            const Location &y = call.args[2].loc;
+            m.prefetches.push_back({p.call, p.pieces[0].transfer_id, p.issue_after, y, call.args[k].loc, d.at(k), d.row(k),
+                                    d.outer, d.row0 + d.row1, d.row(k)});
+            call.copy = RowCopyC{y, call.args[o].loc, d.at(o), d.row(o), d.outer, d.row0 + d.row1, d.row(o)};
             comment = n.label() + " -> by DMA";
         }
         call.comment = comment;

@@ -147,6 +147,16 @@ TEST(BackendPasses, RowReductionsFoldIntoTheirProducer) {
     RowOp partial;
     partial.producer = loop("o", 1, group(o * 4));
     EXPECT_EQ(fused(partial.build()), 0);
+    // One store node met twice (shared IR) outside loops: a sum cannot tell
+    // which occurrence to count, so it stays a loop.
+    std::vector<Stmt> seven;
+    for (int i = 0; i < 7; i++) seven.push_back(store("x", load("in", i), i));
+    const Stmt last = store("x", load("in", 7), 7);
+    seven.push_back(last);
+    seven.push_back(last);
+    RowOp shared;
+    shared.producer = Block::make(seven);
+    EXPECT_EQ(fused(shared.build()), 0);
     // R in an L1 arena (bytes shared by scope): no.
     EXPECT_EQ(fused(sum.build(), halyard::MemLevel::L1), 0);
     // A max folds too; a product (not +, max, min) does not.

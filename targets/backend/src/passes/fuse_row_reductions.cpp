@@ -314,6 +314,10 @@ private:
                 // last group): those are not counted again.
                 std::map<int64_t, int> in_loops = ps.count;
                 for (const Store *s : ps.constant_index) in_loops[*as_const_int(simplify(s->index))]--;
+                // A store node met twice (IR nodes may be shared) would be
+                // skipped at both places: not handled.
+                std::set<const Store *> distinct(ps.constant_index.begin(), ps.constant_index.end());
+                if (distinct.size() != ps.constant_index.size()) covered = false;
                 std::set<int64_t> seen;
                 for (const auto &[idx, k] : in_loops) {
                     if (k > 1) covered = false;

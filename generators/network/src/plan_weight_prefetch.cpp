@@ -25,12 +25,6 @@ namespace {
 int64_t round8(int64_t b) { return (b + 7) / 8 * 8; }
 }  // namespace
 
-int64_t WeightPrefetch::bytes() const {
-    int64_t n = 0;
-    for (const auto &p : pieces) n += round8(p.bytes);
-    return n;
-}
-
 PrefetchPlan plan_weight_prefetch(const std::vector<PrefetchCandidate> &candidates, int64_t free_l1_bytes,
                                   int max_transfer_ids) {
     PrefetchPlan plan;

@@ -44,7 +44,6 @@ struct WeightPrefetch {
     int issue_after = -1;    // the call after which the transfers start (-1: at the start of the run)
     std::vector<PrefetchPiece> pieces;  // in the candidate's order
     bool in_ring = true;     // false: pieces have no offset in the ring
-    int64_t bytes() const;   // of its pieces, each rounded up to 8
 };
 
 struct PrefetchPlan {

@@ -1,5 +1,7 @@
 #include "fuse_row_reductions.h"
 
+#include "block_statements.h"
+
 #include <map>
 #include <optional>
 #include <set>
@@ -15,17 +17,6 @@ using namespace Halide::Internal;
 
 // Indices a producer may enumerate: a row's elements.
 constexpr int64_t kMaxIndices = 1 << 16;
-
-std::vector<Stmt> flatten(const Stmt &s) {
-    std::vector<Stmt> out;
-    Stmt cur = s;
-    while (const Block *b = cur.as<Block>()) {
-        out.push_back(b->first);
-        cur = b->rest;
-    }
-    if (cur.defined()) out.push_back(cur);
-    return out;
-}
 
 // The values a store's index takes over the loops around it (serial, with
 // constant bounds); nullopt when it depends on anything else.
@@ -184,7 +175,7 @@ private:
 std::optional<Reduction> match_reduction(const Stmt &s) {
     const ProducerConsumer *pr = s.as<ProducerConsumer>();
     if (!pr || !pr->is_producer) return std::nullopt;
-    std::vector<Stmt> body = flatten(pr->body);
+    std::vector<Stmt> body = block_statements(pr->body);
     if (body.size() != 2) return std::nullopt;
     const Store *init = body[0].as<Store>();
     if (!init || init->name != pr->name || !is_const_one(init->predicate) || !is_const(init->index)) return std::nullopt;
@@ -290,7 +281,7 @@ private:
 
     // Allocate(x) { Block[PC(x, produce, P), Allocate(R) { Block[PC(R, produce, reduction), rest...] }, ...] }
     Stmt visit(const Block *op) override {
-        std::vector<Stmt> stmts = flatten(op);
+        std::vector<Stmt> stmts = block_statements(op);
         for (auto &s : stmts) s = mutate(s);
         for (size_t i = 0; i + 1 < stmts.size(); i++) {
             const ProducerConsumer *prod = stmts[i].as<ProducerConsumer>();
@@ -298,7 +289,7 @@ private:
             if (!prod || !prod->is_producer || !alloc) continue;
             const ArenaBuffer *placed = arenas_.find(alloc->name);
             if (!placed || placed->level != MemLevel::Reg) continue;
-            std::vector<Stmt> inner = flatten(alloc->body);
+            std::vector<Stmt> inner = block_statements(alloc->body);
             if (inner.empty()) continue;
             std::optional<Reduction> red = match_reduction(inner[0]);
             if (!red || red->x != prod->name || red->r != alloc->name) continue;
@@ -333,7 +324,7 @@ private:
             prod->body.accept(&reads);
             if (reads.buffers.count(red->r)) continue;
             Stmt new_prod = ProducerConsumer::make(prod->name, true, AddUpdates(*red, skip).mutate(prod->body));
-            const Store *init = flatten(inner[0].as<ProducerConsumer>()->body)[0].as<Store>();
+            const Store *init = block_statements(inner[0].as<ProducerConsumer>()->body)[0].as<Store>();
             std::vector<Stmt> body = {ProducerConsumer::make(red->r, true, Stmt(init)), new_prod};
             body.insert(body.end(), inner.begin() + 1, inner.end());
             Stmt new_alloc = Allocate::make(alloc->name, alloc->type, alloc->memory_type, alloc->extents,

@@ -1,5 +1,7 @@
 #include "interleave_unrolled_stores.h"
 
+#include "block_statements.h"
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -97,13 +99,8 @@ private:
     using IRMutator::visit;
 
     Stmt visit(const Block *op) override {
-        std::vector<Stmt> stmts;
-        Stmt s = op;
-        while (const Block *b = s.as<Block>()) {
-            stmts.push_back(mutate(b->first));
-            s = b->rest;
-        }
-        stmts.push_back(mutate(s));
+        std::vector<Stmt> stmts = block_statements(op);
+        for (auto &s : stmts) s = mutate(s);
         std::vector<Stmt> out;
         for (size_t i = 0; i < stmts.size();) {
             size_t j = i;

@@ -1,5 +1,6 @@
 #include "map_micro_kernels.h"
 
+#include "block_statements.h"
 #include "halyard/dsl/internal_error.h"
 #include "split_loops_over_cores.h"
 
@@ -93,15 +94,6 @@ bool match_mac(const Stmt &s, const For *loop, const MicroKernel &mk, Mac *mac, 
     return true;
 }
 
-void flatten(const Stmt &s, std::vector<Stmt> *out) {
-    if (const Block *b = s.as<Block>()) {
-        flatten(b->first, out);
-        flatten(b->rest, out);
-    } else {
-        out->push_back(s);
-    }
-}
-
 int index_of(std::vector<Expr> &set, const Expr &e) {
     for (size_t i = 0; i < set.size(); i++) {
         if (can_prove(set[i] == e)) return (int)i;
@@ -157,8 +149,7 @@ private:
             *why = "the k loop is not serial";
             return Stmt();
         }
-        std::vector<Stmt> stmts;
-        flatten(loop->body, &stmts);
+        const std::vector<Stmt> stmts = block_statements(loop->body);
         const size_t n = size_t(R * C);
         if (stmts.size() != n) {
             *why = "the k loop body has " + std::to_string(stmts.size()) + " statements; the kernel needs the " +

@@ -18,6 +18,17 @@
 using namespace halyard;
 using halyard_test::ModelBuilder;
 
+// A test that runs on the cluster model: without one it fails under CI=true
+// (a missing tool must not pass unnoticed), else it is skipped.
+#define REQUIRE_CLUSTER_MODEL()                                                                   \
+    do {                                                                                          \
+        if (!harness::have_cluster()) {                                                           \
+            const char *ci = std::getenv("CI");                                                   \
+            if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model"; \
+            GTEST_SKIP() << "no cluster model in this build";                                     \
+        }                                                                                         \
+    } while (0)
+
 namespace {
 
 uint32_t seed() {
@@ -328,11 +339,7 @@ TEST(NetworkOps, RequantShiftsFusedIntoSoftmaxAndAddOperands) {
 // constants defined HL_NPU_WEIGHTS, the GEMV (one row) and the GEMM (6 rows)
 // run on the NPU reading them in place, bit-exact against the reference.
 TEST(NetworkOps, NpuReadsProjectionWeightsFromItsWeightMemory) {
-    if (!harness::have_cluster()) {
-        const char *ci = std::getenv("CI");
-        if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model";
-        GTEST_SKIP() << "no cluster model in this build";
-    }
+    REQUIRE_CLUSTER_MODEL();
     for (int64_t rows : {1, 6}) {
         const std::vector<int64_t> shape = {1, rows, 64};
         auto make = [&] {
@@ -367,11 +374,7 @@ TEST(NetworkOps, NpuReadsProjectionWeightsFromItsWeightMemory) {
 // bytes), one with the new row before the cache; with and without the
 // prefetch, bit-exact on the model.
 TEST(NetworkOps, KvAppendsAreCopiedByDma) {
-    if (!harness::have_cluster()) {
-        const char *ci = std::getenv("CI");
-        if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model";
-        GTEST_SKIP() << "no cluster model in this build";
-    }
+    REQUIRE_CLUSTER_MODEL();
     const std::vector<int64_t> shape = {1, 5, 1, 3};
     auto make = [&] {
         ModelBuilder b;
@@ -417,11 +420,7 @@ TEST(NetworkOps, KvAppendsAreCopiedByDma) {
 // padded across the banks, rows of 48 and 96 not). Bit-exact with the
 // prefetch and without it, one row (decode) and five.
 TEST(NetworkOps, PrefetchedWeightsAreReadFromL1) {
-    if (!harness::have_cluster()) {
-        const char *ci = std::getenv("CI");
-        if (ci && std::string(ci) == "true") FAIL() << "CI=true but this build has no cluster model";
-        GTEST_SKIP() << "no cluster model in this build";
-    }
+    REQUIRE_CLUSTER_MODEL();
     for (int64_t rows : {1, 5}) {
         const std::vector<int64_t> shape = {1, rows, 64};
         auto make = [&] {

@@ -134,6 +134,38 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
     *c31 = s31;
 }
 
+/* The 4x4 block's hardware-loop body, labels 1 to 2: per step of 4 k, B's
+ * four words into t0-t3 (one pointer, +step_b three times, then back_b),
+ * A's four alternately into the operands w and X, and 16 pv.sdotsp.b into
+ * the fixed accumulators s1-s11, a2-a6 (row-major). Shared by
+ * hy_gemm_s8_4x4 and hy_gemm_s8_4x4_rq. */
+#define HY_SDOT_4X4_LOOP(X) \
+    "1:\n\t" \
+    ".insn r 0x0B, 7, 0x10, t0, %[pb], %[step_b]\n\t"  /* p.lw t0, step_b(pb!) */ \
+    ".insn r 0x0B, 7, 0x10, t1, %[pb], %[step_b]\n\t" \
+    ".insn r 0x0B, 7, 0x10, t2, %[pb], %[step_b]\n\t" \
+    ".insn r 0x0B, 7, 0x10, t3, %[pb], %[back_b]\n\t" \
+    ".insn r 0x0B, 7, 0x10, %[w], %[pa], %[step_a]\n\t" \
+    ".insn r 0x0B, 7, 0x10, %[" #X "], %[pa], %[step_a]\n\t" \
+    ".insn r 0x57, 1, 0x5C, s1, %[w], t0\n\t"  /* pv.sdotsp.b */ \
+    ".insn r 0x57, 1, 0x5C, s2, %[w], t1\n\t" \
+    ".insn r 0x57, 1, 0x5C, s3, %[w], t2\n\t" \
+    ".insn r 0x57, 1, 0x5C, s4, %[w], t3\n\t" \
+    ".insn r 0x0B, 7, 0x10, %[w], %[pa], %[step_a]\n\t" \
+    ".insn r 0x57, 1, 0x5C, s5, %[" #X "], t0\n\t" \
+    ".insn r 0x57, 1, 0x5C, s6, %[" #X "], t1\n\t" \
+    ".insn r 0x57, 1, 0x5C, s7, %[" #X "], t2\n\t" \
+    ".insn r 0x57, 1, 0x5C, s8, %[" #X "], t3\n\t" \
+    ".insn r 0x0B, 7, 0x10, %[" #X "], %[pa], %[back_a]\n\t" \
+    ".insn r 0x57, 1, 0x5C, s9, %[w], t0\n\t" \
+    ".insn r 0x57, 1, 0x5C, s10, %[w], t1\n\t" \
+    ".insn r 0x57, 1, 0x5C, s11, %[w], t2\n\t" \
+    ".insn r 0x57, 1, 0x5C, a2, %[w], t3\n\t" \
+    ".insn r 0x57, 1, 0x5C, a3, %[" #X "], t0\n\t" \
+    ".insn r 0x57, 1, 0x5C, a4, %[" #X "], t1\n\t" \
+    ".insn r 0x57, 1, 0x5C, a5, %[" #X "], t2\n\t" \
+    ".insn r 0x57, 1, 0x5C, a6, %[" #X "], t3\n\t"
+
 /* gemm_int8_sdotp_4x4: for k in [0, n): c[i][j] += a_i[k] * b_j[k]
  * (int8 x int8 -> int32), i < 4, j < 4; a_i and b_j are k-contiguous rows.
  * The 4x4 block: 8 word loads feed 16 pv.sdotsp.b (64 MACs) per step of 4,
@@ -199,31 +231,7 @@ static inline void hy_gemm_s8_4x4(const int8_t *a0, const int8_t *a1, const int8
             HL_LP_STARTI(0, 1f)
             HL_LP_ENDI(0, 2f)
             HL_LP_COUNT(0, "%[w]")
-            "1:\n\t"
-            ".insn r 0x0B, 7, 0x10, t0, %[pb], %[step_b]\n\t"  /* p.lw t0, step_b(pb!) */
-            ".insn r 0x0B, 7, 0x10, t1, %[pb], %[step_b]\n\t"
-            ".insn r 0x0B, 7, 0x10, t2, %[pb], %[step_b]\n\t"
-            ".insn r 0x0B, 7, 0x10, t3, %[pb], %[back_b]\n\t"
-            ".insn r 0x0B, 7, 0x10, %[w], %[pa], %[step_a]\n\t"
-            ".insn r 0x0B, 7, 0x10, %[acc], %[pa], %[step_a]\n\t"
-            ".insn r 0x57, 1, 0x5C, s1, %[w], t0\n\t"  /* pv.sdotsp.b */
-            ".insn r 0x57, 1, 0x5C, s2, %[w], t1\n\t"
-            ".insn r 0x57, 1, 0x5C, s3, %[w], t2\n\t"
-            ".insn r 0x57, 1, 0x5C, s4, %[w], t3\n\t"
-            ".insn r 0x0B, 7, 0x10, %[w], %[pa], %[step_a]\n\t"
-            ".insn r 0x57, 1, 0x5C, s5, %[acc], t0\n\t"
-            ".insn r 0x57, 1, 0x5C, s6, %[acc], t1\n\t"
-            ".insn r 0x57, 1, 0x5C, s7, %[acc], t2\n\t"
-            ".insn r 0x57, 1, 0x5C, s8, %[acc], t3\n\t"
-            ".insn r 0x0B, 7, 0x10, %[acc], %[pa], %[back_a]\n\t"
-            ".insn r 0x57, 1, 0x5C, s9, %[w], t0\n\t"
-            ".insn r 0x57, 1, 0x5C, s10, %[w], t1\n\t"
-            ".insn r 0x57, 1, 0x5C, s11, %[w], t2\n\t"
-            ".insn r 0x57, 1, 0x5C, a2, %[w], t3\n\t"
-            ".insn r 0x57, 1, 0x5C, a3, %[acc], t0\n\t"
-            ".insn r 0x57, 1, 0x5C, a4, %[acc], t1\n\t"
-            ".insn r 0x57, 1, 0x5C, a5, %[acc], t2\n\t"
-            ".insn r 0x57, 1, 0x5C, a6, %[acc], t3\n\t"
+            HY_SDOT_4X4_LOOP(acc)
             "2:\n\t"
             "lw %[acc], 0(sp)\n\t"
             "addi sp, sp, 16\n\t"
@@ -252,6 +260,136 @@ static inline void hy_gemm_s8_4x4(const int8_t *a0, const int8_t *a1, const int8
     if (k < n) {
         hy_gemm_s8_4x2(a0 + k, a1 + k, a2 + k, a3 + k, b0 + k, b1 + k, n - k, c00, c01, c10, c11, c20, c21, c30, c31);
         hy_gemm_s8_4x2(a0 + k, a1 + k, a2 + k, a3 + k, b2 + k, b3 + k, n - k, c02, c03, c12, c13, c22, c23, c32, c33);
+    }
+}
+
+/* The requantization of an R x C tile (the rq kernels' portable path and
+ * fallback): y[i * ldy + j] = clip(((acc[i * C + j] + bias[j]) * mul + add)
+ * >> shift, lo, hi) as bytes, in int32 arithmetic that wraps (as the
+ * generated epilogue's, and the Xpulp path's); bias 0: none. */
+static inline void hy_requant_tile(const int32_t *acc, int rows, int cols, const int32_t *bias, int32_t mul,
+                                   int32_t add, int32_t shift, int32_t lo, int32_t hi, int8_t *y, int32_t ldy) {
+    int i, j;
+    for (i = 0; i < rows; i++) {
+        for (j = 0; j < cols; j++) {
+            const uint32_t s = (uint32_t)acc[i * cols + j] + (uint32_t)(bias ? bias[j] : 0);
+            int32_t v = (int32_t)(s * (uint32_t)mul + (uint32_t)add) >> shift;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            y[i * ldy + j] = (int8_t)v;
+        }
+    }
+}
+
+static const int32_t hy__no_bias[4] = {0, 0, 0, 0};
+
+/* The fast path's parameters, read by the asm through one register. */
+typedef struct {
+    const int32_t *bias; /* 4 words; hy__no_bias for none */
+    int32_t mul, add, shift, hi;
+    int8_t *y;
+    int32_t ldy;
+} hy_requant_4x4_params;
+
+/* The requantizing epilogue of the 4x4 fast path, after the hardware loop
+ * (its loop registers free): each accumulator x mul + add >> shift, clipped by
+ * CLIP_F3 (5: p.clipr, [-hi - 1, hi]; 6: p.clipur, [0, hi]) and stored as a
+ * byte, a row of 4 at y, then y += ldy. EP holds the parameters' address. */
+#define HY_REQUANT_4X4_EPILOGUE(EP, CLIP_F3)                                        \
+    "lw t0, 4(%[" #EP "])\n\t"                                                      \
+    "lw t1, 8(%[" #EP "])\n\t"                                                      \
+    "lw t2, 12(%[" #EP "])\n\t"                                                     \
+    "lw t3, 16(%[" #EP "])\n\t"                                                     \
+    "lw %[pa], 20(%[" #EP "])\n\t"                                                  \
+    "lw %[pb], 24(%[" #EP "])\n\t"                                                  \
+    HY__RQ4(CLIP_F3, s1, s2, s3, s4)                                                \
+    HY__RQ4(CLIP_F3, s5, s6, s7, s8)                                                \
+    HY__RQ4(CLIP_F3, s9, s10, s11, a2)                                              \
+    HY__RQ4(CLIP_F3, a3, a4, a5, a6)
+#define HY__RQ1(CLIP_F3, r)                                                         \
+    "mul " #r ", " #r ", t0\n\t"                                                    \
+    "add " #r ", " #r ", t1\n\t"                                                    \
+    "sra " #r ", " #r ", t2\n\t"                                                    \
+    ".insn r 0x33, " #CLIP_F3 ", 0x0A, " #r ", " #r ", t3\n\t"
+#define HY__RQ4(CLIP_F3, r0, r1, r2, r3)                                            \
+    HY__RQ1(CLIP_F3, r0) HY__RQ1(CLIP_F3, r1) HY__RQ1(CLIP_F3, r2) HY__RQ1(CLIP_F3, r3) \
+    "sb " #r0 ", 0(%[pa])\n\t"                                                      \
+    "sb " #r1 ", 1(%[pa])\n\t"                                                      \
+    "sb " #r2 ", 2(%[pa])\n\t"                                                      \
+    "sb " #r3 ", 3(%[pa])\n\t"                                                      \
+    "add %[pa], %[pa], %[pb]\n\t"
+
+/* The whole fast path of hy_gemm_s8_4x4_rq for one clip instruction: the
+ * accumulators start at the biases (mv), the 4x4 hardware loop, the epilogue. */
+#define HY__GEMM_4X4_RQ_ASM(CLIP_F3)                                                                        \
+    __asm__ volatile(                                                                                       \
+        "lw t0, 0(%[ep])\n\t"                                                                               \
+        "lw s1, 0(t0)\n\t"                                                                                  \
+        "lw s2, 4(t0)\n\t"                                                                                  \
+        "lw s3, 8(t0)\n\t"                                                                                  \
+        "lw s4, 12(t0)\n\t"                                                                                 \
+        "mv s5, s1\n\t" "mv s6, s2\n\t" "mv s7, s3\n\t" "mv s8, s4\n\t"                                     \
+        "mv s9, s1\n\t" "mv s10, s2\n\t" "mv s11, s3\n\t" "mv a2, s4\n\t"                                   \
+        "mv a3, s1\n\t" "mv a4, s2\n\t" "mv a5, s3\n\t" "mv a6, s4\n\t"                                     \
+        "addi sp, sp, -16\n\t"                                                                              \
+        "sw %[ep], 0(sp)\n\t"                                                                               \
+        HL_LP_STARTI(0, 1f)                                                                                 \
+        HL_LP_ENDI(0, 2f)                                                                                   \
+        HL_LP_COUNT(0, "%[w]")                                                                              \
+        HY_SDOT_4X4_LOOP(ep)                                                                                \
+        "2:\n\t"                                                                                            \
+        "lw %[ep], 0(sp)\n\t"                                                                               \
+        "addi sp, sp, 16\n\t"                                                                               \
+        HY_REQUANT_4X4_EPILOGUE(ep, CLIP_F3)                                                                \
+        : [pa] "+r"(pa), [pb] "+r"(pb), [w] "+r"(steps), [ep] "+r"(ep)                                      \
+        : [step_a] "r"(step_a), [back_a] "r"(back_a), [step_b] "r"(step_b), [back_b] "r"(back_b)            \
+        : "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "a2", "a3", "a4", "a5", "a6", \
+          "t0", "t1", "t2", "t3", "memory")
+
+/* gemm_int8_sdotp_4x4's requantizing variant: the 4x4 tile from zero
+ * accumulators, then y[i * ldy + j] = clip(((acc_ij + bias[j]) * mul + add)
+ * >> shift, lo, hi) (a GEMM's bias and RequantShift; bias 0: none), written
+ * as bytes. The fast path (as hy_gemm_s8_4x4's: rows equally spaced and
+ * word-aligned, n a positive multiple of 4, and lo = -hi - 1 or lo = 0) keeps
+ * the tile in registers from the biases to the stores: 4 bias loads and 12
+ * moves instead of the tile's 16 zero stores, 16 loads and 16 stores, and per
+ * output mul, add, sra, p.clipr/p.clipur and sb. Otherwise hy_gemm_s8_4x4 on a
+ * tile in memory and hy_requant_tile. */
+static inline void hy_gemm_s8_4x4_rq(const int8_t *a0, const int8_t *a1, const int8_t *a2, const int8_t *a3,
+                                     const int8_t *b0, const int8_t *b1, const int8_t *b2, const int8_t *b3,
+                                     int32_t n, const int32_t *bias, int32_t mul, int32_t add, int32_t shift,
+                                     int32_t lo, int32_t hi, int8_t *y, int32_t ldy) {
+#if HL_XPULP_NATIVE
+    const intptr_t sa = a1 - a0, sb = b1 - b0;
+    const int equally_spaced = (a2 - a1 == sa) && (a3 - a2 == sa) && (b2 - b1 == sb) && (b3 - b2 == sb);
+    const uint32_t misaligned = ((uint32_t)(uintptr_t)a0 | (uint32_t)sa | (uint32_t)(uintptr_t)b0 | (uint32_t)sb) & 3u;
+    const int clip_signed = hi >= 0 && lo == -hi - 1, clip_unsigned = hi >= 0 && lo == 0;
+    if (equally_spaced && !misaligned && n >= 4 && (n & 3) == 0 && (clip_signed || clip_unsigned)) {
+        hy_requant_4x4_params p;
+        const hy_requant_4x4_params *ep = &p;
+        const int8_t *pa = a0, *pb = b0;
+        const int32_t step_a = (int32_t)sa, back_a = 4 - 3 * (int32_t)sa;
+        const int32_t step_b = (int32_t)sb, back_b = 4 - 3 * (int32_t)sb;
+        int32_t steps = n >> 2;
+        p.bias = bias ? bias : hy__no_bias;
+        p.mul = mul;
+        p.add = add;
+        p.shift = shift;
+        p.hi = hi;
+        p.y = y;
+        p.ldy = ldy;
+        if (clip_signed) HY__GEMM_4X4_RQ_ASM(5);
+        else HY__GEMM_4X4_RQ_ASM(6);
+        return;
+    }
+#endif
+    {
+        int32_t acc[16];
+        int i;
+        for (i = 0; i < 16; i++) acc[i] = 0;
+        hy_gemm_s8_4x4(a0, a1, a2, a3, b0, b1, b2, b3, n, &acc[0], &acc[1], &acc[2], &acc[3], &acc[4], &acc[5],
+                       &acc[6], &acc[7], &acc[8], &acc[9], &acc[10], &acc[11], &acc[12], &acc[13], &acc[14], &acc[15]);
+        hy_requant_tile(acc, 4, 4, bias, mul, add, shift, lo, hi, y, ldy);
     }
 }
 

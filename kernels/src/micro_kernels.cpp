@@ -1,5 +1,7 @@
 #include "halyard/micro_kernels.h"
 
+#include <algorithm>
+
 #include "halyard/dsl/internal_error.h"
 
 namespace halyard {
@@ -32,6 +34,24 @@ void MicroKernel::reference(const std::vector<const int8_t *> &a_rows, const std
     }
 }
 
+void MicroKernel::reference_requant(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows,
+                                    int32_t k, const int32_t *bias, int32_t mul, int32_t add, int32_t shift, int32_t lo,
+                                    int32_t hi, int8_t *y, int32_t ldy) const {
+    HL_INTERNAL_ASSERT(!requant_c_symbol.empty(), "micro-kernel " + name + " has no requantizing variant");
+    HL_INTERNAL_ASSERT(shift >= 0 && shift < 32, "micro-kernel " + name + ": requant shift " + std::to_string(shift));
+    std::vector<int32_t> acc(size_t(rows * cols), 0);
+    std::vector<int32_t *> tile;
+    for (auto &v : acc) tile.push_back(&v);
+    reference(a_rows, b_rows, k, tile);
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            const uint32_t s = uint32_t(acc[size_t(i * cols + j)]) + uint32_t(bias ? bias[j] : 0);
+            const int64_t v = int64_t(int32_t(s * uint32_t(mul) + uint32_t(add))) >> shift;
+            y[i * ldy + j] = int8_t(uint8_t(std::min<int64_t>(std::max<int64_t>(v, lo), hi)));
+        }
+    }
+}
+
 const std::vector<MicroKernel> &micro_kernel_registry() {
     static const std::vector<MicroKernel> kernels = [] {
         std::vector<MicroKernel> k;
@@ -56,6 +76,7 @@ const std::vector<MicroKernel> &micro_kernel_registry() {
         // (attention scores, head size 4) two 4x2 blocks with the tile in
         // registers are faster (p.scores 98 k vs 128 k cycles); at K = 64 it wins by 5%.
         gemm_4x4.min_k = 32;
+        gemm_4x4.requant_c_symbol = "hy_gemm_s8_4x4_rq";
         gemm_4x4.implementation =
             "per 4 k: 8 word loads (one pointer per operand, post-incremented by a register across the equally "
             "spaced rows) + 16 pv.sdotsp.b in a hardware loop; rows not equally spaced or misaligned, accumulators "
@@ -102,7 +123,7 @@ const MicroKernel &micro_kernel(const std::string &name) {
 
 const MicroKernel *find_micro_kernel_by_symbol(const std::string &c_symbol) {
     for (const auto &k : micro_kernel_registry())
-        if (k.c_symbol == c_symbol) return &k;
+        if (k.c_symbol == c_symbol || (!k.requant_c_symbol.empty() && k.requant_c_symbol == c_symbol)) return &k;
     return nullptr;
 }
 

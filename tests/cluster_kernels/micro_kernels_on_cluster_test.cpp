@@ -25,5 +25,23 @@ TEST(MicroKernelsOnCluster, XpulpPathEqualsTheReferenceLoopNest) {
     }
 }
 
+TEST(MicroKernelsOnCluster, RequantizingVariantsEqualTheirReference) {
+    int variants = 0;
+    for (const auto &mk : micro_kernel_registry()) {
+        if (mk.requant_c_symbol.empty()) continue;
+        SCOPED_TRACE(mk.requant_c_symbol);
+        variants++;
+        const auto data = test::kernel_data(mk, 13);
+        const std::string dir = harness::scratch_dir();
+        std::ofstream(dir + "/main.c") << test::requant_program(mk, data, true);
+        auto b = harness::build_cluster_program({dir + "/main.c"}, {}, dir + "/requant_check.elf");
+        ASSERT_TRUE(b.ok) << b.log;
+        auto r = harness::simulate(dir + "/requant_check.elf", 50000000, "--quiet");
+        ASSERT_TRUE(r.ok) << r.log;
+        EXPECT_EQ(r.log, test::requant_expected(mk, data));
+    }
+    EXPECT_GT(variants, 0);
+}
+
 }  // namespace
 }  // namespace halyard

@@ -7,6 +7,7 @@
 
 #include "passes/hoist_invariant_loads.h"
 #include "passes/interleave_unrolled_stores.h"
+#include "passes/fuse_requant_epilogues.h"
 #include "passes/fuse_row_reductions.h"
 #include "passes/map_copy_loops.h"
 
@@ -17,6 +18,7 @@ using namespace Halide::Internal;
 using halyard::hoist_invariant_loads;
 using halyard::interleave_unrolled_stores;
 using halyard::fuse_row_reductions;
+using halyard::fuse_requant_epilogues;
 using halyard::map_copy_loops;
 
 Expr load(const std::string &buf, Expr index, Type t = Int(32)) {
@@ -204,3 +206,78 @@ TEST(BackendPasses, CopyLoopsOnlyForContiguousCopies) {
 }
 
 }  // namespace
+
+namespace {
+
+Expr addr(const std::string &buf, Expr index, Type t = Int(8)) {
+    return Call::make(Handle(), "hy_address_of", {load(buf, std::move(index), t)}, Call::PureExtern);
+}
+
+// A 4x4 tile as map_micro_kernels leaves it: acc zeroed, hy_gemm_s8_4x4, one
+// requantizing store per output; `output(i, j, acc_ij)` is output (i, j)'s value.
+Stmt gemm_tile(const std::function<Expr(int, int, Expr)> &output, int ldy = 64) {
+    std::vector<Stmt> produce, consume;
+    std::vector<Expr> args;
+    for (int i = 0; i < 4; i++) args.push_back(addr("A", i * 68));
+    for (int j = 0; j < 4; j++) args.push_back(addr("B", j * 68));
+    args.push_back(64);
+    for (int t = 0; t < 16; t++) {
+        produce.push_back(store("acc", 0, t));
+        args.push_back(addr("acc", t, Int(32)));
+    }
+    produce.push_back(Evaluate::make(Call::make(Int(32), "hy_gemm_s8_4x4", args, Call::Extern)));
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 4; i++) consume.push_back(store("Y", output(i, j, load("acc", i * 4 + j)), i * ldy + j));
+    consume.push_back(Free::make("acc"));
+    Stmt body = Block::make(ProducerConsumer::make_produce("acc", Block::make(produce)),
+                            ProducerConsumer::make_consume("acc", Block::make(consume)));
+    return Allocate::make("acc", Int(32), MemoryType::Auto, {16}, const_true(), body);
+}
+
+Expr requant8(Expr v, bool is_signed = true) {
+    return cast(is_signed ? Int(8) : UInt(8), max(min(v / 65536, is_signed ? 127 : 255), is_signed ? -128 : 0));
+}
+
+// The kernel call the pass leaves, or "" if it left the tile alone.
+std::string fused_call(const Stmt &s, std::vector<std::string> *lines = nullptr) {
+    halyard::KernelReport report;
+    Stmt out = fuse_requant_epilogues(s, &report);
+    if (lines) *lines = report.lines;
+    const Evaluate *e = out.as<Evaluate>();
+    const Call *c = e ? e->value.as<Call>() : nullptr;
+    return c ? c->name : "";
+}
+
+}  // namespace
+
+TEST(BackendPasses, RequantEpiloguesFuseIntoTheKernelOnlyWhenProven) {
+    const Expr mul = load("mul", 0), add = load("add", 0);
+    // A GEMM's bias and RequantShift (the IR of a network's GEMM kernel).
+    auto gemm = [&](int i, int j, Expr acc) { return requant8(add + mul * (acc + load("C", j)) + 32768); };
+    EXPECT_EQ(fused_call(gemm_tile(gemm)), "hy_gemm_s8_4x4_rq");
+    // A MatMul: no bias, the product the other way round, unsigned output.
+    auto matmul = [&](int i, int j, Expr acc) { return requant8(add + acc * mul + 32768, false); };
+    EXPECT_EQ(fused_call(gemm_tile(matmul)), "hy_gemm_s8_4x4_rq");
+    std::vector<std::string> why;
+    // Per-column multipliers: the kernel takes one.
+    auto per_column = [&](int i, int j, Expr acc) { return requant8(add + load("mul", j) * acc); };
+    EXPECT_EQ(fused_call(gemm_tile(per_column), &why), "");
+    ASSERT_EQ(why.size(), 1u);
+    EXPECT_NE(why[0].find("requantizations differ"), std::string::npos) << why[0];
+    // The bias of column j must be bias[j].
+    auto wrong_bias = [&](int i, int j, Expr acc) { return requant8(add + mul * (acc + load("C", i))); };
+    EXPECT_EQ(fused_call(gemm_tile(wrong_bias)), "");
+    // A clamp neither clip instruction has.
+    auto odd_clip = [&](int i, int j, Expr acc) { return cast(Int(8), max(min(acc * mul, 100), -5)); };
+    EXPECT_EQ(fused_call(gemm_tile(odd_clip)), "");
+    // Not a power-of-two division.
+    auto div3 = [&](int i, int j, Expr acc) { return cast(Int(8), max(min((acc * mul) / 3, 127), -128)); };
+    EXPECT_EQ(fused_call(gemm_tile(div3)), "");
+    // An output reading another accumulator too.
+    auto two = [&](int i, int j, Expr acc) { return requant8(acc + load("acc", 0) * mul); };
+    EXPECT_EQ(fused_call(gemm_tile(two)), "");
+    // Rows closer than the tile is wide would overlap.
+    EXPECT_EQ(fused_call(gemm_tile(gemm, 3)), "");
+    // Rows 7 apart are fine.
+    EXPECT_EQ(fused_call(gemm_tile(gemm, 7)), "hy_gemm_s8_4x4_rq");
+}

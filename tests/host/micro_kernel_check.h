@@ -170,4 +170,93 @@ inline std::string kernel_expected(const MicroKernel &mk, const KernelData &d) {
     return out.str();
 }
 
+// The requantizing variant (MicroKernel::requant_c_symbol): each case's
+// operands as above (the accumulators start at zero), with its own
+// epilogue parameters: with and without a bias, shifts 0..31, signed and
+// unsigned clips (and one neither, the fallback), output rows ldy apart. The
+// program prints the whole output buffer, so a byte written outside the tile
+// shows.
+struct RequantCase {
+    bool bias;
+    int32_t mul, add, shift, lo, hi, ldy;
+};
+
+inline RequantCase requant_case(size_t n) {
+    std::mt19937 rng(uint32_t(1000 + n));
+    std::uniform_int_distribution<int32_t> mul(-3000, 3000), add(-(1 << 20), 1 << 20);
+    const int32_t shifts[] = {16, 0, 1, 8, 31, 12};
+    const int32_t ldys[] = {4, 7, 64};
+    RequantCase r;
+    r.bias = n % 3 != 1;
+    r.mul = mul(rng);
+    r.add = add(rng);
+    r.shift = shifts[n % 6];
+    r.lo = n % 2 ? 0 : -128;
+    r.hi = n % 2 ? 255 : 127;
+    if (n % 7 == 5) r.lo = -5, r.hi = 100;  // neither clip instruction's range: the fallback
+    r.ldy = ldys[n % 3];
+    return r;
+}
+
+constexpr int kRequantOut = 4 * 64;  // >= rows x the largest ldy
+
+inline std::vector<int32_t> requant_bias(const KernelData &d) {
+    std::vector<int32_t> b;
+    for (size_t j = 0; j < d.b.size(); j++) b.push_back(d.acc0[j] * 37);
+    return b;
+}
+
+inline std::string requant_program(const MicroKernel &mk, const KernelData &d, bool cluster) {
+    std::ostringstream c;
+    c << "#include <stdint.h>\n" << (cluster ? "#include \"halyard_rt.h\"\n" : "#include <stdio.h>\n");
+    c << "#include \"" << mk.header << "\"\n";
+    auto rows = [&](const char *name, const std::vector<std::vector<int8_t>> &m) {
+        c << "static int8_t " << name << "[" << m.size() << "][" << kRowBytes << "] __attribute__((aligned(4))) = {";
+        for (const auto &row : m) {
+            c << "{";
+            for (int8_t v : row) c << int(v) << ",";
+            c << "},";
+        }
+        c << "};\n";
+    };
+    rows("a", d.a);
+    rows("b", d.b);
+    c << "static const int32_t bias[" << mk.cols << "] = {";
+    for (int32_t v : requant_bias(d)) c << v << ",";
+    c << "};\nstatic int8_t y[" << kRequantOut << "];\nint main(void) {\n    int i;\n";
+    const auto cases = kernel_cases();
+    for (size_t n = 0; n < cases.size(); n++) {
+        const auto &cs = cases[n];
+        const RequantCase r = requant_case(n);
+        c << "    for (i = 0; i < " << kRequantOut << "; i++) y[i] = 0x55;\n    " << mk.requant_c_symbol << "(";
+        for (int i = 0; i < mk.rows; i++) c << "&a[" << row_index(cs.order, i, mk.rows) << "][" << cs.a_offset << "], ";
+        for (int j = 0; j < mk.cols; j++) c << "&b[" << row_index(cs.order, j, mk.cols) << "][" << cs.b_offset << "], ";
+        c << cs.k << ", " << (r.bias ? "bias" : "0") << ", " << r.mul << ", " << r.add << ", " << r.shift << ", "
+          << r.lo << ", " << r.hi << ", y, " << r.ldy << ");\n    printf(\"case " << n << ":\");\n    for (i = 0; i < "
+          << kRequantOut << "; i++) printf(\" %d\", (int)y[i]);\n    printf(\"\\n\");\n";
+    }
+    c << "    return 0;\n}\n";
+    return c.str();
+}
+
+inline std::string requant_expected(const MicroKernel &mk, const KernelData &d) {
+    std::ostringstream out;
+    const auto cases = kernel_cases();
+    const std::vector<int32_t> bias = requant_bias(d);
+    for (size_t n = 0; n < cases.size(); n++) {
+        const RequantCase r = requant_case(n);
+        std::vector<const int8_t *> a, b;
+        for (size_t i = 0; i < d.a.size(); i++)
+            a.push_back(d.a[size_t(row_index(cases[n].order, int(i), int(d.a.size())))].data() + cases[n].a_offset);
+        for (int j = 0; j < mk.cols; j++) b.push_back(b_start(mk, d, cases[n], j));
+        std::vector<int8_t> y(kRequantOut, int8_t(0x55));
+        mk.reference_requant(a, b, cases[n].k, r.bias ? bias.data() : nullptr, r.mul, r.add, r.shift, r.lo, r.hi,
+                             y.data(), r.ldy);
+        out << "case " << n << ":";
+        for (int8_t v : y) out << " " << int(v);
+        out << "\n";
+    }
+    return out.str();
+}
+
 }  // namespace halyard::test

@@ -23,6 +23,10 @@ TEST(MicroKernels, RegistryEntriesAreWellFormed) {
         std::ifstream header(std::string(HALYARD_KERNELS_INCLUDE_DIR) + "/" + mk.header);
         const std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
         EXPECT_NE(text.find(mk.c_symbol + "("), std::string::npos) << mk.header << " lacks " << mk.c_symbol;
+        if (!mk.requant_c_symbol.empty()) {
+            EXPECT_EQ(find_micro_kernel_by_symbol(mk.requant_c_symbol), &mk);
+            EXPECT_NE(text.find(mk.requant_c_symbol + "("), std::string::npos) << mk.header << " lacks " << mk.requant_c_symbol;
+        }
     }
     EXPECT_EQ(find_micro_kernel("no_such_kernel"), nullptr);
 }
@@ -40,6 +44,25 @@ TEST(MicroKernels, PortablePathEqualsTheReferenceLoopNest) {
         ASSERT_TRUE(r.ok) << r.log;
         EXPECT_EQ(r.log, test::kernel_expected(mk, data));
     }
+}
+
+TEST(MicroKernels, RequantizingVariantsEqualTheirReference) {
+    int variants = 0;
+    for (const auto &mk : micro_kernel_registry()) {
+        if (mk.requant_c_symbol.empty()) continue;
+        SCOPED_TRACE(mk.requant_c_symbol);
+        variants++;
+        const auto data = test::kernel_data(mk, 9);
+        const std::string dir = harness::scratch_dir();
+        std::ofstream(dir + "/main.c") << test::requant_program(mk, data, false);
+        auto b = harness::build_host_program({dir + "/main.c"}, {HALYARD_KERNELS_INCLUDE_DIR, HALYARD_XPULP_INCLUDE_DIR},
+                                             dir + "/requant_check");
+        ASSERT_TRUE(b.ok) << b.log;
+        auto r = harness::run_command(harness::shell_quote(dir + "/requant_check"));
+        ASSERT_TRUE(r.ok) << r.log;
+        EXPECT_EQ(r.log, test::requant_expected(mk, data));
+    }
+    EXPECT_GT(variants, 0);
 }
 
 }  // namespace

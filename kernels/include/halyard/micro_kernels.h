@@ -46,6 +46,14 @@ struct MicroKernel {
     // block: below it the per-tile cost outweighs the loop's gain.
     int min_k = 0;
     std::string implementation;      // one line: how it computes (for the report and kernels/README)
+    // Its requantizing variant ("" if none): the tile from zero accumulators,
+    // then, in registers, a GEMM's bias and RequantShift on each output:
+    //   y[i * ldy + j] = clip(((acc_ij + bias[j]) * mul + add) >> shift, lo, hi)
+    // (int32 arithmetic that wraps, an arithmetic shift of 0..31, bias null:
+    // none), stored as bytes (int8 or uint8). The C function takes
+    //   (a_0 .. a_{rows-1}, b_0 .. b_{cols-1}, K, bias, mul, add, shift, lo, hi, y, ldy).
+    // fuse_requant_epilogues calls it where it proves a tile's consumer is exactly that.
+    std::string requant_c_symbol;
 
     // "int32 acc[i][j] += int8 A_i[k] * int8 B_j[k], 4x2 tile"
     std::string computes() const;
@@ -60,6 +68,10 @@ struct MicroKernel {
     // stride in k where b_stride_arg (else k_stride).
     void reference(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows, int32_t k,
                    const std::vector<int32_t *> &acc_tile, int32_t b_stride = 0) const;
+    // The requantizing variant's reference (requant_c_symbol's semantics above).
+    void reference_requant(const std::vector<const int8_t *> &a_rows, const std::vector<const int8_t *> &b_rows,
+                           int32_t k, const int32_t *bias, int32_t mul, int32_t add, int32_t shift, int32_t lo,
+                           int32_t hi, int8_t *y, int32_t ldy) const;
 };
 
 // Every kernel, in the order the README lists them.
@@ -69,7 +81,7 @@ const MicroKernel *find_micro_kernel(const std::string &name);
 // The entry named `name` where the compiler's own code names it (schedules,
 // the autoscheduler, the cost model): its absence is an internal error.
 const MicroKernel &micro_kernel(const std::string &name);
-// The entry whose C function is `c_symbol`, or nullptr.
+// The entry whose C function (or requantizing variant) is `c_symbol`, or nullptr.
 const MicroKernel *find_micro_kernel_by_symbol(const std::string &c_symbol);
 // "gemm_int8_sdotp_4x2, gemm_int8_sdotp_1x4" (for messages).
 std::string micro_kernel_names();

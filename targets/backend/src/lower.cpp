@@ -13,6 +13,7 @@
 #include "passes/fuse_row_reductions.h"
 #include "passes/overlap_root_transfers.h"
 #include "passes/map_copy_loops.h"
+#include "passes/fuse_requant_epilogues.h"
 #include "passes/map_micro_kernels.h"
 #include "passes/map_npu_jobs.h"
 #include "passes/plan_memory_arenas.h"
@@ -175,6 +176,13 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     s = map_micro_kernels(s, algo, plan, target, &kernels);
     log << "  map_micro_kernels: " << (kernels.lines.empty() ? "none requested" : "") << "\n";
     for (const auto &l : kernels.lines) log << "    " << l << "\n";
+
+    // 8b. Requantizing epilogues: a tile and the RequantShift its consumer
+    //     applies, proven, become one call that keeps the tile in registers.
+    const size_t kernel_lines = kernels.lines.size();
+    s = fuse_requant_epilogues(s, &kernels);
+    log << "  fuse_requant_epilogues: " << (kernels.lines.size() == kernel_lines ? "none" : "") << "\n";
+    for (size_t i = kernel_lines; i < kernels.lines.size(); i++) log << "    " << kernels.lines[i] << "\n";
 
     // 9. Copies: contiguous copy loop nests become one word-wise copy call.
     CopyReport copies;

@@ -66,21 +66,22 @@ static inline void hy_gemm_s8_4x2(const int8_t *a0, const int8_t *a1, const int8
          (uint32_t)(uintptr_t)b0 | (uint32_t)(uintptr_t)b1) & 3u;
     const int32_t steps = n >> 2;
     if (!misaligned && steps == 1) {
-        /* One step (K = 4: attention scores at head size 4): straight-line,
-           no hardware-loop set-up or pointer walk; n is a constant where the
-           kernel is inlined, so gcc keeps only this path. */
-        __asm__ volatile(
-            "lw t0, 0(%[a0])\n\t"
-            "lw t1, 0(%[a1])\n\t"
-            "lw t2, 0(%[a2])\n\t"
-            "lw t3, 0(%[a3])\n\t"
-            "lw t4, 0(%[b0])\n\t"
-            "lw t5, 0(%[b1])\n\t"
-            HY_SDOT_4X2
-            : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [s20] "+r"(s20),
-              [s21] "+r"(s21), [s30] "+r"(s30), [s31] "+r"(s31)
-            : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [b0] "r"(b0), [b1] "r"(b1)
-            : "t0", "t1", "t2", "t3", "t4", "t5", "memory");
+        /* One step (K = 4: attention scores at head size 4): straight-line C
+           on the dot-product intrinsics, no hardware-loop set-up or pointer
+           walk (n is a constant where the kernel is inlined, so gcc keeps
+           only this path); an accumulator known to start at zero (after
+           inlining) takes pv.dotsp.b, with no register copy of the zero. */
+        const uint32_t x0 = *(const hy_s8x4_t *)(const void *)a0, x1 = *(const hy_s8x4_t *)(const void *)a1;
+        const uint32_t x2 = *(const hy_s8x4_t *)(const void *)a2, x3 = *(const hy_s8x4_t *)(const void *)a3;
+        const uint32_t y0 = *(const hy_s8x4_t *)(const void *)b0, y1 = *(const hy_s8x4_t *)(const void *)b1;
+        s00 = HY_DOT_ACC(s00, x0, y0);
+        s01 = HY_DOT_ACC(s01, x0, y1);
+        s10 = HY_DOT_ACC(s10, x1, y0);
+        s11 = HY_DOT_ACC(s11, x1, y1);
+        s20 = HY_DOT_ACC(s20, x2, y0);
+        s21 = HY_DOT_ACC(s21, x2, y1);
+        s30 = HY_DOT_ACC(s30, x3, y0);
+        s31 = HY_DOT_ACC(s31, x3, y1);
         k = 4;
     } else if (!misaligned && steps > 0) {
         /* The six loaded words live in t0-t5 (clobbered) to stay within gcc's

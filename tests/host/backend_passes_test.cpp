@@ -10,6 +10,11 @@
 #include "passes/fuse_requant_epilogues.h"
 #include "passes/fuse_row_reductions.h"
 #include "passes/map_copy_loops.h"
+#include "passes/multiply_by_reciprocals.h"
+
+#include <random>
+
+#include "halyard_divide.h"  // the runtime side of multiply_by_reciprocals
 
 namespace {
 
@@ -280,4 +285,60 @@ TEST(BackendPasses, RequantEpiloguesFuseIntoTheKernelOnlyWhenProven) {
     EXPECT_EQ(fused_call(gemm_tile(gemm, 3)), "");
     // Rows 7 apart are fine.
     EXPECT_EQ(fused_call(gemm_tile(gemm, 7)), "hy_gemm_s8_4x4_rq");
+}
+
+namespace {
+
+int reciprocal_loops(const Stmt &s, Stmt *out = nullptr) {
+    int n = 0;
+    Stmt r = halyard::multiply_by_reciprocals(s, &n);
+    if (out) *out = r;
+    return n;
+}
+
+Expr div0(Expr a, Expr b) { return Call::make(Int(32), Call::div_round_to_zero, {std::move(a), std::move(b)}, Call::PureIntrinsic); }
+
+}  // namespace
+
+TEST(BackendPasses, DivisionsByALoopInvariantBecomeMultiplications) {
+    const Expr d = Variable::make(Int(32), "std");
+    // A norm's row: y[x] = in[x] * w[x] / std, 64 times.
+    Stmt norm = loop("x", 64, store("y", div0(load("in", x) * load("w", x), d), x));
+    Stmt out;
+    EXPECT_EQ(reciprocal_loops(norm, &out), 1);
+    const LetStmt *let = out.as<LetStmt>();
+    ASSERT_TRUE(let);
+    const Call *magic = let->value.as<Call>();
+    ASSERT_TRUE(magic);
+    EXPECT_EQ(magic->name, "hy_sdiv_magic");
+    EXPECT_TRUE(let->body.as<For>());
+    // Too few divisions to pay for the magic.
+    EXPECT_EQ(reciprocal_loops(loop("x", 8, store("y", div0(load("in", x), d), x))), 0);
+    // A constant divisor (gcc multiplies already), one that changes in the
+    // loop, one read from memory, one the loop binds.
+    EXPECT_EQ(reciprocal_loops(loop("x", 64, store("y", div0(load("in", x), 7), x))), 0);
+    EXPECT_EQ(reciprocal_loops(loop("x", 64, store("y", div0(load("in", x), d + x), x))), 0);
+    EXPECT_EQ(reciprocal_loops(loop("x", 64, store("y", div0(load("in", x), load("std", 0)), x))), 0);
+    EXPECT_EQ(reciprocal_loops(loop("x", 64, LetStmt::make("std", x, store("y", div0(load("in", x), d), x)))), 0);
+}
+
+TEST(BackendPasses, ReciprocalDivisionEqualsCsOnEdgesAndRandomPairs) {
+    // hy_sdiv_apply(n, hy_sdiv_magic(d)) == n / d (C's, rounding to zero) on
+    // the edges and 2 M random pairs of every magnitude; 0 for d = 0.
+    std::vector<int32_t> edges = {1, -1, 2, -2, 3, 7, 100, 127, 128, 255, 256, 65535, 65536, 65537,
+                                  INT32_MAX, INT32_MIN, -65536, 12345678, 0x40000001};
+    std::mt19937 rng(5);
+    auto any = [&] { return int32_t(uint32_t(rng()) >> (rng() % 32)) * ((rng() & 1) ? 1 : -1); };
+    int64_t bad = 0;
+    for (int t = 0; t < 2000000; t++) {
+        const int32_t d = t < 19 * 20000 ? edges[size_t(t % 19)] : any();
+        const int32_t n = t % 5 == 0 ? INT32_MIN : t % 7 == 0 ? INT32_MAX : any();
+        if (d == 0 || (n == INT32_MIN && d == -1)) continue;
+        if (hy_sdiv_apply(n, hy_sdiv_magic(d)) != n / d && bad++ < 5) ADD_FAILURE() << n << " / " << d;
+    }
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(hy_sdiv_apply(12345, hy_sdiv_magic(0)), 0);
+    EXPECT_EQ(hy_sdiv_apply(INT32_MIN, hy_sdiv_magic(0)), 0);
+    // RISC-V's div gives INT32_MIN for INT32_MIN / -1 (C leaves it undefined).
+    EXPECT_EQ(hy_sdiv_apply(INT32_MIN, hy_sdiv_magic(-1)), INT32_MIN);
 }

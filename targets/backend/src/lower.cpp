@@ -15,6 +15,7 @@
 #include "passes/map_copy_loops.h"
 #include "passes/fuse_requant_epilogues.h"
 #include "passes/map_micro_kernels.h"
+#include "passes/multiply_by_reciprocals.h"
 #include "passes/map_npu_jobs.h"
 #include "passes/plan_memory_arenas.h"
 #include "passes/split_loops_over_cores.h"
@@ -210,6 +211,16 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
         log << "  fuse_row_reductions: " << fused << " reduction loop(s) folded into their producer\n";
     }
 
+    // 10d. Divisions by a loop invariant (a norm's): its reciprocal's
+    //      magic once before the loop, a multiplication in it.
+    bool reciprocals_used = false;
+    if (!target.is_host()) {
+        int loops = 0;
+        s = multiply_by_reciprocals(s, &loops);
+        reciprocals_used = loops > 0;
+        log << "  multiply_by_reciprocals: " << loops << " loop(s) divide by a reciprocal's magic\n";
+    }
+
     // 10c. Staging outside the loops: a run of start-and-wait transfers
     //      starts together and then waits (their latencies overlap).
     if (target.has_dma()) {
@@ -221,6 +232,7 @@ GeneratedLibrary compile_library(const Algorithm &algo, const SchedulePlan &plan
     // 11. Print C99 (parallel loops become hl_fork tasks on the cluster).
     std::set<std::string> headers = kernels.headers;
     headers.insert(npu.headers.begin(), npu.headers.end());
+    if (reciprocals_used) headers.insert(kReciprocalHeader);
     PrintedC c = print_c99(s, lowered.args, algo, arenas, target, name, headers, options);
     log << "  print_c99: " << std::count(c.source.begin(), c.source.end(), '\n') << " lines\n";
 

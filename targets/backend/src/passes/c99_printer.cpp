@@ -417,6 +417,7 @@ private:
             result_ = "hl_npu_addr_(&" + id(l->name) + "[" + expr(l->index) + "])";
         } else if (op->call_type == Call::Extern &&
                    (op->name == "hl_stage_2d" || op->name == "hl_dma_wait" || find_micro_kernel_by_symbol(op->name) ||
+                    op->name == "hy_sdiv_magic" || op->name == "hy_sdiv_apply" ||
                     op->name == npu_job_entry().submit_symbol || op->name == npu_job_entry().wait_symbol ||
                     op->name == npu_job_entry().wait_last_symbol)) {
             // DMA calls (inject_dma_transfers), micro-kernel calls

@@ -110,6 +110,7 @@ struct RowOp {
     Stmt producer;                 // the stores of x
     std::function<Expr(Expr, Expr)> op = [](Expr r, Expr v) { return r + v; };
     Expr init = 0;
+    bool free_between = false;     // frees of the producer's inputs before R's allocation (a softmax's e)
     Expr f_of(Expr v) const { return v * 3; }
     Stmt build(int n = 8) const {
         const Expr j = Variable::make(Int(32), "j");
@@ -117,8 +118,10 @@ struct RowOp {
         Stmt produce_r = ProducerConsumer::make("R", true, Block::make(store("R", init, 0), ProducerConsumer::make("x", false, red)));
         Stmt rest = store("out", load("R", 0), 0);
         Stmt alloc_r = Allocate::make("R", Int(32), MemoryType::Auto, {1}, const_true(), Block::make(produce_r, rest));
-        return Allocate::make("x", Int(32), MemoryType::Auto, {n}, const_true(),
-                              Block::make(ProducerConsumer::make("x", true, producer), alloc_r));
+        std::vector<Stmt> body = {ProducerConsumer::make("x", true, producer)};
+        if (free_between) body.push_back(Free::make("in")), body.push_back(Free::make("in2"));
+        body.push_back(alloc_r);
+        return Allocate::make("x", Int(32), MemoryType::Auto, {n}, const_true(), Block::make(body));
     }
 };
 
@@ -141,6 +144,10 @@ TEST(BackendPasses, RowReductionsFoldIntoTheirProducer) {
     RowOp sum;
     sum.producer = loop("o", 2, group(o * 4));
     EXPECT_EQ(fused(sum.build()), 1);
+    // Frees between the producer and R's allocation move in after it.
+    RowOp freed = sum;
+    freed.free_between = true;
+    EXPECT_EQ(fused(freed.build()), 1);
     // A shifted last group (indices 5..8 after 0..7): a sum does not count
     // 5..7 twice, so it folds with the repeated stores skipped ...
     RowOp shifted;

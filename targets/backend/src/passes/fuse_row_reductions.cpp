@@ -285,7 +285,12 @@ private:
         for (auto &s : stmts) s = mutate(s);
         for (size_t i = 0; i + 1 < stmts.size(); i++) {
             const ProducerConsumer *prod = stmts[i].as<ProducerConsumer>();
-            const Allocate *alloc = stmts[i + 1].as<Allocate>();
+            // The frees of buffers the producer read may come between (they
+            // follow it into R's allocation).
+            size_t a = i + 1;
+            while (a < stmts.size() && stmts[a].as<Free>()) a++;
+            if (a == stmts.size()) continue;
+            const Allocate *alloc = stmts[a].as<Allocate>();
             if (!prod || !prod->is_producer || !alloc) continue;
             const ArenaBuffer *placed = arenas_.find(alloc->name);
             if (!placed || placed->level != MemLevel::Reg) continue;
@@ -326,11 +331,12 @@ private:
             Stmt new_prod = ProducerConsumer::make(prod->name, true, AddUpdates(*red, skip).mutate(prod->body));
             const Store *init = block_statements(inner[0].as<ProducerConsumer>()->body)[0].as<Store>();
             std::vector<Stmt> body = {ProducerConsumer::make(red->r, true, Stmt(init)), new_prod};
+            body.insert(body.end(), stmts.begin() + long(i) + 1, stmts.begin() + long(a));  // the frees
             body.insert(body.end(), inner.begin() + 1, inner.end());
             Stmt new_alloc = Allocate::make(alloc->name, alloc->type, alloc->memory_type, alloc->extents,
                                             alloc->condition, Block::make(body), alloc->new_expr, alloc->free_function);
             stmts[i] = new_alloc;
-            stmts.erase(stmts.begin() + i + 1);
+            stmts.erase(stmts.begin() + long(i) + 1, stmts.begin() + long(a) + 1);
             fused++;
         }
         return Block::make(stmts);

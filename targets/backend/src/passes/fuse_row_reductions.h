@@ -9,7 +9,7 @@ namespace halyard {
 // (a softmax: x[j] = ..., then xmax = max over x[j]; e[j] = ..., then
 // sum = sum + e[j]), which reads every element back from L1 and pays a loop
 // of its own. When the reduction's loop is the next thing after the
-// producer and reads only x[j] (R[c] = R[c] op f(x[j]), op one of +, max,
+// producer (frees of other buffers aside) and reads only x[j] (R[c] = R[c] op f(x[j]), op one of +, max,
 // min, over j in [0, n)), its update is done right after each store of the
 // producer, on the stored value, and the loop goes. Only where that is the
 // same program: the producer stores every index of [0, n) unconditionally

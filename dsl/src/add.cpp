@@ -29,7 +29,7 @@ namespace detail {
 
 std::optional<Expr> requant_by_table(Algorithm &a, const std::string &name, const Expr &v, int lo, int entries,
                                      const std::string &rq_prefix, const RequantParams &rq, std::vector<Stage> &tables,
-                                     bool as_input) {
+                                     bool as_input, const std::function<Expr(Expr)> &pre) {
     // A table pays for its fill (a fork, the entries) when each entry is read
     // this many times per call (Stage::table_uses_per_entry).
     constexpr int kRequantTableUsesPerEntry = 16;
@@ -39,12 +39,12 @@ std::optional<Expr> requant_by_table(Algorithm &a, const std::string &name, cons
     if (as_input) {
         a.inputs.push_back(make_input(name, rq.output_type(), {entries}));
         a.inputs.back().lookup_table = true;
-        a.table_inputs.push_back({name, rq_prefix, lo, entries, rq});
+        a.table_inputs.push_back({name, rq_prefix, lo, entries, rq, pre});
         return cast<int32_t>(a.inputs.back().param(v - lo));
     }
     Func table(name);
     Var i("i");
-    table(i) = requant(i + lo, mul->param(std::vector<Expr>(mul->type.shape.size(), 0)),
+    table(i) = requant(pre ? pre(i + lo) : i + lo, mul->param(std::vector<Expr>(mul->type.shape.size(), 0)),
                        add_in->param(std::vector<Expr>(add_in->type.shape.size(), 0)), rq);
     tables.push_back(make_stage(name, table, {"i"}, {entries}));
     tables.back().inline_by_default = true;  // a schedule that does not place it: the plain expression

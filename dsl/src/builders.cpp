@@ -117,7 +117,8 @@ std::vector<int64_t> requant_table_values(const TableInput &table, int64_t mul, 
     const Halide::Expr m = int32_value(mul, "mul"), a = int32_value(add, "add");
     std::vector<int64_t> values;
     for (int i = 0; i < table.entries; i++) {
-        const Halide::Expr e = Halide::Internal::simplify(detail::requant(Halide::Expr(table.lo + i), m, a, table.requant));
+        const Halide::Expr x = table.pre ? table.pre(Halide::Expr(table.lo + i)) : Halide::Expr(table.lo + i);
+        const Halide::Expr e = Halide::Internal::simplify(detail::requant(x, m, a, table.requant));
         const int64_t *v = Halide::Internal::as_const_int(e);
         const uint64_t *u = Halide::Internal::as_const_uint(e);  // uint8 outputs
         if (!v && !u) {

@@ -71,10 +71,12 @@ ElemType add_output_type(const AddSpec &spec);
 // schedule fills once per call (many elements) or inlines (few: the same
 // expression as without the table). Returns the int32 lookup of `v`, or
 // nothing when mul or add is not per tensor. `as_input`: the table is an
-// input `name` instead (recorded in a.table_inputs).
+// input `name` instead (recorded in a.table_inputs). `pre`: the table is of
+// requant(pre(v)) (an elementwise op's whole function of a byte input).
 std::optional<Halide::Expr> requant_by_table(Algorithm &a, const std::string &name, const Halide::Expr &v, int lo,
                                              int entries, const std::string &rq_prefix, const RequantParams &rq,
-                                             std::vector<Stage> &tables, bool as_input);
+                                             std::vector<Stage> &tables, bool as_input,
+                                             const std::function<Halide::Expr(Halide::Expr)> &pre = {});
 
 // Deeploy's iSoftmax exp of one element: `x` and `xmax` int32 Exprs
 // (x <= xmax), result uint32 (int8/int16 narrowing and wrap-around as in C).

@@ -148,7 +148,8 @@ GeneratorFamily ihardswish_family() {
                           {"in_type", "int8", "element type of x: int8, uint8, int16"},
                           {"one_over_six", "33", "integer 1/6"},
                           {"six", "1530", "integer 6"},
-                          {"three", "765", "integer 3"}}),
+                          {"three", "765", "integer 3"},
+                          requant_tables_param()}),
             [](const ParamMap &p) {
                 IHardswishSpec s;
                 s.shape = p.shape("shape");
@@ -157,6 +158,7 @@ GeneratorFamily ihardswish_family() {
                 s.six = p.int64("six", 0, 1 << 20);
                 s.three = p.int64("three", -(1 << 20), 1 << 20);
                 s.requant = p.requant();
+                s.requant_tables_as_inputs = requant_tables_as_inputs(p);
                 return ihardswish(s);
             }};
 }

@@ -99,6 +99,8 @@ struct L1Slices {
     std::vector<std::string> sliced, whole;
 };
 
+size_t computing_stages(const Algorithm &algo);  // the stages that are not tables (below)
+
 // `kernel_epilogue`: the output is computed by micro-kernel calls, after
 // which its per-tensor scalars are loaded again per tile (not hoisted), so
 // they are always staged.
@@ -204,7 +206,7 @@ std::optional<L1Slices> plan_l1_slices(const Algorithm &algo, const std::string 
     // Chunks of the next loop: the largest divisor of its extent that fits
     // (a tail chunk would be shifted inwards and recomputed). A row-wise op
     // reduces along its innermost loop, so that one is never chunked.
-    if (dim + 1 >= rank || (algo.stages.size() > 1 && !reduction && dim + 2 >= rank)) return std::nullopt;
+    if (dim + 1 >= rank || (computing_stages(algo) > 1 && !reduction && dim + 2 >= rank)) return std::nullopt;
     const std::string next = loops[dim + 1];
     // Row statistics are computed per chunk: each stage inside `par` must
     // have the chunked loop too (a norm over the last two axes has not).

@@ -338,12 +338,20 @@ void activation_cases(const std::string &family, uint32_t seed, int iters,
             const int64_t room = (int64_t(1) << 31) - 1 - m * rq.mul_max - (int64_t(1) << std::stoi(rq.params.at("log2d")));
             rq.add_max = std::max<int64_t>(0, std::min(rq.add_max, room));
         }
-        auto fill = [&](const TensorType &t, std::mt19937 &r) {
+        // A family whose requantized byte input is one table (ihardswish):
+        // every other int8 requantized case reads it as an input, filled as
+        // the network compiler fills it.
+        const auto &fparams = find_generator(family).params;
+        const bool has_tables = std::any_of(fparams.begin(), fparams.end(),
+                                            [](const GeneratorParam &g) { return g.name == "requant_tables"; });
+        if (has_tables && iter % 8 == 1) p["requant_tables"] = "input";
+        FillFn fill = [&](const TensorType &t, std::mt19937 &r) {
             const int64_t n = num_elements(t.shape);
             if (t.name == "mul") return random_buffer(r, t.type, n, -rq.mul_max, rq.mul_max);
             if (t.name == "add") return random_buffer(r, t.type, n, -rq.add_max, rq.add_max);
             return random_buffer(r, t.type, n);
         };
+        if (p.count("requant_tables")) fill = with_requant_tables(family, p, fill);
         auto ref = ref_with_requant(p, [&, p](const RefInputs &in) { return reference(in.at("x"), p); });
         auto s = iter % 3 == 1 ? elementwise_schedule(shape) : std::nullopt;
         ASSERT_TRUE(run_op_case(family, p, s ? &*s : nullptr, fill, ref, rng, family + std::to_string(iter)));

@@ -1,6 +1,8 @@
 // An algorithm: what a layer computes, as Halide Funcs, with no scheduling.
 #pragma once
 
+#include <functional>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +52,9 @@ struct TableInput {
     std::string name, rq_prefix;
     int lo = 0, entries = 0;
     RequantParams requant;
+    // An elementwise op's own function of its byte input, applied before the
+    // requantization: the table holds requant(pre(lo + i)). Empty: none.
+    std::function<Halide::Expr(Halide::Expr)> pre;
 };
 
 struct Algorithm {

@@ -114,6 +114,9 @@ struct IHardswishSpec {
     ElemType input_type = ElemType::Int8;
     int64_t one_over_six = 33, six = 1530, three = 765;
     std::optional<RequantParams> requant;
+    // A byte input with a per-tensor requantization: the whole op is a
+    // 256-entry table (filled per call, or an input, Algorithm::table_inputs).
+    bool requant_tables_as_inputs = false;
 };
 Algorithm ihardswish(const IHardswishSpec &spec);
 

@@ -104,9 +104,9 @@ inline KernelData kernel_data(const MicroKernel &mk, uint32_t seed) {
     return d;
 }
 
-// The C program: one line "case N: acc..." per case.
-inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bool cluster) {
-    std::ostringstream c;
+// The programs' start: the headers and the operand rows (B stored [K, N]
+// for b_stride_arg kernels).
+inline void write_operands(std::ostringstream &c, const MicroKernel &mk, const KernelData &d, bool cluster) {
     // The cluster runtime has printf in halyard_rt.h (no libc headers).
     c << "#include <stdint.h>\n" << (cluster ? "#include \"halyard_rt.h\"\n" : "#include <stdio.h>\n");
     c << "#include \"" << mk.header << "\"\n";
@@ -126,6 +126,12 @@ inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bo
         for (int8_t v : d.b_kn) c << int(v) << ",";
         c << "};\n";
     }
+}
+
+// The C program: one line "case N: acc..." per case.
+inline std::string kernel_program(const MicroKernel &mk, const KernelData &d, bool cluster) {
+    std::ostringstream c;
+    write_operands(c, mk, d, cluster);
     c << "static const int32_t acc0[" << d.acc0.size() << "] = {";
     for (int32_t v : d.acc0) c << v << ",";
     c << "};\nint main(void) {\n    int32_t acc[" << d.acc0.size() << "];\n    int i;\n";
@@ -208,19 +214,7 @@ inline std::vector<int32_t> requant_bias(const KernelData &d) {
 
 inline std::string requant_program(const MicroKernel &mk, const KernelData &d, bool cluster) {
     std::ostringstream c;
-    c << "#include <stdint.h>\n" << (cluster ? "#include \"halyard_rt.h\"\n" : "#include <stdio.h>\n");
-    c << "#include \"" << mk.header << "\"\n";
-    auto rows = [&](const char *name, const std::vector<std::vector<int8_t>> &m) {
-        c << "static int8_t " << name << "[" << m.size() << "][" << kRowBytes << "] __attribute__((aligned(4))) = {";
-        for (const auto &row : m) {
-            c << "{";
-            for (int8_t v : row) c << int(v) << ",";
-            c << "},";
-        }
-        c << "};\n";
-    };
-    rows("a", d.a);
-    rows("b", d.b);
+    write_operands(c, mk, d, cluster);
     c << "static const int32_t bias[" << mk.cols << "] = {";
     for (int32_t v : requant_bias(d)) c << v << ",";
     c << "};\nstatic int8_t y[" << kRequantOut << "];\nint main(void) {\n    int i;\n";

@@ -12,7 +12,7 @@ namespace {
 
 // y = x * ((one + L) >> 1), L = sgn(x) * (one - (min(|x|, -b) + b)^2), in int32.
 Algorithm poly_activation(const std::string &op, const Shape &shape, ElemType input_type, int64_t b, int64_t one,
-                          const std::optional<RequantParams> &rq) {
+                          const std::optional<RequantParams> &rq, bool tables_as_inputs) {
     check_shape(op, "x", shape);
     check_type(op, "x", input_type, {ElemType::Int8, ElemType::UInt8, ElemType::Int16});
     if (b >= 0 || b < -32768) throw UserError(op + ": b=" + std::to_string(b) + " must be in -32768..-1");
@@ -28,29 +28,32 @@ Algorithm poly_activation(const std::string &op, const Shape &shape, ElemType in
     a.inputs.push_back(make_input("x", input_type, shape));
     if (rq) add_requant_inputs(a, op, *rq, shape);
     AxisVars ax(shape.size());
-    Expr x = cast<int32_t>(a.inputs[0].param(ax.halide()));
     // (Unsigned inputs: no x < 0 test, which strict C compilers flag as always false.)
     const bool is_signed = input_type != ElemType::UInt8;
-    Expr sign = is_signed ? select(x > 0, 1, select(x < 0, -1, 0)) : select(x > 0, 1, 0);
-    Expr q = is_signed ? cast<int32_t>(min(abs(x), cast<uint32_t>((int32_t)-b))) : min(x, (int32_t)-b);
-    Expr d = q + (int32_t)b;
-    Expr L = sign * ((int32_t)one - d * d);
-    Expr v = x * (((int32_t)one + L) >> 1);
-    finish_elementwise(a, op, v, ax, shape, rq);
+    const auto poly = [is_signed, b, one](Expr x) {
+        Expr sign = is_signed ? select(x > 0, 1, select(x < 0, -1, 0)) : select(x > 0, 1, 0);
+        Expr q = is_signed ? cast<int32_t>(min(abs(x), cast<uint32_t>((int32_t)-b))) : min(x, (int32_t)-b);
+        Expr d = q + (int32_t)b;
+        Expr L = sign * ((int32_t)one - d * d);
+        return x * (((int32_t)one + L) >> 1);
+    };
+    finish_activation(a, op, poly, ax, shape, rq, tables_as_inputs);
     return a;
 }
 
 }  // namespace
 
 Algorithm igelu(const IGeluSpec &spec) {
-    return poly_activation("igelu", spec.shape, spec.input_type, spec.b, spec.one, spec.requant);
+    return poly_activation("igelu", spec.shape, spec.input_type, spec.b, spec.one, spec.requant,
+                           spec.requant_tables_as_inputs);
 }
 
 double isilu_knee() { return 4.39; }
 
 Algorithm isilu(const ISiluSpec &spec) {
     if (spec.b >= 0 || spec.b < -32768) throw UserError("isilu: b=" + std::to_string(spec.b) + " must be in -32768..-1");
-    return poly_activation("isilu", spec.shape, spec.input_type, spec.b, spec.b * spec.b, spec.requant);
+    return poly_activation("isilu", spec.shape, spec.input_type, spec.b, spec.b * spec.b, spec.requant,
+                           spec.requant_tables_as_inputs);
 }
 
 }  // namespace halyard

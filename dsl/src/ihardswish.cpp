@@ -29,26 +29,10 @@ Algorithm ihardswish(const IHardswishSpec &spec) {
     a.inputs.push_back(make_input("x", spec.input_type, spec.shape));
     if (spec.requant) add_requant_inputs(a, op, *spec.requant, spec.shape);
     AxisVars ax(spec.shape.size());
-    Expr x = cast<int32_t>(a.inputs[0].param(ax.halide()));
     const auto hardswish = [spec](Expr x) {
         return x * (clamp(x + (int32_t)spec.three, 0, (int32_t)spec.six) * (int32_t)spec.one_over_six);
     };
-    const bool byte_input = spec.input_type == ElemType::Int8 || spec.input_type == ElemType::UInt8;
-    if (spec.requant && byte_input) {
-        // x -> requant(hardswish(x)) over x's 256 values: one lookup per element.
-        std::vector<Stage> tables;
-        if (auto looked_up = requant_by_table(a, "requant_table", x, spec.input_type == ElemType::Int8 ? -128 : 0, 256,
-                                              "", *spec.requant, tables, spec.requant_tables_as_inputs, hardswish)) {
-            Func out("Y");
-            out(ax.halide()) = cast(halide_type(spec.requant->output_type()), *looked_up);
-            a.output = {"Y", spec.requant->output_type(), spec.shape};
-            fix_output_shape(out, spec.shape);
-            a.stages = tables;
-            a.stages.push_back(make_stage("Y", out, ax.names, spec.shape));
-            return a;
-        }
-    }
-    finish_elementwise(a, op, hardswish(x), ax, spec.shape, spec.requant);
+    finish_activation(a, op, hardswish, ax, spec.shape, spec.requant, spec.requant_tables_as_inputs);
     return a;
 }
 

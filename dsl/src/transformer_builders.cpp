@@ -72,6 +72,26 @@ void finish_elementwise(Algorithm &a, const std::string &op, Expr v, const AxisV
     a.stages.push_back(make_stage("Y", out, ax.names, shape));
 }
 
+void finish_activation(Algorithm &a, const std::string &op, const std::function<Expr(Expr)> &f, const AxisVars &ax,
+                       const Shape &shape, const std::optional<RequantParams> &rq, bool tables_as_inputs) {
+    const ElemType t = a.inputs[0].type.type;
+    Expr x = cast<int32_t>(a.inputs[0].param(ax.halide()));
+    if (rq && (t == ElemType::Int8 || t == ElemType::UInt8)) {
+        std::vector<Stage> tables;
+        if (auto looked_up = requant_by_table(a, "requant_table", x, t == ElemType::Int8 ? -128 : 0, 256, "", *rq, tables,
+                                              tables_as_inputs, f)) {
+            Func out("Y");
+            out(ax.halide()) = cast(halide_type(rq->output_type()), *looked_up);
+            a.output = {"Y", rq->output_type(), shape};
+            fix_output_shape(out, shape);
+            a.stages = tables;
+            a.stages.push_back(make_stage("Y", out, ax.names, shape));
+            return;
+        }
+    }
+    finish_elementwise(a, op, f(x), ax, shape, rq);
+}
+
 Expr isoftmax_exp(Expr x, Expr xmax, int64_t coeffA, int64_t coeffB, int64_t coeffC, int64_t log2,
                   bool deeploy_casts) {
     Expr xt = x - xmax;  // <= 0

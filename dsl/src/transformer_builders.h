@@ -45,6 +45,15 @@ Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shap
 void finish_elementwise(Algorithm &a, const std::string &op, Halide::Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq);
 
+// Output stage Y of an activation y = f(x) of the algorithm's first input x
+// (int32, requantized when `rq`). With a byte input and a per-tensor
+// requantization the whole op is a 256-entry table of requant(f(x)) (filled
+// once per call, or the input "requant_table" when `tables_as_inputs`: a
+// network's constant), one lookup per element.
+void finish_activation(Algorithm &a, const std::string &op, const std::function<Halide::Expr(Halide::Expr)> &f,
+                       const AxisVars &ax, const Shape &shape, const std::optional<RequantParams> &rq,
+                       bool tables_as_inputs);
+
 // Data movement: Y(out coords) = X(in_coords), in_coords outermost first
 // (Halide Exprs of ax's vars); the output stage of transpose, slice, gather.
 void finish_copy(Algorithm &a, ElemType type, const AxisVars &ax, const std::vector<Halide::Expr> &in_coords,

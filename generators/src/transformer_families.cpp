@@ -113,7 +113,8 @@ GeneratorFamily igelu_family() {
             with_requant({{"shape", "16x64", "shape of x"},
                           {"in_type", "int8", "element type of x: int8, uint8, int16"},
                           {"b", "-23", "clip point (negative)"},
-                          {"one", "512", "integer one of the polynomial"}}),
+                          {"one", "512", "integer one of the polynomial"},
+                          requant_tables_param()}),
             [](const ParamMap &p) {
                 IGeluSpec s;
                 s.shape = p.shape("shape");
@@ -121,6 +122,7 @@ GeneratorFamily igelu_family() {
                 s.b = p.int64("b", -32768, -1);
                 s.one = p.int64("one", 0, int64_t(1) << 30);
                 s.requant = p.requant();
+                s.requant_tables_as_inputs = requant_tables_as_inputs(p);
                 return igelu(s);
             }};
 }
@@ -130,13 +132,15 @@ GeneratorFamily isilu_family() {
             "Halyard integer SiLU (iGELU form fitted to x*sigmoid(x), one = b^2): int32 out or requantized",
             with_requant({{"shape", "16x64", "shape of x"},
                           {"in_type", "int8", "element type of x: int8, uint8, int16"},
-                          {"b", "-70", "-round(4.39 / scale_x) (default: scale_x = 1/16)"}}),
+                          {"b", "-70", "-round(4.39 / scale_x) (default: scale_x = 1/16)"},
+                          requant_tables_param()}),
             [](const ParamMap &p) {
                 ISiluSpec s;
                 s.shape = p.shape("shape");
                 s.input_type = p.elem_type("in_type");
                 s.b = p.int64("b", -32768, -1);
                 s.requant = p.requant();
+                s.requant_tables_as_inputs = requant_tables_as_inputs(p);
                 return isilu(s);
             }};
 }

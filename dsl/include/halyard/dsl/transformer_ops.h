@@ -88,6 +88,9 @@ struct IGeluSpec {
     ElemType input_type = ElemType::Int8;
     int64_t b = -23, one = 512;
     std::optional<RequantParams> requant;
+    // A byte input with a per-tensor requantization: the whole op is a
+    // 256-entry table (filled per call, or an input, Algorithm::table_inputs).
+    bool requant_tables_as_inputs = false;
 };
 Algorithm igelu(const IGeluSpec &spec);
 
@@ -101,6 +104,9 @@ struct ISiluSpec {
     ElemType input_type = ElemType::Int8;
     int64_t b = -70;  // -round(c / scale_x) with c = 4.39 and scale_x = 1/16
     std::optional<RequantParams> requant;
+    // A byte input with a per-tensor requantization: the whole op is a
+    // 256-entry table (filled per call, or an input, Algorithm::table_inputs).
+    bool requant_tables_as_inputs = false;
 };
 Algorithm isilu(const ISiluSpec &spec);
 // The real-valued knee c of the SiLU polynomial (4.39: minimizes the worst

@@ -58,6 +58,9 @@ const std::vector<OpRow> &op_rows() {
         {"p.qkv", "prefill 64", "gemm", {{"M", "64"}, {"K", "64"}, {"N", "64"}, {"trans_b", "1"}, {"bias", "64"}, {"requant", "1"}, {"log2d", "8"}}},
         {"p.ffn_up", "prefill 64", "gemm", {{"M", "64"}, {"K", "64"}, {"N", "256"}, {"trans_b", "1"}, {"bias", "256"}, {"requant", "1"}, {"log2d", "8"}}},
         {"p.ihardswish", "prefill 64", "ihardswish", {{"shape", "1x64x256"}, {"requant", "1"}, {"log2d", "8"}}},
+        // The other FFN activations at the same shape (not in microLlama): one 256-entry table each.
+        {"p.igelu", "prefill 64", "igelu", {{"shape", "1x64x256"}, {"requant", "1"}, {"log2d", "8"}}},
+        {"p.isilu", "prefill 64", "isilu", {{"shape", "1x64x256"}, {"requant", "1"}, {"log2d", "8"}}},
         {"p.mul", "prefill 64", "mul", {{"a_shape", "1x64x256"}, {"b_shape", "1x64x256"}, {"requant", "1"}, {"log2d", "8"}}},
         {"p.residual", "prefill 64", "add", {{"a_shape", "1x64x64"}, {"b_shape", "1x64x64"}, {"requant", "1"}, {"log2d", "2"}}},
         {"p.rope", "prefill 64", "rope", {{"shape", "1x16x64x4"}}},

@@ -56,20 +56,30 @@ Stage isqrt_stage(const std::string &name, const AxisVars &ax, const Shape &shap
     return make_stage(name, f, ax.row_names(), row_shape, "b", r, bits);
 }
 
+namespace {
+
+// The algorithm's output stage Y(ax) = y, of element type `type`.
+void push_output_stage(Algorithm &a, Expr y, ElemType type, const AxisVars &ax, const Shape &shape) {
+    Func out("Y");
+    out(ax.halide()) = y;
+    a.output = {"Y", type, shape};
+    fix_output_shape(out, shape);
+    a.stages.push_back(make_stage("Y", out, ax.names, shape));
+}
+
+}  // namespace
+
 void finish_elementwise(Algorithm &a, const std::string &op, Expr v, const AxisVars &ax, const Shape &shape,
                         const std::optional<RequantParams> &rq) {
     (void)op;
-    Func out("Y");
     if (rq) {
-        out(ax.halide()) = requant(v, broadcast_read(*a.find_input("mul"), ax.coords),
-                                   broadcast_read(*a.find_input("add"), ax.coords), *rq);
-        a.output = {"Y", rq->output_type(), shape};
+        push_output_stage(a,
+                          requant(v, broadcast_read(*a.find_input("mul"), ax.coords),
+                                  broadcast_read(*a.find_input("add"), ax.coords), *rq),
+                          rq->output_type(), ax, shape);
     } else {
-        out(ax.halide()) = v;
-        a.output = {"Y", ElemType::Int32, shape};
+        push_output_stage(a, v, ElemType::Int32, ax, shape);
     }
-    fix_output_shape(out, shape);
-    a.stages.push_back(make_stage("Y", out, ax.names, shape));
 }
 
 void finish_activation(Algorithm &a, const std::string &op, const std::function<Expr(Expr)> &f, const AxisVars &ax,
@@ -80,12 +90,8 @@ void finish_activation(Algorithm &a, const std::string &op, const std::function<
         std::vector<Stage> tables;
         if (auto looked_up = requant_by_table(a, "requant_table", x, t == ElemType::Int8 ? -128 : 0, 256, "", *rq, tables,
                                               tables_as_inputs, f)) {
-            Func out("Y");
-            out(ax.halide()) = cast(halide_type(rq->output_type()), *looked_up);
-            a.output = {"Y", rq->output_type(), shape};
-            fix_output_shape(out, shape);
             a.stages = tables;
-            a.stages.push_back(make_stage("Y", out, ax.names, shape));
+            push_output_stage(a, cast(halide_type(rq->output_type()), *looked_up), rq->output_type(), ax, shape);
             return;
         }
     }

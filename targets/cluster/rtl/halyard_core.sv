@@ -96,6 +96,7 @@ module halyard_core import halyard_pkg::*; #(
   logic        lsu_en, lsu_we, lsu_signed, lsu_post;
   logic [1:0]  lsu_size;
   lsu_inc_e    lsu_inc_sel;
+  logic        lsu_offset_rs2;
   logic        csr_access, csr_write, csr_uimm;
   csr_op_e     csr_op;
   logic        ecall, ebreak, mret;
@@ -135,6 +136,7 @@ module halyard_core import halyard_pkg::*; #(
     .lsu_signed_o      (lsu_signed),
     .lsu_post_o        (lsu_post),
     .lsu_inc_sel_o     (lsu_inc_sel),
+    .lsu_offset_rs2_o  (lsu_offset_rs2),
     .csr_access_o      (csr_access),
     .csr_op_o          (csr_op),
     .csr_write_o       (csr_write),
@@ -240,7 +242,7 @@ module halyard_core import halyard_pkg::*; #(
     .signed_i      (lsu_signed),
     .post_i        (lsu_post),
     .base_i        (op_a),
-    .offset_i      (imm),
+    .offset_i      (lsu_offset_rs2 ? op_b : imm),
     .inc_i         (lsu_inc),
     .wdata_i       (op_b),
     .addr_o        (lsu_addr),

@@ -42,6 +42,7 @@ module halyard_decoder import halyard_pkg::*; (
   output logic [1:0]  lsu_size_o,    // 0 byte, 1 half, 2 word
   output logic        lsu_signed_o,
   output logic        lsu_post_o,    // post-increment: address rs1, rs1 += increment
+  output logic        lsu_offset_rs2_o, // register-register load: address rs1 + rs2 (else rs1 + imm_o)
   output lsu_inc_e    lsu_inc_sel_o,
 
   // CSRs and system
@@ -70,6 +71,19 @@ module halyard_decoder import halyard_pkg::*; (
   assign opcode = instr_i[6:0];
   assign funct3 = instr_i[14:12];
   assign funct7 = instr_i[31:25];
+
+  // The loads with a register operand (p.lX rd, rs2(rs1) and rs2(rs1!)) give
+  // their size and sign in funct7: {illegal, signed, size}.
+  function automatic logic [3:0] reg_load_kind(logic [6:0] f7);
+    unique case (f7)
+      7'b0000000: return {1'b0, 1'b1, 2'd0};  // p.lb
+      7'b0001000: return {1'b0, 1'b1, 2'd1};  // p.lh
+      7'b0010000: return {1'b0, 1'b0, 2'd2};  // p.lw
+      7'b0100000: return {1'b0, 1'b0, 2'd0};  // p.lbu
+      7'b0101000: return {1'b0, 1'b0, 2'd1};  // p.lhu
+      default:    return {1'b1, 1'b0, 2'd0};
+    endcase
+  endfunction
   assign rd_o   = instr_i[11:7];
   assign rs1_o  = instr_i[19:15];
   assign rs2_o  = instr_i[24:20];
@@ -106,6 +120,7 @@ module halyard_decoder import halyard_pkg::*; (
     lsu_size_o     = 2'd2;
     lsu_signed_o   = 1'b0;
     lsu_post_o     = 1'b0;
+    lsu_offset_rs2_o = 1'b0;
     lsu_inc_sel_o  = IncImm;
     csr_access_o   = 1'b0;
     csr_op_o       = csr_op_e'(funct3[1:0]);
@@ -157,9 +172,14 @@ module halyard_decoder import halyard_pkg::*; (
         rs1_used_o = 1'b1;
         lsu_en_o = 1'b1;
         rd_we_o = 1'b1; wb_sel_o = WbLoad;
-        if (opcode == OpcLoad) begin
+        if (opcode == OpcLoad && funct3 != 3'b111) begin
           lsu_size_o = funct3[1:0]; lsu_signed_o = ~funct3[2];
-          illegal_o = (funct3 == 3'b011) || (funct3 == 3'b110) || (funct3 == 3'b111);
+          illegal_o = (funct3 == 3'b011) || (funct3 == 3'b110);
+        end else if (opcode == OpcLoad) begin
+          // p.lX rd, rs2(rs1): address rs1 + rs2, no write-back; size and sign from funct7
+          rs2_used_o = 1'b1;
+          lsu_offset_rs2_o = 1'b1;
+          {illegal_o, lsu_signed_o, lsu_size_o} = reg_load_kind(funct7);
         end else if (funct3 != 3'b111) begin
           // p.lX rd, imm(rs1!)
           lsu_size_o = funct3[1:0]; lsu_signed_o = ~funct3[2];
@@ -169,14 +189,7 @@ module halyard_decoder import halyard_pkg::*; (
           // p.lX rd, rs2(rs1!): size and sign from funct7
           rs2_used_o = 1'b1;
           lsu_post_o = 1'b1; lsu_inc_sel_o = IncRs2;
-          unique case (funct7)
-            7'b0000000: begin lsu_size_o = 2'd0; lsu_signed_o = 1'b1; end
-            7'b0001000: begin lsu_size_o = 2'd1; lsu_signed_o = 1'b1; end
-            7'b0010000: begin lsu_size_o = 2'd2; lsu_signed_o = 1'b0; end
-            7'b0100000: begin lsu_size_o = 2'd0; lsu_signed_o = 1'b0; end
-            7'b0101000: begin lsu_size_o = 2'd1; lsu_signed_o = 1'b0; end
-            default: illegal_o = 1'b1;
-          endcase
+          {illegal_o, lsu_signed_o, lsu_size_o} = reg_load_kind(funct7);
         end
       end
       OpcStore, OpcPostStore: begin

@@ -21,7 +21,7 @@ module halyard_load_store_unit import halyard_pkg::*; (
   input  logic        signed_i,
   input  logic        post_i,        // post-increment: the address is rs1 itself
   input  logic [31:0] base_i,        // rs1
-  input  logic [31:0] offset_i,      // the immediate
+  input  logic [31:0] offset_i,      // the immediate, or rs2 (register-register load)
   input  logic [31:0] inc_i,         // the post-increment amount
   input  logic [31:0] wdata_i,       // rs2
 

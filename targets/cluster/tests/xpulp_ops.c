@@ -97,6 +97,17 @@ int main(void) {
     expect("lh.pr", hl_lh_pr(p, inc), (int16_t)0x0302);
     expect("lb.pr", hl_lb_pr(p, inc), (int8_t)0x08);
     expect("ptr after pr", (int32_t)(p - buf), 30);
+    /* Register-register loads: base + offset, the base unchanged (negative offsets too). */
+    const uint8_t *mid = buf + 16;
+    int32_t off = -3;
+    expect("lb.rr", hl_lb_rr(buf, mid, off), (int8_t)0xfd);
+    expect("lbu.rr", (int32_t)hl_lbu_rr(buf, mid, off), 0xfd);
+    off = 6;
+    expect("lh.rr", hl_lh_rr(buf, mid, off), (int16_t)0x0706);
+    expect("lhu.rr", (int32_t)hl_lhu_rr(buf, mid, off), 0x0706);
+    off = -8;
+    expect("lw.rr", (int32_t)hl_lw_rr(buf, mid, off), (int32_t)0xfbfaf9f8u);
+    expect("base after rr", (int32_t)(mid - buf), 16);
     uint8_t *q = buf;
     hl_sw_pi(q, 0x11223344u, 4);
     hl_sh_pi(q, 0x5566u, 2);

@@ -157,9 +157,10 @@ private:
     std::set<std::string> const_buffers_;
     std::string function_;
     bool cluster_runtime_;
-    bool xpulp_;  // XpulpV2 min/max/clip instructions (halyard_xpulp.h) for 32-bit min, max and clamps
+    bool xpulp_;  // XpulpV2 min/max/clip and register-offset loads (halyard_xpulp.h)
     std::map<std::string, std::string> ids_;
     std::set<std::string> used_;
+    std::set<std::string> data_lets_;  // lets whose value is computed from loaded data (depends_on_data)
     std::string result_;
     std::string core_var_;  // C name of the core index inside an outlined task
     int tasks_ = 0;
@@ -359,7 +360,48 @@ private:
     void visit(const Load *op) override {
         check_scalar(op->type, "load from " + op->name);
         if (!is_const_one(op->predicate)) throw UserError("C99 backend: predicated load from " + op->name);
+        if (xpulp_ && op->type.bits() <= 32 && depends_on_data(op->index)) {
+            result_ = register_offset_load(op);
+            return;
+        }
         result_ = id(op->name) + "[" + expr(op->index) + "]";
+    }
+    // A table lookup (the index is computed from loaded data) as one
+    // p.lX rd, rs2(rs1): gcc's base ISA needs an add for the address first.
+    // Loop-indexed loads stay plain C: gcc strength-reduces those into
+    // pointer increments with the offset in the instruction.
+    std::string register_offset_load(const Load *op) {
+        Expr index = op->index;
+        int64_t first = 0;  // a constant part of the index moves into the (loop-invariant) base
+        if (const Add *add = index.as<Add>()) {
+            if (const int64_t *c = as_const_int(add->b)) {
+                first = *c;
+                index = add->a;
+            }
+        }
+        const int bytes = op->type.bytes();
+        const std::string buffer = id(op->name);
+        const std::string base = first ? "(" + buffer + " + " + std::to_string(first) + ")" : buffer;
+        const std::string offset = bytes == 1 ? expr(index) : "(" + expr(index) + ") * " + std::to_string(bytes);
+        const char *load = bytes == 4 ? "hl_lw_rr" : bytes == 2 ? (op->type.is_uint() ? "hl_lhu_rr" : "hl_lh_rr")
+                                                               : (op->type.is_uint() ? "hl_lbu_rr" : "hl_lb_rr");
+        return "((" + ctype(op->type) + ")" + load + "(" + buffer + ", " + base + ", " + offset + "))";
+    }
+    // Whether e reads a loaded value: a Load, or a let bound to one.
+    bool depends_on_data(const Expr &e) const {
+        class Finder : public IRVisitor {
+        public:
+            explicit Finder(const std::set<std::string> &lets) : lets_(lets) {}
+            bool found = false;
+
+        private:
+            using IRVisitor::visit;
+            const std::set<std::string> &lets_;
+            void visit(const Load *) override { found = true; }
+            void visit(const Variable *op) override { found = found || lets_.count(op->name) > 0; }
+        } finder(data_lets_);
+        e.accept(&finder);
+        return finder.found;
     }
     void visit(const Ramp *op) override { check_scalar(op->type, "ramp"); }
     void visit(const Broadcast *op) override { check_scalar(op->type, "broadcast"); }
@@ -450,6 +492,7 @@ private:
             throw UserError("C99 backend: pointer-valued let " + op->name + " is not supported");
         }
         std::string v = expr(op->value);
+        if (depends_on_data(op->value)) data_lets_.insert(op->name);
         out << pad() << "{\n";
         indent++;
         out << pad() << "const " << ctype(op->value.type()) << " " << id(op->name) << " = " << v << ";\n";
@@ -699,7 +742,7 @@ PrintedC print_c99(const Stmt &body, const std::vector<LoweredArgument> &args, c
         // Fork/join, DMA and the L1/L2 sections come from the cluster runtime.
         src << "#include \"halyard_rt.h\"\n\n#define HALYARD_L1_DATA HL_L1_BSS\n#define HALYARD_L2_DATA HL_L2_BSS\n";
     }
-    if (xpulp) src << "#include \"halyard_xpulp.h\"\n";  // p.min, p.max, p.clip
+    if (xpulp) src << "#include \"halyard_xpulp.h\"\n";  // p.min, p.max, p.clip, p.lX rd, rs2(rs1)
     for (const auto &h : kernel_headers) src << "#include \"" << h << "\"\n";  // of the micro-kernels called
     src << "\n" << kHelpers << "\n";
     // Arenas: unions give 8-byte alignment in plain C99. HALYARD_L1_DATA /

@@ -133,6 +133,27 @@ static inline int32_t hl_clipur(int32_t x, int32_t hi) {
 #define hl_lhu_pr(p, reg) HL__LD_PR(0x28, uint32_t, p, reg)
 #define hl_lb_pr(p, reg)  HL__LD_PR(0x00, int32_t, p, reg)
 #define hl_lbu_pr(p, reg) HL__LD_PR(0x20, uint32_t, p, reg)
+/* Register-register loads: value = *(T *)((char *)base + off), no write-back:
+   a table lookup in one instruction (p.lX rd, rs2(rs1)). `obj` is the object
+   the load reads (base may point into it at an offset): the asm names it as a
+   memory input, so gcc orders it after stores to that object and may still
+   schedule, combine or drop it like a plain load. The byte and halfword forms
+   tell gcc the value's range, so a narrowing cast of the result costs no
+   sign- or zero-extension. */
+#define HL__LD_RR_WORD(f7, obj, base, off) __extension__({                                \
+    int32_t hl__w;                                                                         \
+    __asm__(".insn r 0x03, 7, " #f7 ", %0, %1, %2" : "=r"(hl__w)                           \
+            : "r"(base), "r"((int32_t)(off)), "m"(*(const char (*)[])(obj)));             \
+    hl__w; })
+#define HL__LD_RR(f7, type, lo, hi, obj, base, off) __extension__({                       \
+    const int32_t hl__v = HL__LD_RR_WORD(f7, obj, base, off);                              \
+    if (hl__v < (lo) || hl__v > (hi)) __builtin_unreachable();                              \
+    (type)hl__v; })
+#define hl_lw_rr(obj, base, off)  ((uint32_t)HL__LD_RR_WORD(0x10, obj, base, off))
+#define hl_lh_rr(obj, base, off)  HL__LD_RR(0x08, int32_t, -32768, 32767, obj, base, off)
+#define hl_lhu_rr(obj, base, off) HL__LD_RR(0x28, uint32_t, 0, 65535, obj, base, off)
+#define hl_lb_rr(obj, base, off)  HL__LD_RR(0x00, int32_t, -128, 127, obj, base, off)
+#define hl_lbu_rr(obj, base, off) HL__LD_RR(0x20, uint32_t, 0, 255, obj, base, off)
 /* Post-increment stores: *p = v; p += inc. */
 #define HL__ST_PI(f3, p, v, inc)                                                          \
     __asm__ volatile(".insn s 0x2B, " #f3 ", %1, %2(%0)" : "+r"(p) : "r"(v), "i"(inc)    \
@@ -209,6 +230,13 @@ static inline int32_t hl_clipur(int32_t x, int32_t hi) { return hl__clip(x, 0, h
 #define hl_lhu_pr hl_lhu_pi
 #define hl_lb_pr  hl_lb_pi
 #define hl_lbu_pr hl_lbu_pi
+#define HL__LD_RR(type, ctype, obj, base, off) \
+    ((type)*(const ctype *)(const void *)((const char *)(base) + (int32_t)(off)))
+#define hl_lw_rr(obj, base, off)  HL__LD_RR(uint32_t, uint32_t, obj, base, off)
+#define hl_lh_rr(obj, base, off)  HL__LD_RR(int32_t, int16_t, obj, base, off)
+#define hl_lhu_rr(obj, base, off) HL__LD_RR(uint32_t, uint16_t, obj, base, off)
+#define hl_lb_rr(obj, base, off)  HL__LD_RR(int32_t, int8_t, obj, base, off)
+#define hl_lbu_rr(obj, base, off) HL__LD_RR(uint32_t, uint8_t, obj, base, off)
 #define HL__ST_P(ctype, p, v, inc) do {                                                 \
     *(ctype *)(void *)(p) = (ctype)(v);                                                 \
     (p) = (__typeof__(p))((uintptr_t)(p) + (uintptr_t)(intptr_t)(inc));                 \

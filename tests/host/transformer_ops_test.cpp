@@ -1535,6 +1535,22 @@ TEST(TransformerOps, KvCacheUpdateBitExact) {
     RecordProperty("cases", cases);
 }
 
+// A table lookup (a load whose index is computed from loaded data) is one
+// register-register load on the cluster (hl_lb_rr: p.lb rd, rs2(rs1)); the
+// loop-indexed read of x stays a plain C load, and other targets print plain
+// C. FamilyOnCluster and NetworkOnCluster check the bits.
+TEST(TransformerOps, TableLookupIsOneRegisterRegisterLoadOnTheCluster) {
+    // Large enough that the default schedule fills the 256-entry table once.
+    const std::map<std::string, std::string> p = {{"shape", "64x256"}, {"requant", "1"}, {"log2d", "8"}};
+    GeneratedLibrary cluster = run_generator("ihardswish", p, TargetDescription::named("cluster"), nullptr, "hs_c");
+    EXPECT_NE(cluster.c_source.find("hl_lb_rr("), std::string::npos) << cluster.c_source;
+    EXPECT_EQ(cluster.c_source.find("_rr(x,"), std::string::npos) << cluster.c_source;
+    for (const char *t : {"host", "rv32"}) {
+        GeneratedLibrary plain = run_generator("ihardswish", p, TargetDescription::named(t), nullptr, "hs_p");
+        EXPECT_EQ(plain.c_source.find("_rr("), std::string::npos) << t;
+    }
+}
+
 // The C printer uses p.clip / p.min / p.max (halyard_xpulp.h) for int32
 // clamps only where the C is built for the cluster's XpulpV2 cores; the
 // cluster tests (FamilyOnCluster, NetworkOnCluster) check those bits.

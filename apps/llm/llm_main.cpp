@@ -39,7 +39,7 @@ constexpr double kDefaultClockMhz = 360.0;
 void usage(FILE *out) {
     std::fprintf(out,
                  "usage: halyard-llm [--checkpoint M.bin] [--tokenizer T.bin] [--prompt TEXT] [--steps N]\n"
-                 "                   [--target cluster|host] [--cores N] [--npu] [--temperature T] [--seed S]\n"
+                 "                   [--target cluster|host] [--cores N] [--no-npu] [--temperature T] [--seed S]\n"
                  "                   [--clock-mhz F] [--work DIR] [--timeline trace.json]\n"
                  "                   [--quality] [--profile] [--bench KV,...] [--max-cycles N]\n"
                  "\n"
@@ -53,8 +53,9 @@ void usage(FILE *out) {
                  "  --prompt TEXT       text to continue (default \"Once upon a time\"; \"\" starts from BOS)\n"
                  "  --steps N           tokens to generate after the prompt (default 64)\n"
                  "  --cores N           cluster cores (default: the target's)\n"
-                 "  --npu               GEMMs/GEMVs on the cluster's NPU where the backend maps them,\n"
-                 "                      their weights resident in its weight memory (the rest on the cores)\n"
+                 "  --no-npu            every kernel on the cores; the default puts the GEMMs/GEMVs on the\n"
+                 "                      cluster's NPU where the cost model says it wins and the backend maps\n"
+                 "                      them, their weights resident in its weight memory (--npu: the same)\n"
                  "  --temperature T     0 (default): greedy; > 0: sample from softmax(logits / T)\n"
                  "  --seed S            sampling seed (default 42, non-zero)\n"
                  "  --clock-mhz F       clock for tokens/s (default 360, Siracusa's maximum)\n"
@@ -110,7 +111,7 @@ int main(int argc, char **argv) {
     double clock_mhz = kDefaultClockMhz;
     double temperature = 0;
     uint32_t seed = 42;
-    bool quality = false, profile = false, prefill = true, npu = false;
+    bool quality = false, profile = false, prefill = true, npu_asked = false, npu = true;
     std::string bench_prefill;  // --bench-prefill N,N,...
     std::string bench_kv;  // --bench KV,KV,...
     std::string timeline;  // --timeline trace.json
@@ -131,7 +132,11 @@ int main(int argc, char **argv) {
             continue;
         }
         if (arg == "--npu") {
-            npu = true;
+            npu_asked = true;
+            continue;
+        }
+        if (arg == "--no-npu") {
+            npu = false;
             continue;
         }
         if (arg == "--no-prefill") {
@@ -183,7 +188,11 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (npu && target != "cluster") {
+    if (npu_asked && !npu) {
+        std::fprintf(stderr, "halyard-llm: --npu and --no-npu: give one of them\n");
+        return 2;
+    }
+    if (npu_asked && target != "cluster") {
         std::fprintf(stderr, "halyard-llm: --npu runs on the cluster's NPU; --target %s has none\n", target.c_str());
         return 2;
     }
@@ -387,8 +396,9 @@ int main(int argc, char **argv) {
             std::printf("prompt   %zu tokens, %.0f cycles/token (token by token through the decode networks)\n",
                         ids.size(), n_prefill ? (double)pre / n_prefill : 0.0);
         }
-        std::printf("decode   %zu tokens, %.0f cycles/token on %s cores", n_dec, dec_per_tok,
-                    cores ? std::to_string(cores).c_str() : "the target's");
+        std::printf("decode   %zu tokens, %.0f cycles/token on %s cores%s", n_dec, dec_per_tok,
+                    cores ? std::to_string(cores).c_str() : "the target's",
+                    npu && target == "cluster" ? " and its NPU (--no-npu: cores only)" : "");
         std::map<int, std::pair<uint64_t, int>> by_kv;
         for (size_t i = n_prefill; i < cycles.size(); i++) {
             by_kv[kv_of_step[i]].first += cycles[i];

@@ -158,7 +158,7 @@ LlmProgram build_llm_program(const IntegerModel &m, const ProgramOptions &o, con
         no.l1_budget = o.l1_budget;
         no.input_types = kv > 0 ? decode_input_types(m) : std::map<std::string, ElemType>{{"tokens", ElemType::Int32}};
         no.shared_prefix = kPrefix;
-        if (o.npu) no.schedule_provider = network::npu_schedule_for_kernel;
+        no.use_npu = o.npu;
         network::NetworkProgram np = network::compile_onnx(onnx, no);
         if (!o.export_onnx) std::remove(onnx.c_str());
         network::write_program(np, dir);

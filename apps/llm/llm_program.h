@@ -24,7 +24,7 @@ struct ProgramOptions {
     std::vector<int> kv_lens;            // networks to build (ascending); empty: kv_lens_for(seq_len)
     bool export_onnx = true;             // also keep <dir>/llm_kv<N>.onnx
     int prefill_len = 0;                 // > 0: also a prefill network for a prompt of this many tokens
-    bool npu = false;                    // projections on the NPU, weights in its weight memory (--npu)
+    bool npu = true;                     // projections on the NPU where it wins, weights in its weight memory (off: --no-npu)
 };
 
 // Powers of two from 16 up to the first one >= positions (capped at seq_len).

@@ -5,8 +5,9 @@
 // resized by Halyard (resize_model.h) to decode with KV 64 and 128 and to a
 // 64-token prefill. Every run is checked against its outputs.npz (Deeploy's,
 // or for resized folders the host build's: cluster == host, bit for bit).
-// The decode and prefill networks also run with --npu (GEMM/MatMul kernels on
-// the NPU where the backend maps them, weights in its weight memory).
+// The decode and prefill networks run without the NPU (--no-npu: the cores'
+// rows) and with it (the network compiler's default on the cluster: GEMM/
+// MatMul kernels on the NPU where it wins, weights in its weight memory).
 // Writes DIR/networks.md and networks.json.
 #include <sys/stat.h>
 
@@ -30,7 +31,7 @@ struct Case {
     int cores;
     int64_t l1;
     std::string deeploy;     // Deeploy's published figure for this configuration, if any
-    bool npu = false;        // --npu: network::npu_schedule_for_kernel
+    bool npu = false;        // NetworkOptions::use_npu (off: --no-npu)
 };
 
 struct Row {
@@ -155,7 +156,7 @@ int main(int argc, char **argv) {
             o.target = "cluster";
             o.cores = c.cores;
             o.l1_budget = c.l1;
-            if (c.npu) o.schedule_provider = network::npu_schedule_for_kernel;
+            o.use_npu = c.npu;  // the rows without it: every kernel on the cores (--no-npu)
             const auto t0 = std::chrono::steady_clock::now();
             Row row{c, network::run_test_folder(o), 0};
             row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

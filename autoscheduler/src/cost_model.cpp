@@ -141,6 +141,37 @@ struct DmaTally {
 
 }  // namespace
 
+CostBreakdown CostModel::predict_npu(const Algorithm &algo, const NpuJobPlan &plan) const {
+    const double pe_cols = key("npu.pe_cols"), pe_lanes = key("npu.pe_lanes");
+    const double port_bytes = key("npu.tcdm_ports") * key("npu.port_bytes");
+    const double wmem_port = target_.has("npu.weight_mem_port_bytes") ? key("npu.weight_mem_port_bytes") : port_bytes;
+    const double job_cycles = key("cost.npu.job_cycles");
+    const double m = (double)plan.m, n = (double)plan.n, k = (double)plan.k;
+    const double panels = std::ceil(n / pe_cols), out_bytes = elem_bytes(algo.output.type);
+    // The PE array: per 16-column panel every row takes ceil(K / lanes)
+    // cycles; the first panel's fill is not hidden.
+    const double array = panels * m * std::ceil(k / pe_lanes) + k;
+    // The TCDM ports: A's rows once per panel, the outputs, and B unless it
+    // is in the weight memory (then the weight port brings it).
+    const double b_bytes = n * k, tcdm = (panels * m * k + m * n * out_bytes + (plan.b_resident ? 0 : b_bytes)) / port_bytes;
+    const double wmem = plan.b_resident ? b_bytes / wmem_port : 0;
+    const double per_job = std::max({array, tcdm, wmem}) + job_cycles;
+    // Core 0's DMA: a job's inputs (A's rows, B's block: one transfer each)
+    // come in while the job before runs (double-buffered), its outputs go
+    // out after it (Y's tile is single-buffered: the next job waits for
+    // them); the root copies come before the first job.
+    const bool a_and_b = plan.split == NpuJobPlan::Split::PerBatchEntry && !plan.b_resident;
+    const double in_transfers = (plan.dma_in_bytes_per_job ? 1 : 0) + (a_and_b ? 1 : 0);
+    const double dma_in = plan.dma_in_bytes_per_job / dma_bytes_per_cycle_ + in_transfers * dma_setup_;
+    const double dma_out = plan.dma_out_bytes_per_job / dma_bytes_per_cycle_ + dma_setup_;
+    CostBreakdown b;
+    b.compute = plan.jobs * std::max(per_job, dma_in);
+    b.dma = plan.jobs * dma_out + dma_in;
+    b.serial = plan.dma_root_bytes ? plan.dma_root_bytes / dma_bytes_per_cycle_ + dma_setup_ : 0;
+    b.total = b.compute + b.dma + b.serial;
+    return b;
+}
+
 CostBreakdown CostModel::predict_gemm(const SearchSpace &space, const Candidate &c) const {
     const Algorithm &algo = space.algorithm();
     const Stage &out = algo.output_stage();

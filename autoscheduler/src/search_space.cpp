@@ -68,9 +68,13 @@ SearchSpace::SearchSpace(const Algorithm &algo, const TargetDescription &target)
         // The dot-product kernels read int8 operands contiguous in k.
         const bool int8_rows = algo.operands_k_contiguous && algo.inputs[0].type.type == ElemType::Int8 &&
                                algo.inputs[1].type.type == ElemType::Int8;
+        // B stored [K, N] (a MatMul's V): the one-row kernels for columns of such a B, as the defaults.
+        const bool int8_b_kn = !algo.operands_k_contiguous && algo.inputs[0].type.type == ElemType::Int8 &&
+                               algo.inputs[1].type.type == ElemType::Int8;
         for (const MicroKernel &k : micro_kernel_registry()) {
             const bool fits_op = std::find(k.ops.begin(), k.ops.end(), algo.op) != k.ops.end();
-            if (int8_rows && fits_op && k.k_contiguous() && target.has_extension(k.requires_extension) && k.fast_for_k(K_)) {
+            const bool layout = (int8_rows && k.k_contiguous()) || (int8_b_kn && k.b_stride_arg && k.rows == 1);
+            if (layout && fits_op && target.has_extension(k.requires_extension) && k.fast_for_k(K_)) {
                 kernels_.push_back(k.name);
             }
         }
@@ -274,16 +278,24 @@ Candidate SearchSpace::seed() const {
         // As the default schedules: the multi-row kernel with the most MACs
         // per step that fits (and whose min_k K reaches), else a one-row one.
         const std::string multi = fitting_kernel(true, 2), one_row = fitting_kernel(false, 1, 1);
+        // The first batch loop with work for two cores or more (a leading
+        // batch of 1 does not: [1, heads, ...]): the default splits it
+        // (one head per core, its operands staged per head).
+        int batch = 0;
+        while (batch < nb && batch_extents_[batch] < 2) batch++;
+        auto per_batch_entry = [&] {
+            c.parallel = batch;
+            c.inputs[0] = {batch, true};
+            c.inputs[1] = {batch, true};
+            c.output.at = batch;
+        };
         if (!multi.empty()) {
             const MicroKernel &k = micro_kernel(multi);
             c.kernel = multi;
             c.tile_m = c.block_m = k.rows;
             c.tile_n = c.block_n = k.cols;
-            if (nb > 0 && batch_extents_[0] >= 2) {
-                c.parallel = 0;
-                c.inputs[0] = {0, true};
-                c.inputs[1] = {0, true};
-                c.output.at = 0;
+            if (batch < nb) {
+                per_batch_entry();
             } else if (M_ / k.rows >= cores) {
                 c.parallel = nb;
                 c.inputs[0] = {nb, true};
@@ -305,13 +317,19 @@ Candidate SearchSpace::seed() const {
             while (block > cols && N_ % block != 0) block -= cols;
             c.block_n = block;
             c.n_outer = true;
-            c.parallel = nb;
-            c.inputs[0].at = Staging::Root;
-            c.inputs[1].at = nb;
+            if (batch < nb && batch_extents_[batch] >= cores) {
+                c.block_n = N_;
+                per_batch_entry();
+            } else {
+                c.parallel = nb;
+                c.inputs[0].at = Staging::Root;
+                c.inputs[1].at = nb;
+            }
         } else {
             c.tile_m = c.block_m = 1;
             c.tile_n = c.block_n = N_ % 4 == 0 ? 4 : 1;
-            c.parallel = nb;
+            if (batch < nb && batch_extents_[batch] >= cores) per_batch_entry();
+            else c.parallel = nb;
         }
     } else {
         // The default's loop: the outermost one with work for every core.

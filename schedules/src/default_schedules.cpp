@@ -748,8 +748,8 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
     return s;
 }
 
-std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target,
-                                     const std::set<std::string> &in_weight_memory) {
+std::optional<NpuJobPlan> npu_job_plan(const Algorithm &algo, const TargetDescription &target,
+                                       const std::set<std::string> &in_weight_memory) {
     if ((algo.op != "gemm" && algo.op != "matmul") || !target_has_npu(target)) return std::nullopt;
     const NpuLimits lim = npu_limits(target);
     const Stage *acc = algo.find_stage("acc");
@@ -762,29 +762,32 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
         HL_INTERNAL_ASSERT(algo.find_input(t), "npu_schedule: no input " + t + " to keep in the NPU weight memory");
     }
     if (!in_weight_memory.empty() && lim.weight_mem_bytes <= 0) return std::nullopt;
+    NpuJobPlan plan;
+    plan.k = K;
     // B in the weight memory (a resident weight): jobs read it in place, so
     // it takes no L1 and no DMA.
-    const bool b_resident = in_weight_memory.count("B") != 0;
+    plan.b_resident = in_weight_memory.count("B") != 0;
+    const bool b_resident = plan.b_resident;
     // Bytes of one job's operands in L1 (rows padded to the port width), twice
     // for the double-buffered operand.
     auto padded = [&](int64_t row) { return (row + lim.stride_align - 1) / lim.stride_align * lim.stride_align; };
     const int64_t out_bytes = elem_bytes(algo.output.type);
     const int64_t budget = target.l1_data_budget() / 2;
-    Schedule s;
-    std::vector<std::string> batch;
+    int64_t batch_entries = 1;
     for (const auto &l : out.pure_loops) {
-        if (l != "m" && l != "n") batch.push_back(l);
+        if (l != "m" && l != "n") batch_entries *= out.extents.at(l);
     }
-    if (!batch.empty()) {
+    if (out.pure_loops.size() > 2) {
         // A job per batch entry (a head): its A, B and Y through L1.
-        const std::string at = batch.back();
         const int64_t job = 2 * (int64_t(M) * padded(K) + (b_resident ? 0 : int64_t(N) * padded(K))) +
                             int64_t(M) * padded(N * out_bytes);
         if (job > budget) return std::nullopt;
-        s.compute_at("acc", "Y", at).memory("acc", MemLevel::L1);
-        s.stage_input("A", MemLevel::L1, "Y", at, true);
-        if (!b_resident) s.stage_input("B", MemLevel::L1, "Y", at, true);
-        s.stage_input("Y", MemLevel::L1, "Y", at, false);
+        plan.split = NpuJobPlan::Split::PerBatchEntry;
+        plan.jobs = batch_entries;
+        plan.m = M;
+        plan.n = N;
+        plan.dma_in_bytes_per_job = int64_t(M) * K + (b_resident ? 0 : int64_t(N) * K);
+        plan.dma_out_bytes_per_job = int64_t(M) * N * out_bytes;
     } else if (M >= 2) {
         // B in L1 once; blocks of rows of A (a divisor of M, so no tail that
         // Halide peels off the job; at least two blocks, as Y's tile must be
@@ -794,11 +797,14 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
         int rows = M / 2;
         while (rows > 1 && (M % rows != 0 || b_bytes + block(rows) > budget)) rows--;
         if (b_bytes + block(rows) > budget) return std::nullopt;
-        s.tile("Y", "m", rows);
-        s.compute_at("acc", "Y", "m_o").memory("acc", MemLevel::L1);
-        s.stage_input("A", MemLevel::L1, "Y", "m_o", true);
-        if (!b_resident) s.stage_input("B", MemLevel::L1, "root", "", false);
-        s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
+        plan.split = NpuJobPlan::Split::RowBlocks;
+        plan.block = rows;
+        plan.jobs = M / rows;
+        plan.m = rows;
+        plan.n = N;
+        plan.dma_in_bytes_per_job = int64_t(rows) * K;
+        plan.dma_out_bytes_per_job = int64_t(rows) * N * out_bytes;
+        plan.dma_root_bytes = b_resident ? 0 : int64_t(N) * K;
     } else {
         // One row (a GEMV): A in L1 once, blocks of columns of B (with B
         // resident, two blocks: Y's tile must be a proper tile to be staged,
@@ -807,11 +813,57 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
         int cols = N / 2;
         while (cols > 1 && (N % cols != 0 || padded(K) + block(cols) > budget)) cols--;
         if (cols < 1 || padded(K) + block(cols) > budget) return std::nullopt;
-        s.tile("Y", "n", cols);
+        plan.split = NpuJobPlan::Split::ColumnBlocks;
+        plan.block = cols;
+        plan.jobs = N / cols;
+        plan.m = 1;
+        plan.n = cols;
+        plan.dma_in_bytes_per_job = b_resident ? 0 : int64_t(cols) * K;
+        plan.dma_out_bytes_per_job = int64_t(cols) * out_bytes;
+        plan.dma_root_bytes = K;
+    }
+    for (const auto &in : algo.inputs) {
+        const std::string &n = in.type.name;
+        if (!in_weight_memory.count(n) && (n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096) {
+            plan.dma_root_bytes += in.type.bytes();
+        }
+    }
+    return plan;
+}
+
+std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target,
+                                     const std::set<std::string> &in_weight_memory) {
+    const std::optional<NpuJobPlan> plan = npu_job_plan(algo, target, in_weight_memory);
+    if (!plan) return std::nullopt;
+    const Stage &out = algo.output_stage();
+    Schedule s;
+    switch (plan->split) {
+    case NpuJobPlan::Split::PerBatchEntry: {
+        // A job per batch entry (a head): its A, B and Y through L1.
+        std::string at;
+        for (const auto &l : out.pure_loops) {
+            if (l != "m" && l != "n") at = l;
+        }
+        s.compute_at("acc", "Y", at).memory("acc", MemLevel::L1);
+        s.stage_input("A", MemLevel::L1, "Y", at, true);
+        if (!plan->b_resident) s.stage_input("B", MemLevel::L1, "Y", at, true);
+        s.stage_input("Y", MemLevel::L1, "Y", at, false);
+        break;
+    }
+    case NpuJobPlan::Split::RowBlocks:
+        s.tile("Y", "m", (int)plan->block);
+        s.compute_at("acc", "Y", "m_o").memory("acc", MemLevel::L1);
+        s.stage_input("A", MemLevel::L1, "Y", "m_o", true);
+        if (!plan->b_resident) s.stage_input("B", MemLevel::L1, "root", "", false);
+        s.stage_input("Y", MemLevel::L1, "Y", "m_o", false);
+        break;
+    case NpuJobPlan::Split::ColumnBlocks:
+        s.tile("Y", "n", (int)plan->block);
         s.compute_at("acc", "Y", "n_o").memory("acc", MemLevel::L1);
         s.stage_input("A", MemLevel::L1, "root", "", false);
-        if (!b_resident) s.stage_input("B", MemLevel::L1, "Y", "n_o", true);
+        if (!plan->b_resident) s.stage_input("B", MemLevel::L1, "Y", "n_o", true);
         s.stage_input("Y", MemLevel::L1, "Y", "n_o", false);
+        break;
     }
     for (const auto &in : algo.inputs) {
         const std::string &n = in.type.name;

@@ -354,3 +354,32 @@ TEST(NetworkProgram, TransposeOfUnitAxesIsAView) {
     network::NetworkProgram p = network::compile_onnx(model_file(k), host());
     EXPECT_EQ(p.steps.size(), 1u);
 }
+
+// The cluster default's NPU choice (npu_schedule_for_kernel) on the
+// microLlama shapes, by the cost model alone (no timing is asserted; the
+// predictions against the model are in docs/npu.md): a decode GEMV whose
+// weights are resident and a prefill GEMM go to the NPU; a decode step's
+// attention scores (one row per head), a GEMV whose weights are not
+// resident, and a MatMul whose requantization the backend cannot fuse into
+// the jobs stay on the cores; a target without an NPU never offers it.
+TEST(NetworkProgram, DefaultNpuChoiceFollowsTheCostModel) {
+    const TargetDescription cluster = TargetDescription::named("cluster");
+    const std::map<std::string, std::string> rq = {{"requant", "1"}, {"log2d", "16"}};
+    auto with = [&](std::map<std::string, std::string> p) {
+        p.insert(rq.begin(), rq.end());
+        return p;
+    };
+    const auto gemv = with({{"M", "1"}, {"K", "64"}, {"N", "256"}, {"bias", "256"}, {"trans_b", "1"}});
+    auto on_npu = network::npu_schedule_for_kernel("gemm", gemv, cluster, {"B", "C"});
+    ASSERT_TRUE(on_npu.has_value());
+    EXPECT_NE(on_npu->second.find("weights in the NPU weight memory, estimated"), std::string::npos) << on_npu->second;
+    EXPECT_FALSE(network::npu_schedule_for_kernel("gemm", gemv, cluster, {}).has_value());
+    const auto gemm = with({{"M", "64"}, {"K", "64"}, {"N", "64"}, {"bias", "64"}, {"trans_b", "1"}});
+    EXPECT_TRUE(network::npu_schedule_for_kernel("gemm", gemm, cluster, {}).has_value());
+    const auto scores = with({{"a_shape", "1x16x1x4"}, {"b_shape", "1x16x129x4"}, {"trans_b", "1"}});
+    EXPECT_FALSE(network::npu_schedule_for_kernel("matmul", scores, cluster, {}).has_value());
+    // [1, 1, 16, 4] x [1, 1, 4, 4]: the job's int32 out would be requantized by core 0 alone.
+    const auto rope = with({{"a_shape", "1x1x16x4"}, {"b_shape", "1x1x4x4"}});
+    EXPECT_FALSE(network::npu_schedule_for_kernel("matmul", rope, cluster, {}).has_value());
+    EXPECT_FALSE(network::npu_schedule_for_kernel("gemm", gemm, TargetDescription::named("rv32"), {}).has_value());
+}

@@ -15,6 +15,7 @@
 #include "halyard/dsl/internal_error.h"
 #include "halyard/generator.h"
 #include "halyard/network/network.h"
+#include "halyard/npu_jobs.h"
 #include "lower_ops.h"
 #include "passes/passes.h"
 #include "plan_memory.h"
@@ -416,6 +417,10 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         target.has("npu.weight_mem_bytes") && target.has_cluster_runtime() ? target.get_int("npu.weight_mem_bytes") : 0;
     int64_t weight_mem_used = 0;
     std::set<std::string> weight_tensors;
+    // Who chooses a kernel's schedule when no file does: the caller's
+    // provider, else (the default on a target with an NPU) the NPU where it wins.
+    decltype(NetworkOptions::schedule_provider) provider = opt.schedule_provider;
+    if (!provider && opt.use_npu && target_has_npu(target)) provider = npu_schedule_for_kernel;
     auto readers_of = [&](const std::string &t) {
         int n = 0;
         for (const auto &node : g.nodes) n += (int)std::count(node.inputs.begin(), node.inputs.end(), t);
@@ -504,7 +509,7 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
         // Kernel inputs bound to constants only this node reads: a schedule
         // may keep them in the NPU weight memory (while it has room).
         std::set<std::string> own_constants;
-        if (opt.schedule_provider && weight_mem_capacity > 0) {
+        if (provider && weight_mem_capacity > 0) {
             int64_t bytes = 0;
             for (const auto &ai : algo.inputs) {
                 const std::string &tn = l.args.at(ai.type.name);
@@ -546,8 +551,8 @@ NetworkProgram compile_network(Graph g, const NetworkOptions &opt) {
             std::string sched_note = "default";
             std::string default_text;
             std::optional<std::pair<std::string, std::string>> provided;
-            if (sched_file.empty() && opt.schedule_provider) {
-                provided = opt.schedule_provider(l.family, l.params, target, own_constants);
+            if (sched_file.empty() && provider) {
+                provided = provider(l.family, l.params, target, own_constants);
             }
             if (provided && !opt.shared_prefix.empty()) {
                 // The kernel's name follows its schedule too.

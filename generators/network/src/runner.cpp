@@ -113,6 +113,7 @@ RunResult run_test_folder(const RunOptions &o) {
     no.l1_budget = o.l1_budget;
     no.schedules_dir = o.schedules_dir;
     no.schedule_provider = o.schedule_provider;
+    no.use_npu = o.use_npu;
     no.fuse = o.fuse;
     no.prefetch_weights = o.prefetch_weights;
     std::map<std::string, std::vector<int64_t>> input_values;

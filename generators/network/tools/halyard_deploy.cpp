@@ -30,7 +30,8 @@ int main(int argc, char **argv) {
                 std::cout << "usage: halyard-deploy MODEL.onnx --out DIR [--name NAME] [--target NAME|FILE.target]\n"
                              "       [--cores N] [--l1 BYTES] [--schedules DIR] [--input-type NAME=TYPE]... [--no-fusion] [--no-prefetch]\n"
                              "       [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
-                             "       [--npu]   (GEMM/MatMul kernels on the NPU where the backend maps them)\n"
+                             "       [--no-npu]   (every kernel on the cores; the default puts GEMM/MatMul kernels on the\n"
+                             "                     target's NPU where the cost model says it wins and the backend maps them)\n"
                              "Graph inputs are int8 unless --input-type says otherwise (int8, uint8, int16, int32).\n";
                 return 0;
             } else if (a == "--out") out = value();
@@ -42,7 +43,8 @@ int main(int argc, char **argv) {
             else if (a == "--no-fusion") o.fuse = false;
             else if (a == "--no-prefetch") o.prefetch_weights = false;
             else if (a == "--autoschedule") autoschedule = true;
-            else if (a == "--npu") npu = true;
+            else if (a == "--npu") npu = true;  // the default on a target with an NPU
+            else if (a == "--no-npu") o.use_npu = false;
             else if (a == "--autoschedule-measure") measure_k = std::stoi(value());
             else if (a == "--autoschedule-budget") budget = std::stoi(value());
             else if (a == "--cache-dir") cache_dir = value();
@@ -62,7 +64,7 @@ int main(int argc, char **argv) {
         tuner.budget_seconds = budget;
         if (autoschedule && npu) throw UserError("--autoschedule and --npu: give one of them");
         if (autoschedule) o.schedule_provider = std::ref(tuner);
-        if (npu) o.schedule_provider = network::npu_schedule_for_kernel;
+        if (npu && !o.use_npu) throw UserError("--npu and --no-npu: give one of them");
         network::NetworkProgram p = network::compile_onnx(model, o);
         network::write_program(p, out);
         std::cout << "halyard-deploy: " << out << "/" << p.name << ".c: " << p.steps.size() << " kernel calls, "

@@ -1,5 +1,5 @@
 // halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json out.json]
-//             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--no-prefetch] [--quiet] [--make-expected]
+//             [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--no-prefetch] [--no-npu] [--quiet] [--make-expected]
 //             [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]
 // Deploys a Deeploy test folder (network.onnx, inputs.npz, outputs.npz) and
 // checks it: see include/halyard/network/runner.h.
@@ -20,7 +20,8 @@ void usage(std::ostream &os) {
     os << "usage: halyard-run DIR [--target host|cluster] [--cores N] [--l1 BYTES] [--json FILE]\n"
           "                   [--schedules DIR] [--work DIR] [--max-cycles N] [--no-fusion] [--no-prefetch] [--quiet]\n"
           "                   [--autoschedule [--autoschedule-measure K] [--autoschedule-budget SECONDS] [--cache-dir DIR]]\n"
-          "                   [--npu]             (GEMM/MatMul kernels on the NPU where the backend maps them)\n"
+          "                   [--no-npu]          (every kernel on the cores; the default puts GEMM/MatMul kernels on\n"
+          "                                        the target's NPU where the cost model says it wins and the backend maps them)\n"
           "                   [--activations]     (also compare intermediate tensors with DIR/activations.npz)\n"
           "                   [--make-expected]   (host: write DIR/outputs.npz from this run instead of checking)\n"
           "Compiles DIR/network.onnx with Halyard, runs it on the host or on the Verilator model of the\n"
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
     network::RunOptions o;
     halyard::autoschedule::CachedAutoscheduler tuner;
     std::string json;
-    bool quiet = false;
+    bool quiet = false, npu_asked = false;
     try {
         for (int i = 1; i < argc; i++) {
             std::string a = argv[i];
@@ -65,12 +66,13 @@ int main(int argc, char **argv) {
             else if (a == "--no-fusion") o.fuse = false;
             else if (a == "--no-prefetch") o.prefetch_weights = false;
             else if (a == "--autoschedule") {
-                if (o.schedule_provider) throw UserError("--autoschedule and --npu: give one of them");
+                if (npu_asked) throw UserError("--autoschedule and --npu: give one of them");
                 o.schedule_provider = std::ref(tuner);
             } else if (a == "--npu") {
+                // The default on a target with an NPU; kept so that older command lines run.
                 if (o.schedule_provider) throw UserError("--autoschedule and --npu: give one of them");
-                o.schedule_provider = network::npu_schedule_for_kernel;
-            }
+                npu_asked = true;
+            } else if (a == "--no-npu") o.use_npu = false;
             else if (a == "--autoschedule-measure") tuner.measure_k = std::stoi(value());
             else if (a == "--autoschedule-budget") tuner.budget_seconds = std::stoi(value());
             else if (a == "--cache-dir") tuner.cache_dir = value();
@@ -86,6 +88,8 @@ int main(int argc, char **argv) {
             return 2;
         }
         if (o.cores < 0) throw UserError("--cores " + std::to_string(o.cores) + ": must be >= 1");
+        if (npu_asked && !o.use_npu) throw UserError("--npu and --no-npu: give one of them");
+        if (npu_asked && o.target == "host") throw UserError("--npu: target host has no NPU");
         network::RunResult r = network::run_test_folder(o);
         const auto &p = r.program;
         std::cout << "halyard-run " << o.dir << " on " << o.target << (o.cores ? " (" + std::to_string(o.cores) + " cores)" : "")

@@ -139,6 +139,23 @@ Schedule default_schedule(const Algorithm &algo, const TargetDescription &target
 std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescription &target,
                                      const std::set<std::string> &in_weight_memory = {});
 
+// The jobs npu_schedule maps a GEMM/MatMul onto, for the cost model
+// (autoscheduler CostModel::predict_npu) and the report: `jobs` jobs of
+// m x n x k, per job the bytes the DMA brings into L1 (A's rows; B's block
+// unless B is resident) and takes back (Y's rows), and before the first job
+// the bytes staged once (B for a row-blocked GEMM, A for a GEMV, the
+// epilogue inputs). nullopt exactly when npu_schedule gives nullopt.
+struct NpuJobPlan {
+    enum class Split { PerBatchEntry, RowBlocks, ColumnBlocks };
+    Split split = Split::RowBlocks;
+    int64_t block = 0;  // rows (RowBlocks) or columns (ColumnBlocks) per job
+    int64_t jobs = 0, m = 0, n = 0, k = 0;
+    bool b_resident = false;  // B read in place from the NPU weight memory
+    int64_t dma_in_bytes_per_job = 0, dma_out_bytes_per_job = 0, dma_root_bytes = 0;
+};
+std::optional<NpuJobPlan> npu_job_plan(const Algorithm &algo, const TargetDescription &target,
+                                       const std::set<std::string> &in_weight_memory = {});
+
 // The micro-kernels a schedule may name are the entries of the kernel
 // registry (kernels/include/halyard/micro_kernels.h).
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "halyard/autoscheduler/search_space.h"
+#include "halyard/schedule.h"
 
 namespace halyard::autoschedule {
 
@@ -24,6 +25,13 @@ class CostModel {
 public:
     explicit CostModel(const TargetDescription &target);
     CostBreakdown predict(const SearchSpace &space, const Candidate &c) const;
+    // The op on the NPU as npu_job_plan maps it (halyard::npu_schedule):
+    // core 0 stages the operands by DMA, double-buffered against the jobs,
+    // and programs each job; a job takes the longest of its PE-array cycles
+    // (m rows per 16-column panel, pe_lanes of K per cycle), its TCDM words
+    // over npu.tcdm_ports and its weight-memory bytes over the weight port.
+    // Needs the target's npu.* keys and cost.npu.job_cycles.
+    CostBreakdown predict_npu(const Algorithm &algo, const NpuJobPlan &plan) const;
 
 private:
     double key(const std::string &name) const;

@@ -50,13 +50,19 @@ struct NetworkOptions {
         const std::string &family, const std::map<std::string, std::string> &params, const TargetDescription &target,
         const std::set<std::string> &own_constant_inputs)>
         schedule_provider;
+    // The default on a target with an NPU (the cluster): without a
+    // schedule_provider, GEMM/MatMul kernels go to the NPU where
+    // npu_schedule_for_kernel says it wins (off, --no-npu: all on the cores).
+    bool use_npu = true;
 };
 
 // A schedule provider that puts GEMM/MatMul kernels on the NPU where it wins
-// (at least npu.pe_cols rows per batch entry, or weights resident in the weight memory)
-// and the backend proves the mapping (halyard::npu_schedule; the library's
-// GeneratedLibrary::stages_on_npu is not empty); every other kernel keeps the defaults
-// (halyard-deploy / halyard-run --npu).
+// (the cost model predicts the NPU's jobs faster than the cores' default, and
+// the kernel has at least npu.pe_cols rows per batch entry or its weights
+// resident in the weight memory) and the backend proves the mapping
+// (halyard::npu_schedule; the library's GeneratedLibrary::stages_on_npu holds
+// the output stage: the requantization is fused into the jobs); every other
+// kernel keeps the defaults. NetworkOptions::use_npu's default.
 // With an NPU weight memory (npu.weight_mem_bytes > 0), the weights among
 // `own_constant_inputs` (B, bias, per-column mul/add) stay there (memory X
 // npu_weights) and every GEMM/GEMV the backend maps goes to the NPU: its

@@ -32,6 +32,7 @@ struct RunOptions {
     bool fuse = true;                    // merge nodes into fused kernels (see NetworkOptions)
     bool prefetch_weights = true;        // see NetworkOptions (--no-prefetch)
     decltype(NetworkOptions::schedule_provider) schedule_provider;  // see NetworkOptions (--autoschedule)
+    bool use_npu = true;                 // see NetworkOptions (--no-npu)
 };
 
 struct CallFigure {

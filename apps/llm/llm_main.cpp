@@ -418,10 +418,12 @@ int main(int argc, char **argv) {
         }
         const int64_t elf = elf_load_bytes(prog.dir + "/llm.elf");
         std::printf("L2       %lld B in all of 2 MiB: weights %lld B, KV cache %lld B (KV %d), activations %lld B, "
-                    "code and the rest %lld B\n",
+                    "code and the rest %lld B",
                     (long long)elf, (long long)prog.weight_bytes, (long long)prog.kv_cache_bytes, prog.kv_lens.back(),
                     (long long)(prog.arena_bytes + prog.l2_scratch_bytes),
                     (long long)(elf - prog.weight_bytes - prog.kv_cache_bytes - prog.arena_bytes - prog.l2_scratch_bytes));
+        if (prog.npu_weight_bytes) std::printf("; %lld B of weights in the NPU weight memory", (long long)prog.npu_weight_bytes);
+        std::printf("\n");
         // The last step by op: node names are "l<layer>.<op>[.<part>]".
         std::map<std::string, uint64_t> by_op;
         uint64_t calls_total = 0;

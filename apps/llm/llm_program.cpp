@@ -185,7 +185,8 @@ LlmProgram build_llm_program(const IntegerModel &m, const ProgramOptions &o, con
     std::set<std::string> counted;
     for (const auto &np : p.networks)
         for (const auto &k : np.shared_constants)
-            if (counted.insert(k.symbol).second) p.weight_bytes += (int64_t)k.values.size() * elem_bytes(k.type);
+            if (counted.insert(k.symbol).second)
+                (k.npu_weights ? p.npu_weight_bytes : p.weight_bytes) += (int64_t)k.values.size() * elem_bytes(k.type);
     write_text(dir + "/llm_model.h", model_header(m, p.kv_lens, p.prefill_len));
     write_text(dir + "/llm_model.c", model_source(m, p, o.target == "cluster"));
     p.sources.push_back(dir + "/llm_model.c");

@@ -38,7 +38,8 @@ struct LlmProgram {
     std::vector<network::NetworkProgram> networks;   // decode networks by KV length, then the prefill's
     std::vector<std::string> sources;    // C files to compile (networks, kernels, glue, token loop)
     std::vector<std::string> include_dirs;
-    int64_t weight_bytes = 0;            // shared constants (counted once)
+    int64_t weight_bytes = 0;            // shared constants in L2 (counted once)
+    int64_t npu_weight_bytes = 0;        // shared constants in the NPU weight memory (HL_NPU_WEIGHTS)
     int64_t kv_cache_bytes = 0;          // both caches, all layers, at the largest KV length
     int64_t arena_bytes = 0, l1_bytes = 0, l2_scratch_bytes = 0;
 };

@@ -759,7 +759,7 @@ std::optional<NpuJobPlan> npu_job_plan(const Algorithm &algo, const TargetDescri
     if (K > lim.max_k) return std::nullopt;
     const int M = out.extents.at("m"), N = out.extents.at("n");
     for (const auto &t : in_weight_memory) {
-        HL_INTERNAL_ASSERT(algo.find_input(t), "npu_schedule: no input " + t + " to keep in the NPU weight memory");
+        HL_INTERNAL_ASSERT(algo.find_input(t), "npu_job_plan: no input " + t + " to keep in the NPU weight memory");
     }
     if (!in_weight_memory.empty() && lim.weight_mem_bytes <= 0) return std::nullopt;
     NpuJobPlan plan;

@@ -381,12 +381,13 @@ void kernel_tile(Schedule &s, const MicroKernel &mk, const std::string &at_loop,
 // in L1 once, weight blocks double-buffered).
 // Small per-channel tensors (bias, requantization mul/add) are read for every
 // output: copy them into L1 once instead of paying the L2 latency each time.
+bool is_small_epilogue_input(const InputTensor &in) {
+    const std::string &n = in.type.name;
+    return (n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096;
+}
 void stage_epilogue_inputs(Schedule &s, const Algorithm &algo) {
     for (const auto &in : algo.inputs) {
-        const std::string &n = in.type.name;
-        if ((n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096) {
-            s.stage_input(n, MemLevel::L1, "root", "", false);
-        }
+        if (is_small_epilogue_input(in)) s.stage_input(in.type.name, MemLevel::L1, "root", "", false);
     }
 }
 
@@ -824,9 +825,7 @@ std::optional<NpuJobPlan> npu_job_plan(const Algorithm &algo, const TargetDescri
     }
     for (const auto &in : algo.inputs) {
         const std::string &n = in.type.name;
-        if (!in_weight_memory.count(n) && (n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096) {
-            plan.dma_root_bytes += in.type.bytes();
-        }
+        if (!in_weight_memory.count(n) && is_small_epilogue_input(in)) plan.dma_root_bytes += in.type.bytes();
     }
     return plan;
 }
@@ -869,7 +868,7 @@ std::optional<Schedule> npu_schedule(const Algorithm &algo, const TargetDescript
         const std::string &n = in.type.name;
         if (in_weight_memory.count(n)) {
             s.in_npu_weights(n);
-        } else if ((n == "C" || n == "mul" || n == "add") && in.type.bytes() <= 4096) {
+        } else if (is_small_epilogue_input(in)) {
             s.stage_input(n, MemLevel::L1, "root", "", false);  // stage_epilogue_inputs, but for the resident ones
         }
     }
